@@ -1,0 +1,600 @@
+"""A small fake of the LINE Platform API for tests and the demo.
+
+Implements the Messaging API endpoints TOC-Net uses (group summary, member count, member
+profile, profile, reply, push with ``X-Line-Retry-Key``, leave group, webhook endpoint) and
+the LINE Login v2.1 token/verify endpoints plus a click-through authorize page, with LINE's
+error bodies (``{"message": ..., "details": [...]}``).  State is plain Python, settable from
+tests or over a small ``/_fake/...`` control API (used by ``tocnet line_simulate``).
+
+Standalone: ``python -m tocnet.core.fakes.line_server --port 8090``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import html
+import json
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+LOGIN_ISSUER = "https://access.line.me"
+
+
+@dataclass
+class FakeGroup:
+    group_id: str
+    name: str
+    count: int = 0
+    picture_url: str | None = None
+    members: dict[str, str] = field(default_factory=dict)  # userId -> displayName
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    status: int = 0
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    @property
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class ScriptedFailure:
+    status: int
+    message: str
+    path_prefix: str
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_hs256_jwt(payload: dict[str, Any], secret: str) -> str:
+    """Encode ``payload`` as an HS256 JWT (LINE Login web ID tokens use the channel secret)."""
+    header = b64url(json.dumps({"typ": "JWT", "alg": "HS256"}).encode())
+    body = b64url(json.dumps(payload, separators=(",", ":")).encode())
+    signing_input = f"{header}.{body}".encode()
+    signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
+    return f"{header}.{body}.{b64url(signature)}"
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that time out on purpose (timeout tests) close the socket mid-answer.
+        pass
+
+
+class FakeLineServer:
+    """Threaded fake LINE API on 127.0.0.1; ``with FakeLineServer() as fake: fake.url``."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        access_token: str | None = None,
+        login_channel_id: str | None = None,
+        login_channel_secret: str | None = None,
+    ) -> None:
+        self.access_token = access_token
+        self.login_channel_id = login_channel_id
+        self.login_channel_secret = login_channel_secret
+        self.lock = threading.RLock()
+        self.groups: dict[str, FakeGroup] = {}
+        self.profiles: dict[str, str] = {}  # userId -> displayName (friends of the OA)
+        self.requests: list[RecordedRequest] = []
+        self.failures: list[ScriptedFailure] = []
+        self.retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
+        self.used_reply_tokens: set[str] = set()
+        self.login_codes: dict[str, dict[str, Any]] = {}
+        self.webhook_endpoint = ""
+        self.delay_seconds = 0.0
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self.httpd = _QuietHTTPServer((host, port), handler)
+        self.thread: threading.Thread | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeLineServer:
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> FakeLineServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- state for tests -----------------------------------------------------------------
+    def add_group(
+        self, group_id: str, name: str, *, count: int = 0, members: dict[str, str] | None = None
+    ) -> FakeGroup:
+        with self.lock:
+            group = FakeGroup(group_id=group_id, name=name, count=count, members=members or {})
+            self.groups[group_id] = group
+            return group
+
+    def rename_group(self, group_id: str, name: str) -> None:
+        with self.lock:
+            self.groups[group_id].name = name
+
+    def set_member_count(self, group_id: str, count: int) -> None:
+        with self.lock:
+            self.groups[group_id].count = count
+
+    def add_profile(self, user_id: str, display_name: str) -> None:
+        with self.lock:
+            self.profiles[user_id] = display_name
+
+    def fail_next(
+        self, count: int = 1, *, status: int = 500, message: str = "", path_prefix: str = "/"
+    ) -> None:
+        """Make the next ``count`` API calls under ``path_prefix`` answer ``status``."""
+        message = message or _DEFAULT_MESSAGES.get(status, "An error occurred")
+        with self.lock:
+            self.failures.extend(
+                ScriptedFailure(status, message, path_prefix) for _ in range(count)
+            )
+
+    def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
+        with self.lock:
+            return [
+                r
+                for r in self.requests
+                if (r.path == path or (path.endswith("*") and r.path.startswith(path[:-1])))
+                and (method is None or r.method == method)
+            ]
+
+    def replies(self) -> list[dict[str, Any]]:
+        """Bodies of successful reply calls, oldest first."""
+        return [r.json for r in self.requests_to("/v2/bot/message/reply") if r.status == 200]
+
+    def pushes(self) -> list[dict[str, Any]]:
+        return [r.json for r in self.requests_to("/v2/bot/message/push") if r.status == 200]
+
+    def issue_login_code(
+        self, *, user_id: str, nonce: str, client_id: str, redirect_uri: str
+    ) -> str:
+        code = secrets.token_urlsafe(16)
+        with self.lock:
+            self.login_codes[code] = {
+                "user_id": user_id,
+                "nonce": nonce,
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+            }
+        return code
+
+    def reset(self) -> None:
+        with self.lock:
+            self.groups.clear()
+            self.profiles.clear()
+            self.requests.clear()
+            self.failures.clear()
+            self.retry_keys.clear()
+            self.used_reply_tokens.clear()
+            self.login_codes.clear()
+            self.delay_seconds = 0.0
+
+    def take_failure(self, path: str) -> ScriptedFailure | None:
+        with self.lock:
+            for i, failure in enumerate(self.failures):
+                if path.startswith(failure.path_prefix):
+                    return self.failures.pop(i)
+        return None
+
+
+_DEFAULT_MESSAGES = {
+    400: "The request body has 1 error(s)",
+    401: "Authentication failed due to the following reason: invalid token.",
+    403: "Access to this API is not available for your account",
+    404: "Not found",
+    429: "The API rate limit has been exceeded. Try again later.",
+    500: "An error occurred in the API server",
+}
+
+_GROUP_RE = re.compile(r"^/v2/bot/group/([^/]+)/(summary|members/count|leave|member/([^/]+))$")
+_PROFILE_RE = re.compile(r"^/v2/bot/profile/([^/]+)$")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeLineServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    # --- plumbing ------------------------------------------------------------------------
+    def _dispatch(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        record = RecordedRequest(
+            method=self.command,
+            path=split.path,
+            query=parse_qs(split.query),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        self.record = record
+        if split.path.startswith("/_fake/"):
+            self._control(record)
+            return
+        with self.fake.lock:
+            self.fake.requests.append(record)
+        if self.fake.delay_seconds:
+            time.sleep(self.fake.delay_seconds)
+        failure = self.fake.take_failure(split.path)
+        if failure:
+            self._error(failure.status, failure.message)
+            return
+        if split.path.startswith("/oauth2/"):
+            self._login(record)
+            return
+        if not self._authorised(record):
+            self._error(401, _DEFAULT_MESSAGES[401])
+            return
+        self._messaging(record)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _dispatch
+
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.record.status = status
+        self.send_response(status)
+        ctype = "text/html; charset=utf-8" if isinstance(payload, bytes) else "application/json"
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Line-Request-Id", str(uuid.uuid4()))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(
+        self, status: int, message: str, details: list[dict[str, str]] | None = None, **extra: Any
+    ) -> None:
+        payload: dict[str, Any] = {"message": message}
+        if details:
+            payload["details"] = details
+        payload.update(extra)
+        self._send(status, payload)
+
+    def _authorised(self, record: RecordedRequest) -> bool:
+        auth = record.header("authorization") or ""
+        if not auth.startswith("Bearer ") or not auth[7:]:
+            return False
+        return self.fake.access_token is None or auth[7:] == self.fake.access_token
+
+    # --- Messaging API -------------------------------------------------------------------
+    def _messaging(self, record: RecordedRequest) -> None:
+        fake, path, method = self.fake, record.path, record.method
+        if record.header("x-line-retry-key") and path not in (
+            "/v2/bot/message/push",
+            "/v2/bot/message/multicast",
+        ):
+            self._error(400, "The retry key cannot be used for this API")
+            return
+        match = _GROUP_RE.match(path)
+        if match:
+            group_id, action, member_id = match.groups()
+            with fake.lock:
+                group = fake.groups.get(group_id)
+            if group is None:
+                self._error(404, "Not found")
+            elif action == "summary" and method == "GET":
+                summary = {"groupId": group.group_id, "groupName": group.name}
+                if group.picture_url:
+                    summary["pictureUrl"] = group.picture_url
+                self._send(200, summary)
+            elif action == "members/count" and method == "GET":
+                self._send(200, {"count": group.count})
+            elif action == "leave" and method == "POST":
+                with fake.lock:
+                    fake.groups.pop(group_id, None)
+                self._send(200, {})
+            elif member_id and method == "GET":
+                name = group.members.get(member_id) or fake.profiles.get(member_id)
+                if name is None:
+                    self._error(404, "Not found")
+                else:
+                    self._send(200, {"userId": member_id, "displayName": name})
+            else:
+                self._error(405, "Method not allowed")
+            return
+        match = _PROFILE_RE.match(path)
+        if match and method == "GET":
+            user_id = match.group(1)
+            name = fake.profiles.get(user_id)
+            if name is None:
+                self._error(404, "Not found")
+            else:
+                self._send(200, {"userId": user_id, "displayName": name, "language": "th"})
+            return
+        if path == "/v2/bot/message/reply" and method == "POST":
+            self._reply(record)
+            return
+        if path == "/v2/bot/message/push" and method == "POST":
+            self._push(record)
+            return
+        if path == "/v2/bot/channel/webhook/endpoint":
+            if method == "PUT":
+                endpoint = (record.json or {}).get("endpoint", "")
+                if not str(endpoint).startswith("https://"):
+                    self._error(
+                        400,
+                        "The request body has 1 error(s)",
+                        [{"message": "must be a valid HTTPS URL", "property": "endpoint"}],
+                    )
+                    return
+                fake.webhook_endpoint = endpoint
+                self._send(200, {})
+                return
+            self._send(
+                200, {"endpoint": fake.webhook_endpoint, "active": bool(fake.webhook_endpoint)}
+            )
+            return
+        self._error(404, "Not found")
+
+    def _messages_errors(self, payload: Any) -> list[dict[str, str]]:
+        messages = payload.get("messages") if isinstance(payload, dict) else None
+        if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+            return [{"message": "Size must be between 1 and 5", "property": "messages"}]
+        errors = []
+        for i, message in enumerate(messages):
+            text = message.get("text", "") if isinstance(message, dict) else ""
+            if len(text.encode("utf-16-le")) // 2 > 5000:
+                errors.append(
+                    {
+                        "message": "Length must be between 0 and 5000",
+                        "property": f"messages[{i}].text",
+                    }
+                )
+        return errors
+
+    def _sent(self, payload: dict[str, Any]) -> list[dict[str, str]]:
+        return [
+            {"id": str(secrets.randbelow(10**18)), "quoteToken": secrets.token_urlsafe(12)}
+            for _ in payload["messages"]
+        ]
+
+    def _reply(self, record: RecordedRequest) -> None:
+        payload = record.json
+        errors = self._messages_errors(payload)
+        if errors:
+            self._error(400, "The request body has 1 error(s)", errors)
+            return
+        token = payload.get("replyToken") or ""
+        with self.fake.lock:
+            if not token or token in self.fake.used_reply_tokens:
+                self._error(400, "Invalid reply token")
+                return
+            self.fake.used_reply_tokens.add(token)
+        self._send(200, {"sentMessages": self._sent(payload)})
+
+    def _push(self, record: RecordedRequest) -> None:
+        payload = record.json
+        errors = self._messages_errors(payload)
+        if errors:
+            self._error(400, "The request body has 1 error(s)", errors)
+            return
+        to = str(payload.get("to") or "")
+        with self.fake.lock:
+            known = (to.startswith("C") and to in self.fake.groups) or (
+                to.startswith("U") and len(to) > 1
+            )
+        if not known:
+            self._error(400, "Failed to send messages")
+            return
+        key = record.header("x-line-retry-key")
+        with self.fake.lock:
+            if key and key in self.fake.retry_keys:
+                accepted_id, sent = self.fake.retry_keys[key]
+                self._send(
+                    409,
+                    {"message": "The retry key is already accepted", "sentMessages": sent},
+                    {"X-Line-Accepted-Request-Id": accepted_id},
+                )
+                return
+            sent = self._sent(payload)
+            if key:
+                self.fake.retry_keys[key] = (str(uuid.uuid4()), sent)
+        self._send(200, {"sentMessages": sent})
+
+    # --- LINE Login ----------------------------------------------------------------------
+    def _login(self, record: RecordedRequest) -> None:
+        fake = self.fake
+        if record.path == "/oauth2/v2.1/authorize" and record.method == "GET":
+            self._authorize_page(record)
+            return
+        if record.path == "/oauth2/v2.1/authorize/consent" and record.method == "GET":
+            q = {k: v[0] for k, v in record.query.items()}
+            code = fake.issue_login_code(
+                user_id=q.get("user_id", ""),
+                nonce=q.get("nonce", ""),
+                client_id=q.get("client_id", ""),
+                redirect_uri=q.get("redirect_uri", ""),
+            )
+            target = (
+                q.get("redirect_uri", "")
+                + "?"
+                + urlencode({"code": code, "state": q.get("state", "")})
+            )
+            self.record.status = 302
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if record.path == "/oauth2/v2.1/token" and record.method == "POST":
+            form = record.form
+            with fake.lock:
+                grant = fake.login_codes.pop(form.get("code", ""), None)
+            if form.get("grant_type") != "authorization_code":
+                self._send(
+                    400, {"error": "unsupported_grant_type", "error_description": "grant_type"}
+                )
+                return
+            secret_ok = (
+                fake.login_channel_secret is None
+                or form.get("client_secret") == fake.login_channel_secret
+            )
+            if not secret_ok or (
+                fake.login_channel_id and form.get("client_id") != fake.login_channel_id
+            ):
+                self._send(400, {"error": "invalid_client", "error_description": "invalid client"})
+                return
+            if (
+                grant is None
+                or grant["client_id"] != form.get("client_id")
+                or grant["redirect_uri"] != form.get("redirect_uri")
+            ):
+                self._send(
+                    400,
+                    {"error": "invalid_grant", "error_description": "invalid authorization code"},
+                )
+                return
+            now = int(time.time())
+            claims = {
+                "iss": LOGIN_ISSUER,
+                "sub": grant["user_id"],
+                "aud": form["client_id"],
+                "exp": now + 3600,
+                "iat": now,
+                "amr": ["linesso"],
+                "name": fake.profiles.get(grant["user_id"], ""),
+            }
+            if grant["nonce"]:
+                claims["nonce"] = grant["nonce"]
+            self._send(
+                200,
+                {
+                    "access_token": secrets.token_urlsafe(24),
+                    "expires_in": 2592000,
+                    "id_token": make_hs256_jwt(claims, form.get("client_secret", "")),
+                    "refresh_token": secrets.token_urlsafe(16),
+                    "scope": "openid profile",
+                    "token_type": "Bearer",
+                },
+            )
+            return
+        self._send(404, {"error": "not_found", "error_description": "Not found"})
+
+    def _authorize_page(self, record: RecordedRequest) -> None:
+        q = {k: v[0] for k, v in record.query.items()}
+        with self.fake.lock:
+            people = sorted(self.fake.profiles.items(), key=lambda item: item[1])
+        links = "".join(
+            f'<li><a href="/oauth2/v2.1/authorize/consent?{html.escape(urlencode({**q, "user_id": uid}))}">'
+            f"{html.escape(name)} ({html.escape(uid)})</a></li>"
+            for uid, name in people
+        )
+        page = (
+            "<!doctype html><meta charset=utf-8><title>Fake LINE Login</title>"
+            "<h1>Fake LINE Login</h1><p>Sign in as:</p><ul>"
+            f"{links or '<li>No LINE users yet: run tocnet line_simulate follow</li>'}</ul>"
+        )
+        self._send(200, page.encode())
+
+    # --- control API (demo and line_simulate) ---------------------------------------------
+    def _control(self, record: RecordedRequest) -> None:
+        fake, parts = self.fake, record.path.strip("/").split("/")
+        payload = record.json if record.body else {}
+        if parts[1:2] == ["groups"] and len(parts) == 3 and record.method == "PUT":
+            group = fake.add_group(
+                parts[2], payload.get("groupName", ""), count=int(payload.get("count", 0))
+            )
+            with fake.lock:
+                group.members.update(payload.get("members", {}))
+            self._send(200, {"groupId": group.group_id})
+        elif parts[1:2] == ["groups"] and len(parts) == 3 and record.method == "DELETE":
+            with fake.lock:
+                fake.groups.pop(parts[2], None)
+            self._send(200, {})
+        elif parts[1:2] == ["profiles"] and len(parts) == 3 and record.method == "PUT":
+            fake.add_profile(parts[2], payload.get("displayName", parts[2]))
+            self._send(200, {})
+        elif parts[1:2] == ["fail"] and record.method == "POST":
+            fake.fail_next(
+                int(payload.get("count", 1)),
+                status=int(payload.get("status", 500)),
+                path_prefix=payload.get("pathPrefix", "/"),
+            )
+            self._send(200, {})
+        elif parts[1:2] == ["requests"] and record.method == "GET":
+            with fake.lock:
+                rows = [
+                    {
+                        "method": r.method,
+                        "path": r.path,
+                        "status": r.status,
+                        "body": r.body.decode(errors="replace"),
+                    }
+                    for r in fake.requests
+                ]
+            self._send(200, rows)
+        elif parts[1:2] == ["state"] and record.method == "GET":
+            with fake.lock:
+                state = {
+                    "groups": {
+                        g.group_id: {"groupName": g.name, "count": g.count}
+                        for g in fake.groups.values()
+                    },
+                    "profiles": dict(fake.profiles),
+                }
+            self._send(200, state)
+        else:
+            self._send(404, {"message": "Not found"})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Fake LINE API server for the TOC-Net demo")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--access-token", default=None, help="accept only this bearer token")
+    args = parser.parse_args(argv)
+    server = FakeLineServer(host=args.host, port=args.port, access_token=args.access_token)
+    print(f"Fake LINE API listening on {server.url} (Ctrl-C to stop)", flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()
