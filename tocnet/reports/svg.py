@@ -1,0 +1,202 @@
+"""Server-rendered SVG charts and the province map (no JavaScript, no external assets)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+MAP_DATA = Path(__file__).resolve().parent / "mapdata" / "thailand_provinces.json"
+
+NO_DATA_COLOUR = "#d9d9d9"
+# Sequential scale from "few reached" (red-orange) to "all reached" (green), readable
+# by people with red-green colour blindness thanks to the lightness ramp.
+SCALE: tuple[tuple[float, str], ...] = (
+    (0.2, "#d73027"),
+    (0.4, "#fc8d59"),
+    (0.6, "#fee08b"),
+    (0.8, "#91cf60"),
+    (1.01, "#1a9850"),
+)
+
+
+@dataclass(frozen=True)
+class Province:
+    iso: str
+    name_th: str
+    name_en: str
+    cx: float
+    cy: float
+    d: str
+
+
+@functools.cache
+def _map_data() -> tuple[float, float, tuple[Province, ...]]:
+    data = json.loads(MAP_DATA.read_text(encoding="utf-8"))
+    provinces = tuple(Province(**p) for p in data["provinces"])
+    return data["width"], data["height"], provinces
+
+
+def provinces() -> tuple[Province, ...]:
+    """The 77 provinces of the map, in ISO 3166-2:TH order."""
+    return _map_data()[2]
+
+
+def coverage_colour(share: float | None) -> str:
+    """Fill colour for a share between 0 and 1 (grey when there is no data)."""
+    if share is None:
+        return NO_DATA_COLOUR
+    for upper, colour in SCALE:
+        if share < upper:
+            return colour
+    return SCALE[-1][1]
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.0f}%"
+
+
+def province_map_svg(
+    shares: Mapping[str, float | None],
+    *,
+    title: str,
+    details: Mapping[str, str] | None = None,
+) -> SafeString:
+    """Thailand's provinces, each filled by ``shares[thai_name]`` (0..1); others grey.
+
+    ``details`` adds text to a province's tooltip (e.g. "120/150 members").
+    """
+    width, height, items = _map_data()
+    legend_h = 26
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="province-map" role="img" '
+            'aria-label="{}" viewBox="0 0 {} {}" preserveAspectRatio="xMidYMid meet">',
+            title,
+            width,
+            height + legend_h,
+        ),
+        format_html("<title>{}</title>", title),
+    ]
+    for province in items:
+        share = shares.get(province.name_th)
+        tip = f"{province.name_th}: {_percent(share)}"
+        if details and details.get(province.name_th):
+            tip += f" ({details[province.name_th]})"
+        parts.append(
+            format_html(
+                '<path d="{}" fill="{}" stroke="#ffffff" stroke-width="0.4" '
+                'data-province="{}" data-share="{}"><title>{}</title></path>',
+                province.d,
+                coverage_colour(share),
+                province.name_th,
+                "" if share is None else f"{share:.4f}",
+                tip,
+            )
+        )
+    # legend
+    y = height + 6
+    step = width / (len(SCALE) + 1)
+    lower = 0
+    for i, (upper, colour) in enumerate(SCALE):
+        parts.append(
+            format_html(
+                '<rect x="{}" y="{}" width="12" height="10" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="8">{}-{}%</text>',
+                f"{i * step:.1f}",
+                y,
+                colour,
+                f"{i * step + 14:.1f}",
+                y + 8,
+                lower,
+                min(100, round(upper * 100)),
+            )
+        )
+        lower = round(upper * 100)
+    parts.append(
+        format_html(
+            '<rect x="{}" y="{}" width="12" height="10" fill="{}"/>'
+            '<text x="{}" y="{}" font-size="8">{}</text>',
+            f"{len(SCALE) * step:.1f}",
+            y,
+            NO_DATA_COLOUR,
+            f"{len(SCALE) * step + 14:.1f}",
+            y + 8,
+            _("no unit"),
+        )
+    )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))  # noqa: S308 - every part built with format_html
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    text: str = ""
+    key: str = ""
+    colour: str = ""
+
+
+def bar_chart_svg(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    maximum: float | None = None,
+    colour_by_share: bool = False,
+    colour: str = "#3b6ea5",
+    row_height: int = 16,
+    label_width: int = 150,
+    width: int = 520,
+) -> SafeString:
+    """Horizontal bars, one per row; with ``colour_by_share`` values are shares (0..1)."""
+    top = 4
+    height = top + row_height * max(len(bars), 1) + 4
+    scale_max = maximum if maximum is not None else max((b.value for b in bars), default=0) or 1
+    bar_space = width - label_width - 60
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" '
+            'aria-label="{}" viewBox="0 0 {} {}" width="100%" '
+            'preserveAspectRatio="xMinYMin meet">',
+            title,
+            width,
+            height,
+        ),
+        format_html("<title>{}</title>", title),
+    ]
+    for i, bar in enumerate(bars):
+        y = top + i * row_height
+        length = max(0.0, min(1.0, bar.value / scale_max)) * bar_space
+        fill = bar.colour or (coverage_colour(bar.value) if colour_by_share else colour)
+        parts.append(
+            format_html(
+                '<g data-bar="{}" data-value="{}">'
+                '<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>'
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>'
+                '<text x="{}" y="{}" font-size="10">{}</text></g>',
+                bar.key or bar.label,
+                f"{bar.value:.4f}",
+                label_width - 4,
+                y + row_height - 5,
+                bar.label,
+                label_width,
+                y + 2,
+                f"{length:.1f}",
+                row_height - 4,
+                fill,
+                bar.label,
+                bar.text or bar.value,
+                f"{label_width + length + 4:.1f}",
+                y + row_height - 5,
+                bar.text or bar.value,
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(parts))  # noqa: S308 - every part built with format_html
