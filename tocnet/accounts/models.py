@@ -1,0 +1,54 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who signs in: cooperative staff, coop agent, representative, board, member."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Cooperative staff")
+        AGENT = "agent", _("Coop agent")
+        REPRESENTATIVE = "representative", _("Member representative")
+        BOARD = "board", _("Board / committee")
+        MEMBER = "member", _("Member")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    line_user_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role == self.Role.STAFF
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role == self.Role.AGENT
+
+    @property
+    def is_representative(self) -> bool:
+        return self.role == self.Role.REPRESENTATIVE
+
+    @property
+    def is_board(self) -> bool:
+        return self.role == self.Role.BOARD
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in; counted per username and per address to slow and lock guessing."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip_address} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,84 @@
+"""Audit trail writes. Call inside the transaction that makes the change."""
+
+from typing import Any
+
+from django.db import models
+
+from tocnet.core.models import AuditEvent
+
+# Fields never copied into audit payloads in clear (PDPA: national ID stays out of logs).
+REDACTED_FIELDS = frozenset({"national_id", "password"})
+
+
+def _describe(target: models.Model | None) -> tuple[str, str, str]:
+    if target is None:
+        return "", "", ""
+    meta = target._meta
+    ident = getattr(target, "code", None) or target.pk
+    return f"{meta.app_label}.{meta.model_name}", str(ident), str(target)[:200]
+
+
+def redact(changes: dict[str, Any]) -> dict[str, Any]:
+    """Replace values of sensitive fields by a marker, keeping the fact that they changed."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in REDACTED_FIELDS:
+            out[key] = "[redacted]"
+        elif isinstance(value, dict):
+            out[key] = redact(value)
+        else:
+            out[key] = value
+    return out
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None,
+    changes: dict[str, Any] | None = None,
+    kind: str = AuditEvent.Kind.CHANGE,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Write one AuditEvent; the caller's transaction makes it atomic with the change."""
+    target_type, target_id, target_repr = _describe(target)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        kind=kind,
+        actor=user,
+        actor_repr=(user.get_username() if user else str(actor or "system"))[:150],
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_repr=target_repr,
+        changes=redact(changes or {}),
+        ip_address=ip_address,
+    )
+
+
+def audit_access(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    detail: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Log a read or export of personal data (PDPA security measures: who saw what, when)."""
+    return audit_record(
+        actor=actor,
+        action=action,
+        target=target,
+        changes=detail,
+        kind=AuditEvent.Kind.ACCESS,
+        ip_address=ip_address,
+    )
+
+
+def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{field: {"before": old, "after": new}} for the fields whose value changed."""
+    return {
+        key: {"before": before.get(key), "after": value}
+        for key, value in after.items()
+        if before.get(key) != value
+    }

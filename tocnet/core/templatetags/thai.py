@@ -1,0 +1,35 @@
+"""Thai display filters: Buddhist-era dates, Thai or Arabic digits, masked national IDs."""
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+
+from tocnet.core.thai import format_thai_date
+
+register = template.Library()
+
+
+@register.filter
+def thai_date(value: dt.date | dt.datetime | None, style: str = "") -> str:
+    """{{ d|thai_date }} → 15 มิ.ย. 2564; {{ d|thai_date:"full" }} → 15 มิถุนายน 2564."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return format_thai_date(value, full=style == "full")
+
+
+@register.filter
+def thai_datetime(value: dt.datetime | None) -> str:
+    """15 มิ.ย. 2564 14:05 in Bangkok time."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{format_thai_date(local)} {local:%H:%M}"
+
+
+@register.filter
+def masked_pin(value: str | None) -> str:
+    """A national ID shown as x-xxxx-xxxxx-12-3: only the last three digits."""
+    if not value:
+        return ""
+    return "x-xxxx-xxxxx-" + value[-3:-1] + "-" + value[-1:]

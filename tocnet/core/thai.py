@@ -1,0 +1,108 @@
+"""Thai display and parsing rules in one place: digits, Buddhist-era dates, collation."""
+
+import datetime as dt
+import re
+import unicodedata
+from functools import cache
+
+from pythainlp.util import thai_digit_to_arabic_digit
+
+BE_OFFSET = 543
+THAI_MONTHS_SHORT = [
+    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+]  # fmt: skip
+THAI_MONTHS_FULL = [
+    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+]  # fmt: skip
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def to_arabic_digits(text: str) -> str:
+    """Thai digits ๐-๙ become 0-9; everything else is kept."""
+    return text.translate(_THAI_DIGITS)
+
+
+def clean_text(text: object) -> str:
+    """Trimmed text without zero-width characters, runs of white space folded to one space."""
+    if text is None:
+        return ""
+    value = unicodedata.normalize("NFC", str(text)).translate(ZERO_WIDTH)
+    value = value.replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", value).strip()
+
+
+_RE_TONE = re.compile(r"[\u0e47-\u0e4c]")
+_RE_LEADING_VOWEL = re.compile(r"([\u0e40-\u0e44])([\u0e01-\u0e2e])")
+
+
+@cache
+def _sort_key_cached(text: str) -> tuple[str, ...]:
+    return tuple(_thai_word_key(word) for word in text.split(" "))
+
+
+def _thai_word_key(word: str) -> str:
+    # Same rule as pythainlp.util.collate: leading vowels (เ แ โ ใ ไ) sort by the consonant
+    # after them, tone marks only break ties.
+    base = _RE_LEADING_VOWEL.sub(r"\2\1", _RE_TONE.sub("", word))
+    return base + "".join(_RE_TONE.findall(word))
+
+
+def thai_sort_key(text: str) -> tuple[str, ...]:
+    """Sort key for Thai names in dictionary order, word by word (pythainlp collate's rule)."""
+    return _sort_key_cached(clean_text(text))
+
+
+def parse_thai_date(text: str) -> dt.date:
+    """Parse 15/06/2564, 15-06-2564, 2564-06-15 or 15 มิ.ย. 2564 (Buddhist era) into a date.
+
+    Years above 2400 are Buddhist era and lose 543; smaller years are Gregorian.
+    Raises ValueError with a message naming the value when it cannot be read.
+    """
+    value = to_arabic_digits(clean_text(text))
+    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})", value)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    elif match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value):
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = re.fullmatch(r"(\d{1,2})\s*([^\d\s]+)\s*(\d{2,4})", value)
+        if not match:
+            raise ValueError(f"unreadable date: {text!r}")
+        day, month_name, year = int(match[1]), match[2], int(match[3])
+        month = _month_number(month_name)
+        if month is None:
+            raise ValueError(f"unknown month in date: {text!r}")
+    if year < 100:
+        year += 2500 if year >= 40 else 2600  # two-digit BE years: 64 -> 2564
+    if year > 2400:
+        year -= BE_OFFSET
+    return dt.date(year, month, day)
+
+
+def _month_number(name: str) -> int | None:
+    compact = name.replace(".", "").replace(" ", "")
+    for index, (short, full) in enumerate(zip(THAI_MONTHS_SHORT, THAI_MONTHS_FULL, strict=True)):
+        if compact in {short.replace(".", ""), full}:
+            return index + 1
+    return None
+
+
+def format_thai_date(value: dt.date | dt.datetime | None, *, full: bool = False) -> str:
+    """15 มิ.ย. 2564 (or 15 มิถุนายน 2564 with full=True); empty for None."""
+    if value is None:
+        return ""
+    months = THAI_MONTHS_FULL if full else THAI_MONTHS_SHORT
+    return f"{value.day} {months[value.month - 1]} {value.year + BE_OFFSET}"
+
+
+__all__ = [
+    "clean_text",
+    "format_thai_date",
+    "parse_thai_date",
+    "thai_digit_to_arabic_digit",
+    "thai_sort_key",
+    "to_arabic_digits",
+]

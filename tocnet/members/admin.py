@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit, UnitAgent
+
+
+class UnitAgentInline(admin.TabularInline):
+    model = UnitAgent
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "abbreviation", "province", "responsible")
+    list_filter = ("kind", "responsible")
+    search_fields = ("name", "abbreviation", "province")
+    inlines = [UnitAgentInline]
+
+
+class PhoneInline(admin.TabularInline):
+    model = Phone
+    extra = 0
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ("number", "first_name", "last_name", "unit", "status")
+    list_filter = ("status", "member_type", "unit__kind")
+    search_fields = ("number", "first_name", "last_name")
+    list_select_related = ("unit",)
+    raw_id_fields = ("user",)
+    exclude = ("national_id",)
+    inlines = [PhoneInline]
+
+
+@admin.register(Representative)
+class RepresentativeAdmin(admin.ModelAdmin):
+    list_display = ("member", "unit", "term_start", "term_end", "ended_on")
+    list_filter = ("unit__kind",)
+    raw_id_fields = ("member",)
+    list_select_related = ("member", "unit")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "file_name", "status", "uploaded_by")
+    readonly_fields = ("code", "sha256", "summary", "result", "created_at", "committed_at")

@@ -1,0 +1,38 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tocnet.members.demo import DEFAULT_MEMBERS, DEMO_PASSWORD, demo_cooperative_create
+
+
+class Command(BaseCommand):
+    help = "Fill an empty database with a synthetic demo cooperative (deterministic per seed)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--members", type=int, default=DEFAULT_MEMBERS)
+        parser.add_argument("--seed", type=int, default=2564)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when the database already has members.",
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        started = time.perf_counter()
+        try:
+            result = demo_cooperative_create(
+                members=int(options["members"]),  # type: ignore[call-overload]
+                seed=int(options["seed"]),  # type: ignore[call-overload]
+            )
+        except ValueError as exc:
+            if options["if_empty"]:
+                self.stdout.write("Database already has members; demo not loaded.")
+                return
+            raise CommandError(str(exc)) from exc
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Demo cooperative: {result.members} members, {result.units} units, "
+            f"{result.representatives} representatives in {elapsed:.1f} s."
+        )
+        for username, role in result.logins.items():
+            self.stdout.write(f"  login {username:<10} ({role}) password {DEMO_PASSWORD}")

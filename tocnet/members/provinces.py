@@ -1,0 +1,48 @@
+"""Thailand's provinces (pythainlp) and the names of the offices the cooperative serves."""
+
+from dataclasses import dataclass
+from functools import cache
+
+from pythainlp.corpus import provinces as _pythainlp_provinces
+
+BANGKOK = "กรุงเทพมหานคร"
+PROVINCE_OFFICE_PREFIX = "สำนักงานพัฒนาชุมชนจังหวัด"
+STUDY_CENTRE_PREFIX = "ศูนย์ศึกษาและพัฒนาชุมชน"
+
+
+@dataclass(frozen=True)
+class Province:
+    name_th: str
+    abbr_th: str
+    name_en: str
+
+
+@cache
+def all_provinces() -> tuple[Province, ...]:
+    """The 77 provinces, Bangkok included, in pythainlp's order."""
+    return tuple(
+        Province(p["name_th"], p["abbr_th"], p["name_en"])
+        for p in _pythainlp_provinces(details=True)
+    )
+
+
+def office_provinces() -> tuple[Province, ...]:
+    """The 76 provinces with a provincial community development office (all but Bangkok)."""
+    return tuple(p for p in all_provinces() if p.name_th != BANGKOK)
+
+
+@cache
+def province_by_name() -> dict[str, Province]:
+    return {p.name_th: p for p in all_provinces()}
+
+
+def province_office_name(province: str) -> str:
+    return f"{PROVINCE_OFFICE_PREFIX}{province}"
+
+
+def study_centre_name(province: str) -> str:
+    return f"{STUDY_CENTRE_PREFIX}{province}"
+
+
+def study_centre_abbreviation(province: str) -> str:
+    return f"ศพช.{province_by_name()[province].abbr_th}"

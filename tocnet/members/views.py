@@ -1,0 +1,134 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_access
+from tocnet.core.http import client_ip, is_htmx
+from tocnet.core.paging import thai_ordered_page
+from tocnet.members.models import Member, Phone, Unit
+from tocnet.members.selectors import (
+    get_member_for_user,
+    get_unit_for_user,
+    member_list_for_user,
+    member_search,
+    unit_list_for_user,
+    unit_list_with_counts,
+)
+
+PER_PAGE = 50
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    units = unit_list_with_counts(unit_list_for_user(user))
+    members = member_list_for_user(user)
+    context: dict[str, object] = {"units": units}
+    if user.role == User.Role.REPRESENTATIVE:
+        context["my_members"] = _prepare_rows(members.filter(status=Member.Status.ACTIVE))
+        context["my_member_count"] = members.filter(status=Member.Status.ACTIVE).count()
+    totals = units.aggregate(
+        members=Count("members", filter=Q(members__status=Member.Status.ACTIVE)),
+    )
+    context["totals"] = {
+        "units": len(units),
+        "members": totals["members"] or 0,
+        "representatives": sum(u.current_representatives for u in units),
+    }
+    return render(request, "members/home.html", context)
+
+
+def _prepare_rows(members: QuerySet[Member]) -> QuerySet[Member]:
+    return members.select_related("unit").prefetch_related(
+        Prefetch("phones", queryset=Phone.objects.order_by("position", "id"))
+    )
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    units = unit_list_with_counts(unit_list_for_user(user))
+    return render(request, "members/unit_list.html", {"units": units})
+
+
+@login_required
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    unit = get_unit_for_user(user, code)
+    members = member_list_for_user(user).filter(unit=unit)
+    counts = members.aggregate(
+        active=Count("pk", filter=Q(status=Member.Status.ACTIVE)),
+        total=Count("pk"),
+    )
+    if user.role == User.Role.BOARD:
+        # Board members see aggregates: count the whole unit, show nobody.
+        counts = Member.objects.filter(unit=unit).aggregate(
+            active=Count("pk", filter=Q(status=Member.Status.ACTIVE)), total=Count("pk")
+        )
+    representatives = (
+        unit.representatives.filter(ended_on__isnull=True).select_related("member")
+        if user.role != User.Role.BOARD
+        else []
+    )
+    agents = unit.agent_links.select_related("user") if user.role != User.Role.BOARD else []
+    return render(
+        request,
+        "members/unit_detail.html",
+        {
+            "unit": unit,
+            "counts": counts,
+            "representatives": representatives,
+            "agents": agents,
+            "can_see_members": user.role != User.Role.BOARD,
+        },
+    )
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    members = member_list_for_user(user)
+    query = request.GET.get("q", "")
+    members = member_search(members, query)
+    unit_code = request.GET.get("unit", "")
+    unit: Unit | None = None
+    if unit_code:
+        unit = get_unit_for_user(user, unit_code)
+        members = members.filter(unit=unit)
+    status = request.GET.get("status", Member.Status.ACTIVE)
+    if status in Member.Status.values:
+        members = members.filter(status=status)
+    page = thai_ordered_page(
+        members,
+        name_fields=("first_name", "last_name"),
+        page_number=request.GET.get("page"),
+        per_page=PER_PAGE,
+        prepare=_prepare_rows,
+    )
+    context = {
+        "page": page.page,
+        "rows": page.rows,
+        "query": query,
+        "unit": unit,
+        "status": status,
+        "statuses": Member.Status.choices,
+    }
+    template = "members/member_list.html#rows" if is_htmx(request) else "members/member_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def member_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    member = get_member_for_user(user, code)
+    audit_access(actor=user, action="member.viewed", target=member, ip_address=client_ip(request))
+    memberships = member.register_memberships.select_related(  # type: ignore[attr-defined]
+        "register", "register__unit"
+    ).order_by("-since")
+    return render(
+        request,
+        "members/member_detail.html",
+        {"member": member, "phones": member.phones.all(), "memberships": memberships},
+    )

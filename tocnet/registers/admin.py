@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from tocnet.registers.models import Campaign, Register, RegisterMembership, UnitSubmission
+
+
+@admin.register(Register)
+class RegisterAdmin(admin.ModelAdmin):
+    list_display = ("line_group_name", "unit", "number", "representative", "line_group_id")
+    list_select_related = ("unit", "representative__member")
+    search_fields = ("line_group_name",)
+    raw_id_fields = ("representative",)
+
+
+@admin.register(RegisterMembership)
+class RegisterMembershipAdmin(admin.ModelAdmin):
+    list_display = ("member", "register", "since", "until")
+    raw_id_fields = ("member", "register")
+    list_select_related = ("member", "register")
+
+
+admin.site.register(Campaign)
+admin.site.register(UnitSubmission)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tocnet.core import views as core_views
+from tocnet.members import views as member_views
+
+urlpatterns = [
+    path("", member_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("tocnet.accounts.urls")),
+    path("members/", include("tocnet.members.urls")),
+    path("admin/", admin.site.urls),
+]
