@@ -198,6 +198,11 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 LINE_CHANNEL_SECRET = env_secret("LINE_CHANNEL_SECRET")
 LINE_CHANNEL_ACCESS_TOKEN = env_secret("LINE_CHANNEL_ACCESS_TOKEN")
 LINE_API_BASE_URL = env_str("LINE_API_BASE_URL", "https://api.line.me")
+LINE_LOGIN_CHANNEL_ID = env_str("LINE_LOGIN_CHANNEL_ID")
+LINE_LOGIN_CHANNEL_SECRET = env_secret("LINE_LOGIN_CHANNEL_SECRET")
+LINE_LOGIN_AUTHORIZE_URL = env_str(
+    "LINE_LOGIN_AUTHORIZE_URL", "https://access.line.me/oauth2/v2.1/authorize"
+)
 
 # Data protection: who to contact, shown in the footer and the privacy notice.
 PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", "dpo@example.coop")

@@ -1,0 +1,1 @@
+"""Writes of the LINE app: webhook events, groups, member linking, LINE Login."""

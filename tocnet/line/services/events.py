@@ -1,0 +1,191 @@
+"""Webhook events: store once by webhookEventId, then process each exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import override
+from linebot.v3.webhooks import Event
+
+from tocnet.line import client
+from tocnet.line.models import WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+STALE_AFTER = dt.timedelta(minutes=2)
+
+
+class MalformedPayloadError(ValueError):
+    pass
+
+
+def _event_id(event: dict[str, Any]) -> str:
+    value = event.get("webhookEventId")
+    if isinstance(value, str) and 0 < len(value) <= 64:
+        return value
+    # LINE always sends webhookEventId; a stable hash keeps duplicates idempotent anyway.
+    digest = hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()
+    return "sha256:" + digest[:57]
+
+
+def _occurred_at(event: dict[str, Any]) -> dt.datetime | None:
+    stamp = event.get("timestamp")
+    if isinstance(stamp, int | float):
+        return dt.datetime.fromtimestamp(stamp / 1000, tz=dt.UTC)
+    return None
+
+
+def webhook_events_store(*, body: bytes) -> list[str]:
+    """Store the events of a verified webhook body; duplicates are skipped by the unique
+    webhookEventId. Enqueues processing after commit. Returns the event ids of the body."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise MalformedPayloadError("body is not JSON") from exc
+    events = data.get("events") if isinstance(data, dict) else None
+    if not isinstance(events, list):
+        raise MalformedPayloadError("no events list")
+    rows = []
+    for event in events:
+        if not isinstance(event, dict):
+            raise MalformedPayloadError("event is not an object")
+        source = event.get("source") if isinstance(event.get("source"), dict) else {}
+        delivery = (
+            event.get("deliveryContext") if isinstance(event.get("deliveryContext"), dict) else {}
+        )
+        rows.append(
+            WebhookEvent(
+                webhook_event_id=_event_id(event),
+                event_type=str(event.get("type", ""))[:40],
+                source_type=str(source.get("type", ""))[:10],
+                group_id=str(source.get("groupId") or source.get("roomId") or "")[:64],
+                line_user_id=str(source.get("userId") or "")[:64],
+                is_redelivery=bool(delivery.get("isRedelivery")),
+                occurred_at=_occurred_at(event),
+                payload=event,
+            )
+        )
+    if not rows:
+        return []
+    ids = [row.webhook_event_id for row in rows]
+    with transaction.atomic():
+        WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
+        transaction.on_commit(lambda: _enqueue(ids))
+    return ids
+
+
+def _enqueue(ids: list[str]) -> None:
+    from tocnet.line.tasks import webhook_events_process_task
+
+    webhook_events_process_task(ids)
+
+
+def _claim(webhook_event_id: str) -> bool:
+    return (
+        WebhookEvent.objects.filter(
+            webhook_event_id=webhook_event_id, status=WebhookEvent.Status.PENDING
+        ).update(status=WebhookEvent.Status.PROCESSING, attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+# A handler does its LINE reads first (no transaction held during HTTP calls) and returns a
+# function that makes the writes; that function runs in one transaction with marking the
+# event done, so a crash either leaves nothing done or the event finished.
+Apply = Callable[[], list[str]]
+Handler = Callable[[dict[str, Any]], Apply]
+
+
+def _handler_for(event: dict[str, Any]) -> Handler | None:
+    from tocnet.line.services import groups, linking
+
+    source = event.get("source") or {}
+    kind = event.get("type")
+    in_group = source.get("type") == "group"
+    if kind == "join" and in_group:
+        return groups.on_join
+    if kind == "leave" and in_group:
+        return groups.on_leave
+    if kind in ("memberJoined", "memberLeft") and in_group:
+        return groups.on_members_changed
+    if kind == "message" and in_group:
+        return groups.on_group_message
+    if kind == "message" and source.get("type") == "user":
+        return linking.on_user_message
+    if kind == "follow":
+        return linking.on_follow
+    if kind == "unfollow":
+        return linking.on_unfollow
+    return None
+
+
+def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | None:
+    """Process one stored event exactly once (conditional claim); answer with the reply
+    token after the work commits. Unknown types end IGNORED. Returns the final status, or
+    None when someone else owns the event."""
+    if not _claim(webhook_event_id):
+        return None
+    row = WebhookEvent.objects.get(webhook_event_id=webhook_event_id)
+    payload = row.payload
+    try:
+        Event.from_dict(payload)
+        known = True
+    except (ValueError, TypeError, KeyError):
+        known = False
+    handler = _handler_for(payload) if known else None
+    if handler is None or payload.get("mode") == "standby":
+        _finish(row, WebhookEvent.Status.IGNORED)
+        return WebhookEvent.Status.IGNORED
+    try:
+        with override("th"):
+            apply = handler(payload)
+            with transaction.atomic():
+                replies = apply()
+                _finish(row, WebhookEvent.Status.DONE)
+    except client.ChannelError as exc:
+        retry = not exc.permanent and row.attempts < MAX_ATTEMPTS
+        status = WebhookEvent.Status.PENDING if retry else WebhookEvent.Status.FAILED
+        _finish(row, status, error=str(exc))
+        return status
+    except Exception as exc:
+        logger.exception("LINE event %s failed", webhook_event_id)
+        _finish(row, WebhookEvent.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return WebhookEvent.Status.FAILED
+    token = payload.get("replyToken")
+    if replies and token:
+        try:
+            client.reply_text(reply_token=token, texts=replies[:5])
+        except client.ChannelError as exc:
+            # A reply token lives about a minute; a late reply is lost, the work is not.
+            logger.warning("LINE reply for %s failed: %s", webhook_event_id, exc)
+    return WebhookEvent.Status.DONE
+
+
+def _finish(row: WebhookEvent, status: str, *, error: str = "") -> None:
+    WebhookEvent.objects.filter(pk=row.pk).update(
+        status=status, error=error[:2000], processed_at=timezone.now()
+    )
+
+
+def webhook_events_stale_ids(*, now: dt.datetime | None = None) -> list[str]:
+    """Events still waiting after STALE_AFTER (a lost enqueue or a retryable failure)."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stuck = Q(status=WebhookEvent.Status.PROCESSING, received_at__lt=cutoff - STALE_AFTER * 5)
+    if WebhookEvent.objects.filter(stuck, attempts__lt=MAX_ATTEMPTS).exists():
+        WebhookEvent.objects.filter(stuck, attempts__lt=MAX_ATTEMPTS).update(
+            status=WebhookEvent.Status.PENDING
+        )
+    return list(
+        WebhookEvent.objects.filter(
+            status=WebhookEvent.Status.PENDING, received_at__lt=cutoff
+        ).values_list("webhook_event_id", flat=True)[:500]
+    )

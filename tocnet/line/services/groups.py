@@ -1,0 +1,402 @@
+"""LINE groups: attach by name on join, verify with the representative's one-time code,
+follow who is in the group, re-read names and counts, detach on leave."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from tocnet.core.audit import audit_record
+from tocnet.core.thai import to_arabic_digits
+from tocnet.line import client
+from tocnet.line.models import GroupMemberSighting, LineGroup, RegisterCode
+from tocnet.members.models import Member, Unit
+from tocnet.registers.models import Register
+from tocnet.registers.naming import RegisterNameProblemCode, parse_register_name
+
+BOT = "line-bot"
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
+CODE_RE = re.compile(r"TOC[\s\-_.]*([A-Z0-9]{6})\b")
+
+Problem = LineGroup.Problem
+Status = LineGroup.Status
+
+
+@dataclass(frozen=True)
+class Match:
+    register: Register | None
+    unit: Unit | None
+    problem: str
+    detail: str
+
+
+def _reply(template: str, **context: Any) -> str:
+    return render_to_string(f"line/replies/{template}.txt", context).strip()
+
+
+# --- codes -------------------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    return "TOC-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+def register_code_ensure(*, register: Register) -> RegisterCode:
+    """The register's open one-time code, created when there is none. Idempotent."""
+    existing = RegisterCode.objects.filter(register=register, used_at__isnull=True).first()
+    if existing:
+        return existing
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return RegisterCode.objects.create(register=register, code=_new_code())
+        except IntegrityError:
+            existing = RegisterCode.objects.filter(register=register, used_at__isnull=True).first()
+            if existing:  # a concurrent request made it
+                return existing
+    raise RuntimeError("could not allocate a register code")
+
+
+def find_code(text: str) -> str | None:
+    """The code in a chat message, however it was typed (lower case, Thai digits, spaces)."""
+    match = CODE_RE.search(to_arabic_digits(text).upper())
+    return f"TOC-{match.group(1)}" if match else None
+
+
+# --- matching a name to a register ---------------------------------------------------------
+
+
+def _abbreviations() -> list[str]:
+    return list(Unit.objects.values_list("abbreviation", flat=True))
+
+
+def _units_by_abbreviation(abbreviation: str) -> Unit | None:
+    wanted = abbreviation.strip(".")
+    for unit in Unit.objects.filter(abbreviation__in=[wanted, wanted + "."]):
+        return unit
+    return None
+
+
+def _register_numbers(abbreviation: str) -> list[int | None]:
+    wanted = abbreviation.strip(".")
+    return list(
+        Register.objects.filter(
+            unit__abbreviation__in=[wanted, wanted + "."], retired_at__isnull=True
+        ).values_list("number", flat=True)
+    )
+
+
+def group_name_match(*, name: str, group_id: str) -> Match:
+    """Which register a group name points to, or why none (see LineGroup.Problem)."""
+    result = parse_register_name(name, _abbreviations(), _register_numbers)
+    if not result.ok:
+        code = result.code  # type: ignore[union-attr]
+        unit = _units_by_abbreviation(result.abbreviation) if result.abbreviation else None
+        problem = {
+            RegisterNameProblemCode.NOT_COOPERATIVE_PREFIX: Problem.BAD_NAME,
+            RegisterNameProblemCode.UNKNOWN_ABBREVIATION: Problem.UNKNOWN_UNIT,
+            RegisterNameProblemCode.NO_SUCH_REGISTER: Problem.NO_SUCH_REGISTER,
+        }.get(code, Problem.BAD_NAME)
+        return Match(None, unit, problem, result.message_th[:300])  # type: ignore[union-attr]
+    unit = _units_by_abbreviation(result.abbreviation)
+    register = (
+        Register.objects.filter(unit=unit, number=result.number, retired_at__isnull=True)
+        .select_related("unit")
+        .first()
+    )
+    if register is None:  # the register vanished between parse and read
+        return Match(None, unit, Problem.NO_SUCH_REGISTER, name)
+    if register.line_group_id and register.line_group_id != group_id:
+        return Match(register, unit, Problem.REGISTER_TAKEN, str(register))
+    return Match(register, unit, Problem.NONE, "")
+
+
+def _apply_match(group: LineGroup, match: Match) -> None:
+    group.unit = match.unit
+    group.problem = match.problem
+    group.problem_detail = match.detail
+    if match.problem == Problem.NONE:
+        group.register = match.register
+        group.status = Status.AWAITING_CODE
+    else:
+        group.register = match.register if match.problem == Problem.REGISTER_TAKEN else None
+        group.status = Status.UNMATCHED
+
+
+def _read_group(group_id: str) -> tuple[client.GroupSummary | None, int | None, str]:
+    """Summary and member count, or the reason they could not be read."""
+    try:
+        summary = client.get_group_summary(group_id)
+        count = client.get_group_member_count(group_id)
+    except client.ChannelError as exc:
+        if not exc.permanent:
+            raise
+        return None, None, str(exc)
+    return summary, count, ""
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+def on_join(event: dict[str, Any]) -> Any:
+    group_id = event["source"]["groupId"]
+    summary, count, error = _read_group(group_id)
+
+    def apply() -> list[str]:
+        return [group_joined(group_id=group_id, summary=summary, member_count=count, error=error)]
+
+    return apply
+
+
+def group_joined(
+    *,
+    group_id: str,
+    summary: client.GroupSummary | None,
+    member_count: int | None,
+    error: str = "",
+) -> str:
+    """Record the bot joining a group and attach it by name when exactly one register
+    without a verified group matches. Returns the reply for the group."""
+    now = timezone.now()
+    group, _created = LineGroup.objects.get_or_create(group_id=group_id)
+    group.joined_at, group.left_at, group.checked_at = now, None, now
+    if summary is None:
+        group.status, group.problem, group.problem_detail = (
+            Status.UNMATCHED,
+            Problem.UNREADABLE,
+            error[:300],
+        )
+    else:
+        group.name = summary.name
+        group.member_count = member_count
+        if group.status != Status.VERIFIED:
+            _apply_match(group, group_name_match(name=summary.name, group_id=group_id))
+    group.save()
+    audit_record(
+        actor=BOT,
+        action="line.group_joined",
+        target=group,
+        changes={"name": group.name, "status": group.status, "problem": group.problem},
+    )
+    if group.status == Status.AWAITING_CODE:
+        return _reply("join_matched", group=group, register=group.register)
+    return _reply("join_unmatched", group=group)
+
+
+def on_leave(event: dict[str, Any]) -> Any:
+    group_id = event["source"]["groupId"]
+    return lambda: group_left(group_id=group_id, reason="leave event") or []
+
+
+def group_left(*, group_id: str, reason: str) -> None:
+    """The bot is out of the group: mark it left and detach it from its register."""
+    group = LineGroup.objects.filter(group_id=group_id).select_related("register").first()
+    if group is None:
+        return
+    register = group.register
+    group.status, group.left_at = Status.LEFT, timezone.now()
+    group.save(update_fields=["status", "left_at"])
+    if register and register.line_group_id == group_id:
+        register.line_group_id = None
+        register.save(update_fields=["line_group_id", "updated_at"])
+        audit_record(
+            actor=BOT,
+            action="line.group_detached",
+            target=register,
+            changes={"line_group_id": {"before": group_id, "after": None}, "reason": reason},
+        )
+    audit_record(actor=BOT, action="line.group_left", target=group, changes={"reason": reason})
+
+
+def _ensure_group(group_id: str) -> LineGroup:
+    group, _created = LineGroup.objects.get_or_create(group_id=group_id)
+    return group
+
+
+def _sightings(group: LineGroup, user_ids: list[str], *, in_group: bool) -> None:
+    now = timezone.now()
+    for user_id in user_ids:
+        sighting, created = GroupMemberSighting.objects.get_or_create(
+            group=group,
+            line_user_id=user_id,
+            defaults={"first_seen_at": now, "last_seen_at": now, "in_group": in_group},
+        )
+        if not created:
+            sighting.in_group = in_group
+            sighting.last_seen_at = now
+            sighting.left_at = None if in_group else now
+            sighting.save(update_fields=["in_group", "last_seen_at", "left_at"])
+        elif not in_group:
+            GroupMemberSighting.objects.filter(pk=sighting.pk).update(left_at=now)
+
+
+def on_members_changed(event: dict[str, Any]) -> Any:
+    group_id = event["source"]["groupId"]
+    joined = event["type"] == "memberJoined"
+    members = (event.get("joined") if joined else event.get("left")) or {}
+    user_ids = [m["userId"] for m in members.get("members", []) if m.get("userId")]
+    try:
+        count: int | None = client.get_group_member_count(group_id)
+    except client.ChannelError as exc:
+        if not exc.permanent:
+            raise
+        count = None
+
+    def apply() -> list[str]:
+        group = _ensure_group(group_id)
+        _sightings(group, user_ids, in_group=joined)
+        if count is not None:
+            LineGroup.objects.filter(pk=group.pk).update(member_count=count)
+        return []
+
+    return apply
+
+
+def on_group_message(event: dict[str, Any]) -> Any:
+    group_id = event["source"]["groupId"]
+    user_id = event["source"].get("userId") or ""
+    message = event.get("message") or {}
+    text = message.get("text", "") if message.get("type") == "text" else ""
+    code = find_code(text)
+    fresh: client.GroupSummary | None = None
+    if code:
+        # Names change without an event; read it again before trusting it.
+        fresh, _count, _error = _read_group(group_id)
+
+    def apply() -> list[str]:
+        group = _ensure_group(group_id)
+        if user_id:
+            _sightings(group, [user_id], in_group=True)
+        if not code:
+            return []
+        return [group_verify(group=group, code=code, line_user_id=user_id, summary=fresh)]
+
+    return apply
+
+
+def group_verify(
+    *, group: LineGroup, code: str, line_user_id: str, summary: client.GroupSummary | None
+) -> str:
+    """Verify ``group`` for the register whose open one-time ``code`` was posted, and link
+    the poster's LINE account to the representative. Returns the reply for the group."""
+    register_code = (
+        RegisterCode.objects.filter(code=code, used_at__isnull=True)
+        .select_related("register__unit", "register__representative__member__user")
+        .first()
+    )
+    if register_code is None:
+        return _reply("code_unknown")
+    register = register_code.register
+    if summary is not None and group.status != Status.VERIFIED:
+        group.name = summary.name
+        _apply_match(group, group_name_match(name=summary.name, group_id=group.group_id))
+        group.save()
+    if group.register_id != register.pk or group.status == Status.LEFT:
+        return _reply("code_wrong_group", group=group, register=register)
+    if group.status == Status.VERIFIED:
+        return _reply("code_already_verified", register=register)
+    if register.line_group_id and register.line_group_id != group.group_id:
+        return _reply("code_register_taken", register=register)
+    if not line_user_id:
+        return _reply("code_no_user")
+    representative = register.representative
+    if representative is None or not representative.is_current:
+        return _reply("code_no_representative", register=register)
+    member = representative.member
+    other = Member.objects.filter(line_user_id=line_user_id).exclude(pk=member.pk).first()
+    if other is not None or (member.line_user_id and member.line_user_id != line_user_id):
+        return _reply("code_other_account", register=register)
+    now = timezone.now()
+    claimed = RegisterCode.objects.filter(pk=register_code.pk, used_at__isnull=True).update(
+        used_at=now, used_in_group_id=group.group_id
+    )
+    if claimed != 1:
+        return _reply("code_unknown")
+    register.line_group_id = group.group_id
+    register.save(update_fields=["line_group_id", "updated_at"])
+    group.status, group.problem, group.problem_detail = Status.VERIFIED, Problem.NONE, ""
+    group.verified_at, group.verified_by_line_user_id, group.drift = now, line_user_id, ""
+    group.save()
+    # Other groups copying the name stay unverified, with the reason.
+    LineGroup.objects.filter(register=register, status=Status.AWAITING_CODE).exclude(
+        pk=group.pk
+    ).update(status=Status.UNMATCHED, problem=Problem.REGISTER_TAKEN, problem_detail=str(register))
+    audit_record(
+        actor=BOT,
+        action="line.group_verified",
+        target=register,
+        changes={"line_group_id": {"before": None, "after": group.group_id}, "name": group.name},
+    )
+    if member.line_user_id != line_user_id:
+        member.line_user_id = line_user_id
+        member.save(update_fields=["line_user_id", "updated_at"])
+        audit_record(
+            actor=BOT,
+            action="line.member_linked",
+            target=member,
+            changes={"line_user_id": "linked", "via": "register code"},
+        )
+    user = member.user
+    if user is not None and not user.line_user_id:
+        user.line_user_id = line_user_id
+        user.save(update_fields=["line_user_id"])
+    _sightings(group, [line_user_id], in_group=True)
+    return _reply("code_verified", register=register, member=member)
+
+
+# --- periodic re-read ---------------------------------------------------------------------
+
+
+def group_refresh(*, group_id: str) -> LineGroup | None:
+    """Re-read a group's name and member count (renames send no event) and flag drift: a
+    verified group whose name no longer points to its register. Raises ChannelError when
+    LINE is unreachable; a 404 means the bot is gone, so the group is detached."""
+    try:
+        summary = client.get_group_summary(group_id)
+        count: int | None = client.get_group_member_count(group_id)
+    except client.ChannelError as exc:
+        if exc.status == 404:
+            with transaction.atomic():
+                group_left(group_id=group_id, reason="not found in LINE")
+            return LineGroup.objects.filter(group_id=group_id).first()
+        raise
+    with transaction.atomic():
+        group = LineGroup.objects.select_related("register").get(group_id=group_id)
+        before = {"name": group.name, "member_count": group.member_count, "drift": group.drift}
+        group.name, group.member_count, group.checked_at = summary.name, count, timezone.now()
+        match = group_name_match(name=summary.name, group_id=group_id)
+        if group.status == Status.VERIFIED:
+            if match.register is not None and match.register.pk == group.register_id:
+                group.drift = ""
+            else:
+                group.drift = _reply("drift_name", name=summary.name, register=group.register)[:300]
+        else:
+            _apply_match(group, match)
+        group.save()
+        after = {"name": group.name, "member_count": group.member_count, "drift": group.drift}
+        if before != after:
+            audit_record(
+                actor=BOT,
+                action="line.group_refreshed",
+                target=group,
+                changes={
+                    k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v
+                },
+            )
+    return group
+
+
+def line_groups_to_refresh() -> list[str]:
+    """Group ids the periodic job re-reads: every group the bot is still in."""
+    return list(
+        LineGroup.objects.exclude(status=Status.LEFT)
+        .order_by(F("checked_at").asc(nulls_first=True))
+        .values_list("group_id", flat=True)
+    )

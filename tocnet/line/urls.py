@@ -1,0 +1,13 @@
+from django.urls import path
+
+from tocnet.line import views
+
+app_name = "line"
+
+urlpatterns = [
+    path("webhook", views.webhook, name="webhook"),
+    path("groups/", views.group_list, name="group_list"),
+    path("login/", views.login_start, name="login"),
+    path("login/connect/", views.login_connect, name="login_connect"),
+    path("login/callback/", views.login_callback, name="login_callback"),
+]

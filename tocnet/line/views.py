@@ -1,0 +1,134 @@
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from tocnet.line import client
+from tocnet.line.selectors import line_group_list_for_user
+from tocnet.line.services.events import MalformedPayloadError, webhook_events_store
+from tocnet.line.services.login import (
+    IdTokenError,
+    login_claims_verify,
+    user_for_line_login,
+    user_line_connect,
+)
+from tocnet.line.signature import is_valid_signature
+
+DEFAULT_AUTHORIZE_URL = "https://access.line.me/oauth2/v2.1/authorize"
+SESSION_KEY = "line_login"
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    secret = settings.LINE_CHANNEL_SECRET
+    if not secret:
+        return HttpResponse("LINE is not configured", status=503, content_type="text/plain")
+    body = request.body
+    if not is_valid_signature(body, request.headers.get("X-Line-Signature"), secret):
+        return HttpResponseBadRequest("invalid signature", content_type="text/plain")
+    try:
+        webhook_events_store(body=body)
+    except MalformedPayloadError:
+        return HttpResponseBadRequest("malformed body", content_type="text/plain")
+    return HttpResponse("OK", content_type="text/plain")
+
+
+@login_required
+@require_GET
+def group_list(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in ("staff", "agent") and not request.user.is_superuser:
+        raise PermissionDenied
+    groups = line_group_list_for_user(request.user)
+    return render(
+        request,
+        "line/group_list.html",
+        {"groups": groups, "configured": client.is_configured()},
+    )
+
+
+def _callback_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("line:login_callback"))
+
+
+def _start(request: HttpRequest, *, connect: bool) -> HttpResponse:
+    if not client.is_login_configured():
+        return render(request, "line/login_not_configured.html", status=200)
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    request.session[SESSION_KEY] = {"state": state, "nonce": nonce, "connect": connect}
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": settings.LINE_LOGIN_CHANNEL_ID,
+            "redirect_uri": _callback_url(request),
+            "state": state,
+            "scope": "openid profile",
+            "nonce": nonce,
+        }
+    )
+    authorize = getattr(settings, "LINE_LOGIN_AUTHORIZE_URL", "") or DEFAULT_AUTHORIZE_URL
+    return redirect(f"{authorize}?{query}")
+
+
+@require_GET
+def login_start(request: HttpRequest) -> HttpResponse:
+    return _start(request, connect=False)
+
+
+@login_required
+@require_POST
+def login_connect(request: HttpRequest) -> HttpResponse:
+    return _start(request, connect=True)
+
+
+def _failed(request: HttpRequest, reason: str, status: int = 400) -> HttpResponse:
+    return render(request, "line/login_failed.html", {"reason": reason}, status=status)
+
+
+@require_GET
+def login_callback(request: HttpRequest) -> HttpResponse:
+    pending = request.session.pop(SESSION_KEY, None)
+    state = request.GET.get("state", "")
+    if not pending or not state or not secrets.compare_digest(state, pending["state"]):
+        return _failed(request, _("The sign-in link expired or was not started here. Try again."))
+    if request.GET.get("error") or not request.GET.get("code"):
+        return _failed(request, _("LINE sign-in was cancelled."))
+    try:
+        tokens = client.login_exchange_code(
+            code=request.GET["code"], redirect_uri=_callback_url(request)
+        )
+        claims = login_claims_verify(id_token=tokens.get("id_token", ""), nonce=pending["nonce"])
+    except client.ChannelError:
+        return _failed(request, _("LINE could not confirm the sign-in. Try again."), 502)
+    except IdTokenError:
+        return _failed(request, _("The answer from LINE could not be verified."))
+    line_user_id = str(claims["sub"])
+    if pending.get("connect"):
+        if not request.user.is_authenticated:
+            return _failed(request, _("Sign in first, then connect LINE."))
+        if not user_line_connect(user=request.user, line_user_id=line_user_id):
+            return _failed(request, _("This LINE account is already tied to another account."))
+        messages.success(request, _("Your LINE account is now connected."))
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    user = user_for_line_login(line_user_id=line_user_id)
+    if user is None:
+        return _failed(
+            request,
+            _(
+                "No representative or agent account is tied to this LINE account. Sign in with "
+                "your password and connect LINE, or link it with your register's code."
+            ),
+            403,
+        )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(settings.LOGIN_REDIRECT_URL)
