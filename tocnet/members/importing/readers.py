@@ -1,0 +1,128 @@
+"""Stream rows out of a checked .xlsx or .csv: (spreadsheet row number, cell values)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+from xml.etree.ElementTree import ParseError
+
+import openpyxl
+from defusedxml import DefusedXmlException
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .reasons import ImportFileError
+from .safety import Limits, sniff
+
+Row = tuple[int, tuple[object, ...]]
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: Iterator[Row]
+
+
+def _translate(error: BaseException) -> ImportFileError:
+    # openpyxl wraps parser errors in ValueError: look down the chain for defusedxml's refusal.
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return ImportFileError("unsafe_xml")
+        cause = cause.__cause__ or cause.__context__
+    return ImportFileError("corrupt_xlsx")
+
+
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    InvalidFileException,
+    DefusedXmlException,
+    ParseError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    OSError,
+)
+
+
+def _sheet_rows(worksheet: object) -> Iterator[Row]:
+    try:
+        # Rows without cells come back as () so numbering follows the sheet's own rows.
+        yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
+    except _READ_ERRORS as error:
+        raise _translate(error) from error
+
+
+def read_xlsx(data: bytes) -> Iterator[Sheet]:
+    """Worksheets in order, rows streamed by openpyxl in read-only mode (formulas' values)."""
+    try:
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
+    except _READ_ERRORS as error:
+        raise _translate(error) from error
+    try:
+        for worksheet in workbook.worksheets:
+            if not hasattr(worksheet, "iter_rows"):
+                continue  # a chart sheet
+            # Some writers record a wrong sheet size; without it openpyxl reads every cell.
+            worksheet.reset_dimensions()
+            yield Sheet(name=worksheet.title, rows=_sheet_rows(worksheet))
+    finally:
+        workbook.close()
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Thai cp874/TIS-620; ImportFileError otherwise."""
+    candidates = ["utf-8-sig"] if data.startswith(b"\xef\xbb\xbf") else ["utf-8", "cp874"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text
+    raise ImportFileError("unknown_encoding")
+
+
+def _looks_like_text(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    sample = text[:20000]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\r\n\t")
+    return controls <= len(sample) // 100
+
+
+def read_csv(data: bytes, sheet_name: str) -> Iterator[Sheet]:
+    """One sheet named after the file; the delimiter is sniffed from , ; tab |."""
+    text = decode_csv(data)
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+            text[:8192], delimiters=",;\t|"
+        )
+    except csv.Error:
+        dialect = csv.excel
+
+    def rows() -> Iterator[Row]:
+        reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        try:
+            for number, values in enumerate(reader, start=1):
+                yield number, tuple(value if value != "" else None for value in values)
+        except csv.Error as error:
+            raise ImportFileError("unknown_encoding") from error
+
+    yield Sheet(name=sheet_name, rows=rows())
+
+
+def open_sheets(data: bytes, file_name: str, limits: Limits | None = None) -> Iterator[Sheet]:
+    """Check the file (size, type, bombs), then stream its sheets."""
+    kind = sniff(data, file_name, limits)
+    if kind == "xlsx":
+        return read_xlsx(data)
+    return read_csv(data, PurePath(file_name).name or "CSV")

@@ -1,0 +1,128 @@
+"""Stable reason codes for everything an import can refuse, reject or warn about.
+
+Codes are what the JSON output, the ImportJob result and the tests use; the messages are
+English msgids translated to Thai through the catalogue.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+# A file that cannot be read at all: nothing is imported.
+FILE_ERRORS = {
+    "empty_file": _("The file is empty."),
+    "too_large": _(
+        "The file is %(size_mb)s MB; the limit is %(limit_mb)s MB. Split it into smaller files."
+    ),
+    "corrupt_xlsx": _(
+        "The file is not a readable Excel workbook (.xlsx): it is damaged or only renamed. "
+        "Open it in Excel and save it again as .xlsx."
+    ),
+    "old_xls": _(
+        "This is an old Excel 97-2003 file (.xls). Open it in Excel and save it as "
+        "Excel Workbook (.xlsx)."
+    ),
+    "encrypted": _(
+        "The workbook is protected by a password. Remove the password in Excel "
+        "(File > Info > Protect Workbook) and send it again."
+    ),
+    "ole_unknown": _(
+        "This is an old Excel 97-2003 file (.xls) or a password-protected workbook. Remove any "
+        "password and save it in Excel as Excel Workbook (.xlsx)."
+    ),
+    "zip_bomb": _(
+        "The workbook expands to far more data than a member list can hold; it was refused unread."
+    ),
+    "unsafe_xml": _(
+        "The workbook contains XML entity declarations, which are refused for safety. Save it "
+        "again from Excel."
+    ),
+    "image_file": _("This is an image (%(kind)s), not a spreadsheet."),
+    "pdf_file": _("This is a PDF document, not a spreadsheet. Send the Excel file (.xlsx)."),
+    "ods_file": _("This is an OpenDocument spreadsheet (.ods). Save it as Excel Workbook (.xlsx)."),
+    "unknown_format": _("The file type is not supported. Send an Excel workbook (.xlsx) or CSV."),
+    "unknown_encoding": _(
+        "The CSV file's text encoding is unknown. Save it as CSV UTF-8 (or Thai TIS-620)."
+    ),
+    "no_header": _(
+        "No header row was found: no sheet has a member-number column (such as "
+        "เลขทะเบียนสมาชิก) in its first %(rows)s rows."
+    ),
+}
+
+# A row that is not imported.
+ROW_REJECTIONS = {
+    "missing_number": _("Sheet %(sheet)s, row %(row)s: the member number is empty."),
+    "bad_number": _("Sheet %(sheet)s, row %(row)s: the member number “%(value)s” is not a number."),
+    "unknown_unit": _(
+        "Sheet %(sheet)s, row %(row)s: unknown unit “%(value)s” (closest known unit: "
+        "%(suggestion)s)."
+    ),
+    "missing_unit": _(
+        "Sheet %(sheet)s, row %(row)s: the unit is empty and the member is not in the register yet."
+    ),
+    "out_of_scope": _(
+        "Sheet %(sheet)s, row %(row)s: the unit “%(value)s” is not one of your units."
+    ),
+    "not_a_member": _("Sheet %(sheet)s, row %(row)s: no member has the number %(value)s."),
+    "wrong_unit": _(
+        "Sheet %(sheet)s, row %(row)s: member %(value)s belongs to %(actual)s, not to %(unit)s."
+    ),
+    "name_mismatch": _(
+        "Sheet %(sheet)s, row %(row)s: the name “%(value)s” does not match member %(number)s "
+        "(%(actual)s)."
+    ),
+}
+
+# A row that is imported, with one value kept raw and flagged for correction.
+ROW_WARNINGS = {
+    "bad_phone": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is not a valid phone number."
+    ),
+    "bad_email": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is not a valid e-mail address."
+    ),
+    "bad_date": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is not a readable date."
+    ),
+    "bad_member_type": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is neither สามัญ nor สมทบ."
+    ),
+    "bad_national_id": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is not a valid national ID."
+    ),
+    "missing_name": _("Sheet %(sheet)s, row %(row)s, field %(field)s: the name is empty."),
+}
+
+# Field names as shown to people (column keys from headers.py).
+FIELD_LABELS = {
+    "number": _("member number"),
+    "title": _("title"),
+    "first_name": _("first name"),
+    "last_name": _("last name"),
+    "full_name": _("name"),
+    "position": _("position"),
+    "unit": _("unit"),
+    "district": _("district"),
+    "province": _("province"),
+    "member_type": _("member type"),
+    "phone": _("phone"),
+    "email": _("e-mail"),
+    "line_id": _("LINE ID"),
+    "joined_on": _("date"),
+    "national_id": _("national ID"),
+}
+
+ALL_REASONS = {**FILE_ERRORS, **ROW_REJECTIONS, **ROW_WARNINGS}
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all; `code` is a key of FILE_ERRORS."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        assert code in FILE_ERRORS, code
+        self.code = code
+        self.params = params
+        super().__init__(f"{code}: {params}" if params else code)
+
+    def message(self) -> str:
+        """The message in the active language."""
+        return str(FILE_ERRORS[self.code]) % self.params
