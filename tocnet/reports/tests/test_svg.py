@@ -6,7 +6,9 @@ import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own output
 
 import pytest
 
-from tocnet.members.importing.provinces import PROVINCE_ABBREVIATIONS
+from tocnet.members.provinces import all_provinces
+
+PROVINCE_ABBREVIATIONS = {p.name_th: p.abbr_th for p in all_provinces()}
 from tocnet.reports.svg import (
     NO_DATA_COLOUR,
     Bar,
