@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own output
+import xml.etree.ElementTree as ET
 
 import pytest
 
 from tocnet.members.provinces import all_provinces
-
-PROVINCE_ABBREVIATIONS = {p.name_th: p.abbr_th for p in all_provinces()}
 from tocnet.reports.svg import (
     NO_DATA_COLOUR,
     Bar,
@@ -19,6 +17,7 @@ from tocnet.reports.svg import (
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
+PROVINCE_ABBREVIATIONS = {p.name_th: p.abbr_th for p in all_provinces()}
 
 
 def test_map_has_the_77_provinces_named_like_the_members_app() -> None:
@@ -42,7 +41,13 @@ def test_map_colours_each_province_by_its_share() -> None:
 
 @pytest.mark.parametrize(
     ("share", "colour"),
-    [(None, NO_DATA_COLOUR), (0.0, "#d73027"), (0.39, "#fc8d59"), (0.6, "#91cf60"), (1.0, "#1a9850")],
+    [
+        (None, NO_DATA_COLOUR),
+        (0.0, "#d73027"),
+        (0.39, "#fc8d59"),
+        (0.6, "#91cf60"),
+        (1.0, "#1a9850"),
+    ],
 )
 def test_coverage_colour(share: float | None, colour: str) -> None:
     assert coverage_colour(share) == colour

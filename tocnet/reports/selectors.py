@@ -1,0 +1,424 @@
+"""Reads for the coverage dashboard, the submission overview and the representative's page.
+
+Scope (decided in :func:`register_scope_q` and :func:`units_for_user`): staff see every unit;
+coop agents their units; representatives the registers they lead; board members the
+cooperative totals only.  Every figure comes from a constant number of grouped queries,
+whatever the number of members, registers or units.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from tocnet.accounts.models import User
+from tocnet.core.thai import thai_sort_key
+from tocnet.line.models import GroupMemberSighting, LineGroup
+from tocnet.line.selectors import register_line_stats
+from tocnet.members.models import Member, Phone, Unit
+from tocnet.registers.models import (
+    DEFAULT_DEADLINE,
+    Campaign,
+    Register,
+    RegisterMembership,
+    UnitSubmission,
+)
+from tocnet.registers.naming import RegisterName, normalise_abbreviation, parse_register_name
+
+NO_PROVINCE = "—"
+
+
+# --- scope --------------------------------------------------------------------------------
+
+
+def _signed_in(user: User | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def dashboard_level(user: User) -> str:
+    """What the dashboard shows this user: "all", "units", "register", "totals" or "none"."""
+    if not _signed_in(user):
+        return "none"
+    if user.is_superuser or user.role == User.Role.STAFF:
+        return "all"
+    if user.role == User.Role.AGENT:
+        return "units"
+    if user.role == User.Role.REPRESENTATIVE:
+        return "register"
+    if user.role == User.Role.BOARD:
+        return "totals"
+    return "none"
+
+
+def units_for_user(user: User) -> QuerySet[Unit]:
+    """Units whose figures the user may see (board: all, for totals only)."""
+    level = dashboard_level(user)
+    if level in ("all", "totals"):
+        return Unit.objects.all()
+    if level == "units":
+        return Unit.objects.filter(pk__in=user.unit_links.values("unit_id"))
+    if level == "register":
+        return Unit.objects.filter(pk__in=registers_for_user(user).values("unit_id"))
+    return Unit.objects.none()
+
+
+def registers_for_user(user: User) -> QuerySet[Register]:
+    """Current (not retired) registers in the user's scope, with unit and representative."""
+    qs = Register.objects.filter(retired_at__isnull=True).select_related(
+        "unit", "representative__member"
+    )
+    level = dashboard_level(user)
+    if level in ("all", "totals"):
+        return qs
+    if level == "units":
+        return qs.filter(unit__agent_links__user=user)
+    if level == "register":
+        return qs.filter(representative__member__user=user, representative__ended_on__isnull=True)
+    return qs.none()
+
+
+def current_campaign() -> Campaign | None:
+    """The current TOC-Net campaign, if one is set up."""
+    return Campaign.objects.filter(is_current=True).first()
+
+
+# --- submission state ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubmissionState:
+    status: str  # UnitSubmission.Status value
+    late: bool
+    submitted_by: str = ""
+    submitted_role: str = ""
+    submitted_at: dt.datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """not_started, in_progress, submitted or late (late wins over the others)."""
+        return "late" if self.late else self.status
+
+    @property
+    def submitted_role_label(self) -> str:
+        if not self.submitted_role:
+            return ""
+        return str(UnitSubmission.SubmitterRole(self.submitted_role).label)
+
+
+def submission_state(
+    submission: UnitSubmission | None, deadline: dt.date, today: dt.date
+) -> SubmissionState:
+    """Status of one unit: late when submitted after the deadline or not submitted by it."""
+    if submission is None:
+        return SubmissionState(status=UnitSubmission.Status.NOT_STARTED, late=today > deadline)
+    submitted = submission.status == UnitSubmission.Status.SUBMITTED
+    if submitted and submission.submitted_at is not None:
+        late = timezone.localdate(submission.submitted_at) > deadline
+    else:
+        late = not submitted and today > deadline
+    return SubmissionState(
+        status=submission.status,
+        late=late,
+        submitted_by=str(submission.submitted_by) if submission.submitted_by_id else "",
+        submitted_role=submission.submitted_role,
+        submitted_at=submission.submitted_at,
+    )
+
+
+# --- coverage -----------------------------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    """Counts for a register, a unit, a province or the whole cooperative."""
+
+    key: str
+    label: str
+    province: str = ""
+    unit_code: str = ""
+    members: int = 0
+    registers: int = 0
+    representatives: int = 0
+    valid_names: int = 0
+    groups_verified: int = 0
+    in_group: int = 0
+    reachable_other: int = 0
+    unreachable: int = 0
+    unreachable_with_reason: int = 0
+    not_in_register: int = 0
+    submission: SubmissionState | None = None
+    units: int = 0
+    submitted_units: int = 0
+
+    @property
+    def reachable(self) -> int:
+        return self.in_group + self.reachable_other
+
+    @property
+    def group_share(self) -> float | None:
+        return self.in_group / self.members if self.members else None
+
+    @property
+    def reach_share(self) -> float | None:
+        return self.reachable / self.members if self.members else None
+
+    @property
+    def unaccounted(self) -> int:
+        """Members with no way to reach them and no recorded reason."""
+        return self.unreachable - self.unreachable_with_reason
+
+    @property
+    def complete(self) -> bool:
+        """The issue's completeness rule (see :func:`unit_completeness_problems`)."""
+        return not unit_completeness_problems(self)
+
+    def add(self, other: CoverageRow) -> None:
+        for name in (
+            "members",
+            "registers",
+            "representatives",
+            "valid_names",
+            "groups_verified",
+            "in_group",
+            "reachable_other",
+            "unreachable",
+            "unreachable_with_reason",
+            "not_in_register",
+            "units",
+            "submitted_units",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def unit_completeness_problems(row: CoverageRow) -> list[str]:
+    """Codes of what stops a unit's submission being complete; [] when complete.
+
+    Complete: the unit has registers, every register has a representative and a valid group
+    name, every active member is on a register, and every member can be reached at least one
+    way or is marked unreachable with a reason.
+    """
+    problems = []
+    if row.registers == 0:
+        problems.append("no_registers")
+    if row.representatives < row.registers:
+        problems.append("registers_without_representative")
+    if row.valid_names < row.registers:
+        problems.append("invalid_group_names")
+    if row.not_in_register:
+        problems.append("members_not_in_register")
+    if row.unaccounted:
+        problems.append("members_unreachable_without_reason")
+    return problems
+
+
+@dataclass
+class Coverage:
+    level: str
+    registers: list[CoverageRow] = field(default_factory=list)
+    units: list[CoverageRow] = field(default_factory=list)
+    provinces: list[CoverageRow] = field(default_factory=list)
+    total: CoverageRow = field(default_factory=lambda: CoverageRow(key="total", label=""))
+    campaign: Campaign | None = None
+    deadline: dt.date = DEFAULT_DEADLINE
+    today: dt.date = field(default_factory=timezone.localdate)
+    status_counts: dict[str, int] = field(default_factory=dict)
+    line_source: str = "line.selectors"
+
+    @property
+    def days_left(self) -> int:
+        return (self.deadline - self.today).days
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+
+def register_name_is_valid(register: Register, known_abbreviations: Iterable[str]) -> bool:
+    """True when the register's LINE group name parses to this very register."""
+    if not register.line_group_name:
+        return False
+    parsed = parse_register_name(register.line_group_name, known_abbreviations)
+    return (
+        isinstance(parsed, RegisterName)
+        and parsed.abbreviation == normalise_abbreviation(register.unit.abbreviation)
+        and parsed.number == register.number
+    )
+
+
+def member_reach_annotations() -> dict[str, object]:
+    """Per-member flags: on a register, in its verified LINE group, reachable another way.
+
+    "In the group" follows tocnet.line.selectors.register_line_stats: the member's linked
+    LINE user was seen in the register's verified group.
+    """
+    open_membership = RegisterMembership.objects.filter(
+        member=OuterRef("pk"), until__isnull=True, register__retired_at__isnull=True
+    )
+    seen = GroupMemberSighting.objects.filter(
+        in_group=True,
+        group__status=LineGroup.Status.VERIFIED,
+        group__group_id=OuterRef("register__line_group_id"),
+        line_user_id=OuterRef("member__line_user_id"),
+    )
+    return {
+        "has_phone": Exists(Phone.objects.filter(member=OuterRef("pk"), valid=True)),
+        "seen_in_group": Exists(open_membership.filter(Exists(seen))),
+    }
+
+
+def _reach_counts() -> dict[str, Count]:
+    other_way = (
+        Q(has_phone=True) | (Q(email_valid=True) & ~Q(email="")) | Q(line_user_id__isnull=False)
+    )
+    return {
+        "members": Count("pk"),
+        "in_group": Count("pk", filter=Q(seen_in_group=True)),
+        "reachable_other": Count("pk", filter=Q(seen_in_group=False) & other_way),
+        "unreachable": Count("pk", filter=Q(seen_in_group=False) & ~other_way),
+        "unreachable_with_reason": Count(
+            "pk", filter=Q(seen_in_group=False) & ~other_way & ~Q(unreachable_reason="")
+        ),
+    }
+
+
+def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
+    """Coverage per register, unit and province plus totals, in the user's scope.
+
+    Seven queries whatever the size of the cooperative.
+    """
+    level = dashboard_level(user)
+    campaign = current_campaign()
+    coverage = Coverage(
+        level=level,
+        campaign=campaign,
+        deadline=campaign.deadline if campaign else DEFAULT_DEADLINE,
+        today=today or timezone.localdate(),
+    )
+    coverage.total.label = "total"
+    if level == "none":
+        return coverage
+    units = list(units_for_user(user).order_by("name"))
+    registers = list(registers_for_user(user))
+    known = [u.abbreviation for u in units]
+    line_stats = register_line_stats(registers)
+
+    members = Member.objects.filter(status=Member.Status.ACTIVE, unit__in=[u.pk for u in units])
+    if level == "register":
+        members = members.filter(
+            register_memberships__until__isnull=True,
+            register_memberships__register__in=[r.pk for r in registers],
+        )
+    open_register = RegisterMembership.objects.filter(
+        member=OuterRef("pk"), until__isnull=True, register__retired_at__isnull=True
+    ).values("register_id")[:1]
+    grouped = (
+        members.annotate(on_register=open_register, **member_reach_annotations())
+        .values("unit_id", "on_register")
+        .annotate(**_reach_counts())
+        .order_by()
+    )
+    submissions = {}
+    if campaign is not None:
+        submissions = {
+            s.unit_id: s
+            for s in UnitSubmission.objects.filter(
+                campaign=campaign, unit__in=[u.pk for u in units]
+            ).select_related("submitted_by")
+        }
+
+    register_rows: dict[int, CoverageRow] = {}
+    for register in registers:
+        stats = line_stats.get(register.pk)
+        rep = register.representative
+        has_rep = rep is not None and rep.ended_on is None
+        register_rows[register.pk] = CoverageRow(
+            key=str(register.code),
+            label=register.line_group_name or str(register),
+            province=register.unit.province or NO_PROVINCE,
+            unit_code=str(register.unit.code),
+            registers=1,
+            representatives=1 if has_rep else 0,
+            valid_names=1 if register_name_is_valid(register, known) else 0,
+            groups_verified=1 if stats and stats.verified else 0,
+        )
+    unit_rows: dict[int, CoverageRow] = {
+        u.pk: CoverageRow(
+            key=str(u.code),
+            label=u.name,
+            province=u.province or NO_PROVINCE,
+            unit_code=str(u.code),
+            units=1,
+        )
+        for u in units
+    }
+    for row in grouped:
+        counts = CoverageRow(key="", label="")
+        for name in ("members", "in_group", "reachable_other", "unreachable"):
+            setattr(counts, name, row[name])
+        counts.unreachable_with_reason = row["unreachable_with_reason"]
+        target = register_rows.get(row["on_register"]) if row["on_register"] else None
+        if target is not None:
+            target.add(counts)
+        elif row["on_register"] is None:
+            counts.not_in_register = row["members"]
+        unit_row = unit_rows.get(row["unit_id"])
+        if unit_row is not None:
+            unit_row.add(counts)
+    for register in registers:
+        unit_row = unit_rows.get(register.unit_id)
+        reg_row = register_rows[register.pk]
+        if unit_row is not None:
+            for name in ("registers", "representatives", "valid_names", "groups_verified"):
+                setattr(unit_row, name, getattr(unit_row, name) + getattr(reg_row, name))
+
+    status_counts = dict.fromkeys(["not_started", "in_progress", "submitted", "late"], 0)
+    for unit in units:
+        state = submission_state(submissions.get(unit.pk), coverage.deadline, coverage.today)
+        unit_rows[unit.pk].submission = state
+        unit_rows[unit.pk].submitted_units = int(state.status == UnitSubmission.Status.SUBMITTED)
+        status_counts[state.key] += 1
+    coverage.status_counts = status_counts
+
+    provinces: dict[str, CoverageRow] = {}
+    for unit_row in unit_rows.values():
+        province = provinces.setdefault(
+            unit_row.province,
+            CoverageRow(key=unit_row.province, label=unit_row.province, province=unit_row.province),
+        )
+        province.add(unit_row)
+        coverage.total.add(unit_row)
+
+    coverage.registers = sorted(register_rows.values(), key=lambda r: thai_sort_key(r.label))
+    coverage.units = sorted(unit_rows.values(), key=lambda r: thai_sort_key(r.label))
+    coverage.provinces = sorted(provinces.values(), key=lambda r: thai_sort_key(r.label))
+    return coverage
+
+
+SORT_KEYS = {
+    "name": lambda r: thai_sort_key(r.label),
+    "province": lambda r: (thai_sort_key(r.province), thai_sort_key(r.label)),
+    "members": lambda r: r.members,
+    "registers": lambda r: r.registers,
+    "representatives": lambda r: r.representatives,
+    "valid_names": lambda r: r.valid_names,
+    "verified": lambda r: r.groups_verified,
+    "in_group": lambda r: r.in_group,
+    "reachable_other": lambda r: r.reachable_other,
+    "unreachable": lambda r: r.unreachable,
+    "coverage": lambda r: r.group_share if r.group_share is not None else -1,
+    "reach": lambda r: r.reach_share if r.reach_share is not None else -1,
+    "status": lambda r: r.submission.key if r.submission else "",
+}
+
+
+def sort_rows(rows: list[CoverageRow], sort: str) -> tuple[list[CoverageRow], str]:
+    """Rows sorted by a ``SORT_KEYS`` name, "-name" for descending; unknown keys: by name."""
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    if name not in SORT_KEYS:
+        return sorted(rows, key=SORT_KEYS["name"]), "name"
+    return sorted(rows, key=SORT_KEYS[name], reverse=descending), sort
