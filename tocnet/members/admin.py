@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 
+from tocnet.core.audit import audit_access
+from tocnet.core.http import client_ip
 from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit, UnitAgent
 
 
@@ -31,6 +34,23 @@ class MemberAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
     exclude = ("national_id",)
     inlines = [PhoneInline]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, object] | None = None,
+    ) -> HttpResponse:
+        member = self.get_object(request, object_id)
+        if member is not None:
+            audit_access(
+                actor=request.user,
+                action="member.viewed_in_admin",
+                target=member,
+                ip_address=client_ip(request),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Representative)

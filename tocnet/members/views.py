@@ -1,12 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.paging import thai_ordered_page
+from tocnet.members.forms import ContactForm
 from tocnet.members.models import Member, Phone, Unit
 from tocnet.members.selectors import (
     get_member_for_user,
@@ -16,6 +19,7 @@ from tocnet.members.selectors import (
     unit_list_for_user,
     unit_list_with_counts,
 )
+from tocnet.members.services import ContactChange, member_contact_update
 
 PER_PAGE = 50
 
@@ -132,3 +136,27 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
         "members/member_detail.html",
         {"member": member, "phones": member.phones.all(), "memberships": memberships},
     )
+
+
+@login_required
+def member_contact_edit(request: HttpRequest, code: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    member = get_member_for_user(user, code)
+    initial = {
+        "phones": ", ".join(p.raw for p in member.phones.all()),
+        "email": member.email,
+        "line_id": member.line_id,
+        "no_line": member.no_line,
+        "unreachable_reason": member.unreachable_reason,
+    }
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        member_contact_update(
+            member=member,
+            actor=user,
+            change=ContactChange(**form.cleaned_data),
+            ip_address=client_ip(request),
+        )
+        messages.success(request, _("Contact details saved."))
+        return redirect("members:member_detail", code=member.code)
+    return render(request, "members/member_contact_form.html", {"member": member, "form": form})

@@ -1,0 +1,83 @@
+from unittest import mock
+
+from django.urls import reverse
+
+from tocnet.core.models import AuditEvent
+from tocnet.core.testing import BaseTestCase
+from tocnet.members.models import Member, Phone
+
+
+class MemberContactEditTestCase(BaseTestCase):
+    def url(self, member: Member) -> str:
+        return reverse("members:member_contact_edit", args=[member.code])
+
+    def test_it_saves_normalised_phones_and_audits_the_change(self) -> None:
+        self.login_as(self.agent)
+        response = self.client.post(
+            self.url(self.a_not_in_register),
+            {
+                "phones": "081-234-5678 / 02-143-8144 ต่อ 701, 12",
+                "email": " Someone@Example.COM ",
+                "line_id": "somchai",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        phones = list(self.a_not_in_register.phones.order_by("position"))
+        self.assertEqual(
+            [(p.e164, p.extension, p.kind, p.valid) for p in phones],
+            [
+                ("+66812345678", "", "mobile", True),
+                ("+6621438144", "701", "landline", True),
+                ("", "", "unknown", False),
+            ],
+        )
+        self.assertEqual(phones[2].raw, "12")
+        member = Member.objects.get(pk=self.a_not_in_register.pk)
+        self.assertEqual((member.email, member.email_valid), ("someone@example.com", True))
+        event = AuditEvent.objects.get(action="member.contact_updated")
+        self.assertEqual(event.actor, self.agent)
+        self.assertEqual(event.changes["phones"]["before"], ["081-000-0003"])
+        self.assertIn("email", event.changes)
+
+    def test_it_keeps_a_broken_email_flagged(self) -> None:
+        self.login_as(self.rep_user)
+        self.client.post(self.url(self.in_register), {"phones": "", "email": "somchai@@mail"})
+        member = Member.objects.get(pk=self.in_register.pk)
+        self.assertEqual((member.email, member.email_valid), ("somchai@@mail", False))
+
+    def test_it_refuses_members_outside_scope_without_changing_anything(self) -> None:
+        cases = [
+            (self.agent, self.b_member),
+            (self.rep_user, self.a_not_in_register),
+            (self.board, self.in_register),
+            (self.outsider, self.in_register),
+        ]
+        for user, target in cases:
+            with self.subTest(user=user.username):
+                self.login_as(user)
+                response = self.client.post(self.url(target), {"phones": "0899999999"})
+                self.assertEqual(response.status_code, 404)
+        self.assertFalse(Phone.objects.filter(e164="+66899999999").exists())
+        self.assertFalse(AuditEvent.objects.filter(action="member.contact_updated").exists())
+
+    def test_it_changes_nothing_when_the_audit_write_fails(self) -> None:
+        self.login_as(self.staff)
+        with (
+            mock.patch(
+                "tocnet.members.services.audit_record", autospec=True, side_effect=RuntimeError
+            ),
+            self.assertRaises(RuntimeError),
+        ):
+            self.client.post(self.url(self.b_member), {"phones": "0899999999"})
+        self.assertEqual(list(self.b_member.phones.values_list("raw", flat=True)), ["081-000-0001"])
+
+
+class MemberAdminAccessLogTestCase(BaseTestCase):
+    def test_it_logs_member_records_opened_in_the_admin(self) -> None:
+        self.staff.is_superuser = True
+        self.staff.save()
+        self.login_as(self.staff)
+        response = self.client.get(reverse("admin:members_member_change", args=[self.b_member.pk]))
+        self.assertEqual(response.status_code, 200)
+        event = AuditEvent.objects.get(action="member.viewed_in_admin")
+        self.assertEqual((event.actor, event.target_id), (self.staff, str(self.b_member.code)))
