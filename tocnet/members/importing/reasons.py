@@ -62,6 +62,10 @@ ROW_REJECTIONS = {
     "out_of_scope": _(
         "Sheet %(sheet)s, row %(row)s: the unit “%(value)s” is not one of your units."
     ),
+    "invalid_value": _(
+        "Sheet %(sheet)s, row %(row)s: the register cannot hold the value of %(value)s "
+        "(too long or not allowed)."
+    ),
     "not_a_member": _("Sheet %(sheet)s, row %(row)s: no member has the number %(value)s."),
     "wrong_unit": _(
         "Sheet %(sheet)s, row %(row)s: member %(value)s belongs to %(actual)s, not to %(unit)s."

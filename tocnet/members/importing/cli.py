@@ -1,0 +1,46 @@
+"""Shared bits of the import commands: reading the file and the human summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+
+from .messages import describe_both
+from .services import Outcome, import_limits
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes, refusing a missing or oversized file before reading it."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise CommandError(f"{path}: {error.strerror}") from error
+    limits = import_limits()
+    if size > limits.max_bytes:
+        raise CommandError(
+            f"{path.name}: ไฟล์มีขนาด {size / 1024 / 1024:.1f} MB เกินขีดจำกัด "
+            f"{limits.max_bytes / 1024 / 1024:.0f} MB / the file is over the size limit"
+        )
+    return path.read_bytes()
+
+
+def print_summary(out: Any, outcome: Outcome, *, dry_run: bool) -> None:
+    """Counts on one line, then every rejected and warned row in Thai and English."""
+    summary, details = outcome.summary, outcome.details
+    prefix = "[dry run] " if dry_run else ""
+    out.write(
+        f"{prefix}rows read {summary['rows_read']}: created {summary['created']}, "
+        f"updated {summary['updated']}, unchanged {summary['unchanged']}, "
+        f"duplicates {len(summary['duplicates'])}, rejected {len(summary['rejected'])}, "
+        f"warnings {len(summary['warnings'])}, not in this file {summary['not_in_file']}"
+    )
+    for unit in summary["unknown_units"]:
+        out.write(
+            f"  unknown unit “{unit['name']}” ({unit['rows']} rows, {unit['action']}); "
+            f"closest known: {unit['suggestion'] or '-'}"
+        )
+    for entry in [*details["rejected"], *details["warnings"]]:
+        thai, english = describe_both(entry)
+        out.write(f"  {thai}\n    {english}")

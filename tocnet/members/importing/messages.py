@@ -1,0 +1,35 @@
+"""Human messages for reason codes, in Thai and English, naming sheet, row and field."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+from django.utils import translation
+
+from .reasons import ALL_REASONS, FIELD_LABELS
+
+
+class _Params(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "-"
+
+
+def describe(entry: dict[str, Any], *, language: str | None = None) -> str:
+    """The message for one rejected or warned row ({sheet, row, reason, field?, value?...})."""
+    code = entry["reason"]
+    template = ALL_REASONS.get(code)
+    with translation.override(language) if language else nullcontext():
+        if template is None:
+            return str(code)
+        params = _Params(entry)
+        if "field" in entry:
+            params["field"] = str(FIELD_LABELS.get(entry["field"], entry["field"]))
+        if not params.get("suggestion"):
+            params.pop("suggestion", None)
+        return str(template) % params
+
+
+def describe_both(entry: dict[str, Any]) -> tuple[str, str]:
+    """(Thai, English) messages for one entry."""
+    return describe(entry, language="th"), describe(entry, language="en")

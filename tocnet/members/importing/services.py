@@ -1,0 +1,892 @@
+"""Import services: check a file against the register, store the preview, commit atomically.
+
+Two phases (house style rule 24): `member_import_validate` parses the file into an ImportJob
+(nothing else changes); `member_import_commit` applies it in one transaction with an
+AuditEvent per change. The plan is computed again at commit time, so a preview that went
+stale (someone edited a member meanwhile) still commits exactly what the register needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_record, redact
+from tocnet.core.models import AuditEvent
+from tocnet.core.thai import clean_text
+from tocnet.members.demo import SPECIAL_UNITS
+from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
+
+from .normalize import KnownUnit, centre_from_name, office_from_name
+from .parse import parse_members, parse_representatives
+from .safety import DEFAULT_MAX_UNCOMPRESSED_BYTES, Limits
+
+CREATE = "create"
+MEMBER_FIELDS = (
+    "title",
+    "first_name",
+    "last_name",
+    "position",
+    "district",
+    "member_type",
+    "email",
+    "email_valid",
+    "line_id",
+    "national_id",
+)
+CHUNK = 1000
+DEFAULT_TERM_YEARS = 4
+
+
+class ImportStateError(Exception):
+    """The job is not waiting for confirmation (already committed or discarded)."""
+
+
+def import_limits() -> Limits:
+    """Size limits from settings (IMPORT_MAX_BYTES, IMPORT_MAX_UNCOMPRESSED_BYTES)."""
+    return Limits(
+        max_bytes=getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024),
+        max_uncompressed_bytes=getattr(
+            settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED_BYTES
+        ),
+    )
+
+
+def known_units() -> list[KnownUnit]:
+    """Every unit as plain data for the parser, keyed by its code."""
+    return [
+        KnownUnit(
+            key=str(unit.code),
+            name=unit.name,
+            abbreviation=unit.abbreviation,
+            kind=unit.kind,
+            province=unit.province,
+        )
+        for unit in Unit.objects.all()
+    ]
+
+
+def import_scope(actor: Any) -> set[int] | None:
+    """Unit ids the actor may import into: None = all (staff, command line); agents their own.
+
+    Raises PermissionDenied for anyone else.
+    """
+    if not isinstance(actor, User):
+        return None  # the command line: an operator with shell access
+    if actor.is_superuser or actor.role == User.Role.STAFF:
+        return None
+    if actor.role == User.Role.AGENT:
+        return set(actor.unit_links.values_list("unit_id", flat=True))
+    raise PermissionDenied
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What committing a parsed file would do to the register, row by row."""
+
+    kind: str
+    rows_read: int
+    duplicates: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    ends: list[Representative] = field(default_factory=list)
+    not_in_file: list[dict[str, Any]] = field(default_factory=list)
+    unknown_units: list[dict[str, Any]] = field(default_factory=list)
+    units_to_create: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    rows_by_number: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The issue's JSON: counts and lists, rows_read = created + updated + unchanged
+        + len(duplicates) + len(rejected)."""
+        return {
+            "rows_read": self.rows_read,
+            "created": len(self.creates),
+            "updated": len(self.updates),
+            "unchanged": len(self.unchanged),
+            "duplicates": [
+                {k: d[k] for k in ("sheet", "row", "first_sheet", "first_row", "member_number")}
+                for d in self.duplicates
+            ],
+            "rejected": [{k: r[k] for k in ("sheet", "row", "reason")} for r in self.rejected],
+            "warnings": [
+                {k: w[k] for k in ("sheet", "row", "field", "reason")} for w in self.warnings
+            ],
+            "not_in_file": len(self.not_in_file),
+            "unknown_units": [
+                {
+                    "name": u["name"],
+                    "suggestion": u["suggestion"],
+                    "rows": len(u["rows"]),
+                    "action": u["action"],
+                }
+                for u in self.unknown_units
+            ],
+        }
+
+    def details(self) -> dict[str, Any]:
+        """The lists people read in the preview and the error report (with values)."""
+        return {
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+            "duplicates": self.duplicates,
+            "not_in_file": self.not_in_file,
+            "unknown_units": self.unknown_units,
+            "updates": [
+                {"number": u["number"], "changes": redact(u["changes"])} for u in self.updates
+            ],
+            "ended": [{"number": r.member.number, "name": r.member.full_name} for r in self.ends],
+        }
+
+
+def _reject(plan: Plan, row: dict[str, Any], reason: str, **detail: Any) -> None:
+    plan.rejected.append(
+        {"sheet": row["sheet"], "row": row["row"], "reason": reason, "number": row["number"]}
+        | detail
+    )
+
+
+def _resolve_unknown_units(
+    parsed: dict[str, Any],
+    plan: Plan,
+    units_by_key: dict[str, Unit],
+    *,
+    scope: set[int] | None,
+    unit_mapping: dict[str, str],
+    create_units: bool,
+) -> dict[str, str | None]:
+    """Written unit name -> unit key (or CREATE); None where the rows are to be rejected."""
+    resolved: dict[str, str | None] = {}
+    for entry in parsed["unknown_units"]:
+        name = entry["name"]
+        choice = unit_mapping.get(name, "")
+        action = "rejected"
+        target: str | None = None
+        if choice and choice != CREATE and choice in units_by_key:
+            unit = units_by_key[choice]
+            if scope is None or unit.pk in scope:
+                target, action = choice, "mapped"
+        elif (choice == CREATE or create_units) and scope is None:
+            spec = centre_from_name(name) or office_from_name(name) or _other_unit_spec(name)
+            existing = Unit.objects.filter(name=spec[0]).first()
+            if existing is not None:
+                target, action = str(existing.code), "mapped"
+            else:
+                plan.units_to_create[name] = spec
+                target, action = f"{CREATE}:{name}", "created"
+        resolved[name] = target
+        plan.unknown_units.append({**entry, "action": action, "target": target})
+    return resolved
+
+
+def _other_unit_spec(name: str) -> tuple[str, str, str]:
+    for special_name, kind, abbreviation, _responsible, _size in SPECIAL_UNITS:
+        if _name_key(name) == _name_key(special_name):
+            return special_name, kind, abbreviation
+    base = re.sub(r"[\s.]", "", name)[:18] or "หน่วย"
+    abbreviation = base
+    counter = 2
+    while Unit.objects.filter(abbreviation=abbreviation).exists():
+        abbreviation = f"{base[:16]}{counter}"
+        counter += 1
+    return name[:200], Unit.Kind.OTHER, abbreviation
+
+
+def _load_members(numbers: list[str]) -> dict[str, Member]:
+    found: dict[str, Member] = {}
+    for start in range(0, len(numbers), CHUNK):
+        chunk = numbers[start : start + CHUNK]
+        for member in Member.objects.filter(number__in=chunk).select_related("unit"):
+            found[member.number] = member
+    return found
+
+
+def _load_phones(members: Iterable[Member]) -> dict[int, list[Phone]]:
+    ids = [m.pk for m in members]
+    phones: dict[int, list[Phone]] = {pk: [] for pk in ids}
+    for start in range(0, len(ids), CHUNK):
+        for phone in Phone.objects.filter(member_id__in=ids[start : start + CHUNK]).order_by(
+            "member_id", "position", "id"
+        ):
+            phones[phone.member_id].append(phone)
+    return phones
+
+
+def _phone_signature(phones: Iterable[Any]) -> list[tuple[str, str, str, bool]]:
+    out = []
+    for p in phones:
+        if isinstance(p, Phone):
+            out.append((p.e164, p.extension, p.raw if not p.e164 else "", p.valid))
+        else:
+            out.append((p["e164"], p["extension"], p["raw"] if not p["e164"] else "", p["valid"]))
+    return out
+
+
+def _unique_phones(phones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for phone in phones:
+        key = (phone["e164"], phone["extension"], "" if phone["e164"] else phone["raw"])
+        if key not in seen:
+            seen.add(key)
+            out.append(phone)
+    return out
+
+
+def _plan_members(
+    parsed: dict[str, Any],
+    *,
+    scope: set[int] | None,
+    unit_mapping: dict[str, str] | None = None,
+    create_units: bool = False,
+) -> Plan:
+    plan = Plan(
+        kind="members",
+        rows_read=parsed["rows_read"],
+        duplicates=parsed["duplicates"],
+        warnings=parsed["warnings"],
+        rejected=list(parsed["rejected"]),
+    )
+    units_by_key = {str(u.code): u for u in Unit.objects.all()}
+    unknown = _resolve_unknown_units(
+        parsed,
+        plan,
+        units_by_key,
+        scope=scope,
+        unit_mapping=unit_mapping or {},
+        create_units=create_units,
+    )
+    rows = parsed["members"]
+    existing = _load_members([row["number"] for row in rows])
+    phones = _load_phones(existing.values())
+    covered_units: set[int] = set()
+    for row in rows:
+        member = existing.get(row["number"])
+        unit_key = row["unit_key"]
+        if unit_key is None and row["unit_text"]:
+            unit_key = unknown.get(row["unit_text"])
+            if unit_key is None:
+                _reject(plan, row, "unknown_unit", value=row["unit_text"])
+                continue
+        unit: Unit | None
+        new_unit_name = ""
+        if unit_key is None:
+            if member is None:
+                _reject(plan, row, "missing_unit", value="")
+                continue
+            unit = member.unit
+        elif unit_key.startswith(f"{CREATE}:"):
+            unit, new_unit_name = None, unit_key.split(":", 1)[1]
+        else:
+            unit = units_by_key[unit_key]
+        if scope is not None and (
+            unit is None
+            or unit.pk not in scope
+            or (member is not None and member.unit_id not in scope)
+        ):
+            _reject(plan, row, "out_of_scope", value=row["unit_text"] or str(unit or ""))
+            continue
+        if unit is not None:
+            covered_units.add(unit.pk)
+        new_values = {
+            key: value
+            for key, value in row["values"].items()
+            if key in MEMBER_FIELDS and value not in (None, "")
+        }
+        new_values.pop("email_valid", None)
+        if "email" in new_values:  # the flag travels with the address it describes
+            new_values["email_valid"] = row["values"].get("email_valid", True)
+        new_phones = _unique_phones(row["phones"]) if row["phones"] else None
+        if member is None:
+            plan.creates.append(
+                {
+                    "number": row["number"],
+                    "unit": unit,
+                    "new_unit_name": new_unit_name,
+                    "values": new_values,
+                    "phones": new_phones or [],
+                }
+            )
+            continue
+        changes: dict[str, Any] = {}
+        for key, value in new_values.items():
+            if getattr(member, key) != value:
+                changes[key] = {"before": getattr(member, key), "after": value}
+        if unit is None or member.unit_id != unit.pk:
+            changes["unit"] = {"before": member.unit.name, "after": str(unit or new_unit_name)}
+        phones_changed = new_phones is not None and _phone_signature(
+            phones[member.pk]
+        ) != _phone_signature(new_phones)
+        if phones_changed:
+            changes["phones"] = {
+                "before": [p.e164 or p.raw for p in phones[member.pk]],
+                "after": [p["e164"] or p["raw"] for p in new_phones or []],
+            }
+        if changes:
+            plan.updates.append(
+                {
+                    "number": row["number"],
+                    "member": member,
+                    "unit": unit,
+                    "new_unit_name": new_unit_name,
+                    "values": new_values,
+                    "phones": new_phones if phones_changed else None,
+                    "changes": changes,
+                }
+            )
+        else:
+            plan.unchanged.append(row["number"])
+    file_numbers = {row["number"] for row in rows}
+    missing = (
+        Member.objects.filter(unit_id__in=covered_units, status=Member.Status.ACTIVE)
+        .select_related("unit")
+        .order_by("unit__name", "number")
+    )
+    plan.not_in_file = [
+        {"number": m.number, "name": m.full_name, "unit": m.unit.name}
+        for m in missing.iterator(chunk_size=CHUNK)
+        if m.number not in file_numbers
+    ]
+    return plan
+
+
+# --- validate (phase 1) ------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """A parsed file and its plan against the register, before anything is stored."""
+
+    kind: str
+    file_name: str
+    sha256: str
+    size: int
+    parsed: dict[str, Any]
+    plan: Plan
+
+
+def _check(
+    *,
+    kind: str,
+    data: bytes,
+    file_name: str,
+    actor: Any,
+    unit_mapping: dict[str, str] | None = None,
+    create_units: bool = False,
+) -> Check:
+    scope = import_scope(actor)
+    limits = import_limits()
+    parse = parse_members if kind == ImportJob.Kind.MEMBERS else parse_representatives
+    default_unit = None
+    if scope is not None and len(scope) == 1:
+        default_unit = str(Unit.objects.get(pk=next(iter(scope))).code)
+    result = parse(
+        data, file_name, units=known_units(), limits=limits, default_unit_key=default_unit
+    )
+    parsed = result.as_dict()
+    if kind == ImportJob.Kind.MEMBERS:
+        plan = _plan_members(
+            parsed, scope=scope, unit_mapping=unit_mapping, create_units=create_units
+        )
+    else:
+        plan = _plan_representatives(parsed, scope=scope, unit_mapping=unit_mapping)
+    return Check(
+        kind=kind,
+        file_name=file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        parsed=parsed,
+        plan=plan,
+    )
+
+
+def member_import_check(
+    *,
+    data: bytes,
+    file_name: str,
+    actor: Any,
+    unit_mapping: dict[str, str] | None = None,
+    create_units: bool = False,
+) -> Check:
+    """Parse and plan a member list without writing anything (the --dry-run path).
+
+    Raises ImportFileError when the file cannot be read, PermissionDenied for non-importers.
+    """
+    return _check(
+        kind=ImportJob.Kind.MEMBERS,
+        data=data,
+        file_name=file_name,
+        actor=actor,
+        unit_mapping=unit_mapping,
+        create_units=create_units,
+    )
+
+
+def representative_import_check(
+    *, data: bytes, file_name: str, actor: Any, unit_mapping: dict[str, str] | None = None
+) -> Check:
+    """Parse and plan a representatives list without writing anything."""
+    return _check(
+        kind=ImportJob.Kind.REPRESENTATIVES,
+        data=data,
+        file_name=file_name,
+        actor=actor,
+        unit_mapping=unit_mapping,
+    )
+
+
+def _job_unit(actor: Any) -> Unit | None:
+    scope = import_scope(actor)
+    if scope is not None and len(scope) == 1:
+        return Unit.objects.get(pk=next(iter(scope)))
+    return None
+
+
+@transaction.atomic
+def import_job_validate(*, kind: str, data: bytes, file_name: str, actor: Any) -> ImportJob:
+    """Parse a file into an ImportJob waiting for confirmation; the register is not touched.
+
+    Raises ImportFileError (nothing stored) when the file cannot be read at all.
+    """
+    check = _check(kind=kind, data=data, file_name=file_name, actor=actor)
+    job = ImportJob.objects.create(
+        kind=kind,
+        status=ImportJob.Status.PREVIEW,
+        file_name=file_name[:255],
+        sha256=check.sha256,
+        size=check.size,
+        uploaded_by=actor if isinstance(actor, User) else None,
+        unit=_job_unit(actor),
+        summary=check.plan.summary(),
+        result={"parsed": check.parsed, "preview": check.plan.details()},
+    )
+    audit_record(
+        actor=actor,
+        action="import.validate",
+        target=job,
+        changes={"file_name": file_name, "sha256": check.sha256, **_counts(check.plan)},
+    )
+    return job
+
+
+def _counts(plan: Plan) -> dict[str, int]:
+    summary = plan.summary()
+    return {key: value if isinstance(value, int) else len(value) for key, value in summary.items()}
+
+
+@transaction.atomic
+def import_job_discard(*, job: ImportJob, actor: Any) -> None:
+    """Drop a preview without importing; the parsed rows are removed from the job."""
+    if (
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+            status=ImportJob.Status.DISCARDED, result={}
+        )
+        != 1
+    ):
+        raise ImportStateError
+    job.refresh_from_db()
+    audit_record(actor=actor, action="import.discard", target=job)
+
+
+# --- commit (phase 2) ------------------------------------------------------------------------
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return {
+        "actor": user,
+        "actor_repr": (user.get_username() if user else str(actor or "system"))[:150],
+    }
+
+
+def _member_event(actor: dict[str, Any], action: str, member: Member, changes: dict) -> AuditEvent:  # type: ignore[type-arg]
+    return AuditEvent(
+        kind=AuditEvent.Kind.CHANGE,
+        action=action,
+        target_type="members.member",
+        target_id=str(member.code),
+        target_repr=str(member)[:200],
+        changes=redact(changes),
+        **actor,
+    )
+
+
+def _new_phone(member: Member, position: int, phone: dict[str, Any]) -> Phone:
+    return Phone(
+        member=member,
+        raw=phone["raw"][:100],
+        e164=phone["e164"],
+        extension=phone["extension"][:10],
+        kind=phone["kind"],
+        valid=phone["valid"],
+        position=position,
+    )
+
+
+def _create_units(plan: Plan, actor: Any) -> dict[str, Unit]:
+    created: dict[str, Unit] = {}
+    for written, (name, kind, abbreviation) in plan.units_to_create.items():
+        province = ""
+        if kind in (Unit.Kind.CENTRE, Unit.Kind.PROVINCE):
+            province = name.removeprefix("ศูนย์ศึกษาและพัฒนาชุมชน").removeprefix("สำนักงานพัฒนาชุมชนจังหวัด")
+        unit = Unit(name=name, kind=kind, abbreviation=abbreviation, province=province)
+        unit.full_clean()
+        unit.save()
+        audit_record(
+            actor=actor,
+            action="unit.create",
+            target=unit,
+            changes={"written_as": written, "kind": kind, "abbreviation": abbreviation},
+        )
+        created[written] = unit
+    return created
+
+
+def _apply_members(plan: Plan, actor: Any) -> None:
+    new_units = _create_units(plan, actor)
+    who = _actor_fields(actor)
+    events: list[AuditEvent] = []
+    new_members: list[Member] = []
+    created_items: list[dict[str, Any]] = []
+    invalid: list[dict[str, Any]] = []
+    for item in plan.creates:
+        unit = item["unit"] or new_units[item["new_unit_name"]]
+        member = Member(number=item["number"], unit=unit, **item["values"])
+        try:
+            member.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            invalid.append({"item": item, "error": error})
+            continue
+        new_members.append(member)
+        created_items.append(item)
+    Member.objects.bulk_create(new_members, batch_size=500)
+    phones: list[Phone] = []
+    for member, item in zip(new_members, created_items, strict=True):
+        phones.extend(_new_phone(member, n, p) for n, p in enumerate(item["phones"]))
+        events.append(
+            _member_event(
+                who,
+                "member.import_create",
+                member,
+                {"unit": member.unit.name, **item["values"], "phones": len(item["phones"])},
+            )
+        )
+    changed: list[Member] = []
+    fields: set[str] = set()
+    replaced_phones: list[int] = []
+    for item in plan.updates:
+        member = item["member"]
+        for key, value in item["values"].items():
+            setattr(member, key, value)
+        member.unit = item["unit"] or new_units[item["new_unit_name"]]
+        try:
+            member.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            invalid.append({"item": item, "error": error})
+            continue
+        fields.update(k for k in item["changes"] if k != "phones")
+        changed.append(member)
+        if item["phones"] is not None:
+            replaced_phones.append(member.pk)
+            phones.extend(_new_phone(member, n, p) for n, p in enumerate(item["phones"]))
+        events.append(_member_event(who, "member.import_update", member, item["changes"]))
+    if changed and fields:
+        now = timezone.now()
+        for member in changed:
+            member.updated_at = now
+        Member.objects.bulk_update(changed, [*sorted(fields), "updated_at"], batch_size=500)
+    for start in range(0, len(replaced_phones), CHUNK):
+        Phone.objects.filter(member_id__in=replaced_phones[start : start + CHUNK]).delete()
+    Phone.objects.bulk_create(phones, batch_size=1000)
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    # A value the model refuses (too long, ...) rejects its row instead of failing the file.
+    for entry in invalid:
+        item = entry["item"]
+        plan.creates = [c for c in plan.creates if c is not item]
+        plan.updates = [u for u in plan.updates if u is not item]
+        row = plan.rows_by_number.get(item["number"], ("", 0))
+        fields_named = ", ".join(sorted(entry["error"].message_dict))
+        plan.rejected.append(
+            {
+                "sheet": row[0],
+                "row": row[1],
+                "reason": "invalid_value",
+                "number": item["number"],
+                "value": fields_named,
+            }
+        )
+
+
+def _claim(job: ImportJob) -> None:
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+        status=ImportJob.Status.COMMITTED, committed_at=timezone.now()
+    )
+    if claimed != 1:
+        raise ImportStateError
+
+
+@transaction.atomic
+def member_import_commit(
+    *,
+    job: ImportJob,
+    actor: Any,
+    unit_mapping: dict[str, str] | None = None,
+    create_units: bool = False,
+) -> dict[str, Any]:
+    """Apply a validated member list in one transaction; returns the issue's JSON summary.
+
+    Creates and updates members (the last row of a number wins), replaces the phones of rows
+    that give any, never deletes: members missing from the file are only reported. Unknown
+    units follow `unit_mapping` (written name -> unit code or "create"); `create_units`
+    creates every one (staff and command line only). Re-importing the same file changes
+    nothing. Raises ImportStateError if the job is not waiting for confirmation.
+    """
+    _claim(job)
+    parsed = job.result["parsed"]
+    plan = _plan_members(
+        parsed,
+        scope=import_scope(actor),
+        unit_mapping=unit_mapping,
+        create_units=create_units,
+    )
+    plan.rows_by_number = {m["number"]: (m["sheet"], m["row"]) for m in parsed["members"]}
+    _apply_members(plan, actor)
+    return _finish(job, plan, actor)
+
+
+def _finish(job: ImportJob, plan: Plan, actor: Any) -> dict[str, Any]:
+    summary = plan.summary()
+    job.status = ImportJob.Status.COMMITTED
+    job.summary = summary
+    # The parsed rows served the preview; keep what people look at later, not every value.
+    job.result = {"details": plan.details()}
+    job.save(update_fields=["summary", "result"])
+    audit_record(
+        actor=actor,
+        action=f"import.commit_{job.kind}",
+        target=job,
+        changes={"file_name": job.file_name, "sha256": job.sha256, **_counts(plan)},
+    )
+    return summary
+
+
+# --- representatives -------------------------------------------------------------------------
+
+
+def _name_key(text: str) -> str:
+    return re.sub(r"\s+", "", clean_text(text))
+
+
+def _plan_representatives(
+    parsed: dict[str, Any],
+    *,
+    scope: set[int] | None,
+    unit_mapping: dict[str, str] | None = None,
+) -> Plan:
+    plan = Plan(
+        kind="representatives",
+        rows_read=parsed["rows_read"],
+        duplicates=parsed["duplicates"],
+        warnings=parsed["warnings"],
+        rejected=list(parsed["rejected"]),
+    )
+    units_by_key = {str(u.code): u for u in Unit.objects.all()}
+    unknown = _resolve_unknown_units(
+        parsed, plan, units_by_key, scope=scope, unit_mapping=unit_mapping or {}, create_units=False
+    )
+    rows = parsed["members"]
+    members = _load_members([row["number"] for row in rows])
+    current = {
+        rep.member_id: rep
+        for rep in Representative.objects.filter(ended_on__isnull=True).select_related(
+            "member", "unit"
+        )
+    }
+    covered: set[int] = set()
+    for row in rows:
+        unit_key = row["unit_key"] or (unknown.get(row["unit_text"]) if row["unit_text"] else None)
+        if unit_key is None and row["unit_text"]:
+            _reject(plan, row, "unknown_unit", value=row["unit_text"])
+            continue
+        member = members.get(row["number"])
+        if member is None:
+            _reject(plan, row, "not_a_member", value=row["number"])
+            continue
+        unit = units_by_key[unit_key] if unit_key else member.unit
+        if scope is not None and unit.pk not in scope:
+            _reject(plan, row, "out_of_scope", value=row["unit_text"] or unit.name)
+            continue
+        covered.add(unit.pk)
+        if member.unit_id != unit.pk:
+            _reject(
+                plan,
+                row,
+                "wrong_unit",
+                value=row["number"],
+                actual=member.unit.name,
+                unit=unit.name,
+            )
+            continue
+        values = row["values"]
+        written = _name_key(values.get("first_name", "") + values.get("last_name", ""))
+        if written and written != _name_key(member.first_name + member.last_name):
+            name = " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
+            _reject(
+                plan,
+                row,
+                "name_mismatch",
+                value=name,
+                actual=member.full_name,
+                number=row["number"],
+            )
+            continue
+        rep = current.get(member.pk)
+        if rep is not None and rep.unit_id == unit.pk:
+            plan.unchanged.append(row["number"])
+        elif rep is not None:
+            plan.updates.append(
+                {
+                    "number": row["number"],
+                    "member": member,
+                    "unit": unit,
+                    "previous": rep,
+                    "changes": {"unit": {"before": rep.unit.name, "after": unit.name}},
+                }
+            )
+        else:
+            plan.creates.append({"number": row["number"], "member": member, "unit": unit})
+    in_file = {row["number"] for row in rows}
+    plan.ends = [
+        rep
+        for rep in current.values()
+        if rep.unit_id in covered and rep.member.number not in in_file
+    ]
+    plan.not_in_file = [
+        {"number": rep.member.number, "name": rep.member.full_name, "unit": rep.unit.name}
+        for rep in plan.ends
+    ]
+    return plan
+
+
+def default_term(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """A new representative's term when the file gives none: from today, DEFAULT_TERM_YEARS."""
+    start = today or timezone.localdate()
+    end = dt.date(start.year + DEFAULT_TERM_YEARS, start.month, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+@transaction.atomic
+def representative_import_commit(
+    *,
+    job: ImportJob,
+    actor: Any,
+    unit_mapping: dict[str, str] | None = None,
+    term_start: dt.date | None = None,
+    term_end: dt.date | None = None,
+) -> dict[str, Any]:
+    """Apply a validated representatives list in one transaction.
+
+    Each row must name a member of that unit (mismatches are rejected, never guessed). New
+    representatives get a Representative row for the term; current representatives of the
+    units in the file who are missing from it are ended (kept as history, never deleted).
+    """
+    _claim(job)
+    plan = _plan_representatives(
+        job.result["parsed"], scope=import_scope(actor), unit_mapping=unit_mapping
+    )
+    start, end = default_term()
+    start, end = term_start or start, term_end or end
+    today = timezone.localdate()
+    reason = f"not in representatives list {job.file_name}"[:200]
+    for rep in [*plan.ends, *(u["previous"] for u in plan.updates)]:
+        rep.ended_on = today
+        rep.end_reason = reason
+        rep.save(update_fields=["ended_on", "end_reason"])
+        audit_record(
+            actor=actor, action="representative.end", target=rep, changes={"reason": reason}
+        )
+    for item in [*plan.creates, *plan.updates]:
+        rep = Representative(
+            member=item["member"], unit=item["unit"], term_start=start, term_end=end
+        )
+        rep.full_clean()
+        rep.save()
+        audit_record(
+            actor=actor,
+            action="representative.create",
+            target=rep,
+            changes={"unit": item["unit"].name, "term_start": str(start), "term_end": str(end)},
+        )
+    return _finish(job, plan, actor)
+
+
+# --- one call for the command line -----------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    summary: dict[str, Any]  # the issue's JSON
+    details: dict[str, Any]  # the same lists with values, for people
+    job: ImportJob | None  # None for a dry run
+
+
+def member_import_file(
+    *,
+    data: bytes,
+    file_name: str,
+    actor: Any,
+    create_units: bool = False,
+    dry_run: bool = False,
+) -> Outcome:
+    """Check, record and commit a member list in one go (the command line); JSON summary.
+
+    With dry_run nothing is written. Raises ImportFileError, with no change, when the file
+    cannot be read at all.
+    """
+    if dry_run:
+        plan = member_import_check(
+            data=data, file_name=file_name, actor=actor, create_units=create_units
+        ).plan
+        return Outcome(summary=plan.summary(), details=plan.details(), job=None)
+    job = import_job_validate(
+        kind=ImportJob.Kind.MEMBERS, data=data, file_name=file_name, actor=actor
+    )
+    summary = member_import_commit(job=job, actor=actor, create_units=create_units)
+    return Outcome(summary=summary, details=job.result["details"], job=job)
+
+
+def representative_import_file(
+    *,
+    data: bytes,
+    file_name: str,
+    actor: Any,
+    dry_run: bool = False,
+    term_start: dt.date | None = None,
+    term_end: dt.date | None = None,
+) -> Outcome:
+    """Check, record and commit a representatives list in one go; JSON summary."""
+    if dry_run:
+        plan = representative_import_check(data=data, file_name=file_name, actor=actor).plan
+        return Outcome(summary=plan.summary(), details=plan.details(), job=None)
+    job = import_job_validate(
+        kind=ImportJob.Kind.REPRESENTATIVES, data=data, file_name=file_name, actor=actor
+    )
+    summary = representative_import_commit(
+        job=job, actor=actor, term_start=term_start, term_end=term_end
+    )
+    return Outcome(summary=summary, details=job.result["details"], job=job)
