@@ -1,0 +1,461 @@
+"""Plan the registers of a unit: a first plan (optimal district grouping) or a stable re-plan."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from tocnet.registers.naming import register_group_name
+
+from .fresh import District, solve_fresh
+from .types import (
+    FLAG_FEW_MEMBERS,
+    FLAG_MANY_MEMBERS,
+    FLAG_MOVES_PROPOSED,
+    FLAG_NEEDS_REPRESENTATIVE,
+    FLAG_REPRESENTATIVE_NOT_MEMBER,
+    MOVE_BALANCE,
+    MOVE_REPRESENTATIVE,
+    MOVE_RETIRED_REGISTER,
+    CurrentRegister,
+    MemberIn,
+    Move,
+    PlannedRegister,
+    PlanOptions,
+    UnitInput,
+    UnitPlan,
+)
+
+
+def _member_order(member: MemberIn) -> tuple:
+    return (member.sort_key, member.number)
+
+
+def baseline_split_districts(members: Iterable[MemberIn], registers: int) -> int:
+    """Districts split when one simply sorts by district and cuts into equal consecutive parts."""
+    ordered = sorted(members, key=lambda m: (m.district, m.sort_key, m.number))
+    if registers <= 1 or not ordered:
+        return 0
+    size, extra = divmod(len(ordered), registers)
+    seen: dict[str, set[int]] = defaultdict(set)
+    start = 0
+    for index in range(registers):
+        end = start + size + (1 if index < extra else 0)
+        for member in ordered[start:end]:
+            seen[member.district].add(index)
+        start = end
+    return sum(1 for district, parts in seen.items() if district and len(parts) > 1)
+
+
+def count_split_districts(groups: Iterable[Iterable[MemberIn]]) -> int:
+    """Districts (known ones) whose members sit in more than one register."""
+    where: dict[str, set[int]] = defaultdict(set)
+    for index, group in enumerate(groups):
+        for member in group:
+            where[member.district].add(index)
+    return sum(1 for district, parts in where.items() if district and len(parts) > 1)
+
+
+def plan_unit(unit: UnitInput, options: PlanOptions | None = None) -> UnitPlan:
+    """Plan one unit: registers, members, moves and flags. Pure: reads nothing, saves nothing.
+
+    With no current memberships, an optimal first plan; otherwise a stable re-plan that keeps
+    every current member in place and proposes only the fewest moves that restore the tolerance.
+    """
+    options = options or PlanOptions()
+    members = {m.number: m for m in unit.members}
+    reps: list[str] = []
+    plan = UnitPlan(
+        key=unit.key,
+        abbreviation=unit.abbreviation,
+        name=unit.name,
+        member_count=len(members),
+        representative_count=0,
+    )
+    for number in unit.representatives:
+        if number in reps:
+            continue
+        if number not in members:
+            if FLAG_REPRESENTATIVE_NOT_MEMBER not in plan.flags:
+                plan.flags.append(FLAG_REPRESENTATIVE_NOT_MEMBER)
+            plan.notes.append(number)
+            continue
+        reps.append(number)
+    plan.representative_count = len(reps)
+    plan.left = sorted(number for number in unit.assignments if number not in members)
+
+    if not reps:
+        plan.flags.append(FLAG_NEEDS_REPRESENTATIVE)
+        plan.unassigned = [m.number for m in sorted(members.values(), key=_member_order)]
+        plan.method = "none"
+        plan.left = []  # nothing changes in a unit we cannot plan
+        return plan
+
+    per_rep = len(members) / len(reps)
+    if per_rep < options.low_per_representative:
+        plan.flags.append(FLAG_FEW_MEMBERS)
+    if per_rep > options.high_per_representative:
+        plan.flags.append(FLAG_MANY_MEMBERS)
+
+    known = {r.key for r in unit.registers}
+    has_current = any(unit.assignments.get(n) in known for n in members)
+    if has_current:
+        groups = _stable(unit, members, reps, options, plan)
+    else:
+        groups = _fresh(unit, members, reps, options, plan)
+
+    _finish(unit, plan, groups, members)
+    plan.baseline_split_districts = baseline_split_districts(members.values(), len(reps))
+    if plan.moves:
+        plan.flags.append(FLAG_MOVES_PROPOSED)
+    return plan
+
+
+# --- first plan ------------------------------------------------------------------------------
+
+
+class _Slot:
+    """A register while planning: key/number of the existing register it continues, if any."""
+
+    __slots__ = ("current", "members", "representative")
+
+    def __init__(self, representative: str, current: CurrentRegister | None) -> None:
+        self.representative = representative
+        self.current = current
+        self.members: list[str] = []
+
+
+def _fresh(
+    unit: UnitInput,
+    members: dict[str, MemberIn],
+    reps: list[str],
+    options: PlanOptions,
+    plan: UnitPlan,
+) -> list[_Slot]:
+    by_rep = {r.representative: r for r in unit.registers if r.representative in reps}
+    slots = [_Slot(rep, by_rep.get(rep)) for rep in reps]
+    plan.retired = [r for r in unit.registers if r.representative not in reps]
+    rep_slot = {rep: j for j, rep in enumerate(reps)}
+
+    by_district: dict[str, list[MemberIn]] = defaultdict(list)
+    for member in members.values():
+        by_district[member.district].append(member)
+    names = sorted(by_district)
+    districts = []
+    for name in names:
+        group = sorted(by_district[name], key=_member_order)
+        by_district[name] = group
+        districts.append(
+            District(
+                name=name,
+                count=len(group),
+                reps=[rep_slot[m.number] for m in group if m.number in rep_slot],
+                free=not name,
+            )
+        )
+    result = solve_fresh(districts, len(reps), options.tolerance, options)
+    plan.method = result.method
+    plan.optimal = result.optimal
+    for name, district, alloc in zip(names, districts, result.alloc, strict=True):
+        remaining = dict(alloc)
+        rest = []
+        for member in by_district[name]:
+            j = rep_slot.get(member.number)
+            if j is not None:
+                slots[j].members.append(member.number)
+                remaining[j] -= 1
+            else:
+                rest.append(member)
+        position = 0
+        for j in sorted(remaining):
+            take = remaining[j]
+            slots[j].members.extend(m.number for m in rest[position : position + take])
+            position += take
+        assert position == len(rest), district
+    return slots
+
+
+# --- stable re-plan --------------------------------------------------------------------------
+
+
+def _stable(
+    unit: UnitInput,
+    members: dict[str, MemberIn],
+    reps: list[str],
+    options: PlanOptions,
+    plan: UnitPlan,
+) -> list[_Slot]:
+    t = options.tolerance
+    registers = {r.key: r for r in unit.registers}
+    current_of = {n: k for n, k in unit.assignments.items() if n in members and k in registers}
+    rep_set = set(reps)
+
+    slots: list[_Slot] = []
+    slot_of_key: dict[str, _Slot] = {}
+    leading = {r.representative: r for r in unit.registers if r.representative in rep_set}
+    orphans = [r for r in unit.registers if r.representative not in rep_set]
+    district_count: dict[str, Counter[str]] = defaultdict(Counter)
+    for number, key in current_of.items():
+        district_count[key][members[number].district] += 1
+
+    for rep in reps:
+        if rep in leading:
+            slot = _Slot(rep, leading[rep])
+            slots.append(slot)
+            slot_of_key[leading[rep].key] = slot
+    newcomers = [rep for rep in reps if rep not in leading]
+    # A new representative takes over the register they sit in, else the orphan register with
+    # most members of their district; the register keeps its members.
+    taken: set[str] = set()
+    unmatched = []
+    for rep in newcomers:
+        key = current_of.get(rep)
+        if key is not None and key not in taken and registers[key] in orphans:
+            taken.add(key)
+            slot = _Slot(rep, registers[key])
+            slots.append(slot)
+            slot_of_key[key] = slot
+        else:
+            unmatched.append(rep)
+    for rep in unmatched:
+        free = [r for r in orphans if r.key not in taken]
+        if free:
+            district = members[rep].district
+            best = max(
+                free,
+                key=lambda r: (district_count[r.key][district], -(r.number or 0), r.key),
+            )
+            taken.add(best.key)
+            slot = _Slot(rep, best)
+            slot_of_key[best.key] = slot
+        else:
+            slot = _Slot(rep, None)
+        slots.append(slot)
+    plan.retired = [r for r in orphans if r.key not in taken]
+    plan.method = "stable"
+
+    # Current members stay; representatives sit in their own register.
+    placed: dict[str, _Slot] = {}
+    to_place: list[tuple[MemberIn, str | None]] = []
+    for slot in slots:
+        placed[slot.representative] = slot
+        slot.members.append(slot.representative)
+        previous = current_of.get(slot.representative)
+        if previous is not None and (slot.current is None or previous != slot.current.key):
+            plan.moves.append(
+                _move(slot.representative, registers[previous], slot, MOVE_REPRESENTATIVE)
+            )
+        elif previous is None:
+            plan.added.append(slot.representative)
+    for member in sorted(members.values(), key=lambda m: (m.district, *_member_order(m))):
+        if member.number in placed:
+            continue
+        key = current_of.get(member.number)
+        if key is not None and key in slot_of_key:
+            slot = slot_of_key[key]
+            slot.members.append(member.number)
+            placed[member.number] = slot
+        else:
+            to_place.append((member, key))
+
+    # New members (and members of retired registers) go to the smallest register, of their own
+    # district when that keeps the tolerance.
+    districts_in: list[Counter[str]] = [
+        Counter(members[n].district for n in slot.members) for slot in slots
+    ]
+    sizes = [len(slot.members) for slot in slots]
+    for member, previous in to_place:
+        smallest = min(sizes)
+        own = [j for j in range(len(slots)) if districts_in[j][member.district]]
+        own_ok = [j for j in own if sizes[j] + 1 - smallest <= t and member.district]
+        if own_ok:
+            j = min(own_ok, key=lambda j: (sizes[j], j))
+        else:
+            j = min(
+                range(len(slots)), key=lambda j: (sizes[j], not districts_in[j][member.district], j)
+            )
+        slots[j].members.append(member.number)
+        sizes[j] += 1
+        districts_in[j][member.district] += 1
+        if previous is None:
+            plan.added.append(member.number)
+        else:
+            plan.moves.append(
+                _move(member.number, registers[previous], slots[j], MOVE_RETIRED_REGISTER)
+            )
+
+    _rebalance(slots, members, t, plan)
+    return slots
+
+
+def _move(number: str, source: CurrentRegister, target: _Slot, reason: str) -> Move:
+    return Move(
+        member=number,
+        from_key=source.key,
+        from_name=source.name,
+        to_key=target.current.key if target.current else None,
+        to_name="",  # filled in once the plan's names are known
+        reason=reason,
+    )
+
+
+def fewest_moves_window(sizes: Sequence[int], t: int) -> tuple[int, int]:
+    """(moves, L): the window [L, L+t] reachable with the fewest single-member moves.
+
+    Every move lowers one register by one and raises another by one, so a window needs at least
+    max(members above it, places missing below it) moves, and that many suffice.
+    """
+    n, k = sum(sizes), len(sizes)
+    best: tuple[int, int, int] | None = None
+    for level in range(max(0, math.ceil(n / k) - t), n // k + 1):
+        excess = sum(max(0, s - level - t) for s in sizes)
+        deficit = sum(max(0, level - s) for s in sizes)
+        moves = max(excess, deficit)
+        balance = abs(2 * level + t - 2 * n / k)
+        candidate = (moves, balance, level)
+        if best is None or candidate < best:
+            best = candidate
+    assert best is not None
+    return best[0], best[2]
+
+
+def _rebalance(slots: list[_Slot], members: dict[str, MemberIn], t: int, plan: UnitPlan) -> None:
+    sizes = [len(s.members) for s in slots]
+    moves, level = fewest_moves_window(sizes, t)
+    if moves == 0:
+        return
+    n, k = sum(sizes), len(slots)
+    target = [min(max(s, level), level + t) for s in sizes]
+    diff = sum(target) - n
+    order_down = sorted(range(k), key=lambda j: (-sizes[j], j))
+    order_up = sorted(range(k), key=lambda j: (sizes[j], j))
+    while diff > 0:
+        for j in order_down:
+            if diff and target[j] > level:
+                target[j] -= 1
+                diff -= 1
+    while diff < 0:
+        for j in order_up:
+            if diff and target[j] < level + t:
+                target[j] += 1
+                diff += 1
+
+    counts = [Counter(members[n].district for n in s.members) for s in slots]
+    # Members who are new or already moving cost no extra move when they go elsewhere.
+    in_motion = set(plan.added) | {m.member for m in plan.moves}
+    receivers = sorted((j for j in range(k) if sizes[j] < target[j]), key=lambda j: (sizes[j], j))
+    recorded = 0
+    for r in receivers:
+        while sizes[r] < target[r]:
+            donor = max(
+                (j for j in range(k) if sizes[j] > target[j]),
+                key=lambda j: (sizes[j] - target[j], slots[j].current is not None, -j),
+            )
+            movable = [n for n in slots[donor].members if n != slots[donor].representative]
+            # Prefer a district the receiver already has, then the donor's smallest district:
+            # moving minorities out keeps districts together.
+            number = min(
+                movable,
+                key=lambda n: (
+                    n not in in_motion,
+                    counts[r][members[n].district] == 0,
+                    counts[donor][members[n].district],
+                    members[n].district,
+                    _member_order(members[n]),
+                ),
+            )
+            slots[donor].members.remove(number)
+            slots[r].members.append(number)
+            district = members[number].district
+            counts[donor][district] -= 1
+            counts[r][district] += 1
+            sizes[donor] -= 1
+            sizes[r] += 1
+            if number in in_motion:
+                continue
+            source = slots[donor].current
+            assert source is not None  # a new register holds only members in motion
+            plan.moves.append(_move(number, source, slots[r], MOVE_BALANCE))
+            recorded += 1
+    assert recorded <= moves
+
+
+# --- numbering, names, output ----------------------------------------------------------------
+
+
+def _finish(
+    unit: UnitInput, plan: UnitPlan, slots: list[_Slot], members: dict[str, MemberIn]
+) -> None:
+    k = len(slots)
+    numbers: list[int | None] = [None] * k
+    if k > 1:
+        used: set[int] = set()
+        for j, slot in enumerate(slots):
+            number = slot.current.number if slot.current else None
+            if number is not None and number not in used and number <= 10 * k:
+                numbers[j] = number
+                used.add(number)
+        free = (n for n in range(1, 10 * k + 2) if n not in used)
+        for j in range(k):
+            if numbers[j] is None:
+                numbers[j] = next(free)
+    registers = []
+    for slot, number in zip(slots, numbers, strict=True):
+        name = register_group_name(unit.abbreviation, number)
+        ordered = sorted((members[n] for n in slot.members), key=_member_order)
+        districts = Counter(m.district for m in ordered)
+        current = slot.current
+        registers.append(
+            PlannedRegister(
+                key=current.key if current else None,
+                number=number,
+                name=name,
+                representative=slot.representative,
+                members=[m.number for m in ordered],
+                districts=sorted(districts.items(), key=lambda item: (-item[1], item[0])),
+                previous_name=(current.name or _name_or_blank(unit, current)) if current else "",
+                previous_representative=current.representative if current else None,
+            )
+        )
+    order = sorted(range(k), key=lambda j: (numbers[j] or 0, j))
+    plan.registers = [registers[j] for j in order]
+    by_rep = {r.representative: r for r in plan.registers}
+    slot_rep = {}
+    for slot in slots:
+        for number in slot.members:
+            slot_rep[number] = slot.representative
+    plan.moves = [
+        Move(
+            member=m.member,
+            from_key=m.from_key,
+            from_name=m.from_name or _current_name(unit, m.from_key),
+            to_key=by_rep[slot_rep[m.member]].key,
+            to_name=by_rep[slot_rep[m.member]].name,
+            reason=m.reason,
+        )
+        for m in plan.moves
+    ]
+    plan.split_districts = count_split_districts(
+        [members[n] for n in r.members] for r in plan.registers
+    )
+
+
+def _name_or_blank(unit: UnitInput, current: CurrentRegister) -> str:
+    try:
+        return register_group_name(unit.abbreviation, current.number)
+    except ValueError:
+        return ""
+
+
+def _current_name(unit: UnitInput, key: str) -> str:
+    for register in unit.registers:
+        if register.key == key:
+            return register.name or _name_or_blank(unit, register)
+    return ""
+
+
+def plan_units(units: Sequence[UnitInput], options: PlanOptions | None = None) -> list[UnitPlan]:
+    """Plan every unit independently (a unit's plan never depends on another's)."""
+    options = options or PlanOptions()
+    return [plan_unit(unit, options) for unit in units]
