@@ -219,7 +219,7 @@ def test_parse_phones_empty() -> None:
 
 
 mobile_digits = st.from_regex(r"0[689][0-9]{8}", fullmatch=True)
-landline_digits = st.from_regex(r"0[2-7][0-9]{7}", fullmatch=True)
+landline_digits = st.from_regex(r"0[23457][0-9]{7}", fullmatch=True)  # 06 is mobile
 
 
 def format_mobile(digits: str, style: int) -> object:
