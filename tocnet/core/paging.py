@@ -20,7 +20,7 @@ def thai_ordered_page(
     queryset: QuerySet[Any],
     *,
     name_fields: tuple[str, ...],
-    page_number: object,
+    page_number: str | int | None,
     per_page: int = 50,
     prepare: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
 ) -> ThaiPage:

@@ -72,9 +72,10 @@ def parse_thai_date(text: str) -> dt.date:
         if not match:
             raise ValueError(f"unreadable date: {text!r}")
         day, month_name, year = int(match[1]), match[2], int(match[3])
-        month = _month_number(month_name)
-        if month is None:
+        named_month = _month_number(month_name)
+        if named_month is None:
             raise ValueError(f"unknown month in date: {text!r}")
+        month = named_month
     if year < 100:
         year += 2500 if year >= 40 else 2600  # two-digit BE years: 64 -> 2564
     if year > 2400:

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -377,7 +378,7 @@ def _create_logins(rng: random.Random, units: list[Unit]) -> dict[str, str]:
     """One login per role: staff, agent (two provinces), representative, board."""
     logins: dict[str, str] = {}
 
-    def make(username: str, role: str, display: str, **extra: object) -> User:
+    def make(username: str, role: str, display: str, **extra: Any) -> User:
         user = User.objects.create_user(
             username=username, password=DEMO_PASSWORD, role=role, display_name=display, **extra
         )

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 from pythainlp.corpus import provinces as _pythainlp_provinces
 
@@ -20,10 +21,8 @@ class Province:
 @cache
 def all_provinces() -> tuple[Province, ...]:
     """The 77 provinces, Bangkok included, in pythainlp's order."""
-    return tuple(
-        Province(p["name_th"], p["abbr_th"], p["name_en"])
-        for p in _pythainlp_provinces(details=True)
-    )
+    details = cast(list[dict[str, str]], _pythainlp_provinces(details=True))
+    return tuple(Province(p["name_th"], p["abbr_th"], p["name_en"]) for p in details)
 
 
 def office_provinces() -> tuple[Province, ...]:

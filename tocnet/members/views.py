@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context["totals"] = {
         "units": len(units),
         "members": totals["members"] or 0,
-        "representatives": sum(u.current_representatives for u in units),
+        "representatives": sum(getattr(u, "current_representatives", 0) for u in units),
     }
     return render(request, "members/home.html", context)
 
