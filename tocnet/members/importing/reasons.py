@@ -109,6 +109,7 @@ FIELD_LABELS = {
     "province": _("province"),
     "member_type": _("member type"),
     "phone": _("phone"),
+    "phones": _("phones"),
     "email": _("e-mail"),
     "line_id": _("LINE ID"),
     "joined_on": _("date"),

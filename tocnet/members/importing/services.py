@@ -148,10 +148,23 @@ class Plan:
             "not_in_file": self.not_in_file,
             "unknown_units": self.unknown_units,
             "updates": [
-                {"number": u["number"], "changes": redact(u["changes"])} for u in self.updates
+                {"number": u["number"], "changes": _readable(redact(u["changes"]))}
+                for u in self.updates
             ],
             "ended": [{"number": r.member.number, "name": r.member.full_name} for r in self.ends],
         }
+
+
+def _readable(changes: dict[str, Any]) -> dict[str, Any]:
+    def text(value: Any) -> Any:
+        return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+    return {
+        key: {"before": text(change["before"]), "after": text(change["after"])}
+        if isinstance(change, dict)
+        else change
+        for key, change in changes.items()
+    }
 
 
 def _reject(plan: Plan, row: dict[str, Any], reason: str, **detail: Any) -> None:
@@ -159,6 +172,11 @@ def _reject(plan: Plan, row: dict[str, Any], reason: str, **detail: Any) -> None
         {"sheet": row["sheet"], "row": row["row"], "reason": reason, "number": row["number"]}
         | detail
     )
+
+
+def _sort_rejected(plan: Plan, parsed: dict[str, Any]) -> None:
+    order = {sheet["name"]: index for index, sheet in enumerate(parsed["sheets"])}
+    plan.rejected.sort(key=lambda r: (order.get(r["sheet"], 0), r["row"]))
 
 
 def _resolve_unknown_units(
@@ -271,6 +289,7 @@ def _plan_members(
         unit_mapping=unit_mapping or {},
         create_units=create_units,
     )
+    suggestions = {u["name"]: u["suggestion"] for u in parsed["unknown_units"]}
     rows = parsed["members"]
     existing = _load_members([row["number"] for row in rows])
     phones = _load_phones(existing.values())
@@ -281,7 +300,13 @@ def _plan_members(
         if unit_key is None and row["unit_text"]:
             unit_key = unknown.get(row["unit_text"])
             if unit_key is None:
-                _reject(plan, row, "unknown_unit", value=row["unit_text"])
+                _reject(
+                    plan,
+                    row,
+                    "unknown_unit",
+                    value=row["unit_text"],
+                    suggestion=suggestions.get(row["unit_text"], ""),
+                )
                 continue
         unit: Unit | None
         new_unit_name = ""
@@ -351,6 +376,7 @@ def _plan_members(
             )
         else:
             plan.unchanged.append(row["number"])
+    _sort_rejected(plan, parsed)
     file_numbers = {row["number"] for row in rows}
     missing = (
         Member.objects.filter(unit_id__in=covered_units, status=Member.Status.ACTIVE)
@@ -709,6 +735,7 @@ def _plan_representatives(
     unknown = _resolve_unknown_units(
         parsed, plan, units_by_key, scope=scope, unit_mapping=unit_mapping or {}, create_units=False
     )
+    suggestions = {u["name"]: u["suggestion"] for u in parsed["unknown_units"]}
     rows = parsed["members"]
     members = _load_members([row["number"] for row in rows])
     current = {
@@ -721,7 +748,13 @@ def _plan_representatives(
     for row in rows:
         unit_key = row["unit_key"] or (unknown.get(row["unit_text"]) if row["unit_text"] else None)
         if unit_key is None and row["unit_text"]:
-            _reject(plan, row, "unknown_unit", value=row["unit_text"])
+            _reject(
+                plan,
+                row,
+                "unknown_unit",
+                value=row["unit_text"],
+                suggestion=suggestions.get(row["unit_text"], ""),
+            )
             continue
         member = members.get(row["number"])
         if member is None:
@@ -770,6 +803,7 @@ def _plan_representatives(
             )
         else:
             plan.creates.append({"number": row["number"], "member": member, "unit": unit})
+    _sort_rejected(plan, parsed)
     in_file = {row["number"] for row in rows}
     plan.ends = [
         rep

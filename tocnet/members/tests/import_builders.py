@@ -34,7 +34,9 @@ def xlsx_bytes(sheets: dict[str, Sequence[Sequence[object]]]) -> bytes:
         for row_number, row in enumerate(rows, start=1):
             for column, value in enumerate(row, start=1):
                 if value is not None:
-                    sheet.cell(row=row_number, column=column, value=value)
+                    cell = sheet.cell(row=row_number, column=column, value=value)
+                    if isinstance(value, str) and value.startswith("="):
+                        cell.data_type = "s"  # typed text, not a formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

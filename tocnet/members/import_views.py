@@ -1,0 +1,304 @@
+"""Import pages: upload, preview with unit mapping, confirm, error report, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_access
+from tocnet.core.http import client_ip
+from tocnet.core.thai import parse_thai_date
+from tocnet.members.importing.messages import describe
+from tocnet.members.importing.normalize import centre_from_name, office_from_name
+from tocnet.members.importing.reasons import FIELD_LABELS, ImportFileError
+from tocnet.members.importing.report import error_report_xlsx
+from tocnet.members.importing.selectors import (
+    can_import,
+    get_import_job_for_user,
+    import_job_list_for_user,
+)
+from tocnet.members.importing.services import (
+    CREATE,
+    ImportStateError,
+    default_term,
+    import_job_discard,
+    import_job_validate,
+    import_limits,
+    member_import_commit,
+    representative_import_commit,
+)
+from tocnet.members.models import ImportJob
+from tocnet.members.selectors import unit_list_for_user
+
+SHOWN_ROWS = 300
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def importer_required(view: Any) -> Any:
+    """Signed in as staff or coop agent; anyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_import(request.user):  # type: ignore[arg-type]
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[
+            (ImportJob.Kind.MEMBERS, _("Member list")),
+            (ImportJob.Kind.REPRESENTATIVES, _("Representatives")),
+        ],
+        widget=forms.RadioSelect,
+        initial=ImportJob.Kind.MEMBERS,
+    )
+    file = forms.FileField(
+        label=_("File (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = import_limits().max_bytes
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is %(size_mb)s MB; the limit is %(limit_mb)s MB."),
+                params={
+                    "size_mb": f"{upload.size / 1024 / 1024:.1f}",
+                    "limit_mb": f"{limit / 1024 / 1024:.0f}",
+                },
+            )
+        return upload
+
+
+@importer_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    file_error = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = import_job_validate(
+                kind=form.cleaned_data["kind"],
+                data=upload.read(),
+                file_name=upload.name,
+                actor=request.user,
+            )
+        except ImportFileError as error:
+            file_error = error.message()
+        else:
+            return redirect("members:import_detail", code=job.code)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "members/import_upload.html",
+        {"form": form, "file_error": file_error, "limit_mb": import_limits().max_bytes // 2**20},
+        status=status,
+    )
+
+
+@importer_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    jobs = import_job_list_for_user(request.user)[:200]  # type: ignore[arg-type]
+    return render(request, "members/import_list.html", {"jobs": jobs})
+
+
+def _details(job: ImportJob) -> dict[str, Any]:
+    return job.result.get("details") or job.result.get("preview") or {}
+
+
+def _described(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**entry, "message": describe(entry)} for entry in entries[:SHOWN_ROWS]]
+
+
+def _unit_choices(user: User) -> list[tuple[str, str]]:
+    units = unit_list_for_user(user).order_by("kind", "name")
+    choices = [("", str(_("Do not import these rows")))]
+    if user.is_superuser or user.role == User.Role.STAFF:
+        choices.append((CREATE, str(_("Create this unit"))))
+    choices += [(str(unit.code), unit.name) for unit in units]
+    return choices
+
+
+class CommitForm(forms.Form):
+    """One choice per unknown unit (map, create or reject); term dates for representatives."""
+
+    term_start = forms.CharField(label=_("Term starts"), required=False)
+    term_end = forms.CharField(label=_("Term ends"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        unknown_units: list[dict[str, Any]],
+        choices: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.unknown_units = unknown_units
+        values = {value for value, _label in choices}
+        for index, unit in enumerate(unknown_units):
+            initial = ""
+            if CREATE in values and (
+                centre_from_name(unit["name"]) or office_from_name(unit["name"])
+            ):
+                initial = CREATE  # a study centre or office named by its province
+            else:
+                for value, label in choices:
+                    if label == unit.get("suggestion"):
+                        initial = value
+            self.fields[f"unit_{index}"] = forms.ChoiceField(
+                label=unit["name"], choices=choices, required=False, initial=initial
+            )
+
+    def _date(self, name: str) -> dt.date | None:
+        text = self.cleaned_data.get(name, "")
+        if not text:
+            return None
+        try:
+            return parse_thai_date(text)
+        except ValueError as error:
+            raise forms.ValidationError(
+                {name: _("Not a date: %(value)s") % {"value": text}}
+            ) from error
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["term_start_date"] = self._date("term_start")
+        data["term_end_date"] = self._date("term_end")
+        return data
+
+    def unit_mapping(self) -> dict[str, str]:
+        return {
+            unit["name"]: self.cleaned_data.get(f"unit_{index}", "")
+            for index, unit in enumerate(self.unknown_units)
+        }
+
+    def unit_rows(self) -> list[tuple[dict[str, Any], Any]]:
+        return [(unit, self[f"unit_{i}"]) for i, unit in enumerate(self.unknown_units)]
+
+
+def _be(day: dt.date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
+
+
+def _commit_form(request: HttpRequest, job: ImportJob) -> CommitForm:
+    details = _details(job)
+    start, end = default_term()
+    return CommitForm(
+        request.POST if request.method == "POST" else None,
+        unknown_units=details.get("unknown_units", []),
+        choices=_unit_choices(request.user),  # type: ignore[arg-type]
+        initial={"term_start": _be(start), "term_end": _be(end)},
+    )
+
+
+@importer_required
+def import_detail(request: HttpRequest, code: str) -> HttpResponse:
+    job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
+    details = _details(job)
+    form = _commit_form(request, job) if job.status == ImportJob.Status.PREVIEW else None
+    return _render_detail(request, job, details, form)
+
+
+def _render_detail(
+    request: HttpRequest,
+    job: ImportJob,
+    details: dict[str, Any],
+    form: CommitForm | None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "job": job,
+        "summary": job.summary,
+        "form": form,
+        "rejected": _described(details.get("rejected", [])),
+        "warnings": _described(details.get("warnings", [])),
+        "duplicates": details.get("duplicates", [])[:SHOWN_ROWS],
+        "updates": [
+            {
+                "number": update["number"],
+                "changes": [
+                    (FIELD_LABELS.get(name, name), change)
+                    for name, change in update["changes"].items()
+                ],
+            }
+            for update in details.get("updates", [])[:SHOWN_ROWS]
+        ],
+        "not_in_file": details.get("not_in_file", [])[:SHOWN_ROWS],
+        "ended": details.get("ended", [])[:SHOWN_ROWS],
+        "unknown_units": details.get("unknown_units", []),
+        "shown_rows": SHOWN_ROWS,
+    }
+    return render(request, "members/import_detail.html", context, status=status)
+
+
+@require_POST
+@importer_required
+def import_commit(request: HttpRequest, code: str) -> HttpResponse:
+    job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
+    form = _commit_form(request, job)
+    if job.status != ImportJob.Status.PREVIEW:
+        messages.error(request, _("This import was already confirmed or discarded."))
+        return redirect("members:import_detail", code=job.code)
+    if not form.is_valid():
+        return _render_detail(request, job, _details(job), form, status=400)
+    try:
+        if job.kind == ImportJob.Kind.REPRESENTATIVES:
+            representative_import_commit(
+                job=job,
+                actor=request.user,
+                unit_mapping=form.unit_mapping(),
+                term_start=form.cleaned_data["term_start_date"],
+                term_end=form.cleaned_data["term_end_date"],
+            )
+        else:
+            member_import_commit(job=job, actor=request.user, unit_mapping=form.unit_mapping())
+    except ImportStateError:
+        messages.error(request, _("This import was already confirmed or discarded."))
+    else:
+        messages.success(request, _("Imported. The register is updated."))
+    return redirect("members:import_detail", code=job.code)
+
+
+@require_POST
+@importer_required
+def import_discard(request: HttpRequest, code: str) -> HttpResponse:
+    job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
+    try:
+        import_job_discard(job=job, actor=request.user)
+    except ImportStateError:
+        messages.error(request, _("This import was already confirmed or discarded."))
+    else:
+        messages.info(request, _("The file was discarded; nothing was imported."))
+    return redirect("members:import_list")
+
+
+@importer_required
+def import_errors(request: HttpRequest, code: str) -> HttpResponse:
+    job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
+    body = error_report_xlsx(_details(job), file_name=job.file_name)
+    audit_access(
+        actor=request.user,
+        action="import.error_report",
+        target=job,
+        ip_address=client_ip(request),
+    )
+    response = HttpResponse(body, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="errors-{job.code}.xlsx"'
+    return response

@@ -1,0 +1,46 @@
+"""Reads of import jobs through the user's scope: staff see all, agents their own uploads."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from tocnet.accounts.models import User
+from tocnet.members.models import ImportJob
+
+
+def can_import(user: User) -> bool:
+    """Staff and coop agents may upload lists; nobody else."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in (User.Role.STAFF, User.Role.AGENT))
+    )
+
+
+def _jobs_for_user(user: User) -> QuerySet[ImportJob]:
+    jobs = ImportJob.objects.select_related("uploaded_by", "unit")
+    if not can_import(user):
+        return jobs.none()
+    if user.is_superuser or user.role == User.Role.STAFF:
+        return jobs
+    return jobs.filter(uploaded_by=user)
+
+
+def import_job_list_for_user(user: User) -> QuerySet[ImportJob]:
+    """Import jobs the user may see, newest first, without the (large) parsed rows."""
+    return _jobs_for_user(user).defer("result")
+
+
+def get_import_job_for_user(user: User, code: object) -> ImportJob:
+    """One job by code with its results, or 404 when missing or outside the user's scope."""
+    try:
+        key = uuid.UUID(str(code))
+    except ValueError as exc:
+        raise Http404 from exc
+    try:
+        return _jobs_for_user(user).get(code=key)
+    except ImportJob.DoesNotExist as exc:
+        raise Http404 from exc
