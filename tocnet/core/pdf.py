@@ -33,6 +33,12 @@ _SARABUN_FACES: tuple[tuple[str, int, str], ...] = (
 )
 
 
+def css_string(value: object) -> str:
+    """A quoted CSS string for ``content:`` in @page rules (escapes quotes, backslashes, <)."""
+    text = str(value).replace("\\", "\\5C ").replace('"', "\\22 ").replace("<", "\\3C ")
+    return '"' + text.replace("\n", " ").replace("\r", " ") + '"'
+
+
 class PdfResourceError(ValueError):
     """A template asked for a resource outside the allowed font and static folders."""
 

@@ -291,18 +291,41 @@ def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
     Seven queries whatever the size of the cooperative.
     """
     level = dashboard_level(user)
+    if level == "none":
+        return _empty_coverage(level, today)
+    return coverage_for(
+        list(units_for_user(user).order_by("name")),
+        list(registers_for_user(user)),
+        level=level,
+        today=today,
+    )
+
+
+def unit_coverage(unit: Unit, *, today: dt.date | None = None) -> CoverageRow:
+    """The whole unit's figures (whoever asks): used for the completeness check on submit."""
+    registers = Register.objects.filter(unit=unit, retired_at__isnull=True).select_related(
+        "unit", "representative__member"
+    )
+    return coverage_for([unit], list(registers), level="all", today=today).units[0]
+
+
+def _empty_coverage(level: str, today: dt.date | None) -> Coverage:
     campaign = current_campaign()
-    coverage = Coverage(
+    return Coverage(
         level=level,
         campaign=campaign,
         deadline=campaign.deadline if campaign else DEFAULT_DEADLINE,
         today=today or timezone.localdate(),
     )
+
+
+def coverage_for(
+    units: list[Unit], registers: list[Register], *, level: str, today: dt.date | None = None
+) -> Coverage:
+    """Coverage of the given units and registers (with "register" level: their members only)."""
+    coverage = _empty_coverage(level, today)
+    campaign = coverage.campaign
     coverage.total.label = "total"
-    if level == "none":
-        return coverage
-    units = list(units_for_user(user).order_by("name"))
-    registers = list(registers_for_user(user))
     known = [u.abbreviation for u in units]
     line_stats = register_line_stats(registers)
 

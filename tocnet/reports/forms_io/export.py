@@ -1,0 +1,508 @@
+"""Forms out: attachment 3 per unit (.xlsx, one register per sheet; PDF, one per section),
+attachment 2 (the unit's member list, .xlsx) and zips of all units.
+
+Every export is read through the user's scope and logged as access to personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_access
+from tocnet.core.pdf import css_string, render_pdf
+from tocnet.core.thai import format_thai_date, thai_sort_key
+from tocnet.core.xlsx import (
+    HEADER_FILL,
+    append_row,
+    make_cell,
+    safe_sheet_title,
+    set_cell,
+    set_column_widths,
+    workbook_bytes,
+)
+from tocnet.members.importing.normalize import national_format
+from tocnet.members.models import Member, Phone, Unit
+from tocnet.registers.models import Register, RegisterMembership
+from tocnet.reports.forms_io import layout as L
+from tocnet.reports.models import MemberFormReport
+from tocnet.reports.selectors import dashboard_level, member_reach_annotations, registers_for_user
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+ZIP = "application/zip"
+
+
+class ExportNotAllowed(Exception):
+    """The user may not export this form (board members, members, outsiders)."""
+
+
+@dataclass
+class FormRow:
+    seq: int
+    number: str
+    full_name: str
+    affiliation: str
+    mobile: str
+    email: str
+    uses_line: str
+    in_group: str
+    note: str
+
+
+@dataclass
+class FormSection:
+    register_code: str
+    register_name: str
+    number_label: str
+    line_group_name: str
+    representative_name: str = ""
+    representative_number: str = ""
+    representative_phone: str = ""
+    rows: list[FormRow] = field(default_factory=list)
+
+
+@dataclass
+class Attachment3:
+    unit: Unit
+    sections: list[FormSection]
+    reporter_name: str
+    exported_at: dt.datetime
+    exported_by: str
+
+    @property
+    def member_count(self) -> int:
+        return sum(len(s.rows) for s in self.sections)
+
+
+def _phone_text(phone: Phone) -> str:
+    if phone.valid and phone.e164.startswith("+66"):
+        text = national_format(phone.e164)
+    else:
+        text = phone.e164 or phone.raw
+    return f"{text} ต่อ {phone.extension}" if phone.extension else text
+
+
+def _mobiles(member: Member) -> str:
+    phones = list(member.phones.all())
+    mobiles = [p for p in phones if p.kind == Phone.Kind.MOBILE] or phones
+    return ", ".join(_phone_text(p) for p in mobiles)
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return ""
+    return str(L.YES if value else L.NO)
+
+
+def _uses_line(member: Member) -> bool | None:
+    if member.line_user_id or member.line_id:
+        return True
+    if member.no_line:
+        return False
+    return None
+
+
+def _note(member: Member, report: MemberFormReport | None) -> str:
+    parts = []
+    if member.unreachable_reason:
+        parts.append(member.unreachable_reason)
+    if report is not None and report.note and report.note not in parts:
+        parts.append(report.note)
+    return "; ".join(parts)
+
+
+def exportable_units(user: User) -> QuerySet[Unit]:
+    """Units whose attachment 3 the user may export: staff all, agents theirs, reps their unit."""
+    level = dashboard_level(user)
+    if level == "all":
+        return Unit.objects.all()
+    if level == "units":
+        return Unit.objects.filter(pk__in=user.unit_links.values("unit_id"))
+    if level == "register":
+        return Unit.objects.filter(pk__in=registers_for_user(user).values("unit_id"))
+    return Unit.objects.none()
+
+
+def _members_for(unit: Unit, register_ids: list[int] | None) -> list[Member]:
+    open_register = RegisterMembership.objects.filter(
+        member=OuterRef("pk"), until__isnull=True, register__retired_at__isnull=True
+    ).values("register_id")[:1]
+    qs = (
+        Member.objects.filter(unit=unit, status=Member.Status.ACTIVE)
+        .annotate(on_register=open_register, **member_reach_annotations())
+        .prefetch_related(Prefetch("phones", queryset=Phone.objects.order_by("position", "id")))
+    )
+    if register_ids is not None:
+        qs = qs.filter(
+            Exists(
+                RegisterMembership.objects.filter(
+                    member=OuterRef("pk"), until__isnull=True, register_id__in=register_ids
+                )
+            )
+        )
+    return list(qs)
+
+
+def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
+    """The content of a unit's attachment 3 as this user may see it (reps: their registers)."""
+    registers_qs = Register.objects.filter(unit=unit, retired_at__isnull=True).select_related(
+        "unit", "representative__member"
+    )
+    only_own = user is not None and dashboard_level(user) == "register"
+    if user is not None:
+        if not exportable_units(user).filter(pk=unit.pk).exists():
+            raise ExportNotAllowed
+        if only_own:
+            registers_qs = registers_qs.filter(pk__in=registers_for_user(user).values("pk"))
+    registers = sorted(registers_qs, key=lambda r: (r.number is None, r.number or 0))
+    members = _members_for(unit, [r.pk for r in registers] if only_own else None)
+    reports = {
+        r.member_id: r for r in MemberFormReport.objects.filter(member__in=[m.pk for m in members])
+    }
+    rep_phones = {
+        p.member_id: p
+        for p in Phone.objects.filter(
+            member__in=[r.representative.member_id for r in registers if r.representative],
+            valid=True,
+        ).order_by("-position", "-id")
+    }
+    by_register: dict[int | None, list[Member]] = {}
+    for member in members:
+        by_register.setdefault(member.on_register, []).append(member)
+
+    def rows_for(group: list[Member]) -> list[FormRow]:
+        group = sorted(group, key=lambda m: (thai_sort_key(m.sort_name), m.number))
+        rows = []
+        for seq, member in enumerate(group, start=1):
+            report = reports.get(member.pk)
+            in_group: bool | None = True if member.seen_in_group else None
+            if in_group is None and report is not None:
+                in_group = report.in_group
+            rows.append(
+                FormRow(
+                    seq=seq,
+                    number=member.number,
+                    full_name=member.full_name,
+                    affiliation=member.district or member.position,
+                    mobile=_mobiles(member),
+                    email=member.email,
+                    uses_line=_yes_no(_uses_line(member)),
+                    in_group=_yes_no(in_group),
+                    note=_note(member, report),
+                )
+            )
+        return rows
+
+    sections = []
+    for register in registers:
+        rep = register.representative
+        rep_member = rep.member if rep is not None and rep.ended_on is None else None
+        phone = rep_phones.get(rep_member.pk) if rep_member else None
+        sections.append(
+            FormSection(
+                register_code=str(register.code),
+                register_name=register.line_group_name or str(register),
+                number_label=str(register.number) if register.number else "-",
+                line_group_name=register.line_group_name,
+                representative_name=rep_member.full_name if rep_member else "",
+                representative_number=rep_member.number if rep_member else "",
+                representative_phone=_phone_text(phone) if phone else "",
+                rows=rows_for(by_register.get(register.pk, [])),
+            )
+        )
+    unplaced = [m for key, group in by_register.items() if key is None for m in group]
+    if unplaced and not only_own:
+        sections.append(
+            FormSection(
+                register_code="",
+                register_name=str(L.NOT_ON_REGISTER),
+                number_label="",
+                line_group_name="",
+                rows=rows_for(unplaced),
+            )
+        )
+    reporter = ""
+    if user is not None and user.role in (User.Role.AGENT, User.Role.REPRESENTATIVE):
+        reporter = str(user)
+    return Attachment3(
+        unit=unit,
+        sections=sections,
+        reporter_name=reporter,
+        exported_at=timezone.now(),
+        exported_by=user.get_username() if user is not None else "command line",
+    )
+
+
+# --- xlsx ---------------------------------------------------------------------------------
+
+_THIN = Side(style="thin", color="000000")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_DOTTED = Border(bottom=Side(style="dotted", color="000000"))
+
+
+def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> None:
+    ncols = len(L.COLUMNS)
+    set_column_widths(ws, L.COLUMN_WIDTHS)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
+    title = set_cell(ws, row=1, column=1, value=f"{L.TITLE} ({L.ATTACHMENT_LABEL})", bold=True)
+    title.font = Font(bold=True, size=14)
+    title.alignment = Alignment(horizontal="center")
+    coop = set_cell(ws, row=2, column=1, value=L.COOPERATIVE_NAME, bold=True)
+    coop.alignment = Alignment(horizontal="center")
+    values: dict[str, Any] = {
+        L.FIELD_UNIT: f"{form.unit.name} ({form.unit.abbreviation})",
+        L.FIELD_REGISTER: section.number_label,
+        L.FIELD_GROUP: section.line_group_name,
+        L.FIELD_REP: section.representative_name,
+        L.FIELD_REP_NUMBER: section.representative_number,
+        L.FIELD_REP_PHONE: section.representative_phone,
+        L.FIELD_REPORTER: form.reporter_name,
+        L.FIELD_DATE: format_thai_date(timezone.localtime(form.exported_at)),
+        L.FIELD_COUNT: len(section.rows),
+    }
+    for offset, keys in enumerate(L.HEADER_GRID):
+        row = L.FIRST_HEADER_ROW + offset
+        for key, column in zip(keys, L.HEADER_COLUMNS, strict=True):
+            set_cell(ws, row=row, column=column, value=str(L.HEADER_FIELDS[key]), bold=True)
+            cell = set_cell(ws, row=row, column=column + 1, value=values[key])
+            cell.border = _DOTTED
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
+        ws.merge_cells(start_row=row, start_column=8, end_row=row, end_column=9)
+    for column, label in enumerate(L.COLUMNS.values(), start=1):
+        target = set_cell(ws, row=L.TABLE_HEADER_ROW, column=column, value=str(label), bold=True)
+        target.fill = HEADER_FILL
+        target.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        target.border = _BOX
+    row_idx = L.TABLE_HEADER_ROW
+    for form_row in section.rows:
+        row_idx += 1
+        for column, key in enumerate(L.COLUMNS, start=1):
+            cell = set_cell(ws, row=row_idx, column=column, value=getattr(form_row, key))
+            cell.border = _BOX
+            cell.alignment = Alignment(vertical="top", wrap_text=key in (L.COL_NAME, L.COL_NOTE))
+    row_idx += 3
+    set_cell(
+        ws,
+        row=row_idx,
+        column=2,
+        value=f"{L.SIGNED} ........................................ {L.SIGNATURE_REP}",
+    )
+    set_cell(
+        ws,
+        row=row_idx,
+        column=6,
+        value=f"{L.SIGNED} ........................................ {L.SIGNATURE_REPORTER}",
+    )
+    set_cell(
+        ws,
+        row=row_idx + 1,
+        column=2,
+        value=f"( {section.representative_name or '........................................'} )",
+    )
+    set_cell(
+        ws,
+        row=row_idx + 1,
+        column=6,
+        value=f"( {form.reporter_name or '........................................'} )",
+    )
+    set_cell(
+        ws,
+        row=row_idx + 2,
+        column=6,
+        value=f"{L.POSITION} ........................................",
+    )
+    set_cell(
+        ws,
+        row=row_idx + 3,
+        column=2,
+        value=f"{L.HEADER_FIELDS[L.FIELD_DATE]} ......../......../..........",
+    )
+    set_cell(
+        ws,
+        row=row_idx + 3,
+        column=6,
+        value=f"{L.HEADER_FIELDS[L.FIELD_DATE]} ......../......../..........",
+    )
+    ws.print_title_rows = f"{L.TABLE_HEADER_ROW}:{L.TABLE_HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.right.text = "หน้า &P/&N"
+    ws.freeze_panes = ws.cell(row=L.TABLE_HEADER_ROW + 1, column=1)
+
+
+def attachment3_xlsx(form: Attachment3) -> bytes:
+    """One sheet per register, plus a hidden sheet with the export stamp for the way back."""
+    with translation.override("th"):
+        wb = Workbook()
+        wb.remove(wb.active)
+        used: set[str] = set()
+        sheet_codes: list[tuple[str, str]] = []
+        for index, section in enumerate(form.sections, start=1):
+            title = safe_sheet_title(section.register_name)
+            if title in used:
+                title = safe_sheet_title(f"{index} {section.register_name}")
+            used.add(title)
+            ws = wb.create_sheet(title)
+            _section_sheet(ws, form, section)
+            sheet_codes.append((title, section.register_code))
+        if not form.sections:
+            ws = wb.create_sheet(safe_sheet_title(str(L.TITLE)))
+            _section_sheet(
+                ws,
+                form,
+                FormSection(
+                    register_code="", register_name="", number_label="", line_group_name=""
+                ),
+            )
+        meta = wb.create_sheet(L.META_SHEET)
+        meta.sheet_state = "hidden"
+        for key, value in (
+            ("kind", L.FORM_KIND),
+            ("version", L.FORM_VERSION),
+            ("unit_code", str(form.unit.code)),
+            ("unit_abbreviation", form.unit.abbreviation),
+            ("exported_at", form.exported_at.isoformat()),
+            ("exported_by", form.exported_by),
+        ):
+            meta.append([make_cell(meta, key), make_cell(meta, value)])
+        for title, code in sheet_codes:
+            meta.append([make_cell(meta, "sheet"), make_cell(meta, title), make_cell(meta, code)])
+        wb.properties.title = f"{L.TITLE} {form.unit.abbreviation}"
+        wb.properties.creator = "TOC-Net"
+        wb.properties.keywords = f"{L.FORM_KIND};exported_at={form.exported_at.isoformat()}"
+        return workbook_bytes(wb)
+
+
+def attachment3_pdf(form: Attachment3) -> bytes:
+    """The same form as an A4 PDF in Sarabun: one section per register, "หน้า x/y"."""
+    with translation.override("th"):
+        footer = (
+            f"TOC-Net · {format_thai_date(timezone.localtime(form.exported_at))} "
+            f"{timezone.localtime(form.exported_at):%H:%M}"
+        )
+        context = {
+            "coop_css": mark_safe(css_string(L.COOPERATIVE_NAME)),  # noqa: S308 - escaped
+            "attachment_css": mark_safe(css_string(L.ATTACHMENT_LABEL)),  # noqa: S308 - escaped
+            "footer_css": mark_safe(css_string(footer)),  # noqa: S308 - escaped
+            "title": str(L.TITLE),
+            "coop_name": L.COOPERATIVE_NAME,
+            "attachment_label": str(L.ATTACHMENT_LABEL),
+            "unit_name": form.unit.name,
+            "unit_abbreviation": form.unit.abbreviation,
+            "reporter_name": form.reporter_name,
+            "report_date": format_thai_date(timezone.localtime(form.exported_at)),
+            "sections": form.sections,
+        }
+        return render_pdf("reports/pdf/attachment3.html", context)
+
+
+# --- attachment 2: the member list --------------------------------------------------------
+
+
+def attachment2_xlsx(*, unit: Unit, user: User | None) -> bytes:
+    """The unit's active members for sending out (staff and the unit's agents only)."""
+    if user is not None and dashboard_level(user) not in ("all", "units"):
+        raise ExportNotAllowed
+    if user is not None and not exportable_units(user).filter(pk=unit.pk).exists():
+        raise ExportNotAllowed
+    form = attachment3_build(unit=unit, user=None)
+    with translation.override("th"):
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(safe_sheet_title(f"{_('Attachment 2')} {unit.abbreviation}"))
+        set_column_widths(ws, (7, 13, 30, 24, 16, 28, 10, 22))
+        append_row(ws, [f"{_('Member list')} ({_('Attachment 2')}) — {unit.name}"], header=True)
+        append_row(ws, [L.COOPERATIVE_NAME])
+        append_row(
+            ws, [f"{L.HEADER_FIELDS[L.FIELD_DATE]} {format_thai_date(timezone.localdate())}"]
+        )
+        append_row(
+            ws,
+            [
+                str(L.COLUMNS[L.COL_SEQ]),
+                str(L.COLUMNS[L.COL_NUMBER]),
+                str(L.COLUMNS[L.COL_NAME]),
+                str(L.COLUMNS[L.COL_AFFILIATION]),
+                str(L.COLUMNS[L.COL_MOBILE]),
+                str(L.COLUMNS[L.COL_EMAIL]),
+                str(L.COLUMNS[L.COL_USES_LINE]),
+                _("Register"),
+            ],
+            header=True,
+        )
+        rows = [(section, row) for section in form.sections for row in section.rows]
+        rows.sort(key=lambda item: (thai_sort_key(item[1].full_name), item[1].number))
+        for seq, (section, row) in enumerate(rows, start=1):
+            append_row(
+                ws,
+                [
+                    seq,
+                    row.number,
+                    row.full_name,
+                    row.affiliation,
+                    row.mobile,
+                    row.email,
+                    row.uses_line,
+                    section.register_name,
+                ],
+            )
+        return workbook_bytes(wb)
+
+
+# --- the whole set ------------------------------------------------------------------------
+
+
+def form_file_name(unit: Unit, kind: str, fmt: str) -> str:
+    """แบบฟอร์ม file names people recognise: attachment3-กพ.xlsx."""
+    safe_abbr = "".join(ch for ch in unit.abbreviation if ch not in '/\\:*?"<>|')
+    return f"{kind}-{safe_abbr}.{fmt}"
+
+
+def attachment3_file(*, unit: Unit, user: User | None, fmt: str) -> tuple[bytes, Attachment3]:
+    """One unit's attachment 3 as xlsx or pdf bytes, with the form it was built from."""
+    form = attachment3_build(unit=unit, user=user)
+    content = attachment3_pdf(form) if fmt == "pdf" else attachment3_xlsx(form)
+    return content, form
+
+
+def forms_zip(*, units: list[Unit], user: User | None, fmt: str) -> bytes:
+    """Attachment 3 of every unit given (and attachment 2 with xlsx) in one zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for unit in units:
+            content, _form = attachment3_file(unit=unit, user=user, fmt=fmt)
+            zf.writestr(form_file_name(unit, "attachment3", fmt), content)
+            if fmt == "xlsx" and (user is None or dashboard_level(user) in ("all", "units")):
+                zf.writestr(
+                    form_file_name(unit, "attachment2", "xlsx"),
+                    attachment2_xlsx(unit=unit, user=user),
+                )
+    return buffer.getvalue()
+
+
+def export_log(
+    *,
+    actor: User | str | None,
+    action: str,
+    unit: Unit | None,
+    detail: dict[str, Any],
+    ip_address: str | None = None,
+) -> None:
+    """Record an export of personal data (PDPA)."""
+    audit_access(actor=actor, action=action, target=unit, detail=detail, ip_address=ip_address)

@@ -1,0 +1,719 @@
+"""Forms back in: a unit's filled attachment 3 (.xlsx) read, previewed, then applied.
+
+Phase 1, :func:`form_upload_preview`: the file is checked, every sheet and row read, and
+compared with the system into an ImportJob (kind "form") -- nothing changes yet.
+Phase 2, :func:`form_upload_apply`: in one transaction, contacts ("uses LINE", mobile,
+e-mail), "in the group", remarks and the register's LINE group name are applied with
+AuditEvents.  A value that differs from the system where the system changed that field after
+the form was exported is a *conflict*: it is shown and applied only when the person ticks it.
+Unknown member numbers, members of other units and unreadable values are reported; the whole
+form as read is kept in the ImportJob, so nothing on it is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_record
+from tocnet.core.models import AuditEvent
+from tocnet.members.importing.normalize import (
+    cell_text,
+    normalize_email,
+    normalize_member_number,
+    parse_phones,
+)
+from tocnet.members.importing.reasons import ImportFileError
+from tocnet.members.importing.safety import sniff
+from tocnet.members.models import ImportJob, Member, Phone, Unit
+from tocnet.members.services import ContactChange, member_contact_update
+from tocnet.registers.models import Register, RegisterMembership
+from tocnet.registers.naming import RegisterName, normalise_abbreviation, parse_register_name
+from tocnet.reports.forms_io import layout as L
+from tocnet.reports.models import MemberFormReport
+from tocnet.reports.selectors import current_campaign, registers_for_user
+from tocnet.reports.services import submitter_role, unit_submission_start
+
+FORM_ERRORS = {
+    "not_allowed": gettext_lazy("You may not upload forms for this unit."),
+    "not_xlsx": gettext_lazy("Send the attachment 3 Excel file (.xlsx) exported by TOC-Net."),
+    "no_stamp": gettext_lazy(
+        "This workbook has no TOC-Net export stamp (hidden sheet “_tocnet”): download the "
+        "unit's attachment 3 from TOC-Net, fill it in and send that file."
+    ),
+    "other_unit": gettext_lazy(
+        "This form was exported for another unit (%(abbreviation)s); upload it on that unit's page."
+    ),
+    "no_table": gettext_lazy(
+        "Sheet %(sheet)s: no table header with “เลขทะเบียนสมาชิก” (member number) was found."
+    ),
+}
+
+ROW_PROBLEMS = {
+    "unknown_member": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s: member number %(number)s is not in the register of members."
+    ),
+    "bad_number": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s, column “เลขทะเบียนสมาชิก”: “%(value)s” is not a member number."
+    ),
+    "other_unit": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s: member %(number)s belongs to another unit (%(unit)s); "
+        "not changed here."
+    ),
+    "out_of_scope": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s: member %(number)s is not on a register you lead; not changed."
+    ),
+    "duplicate": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s: member %(number)s appears a second time; the first row is used."
+    ),
+    "bad_phone": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s, column “โทรศัพท์มือถือ”: “%(value)s” is not a phone number; "
+        "kept as typed and flagged."
+    ),
+    "bad_email": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s, column “อีเมล”: “%(value)s” is not an e-mail address; "
+        "kept as typed and flagged."
+    ),
+    "bad_group_name": gettext_lazy("Sheet %(sheet)s, field “ชื่อกลุ่ม LINE”: %(reason)s"),
+    "unknown_register": gettext_lazy(
+        "Sheet %(sheet)s: no register of this unit matches the sheet; its rows are checked "
+        "against the unit only."
+    ),
+}
+
+FIELD_LABELS = {
+    "phones": gettext_lazy("Mobile phone"),
+    "email": gettext_lazy("E-mail"),
+    "no_line": gettext_lazy("Does not use LINE"),
+    "unreachable_reason": gettext_lazy("Why unreachable"),
+    "line_group_name": gettext_lazy("LINE group name"),
+}
+
+
+class FormUploadError(Exception):
+    """The upload cannot be read or is not allowed; ``code`` is a key of FORM_ERRORS."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+    def message(self) -> str:
+        if self.code in FORM_ERRORS:
+            return str(FORM_ERRORS[self.code]) % self.params
+        return str(self.params.get("message", self.code))
+
+
+@dataclass
+class Problem:
+    code: str
+    params: dict[str, Any]
+
+    def message(self) -> str:
+        return str(ROW_PROBLEMS[self.code]) % self.params
+
+
+@dataclass
+class Change:
+    """One field of one member (or a register's group name) the form would change."""
+
+    key: str  # "<member number>:<field>" or "register:<code>:line_group_name"
+    field: str
+    current: Any
+    form: Any
+    conflict: bool = False
+
+    @property
+    def label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
+
+
+@dataclass
+class FormRowRead:
+    sheet: str
+    row: int
+    number: str
+    name: str
+    mobile: str
+    email: str
+    uses_line: bool | None
+    in_group: bool | None
+    note: str
+
+
+@dataclass
+class SheetRead:
+    title: str
+    register_code: str
+    group_name: str
+    rows: list[FormRowRead] = field(default_factory=list)
+
+
+@dataclass
+class FormRead:
+    unit_code: str
+    exported_at: dt.datetime
+    sheets: list[SheetRead]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _meta(wb: Any) -> dict[str, Any]:
+    if L.META_SHEET not in wb.sheetnames:
+        raise FormUploadError("no_stamp")
+    meta: dict[str, Any] = {"sheets": {}}
+    for row in wb[L.META_SHEET].iter_rows(values_only=True):
+        if not row or row[0] is None:
+            continue
+        if row[0] == "sheet" and len(row) >= 3:
+            meta["sheets"][str(row[1])] = str(row[2] or "")
+        else:
+            meta[str(row[0])] = row[1]
+    if meta.get("kind") != L.FORM_KIND or not meta.get("exported_at"):
+        raise FormUploadError("no_stamp")
+    try:
+        meta["exported_at"] = dt.datetime.fromisoformat(str(meta["exported_at"]))
+    except ValueError as exc:
+        raise FormUploadError("no_stamp") from exc
+    return meta
+
+
+def _find_header_values(ws: Worksheet, table_row: int) -> dict[str, str]:
+    wanted = {key: L.label_variants(label) for key, label in L.HEADER_FIELDS.items()}
+    found: dict[str, str] = {}
+    for row in ws.iter_rows(min_row=1, max_row=max(table_row - 1, 1)):
+        for cell in row:
+            text = L.normalise_label(cell.value)
+            if not text:
+                continue
+            for key, variants in wanted.items():
+                if key not in found and text in variants:
+                    found[key] = cell_text(ws.cell(row=cell.row, column=cell.column + 1).value)
+    return found
+
+
+def _find_table(ws: Worksheet) -> tuple[int, dict[str, int]] | None:
+    wanted = {key: L.label_variants(label) for key, label in L.COLUMNS.items()}
+    for row in ws.iter_rows(min_row=1, max_row=30):
+        columns: dict[str, int] = {}
+        for cell in row:
+            text = L.normalise_label(cell.value)
+            for key, variants in wanted.items():
+                if key not in columns and text in variants:
+                    columns[key] = cell.column
+        if L.COL_NUMBER in columns and len(columns) >= 4:
+            return row[0].row, columns
+    return None
+
+
+def _is_signature_row(values: Iterable[object]) -> bool:
+    signed = L.label_variants(L.SIGNED)
+    return any(
+        any(L.normalise_label(v).startswith(s) for s in signed) for v in values if v is not None
+    )
+
+
+def read_form(data: bytes, file_name: str) -> tuple[FormRead, list[Problem]]:
+    """Parse an uploaded attachment 3; FormUploadError when it cannot be used at all."""
+    try:
+        kind = sniff(data, file_name)
+    except ImportFileError as exc:
+        raise FormUploadError("file", message=exc.message()) from exc
+    if kind != "xlsx":
+        raise FormUploadError("not_xlsx")
+    try:
+        wb = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise FormUploadError("not_xlsx") from exc
+    meta = _meta(wb)
+    problems: list[Problem] = []
+    sheets: list[SheetRead] = []
+    for ws in wb.worksheets:
+        if ws.title == L.META_SHEET:
+            continue
+        table = _find_table(ws)
+        if table is None:
+            raise FormUploadError("no_table", sheet=ws.title)
+        table_row, columns = table
+        header = _find_header_values(ws, table_row)
+        sheet = SheetRead(
+            title=ws.title,
+            register_code=meta["sheets"].get(ws.title, ""),
+            group_name=header.get(L.FIELD_GROUP, ""),
+        )
+        for row in ws.iter_rows(min_row=table_row + 1):
+            values = [c.value for c in row]
+            if _is_signature_row(values):
+                break
+
+            def col(
+                key: str, values: list[object] = values, columns: dict[str, int] = columns
+            ) -> object:
+                index = columns.get(key)
+                return values[index - 1] if index and index - 1 < len(values) else None
+
+            raw_number = col(L.COL_NUMBER)
+            if raw_number is None or cell_text(raw_number) == "":
+                continue
+            sheet.rows.append(
+                FormRowRead(
+                    sheet=ws.title,
+                    row=row[0].row,
+                    number=cell_text(raw_number),
+                    name=cell_text(col(L.COL_NAME)),
+                    mobile=cell_text(col(L.COL_MOBILE)),
+                    email=cell_text(col(L.COL_EMAIL)),
+                    uses_line=L.read_yes_no(col(L.COL_USES_LINE)),
+                    in_group=L.read_yes_no(col(L.COL_IN_GROUP)),
+                    note=cell_text(col(L.COL_NOTE)),
+                )
+            )
+        sheets.append(sheet)
+    return FormRead(
+        unit_code=str(meta.get("unit_code", "")), exported_at=meta["exported_at"], sheets=sheets
+    ), problems
+
+
+# --- comparing ----------------------------------------------------------------------------
+
+
+def _changed_fields_since(members: list[Member], since: dt.datetime) -> dict[int, set[str] | None]:
+    """Per member pk: fields changed in the system after ``since`` (None: changed, unknown which)."""
+    by_code = {str(m.code): m for m in members}
+    changed: dict[int, set[str] | None] = {}
+    events = AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.CHANGE,
+        target_type="members.member",
+        target_id__in=list(by_code),
+        created_at__gt=since,
+    ).values_list("target_id", "changes")
+    for target_id, changes in events:
+        member = by_code.get(target_id)
+        if member is None:
+            continue
+        fields = changed.setdefault(member.pk, set())
+        if fields is not None:
+            fields.update((changes or {}).keys())
+    for member in members:
+        if member.updated_at > since and member.pk not in changed:
+            changed[member.pk] = None
+    return changed
+
+
+def _current_mobiles(member: Member) -> list[str]:
+    phones = list(member.phones.all())
+    mobiles = [p for p in phones if p.kind == Phone.Kind.MOBILE] or phones
+    return sorted(p.e164 or p.raw for p in mobiles)
+
+
+def _form_mobiles(text: str) -> tuple[list[str], bool]:
+    values = parse_phones(text)
+    return sorted(v.e164 or v.raw for v in values), all(v.valid for v in values)
+
+
+@dataclass
+class RowPlan:
+    number: str
+    sheet: str
+    row: int
+    member_id: int | None = None
+    member_code: str = ""
+    name: str = ""
+    status: str = "ok"  # ok, unknown_member, other_unit, out_of_scope, duplicate, bad_number
+    changes: list[Change] = field(default_factory=list)
+    form_phones: str = ""
+    in_group: bool | None = None
+    uses_line: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Plan:
+    rows: list[RowPlan] = field(default_factory=list)
+    register_changes: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[Change]:
+        return [c for r in self.rows for c in r.changes] + [
+            Change(**{k: v for k, v in rc.items() if k != "register_id"})
+            for rc in self.register_changes
+        ]
+
+    @property
+    def conflicts(self) -> list[Change]:
+        return [c for c in self.changes if c.conflict]
+
+
+def plan_form(*, unit: Unit, actor: User | None, form: FormRead) -> Plan:
+    """Compare a read form with the system: changes, conflicts and problems (reads only)."""
+    plan = Plan()
+    numbers: dict[str, FormRowRead] = {}
+    for sheet in form.sheets:
+        for row in sheet.rows:
+            try:
+                number = normalize_member_number(row.number)
+            except ValueError:
+                plan.problems.append(
+                    Problem("bad_number", {"sheet": row.sheet, "row": row.row, "value": row.number})
+                )
+                plan.rows.append(
+                    RowPlan(number=row.number, sheet=row.sheet, row=row.row, status="bad_number")
+                )
+                continue
+            if number in numbers:
+                plan.problems.append(
+                    Problem("duplicate", {"sheet": row.sheet, "row": row.row, "number": number})
+                )
+                plan.rows.append(
+                    RowPlan(number=number, sheet=row.sheet, row=row.row, status="duplicate")
+                )
+                continue
+            numbers[number or ""] = row
+    members = {
+        m.number.lstrip("0"): m
+        for m in Member.objects.filter(number__in=[*numbers, *(n.zfill(6) for n in numbers)])
+        .select_related("unit")
+        .prefetch_related("phones")
+    }
+    in_scope: set[int] | None = None
+    if actor is not None and submitter_role(unit=unit, user=actor) == "representative":
+        in_scope = set(
+            RegisterMembership.objects.filter(
+                until__isnull=True, register__in=registers_for_user(actor)
+            ).values_list("member_id", flat=True)
+        )
+    changed = _changed_fields_since(list(members.values()), form.exported_at)
+    for number, row in numbers.items():
+        member = members.get(number.lstrip("0"))
+        plan_row = RowPlan(number=number, sheet=row.sheet, row=row.row, name=row.name)
+        plan.rows.append(plan_row)
+        where = {"sheet": row.sheet, "row": row.row, "number": number}
+        if member is None:
+            plan_row.status = "unknown_member"
+            plan.problems.append(Problem("unknown_member", where))
+            continue
+        plan_row.member_id, plan_row.member_code = member.pk, str(member.code)
+        plan_row.name = member.full_name
+        if member.unit_id != unit.pk:
+            plan_row.status = "other_unit"
+            plan.problems.append(Problem("other_unit", {**where, "unit": member.unit.abbreviation}))
+            continue
+        if in_scope is not None and member.pk not in in_scope:
+            plan_row.status = "out_of_scope"
+            plan.problems.append(Problem("out_of_scope", where))
+            continue
+        plan_row.in_group, plan_row.uses_line, plan_row.note = row.in_group, row.uses_line, row.note
+        _plan_member_fields(plan, plan_row, row, member, changed.get(member.pk, set()), where)
+    _plan_registers(unit=unit, actor=actor, form=form, plan=plan)
+    return plan
+
+
+def _plan_member_fields(
+    plan: Plan,
+    plan_row: RowPlan,
+    row: FormRowRead,
+    member: Member,
+    since: set[str] | None,
+    where: dict[str, Any],
+) -> None:
+    """Compare one row's contact fields; ``since``: fields the system changed after export."""
+
+    def add(field_name: str, current: Any, value: Any, audit_keys: tuple[str, ...]) -> None:
+        conflict = since is None or any(k in since for k in audit_keys)
+        plan_row.changes.append(
+            Change(
+                key=f"{plan_row.number}:{field_name}",
+                field=field_name,
+                current=current,
+                form=value,
+                conflict=conflict,
+            )
+        )
+
+    if row.mobile:
+        form_phones, valid = _form_mobiles(row.mobile)
+        current = _current_mobiles(member)
+        if form_phones and form_phones != current:
+            if not valid:
+                plan.problems.append(Problem("bad_phone", {**where, "value": row.mobile}))
+            plan_row.form_phones = row.mobile
+            add("phones", ", ".join(current), ", ".join(form_phones), ("phones",))
+    if row.email:
+        email, valid = normalize_email(row.email)
+        if email != member.email:
+            if not valid:
+                plan.problems.append(Problem("bad_email", {**where, "value": row.email}))
+            add("email", member.email, email, ("email", "email_valid"))
+    if row.uses_line is not None and row.uses_line == member.no_line:
+        add("no_line", member.no_line, not row.uses_line, ("no_line", "line_id"))
+
+
+def _plan_registers(*, unit: Unit, actor: User | None, form: FormRead, plan: Plan) -> None:
+    registers = {
+        str(r.code): r for r in Register.objects.filter(unit=unit, retired_at__isnull=True)
+    }
+    allowed = None
+    if actor is not None and submitter_role(unit=unit, user=actor) == "representative":
+        allowed = {str(c) for c in registers_for_user(actor).values_list("code", flat=True)}
+    known = list(Unit.objects.values_list("abbreviation", flat=True))
+    numbers = {normalise_abbreviation(unit.abbreviation): [r.number for r in registers.values()]}
+    changed_registers = set(
+        AuditEvent.objects.filter(
+            kind=AuditEvent.Kind.CHANGE,
+            target_type="registers.register",
+            target_id__in=list(registers),
+            created_at__gt=form.exported_at,
+        ).values_list("target_id", flat=True)
+    )
+    for sheet in form.sheets:
+        if not sheet.register_code:
+            continue  # the "not on a register" sheet
+        register = registers.get(sheet.register_code)
+        if register is None:
+            plan.problems.append(Problem("unknown_register", {"sheet": sheet.title}))
+            continue
+        if allowed is not None and sheet.register_code not in allowed:
+            continue
+        text = sheet.group_name
+        if not text or text == register.line_group_name:
+            continue
+        parsed = parse_register_name(text, known, numbers)
+        if not (
+            isinstance(parsed, RegisterName)
+            and parsed.abbreviation == normalise_abbreviation(unit.abbreviation)
+            and parsed.number == register.number
+        ):
+            reason = (
+                parsed.message
+                if not isinstance(parsed, RegisterName)
+                else _("“%(text)s” names another register (%(name)s).")
+                % {"text": text, "name": parsed.name}
+            )
+            plan.problems.append(
+                Problem("bad_group_name", {"sheet": sheet.title, "reason": reason})
+            )
+            continue
+        if parsed.name == register.line_group_name:
+            continue
+        plan.register_changes.append(
+            {
+                "key": f"register:{register.code}:line_group_name",
+                "field": "line_group_name",
+                "current": register.line_group_name,
+                "form": parsed.name,
+                "conflict": str(register.code) in changed_registers
+                or register.updated_at > form.exported_at,
+                "register_id": register.pk,
+            }
+        )
+
+
+# --- the two phases -----------------------------------------------------------------------
+
+
+def _plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "rows": [asdict(r) for r in plan.rows],
+        "register_changes": plan.register_changes,
+        "problems": [{"code": p.code, "params": p.params} for p in plan.problems],
+    }
+
+
+def _form_json(form: FormRead) -> dict[str, Any]:
+    return {
+        "unit_code": form.unit_code,
+        "exported_at": form.exported_at.isoformat(),
+        "sheets": [asdict(s) for s in form.sheets],
+    }
+
+
+def _form_from_json(data: dict[str, Any]) -> FormRead:
+    sheets = []
+    for s in data["sheets"]:
+        rows = [FormRowRead(**r) for r in s.pop("rows")]
+        sheets.append(SheetRead(**s, rows=rows))
+    return FormRead(
+        unit_code=data["unit_code"],
+        exported_at=dt.datetime.fromisoformat(data["exported_at"]),
+        sheets=sheets,
+    )
+
+
+def form_upload_preview(*, unit: Unit, actor: User, data: bytes, file_name: str) -> ImportJob:
+    """Read and compare an uploaded attachment 3 into a preview ImportJob; nothing applied.
+
+    Raises FormUploadError when the user may not upload for the unit or the file is unusable.
+    """
+    if submitter_role(unit=unit, user=actor) is None:
+        raise FormUploadError("not_allowed")
+    form, problems = read_form(data, file_name)
+    if form.unit_code != str(unit.code):
+        other = (
+            Unit.objects.filter(code=form.unit_code).values_list("abbreviation", flat=True).first()
+        )
+        raise FormUploadError("other_unit", abbreviation=other or "?")
+    plan = plan_form(unit=unit, actor=actor, form=form)
+    plan.problems[:0] = problems
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=ImportJob.Kind.FORM,
+            status=ImportJob.Status.PREVIEW,
+            file_name=file_name[:255],
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            uploaded_by=actor,
+            unit=unit,
+            summary={"form": _form_json(form), "plan": _plan_json(plan)},
+        )
+        campaign = current_campaign()
+        if campaign is not None:
+            unit_submission_start(campaign=campaign, unit=unit, actor=actor)
+    return job
+
+
+def job_plan(job: ImportJob) -> Plan:
+    """The plan stored with a preview job, as objects for the template."""
+    data = job.summary.get("plan", {})
+    rows = []
+    for r in data.get("rows", []):
+        r = dict(r)
+        r["changes"] = [Change(**c) for c in r.get("changes", [])]
+        rows.append(RowPlan(**r))
+    return Plan(
+        rows=rows,
+        register_changes=list(data.get("register_changes", [])),
+        problems=[Problem(p["code"], p["params"]) for p in data.get("problems", [])],
+    )
+
+
+@transaction.atomic
+def form_upload_apply(
+    *, job: ImportJob, actor: User, accept_conflicts: Iterable[str] = ()
+) -> ImportJob:
+    """Apply a previewed form: re-compared now, conflicts only where accepted; all or nothing.
+
+    Idempotent: a committed job is returned unchanged.
+    """
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+        status=ImportJob.Status.COMMITTED, committed_at=timezone.now()
+    )
+    job.refresh_from_db()
+    if not claimed:
+        return job
+    unit = job.unit
+    assert unit is not None
+    if submitter_role(unit=unit, user=actor) is None:
+        raise FormUploadError("not_allowed")
+    form = _form_from_json(job.summary["form"])
+    plan = plan_form(unit=unit, actor=actor, form=form)
+    accepted = set(accept_conflicts)
+    applied: list[str] = []
+    kept: list[str] = []
+    now = timezone.now()
+    members = {
+        m.pk: m
+        for m in Member.objects.filter(
+            pk__in=[r.member_id for r in plan.rows if r.member_id and r.status == "ok"]
+        ).prefetch_related("phones")
+    }
+    for row in plan.rows:
+        if row.status != "ok" or row.member_id is None:
+            continue
+        member = members[row.member_id]
+        take = {c.field: c for c in row.changes if not c.conflict or c.key in accepted}
+        kept += [c.key for c in row.changes if c.conflict and c.key not in accepted]
+        if take:
+            phones = [p.raw for p in member.phones.all() if p.kind != Phone.Kind.MOBILE]
+            if "phones" in take:
+                phones = [row.form_phones, *phones]
+            else:
+                phones = [p.raw for p in member.phones.all()]
+            email = take["email"].form if "email" in take else member.email
+            no_line = take["no_line"].form if "no_line" in take else member.no_line
+            member_contact_update(
+                member=member,
+                actor=actor,
+                change=ContactChange(
+                    phones=", ".join(phones),
+                    email=email,
+                    line_id=member.line_id,
+                    no_line=no_line,
+                    unreachable_reason=member.unreachable_reason,
+                ),
+            )
+            applied += [c.key for c in take.values()]
+        if row.in_group is not None or row.uses_line is not None or row.note:
+            MemberFormReport.objects.update_or_create(
+                member_id=member.pk,
+                defaults={
+                    "in_group": row.in_group,
+                    "uses_line": row.uses_line,
+                    "note": row.note[:500],
+                    "import_job": job,
+                    "reported_by": actor,
+                    "reported_at": now,
+                },
+            )
+            audit_record(
+                actor=actor,
+                action="member.form_reported",
+                target=member,
+                changes={
+                    "form_in_group": row.in_group,
+                    "form_uses_line": row.uses_line,
+                    "form_note": row.note,
+                },
+            )
+    for change in plan.register_changes:
+        if change["conflict"] and change["key"] not in accepted:
+            kept.append(change["key"])
+            continue
+        register = Register.objects.select_for_update().get(pk=change["register_id"])
+        before = register.line_group_name
+        register.line_group_name = change["form"]
+        register.full_clean()
+        register.save(update_fields=["line_group_name", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="register.group_name_from_form",
+            target=register,
+            changes={"line_group_name": {"before": before, "after": register.line_group_name}},
+        )
+        applied.append(change["key"])
+    job.result = {
+        "applied": applied,
+        "conflicts_kept": kept,
+        "problems": [{"code": p.code, "params": p.params} for p in plan.problems],
+        "unknown_members": [r.number for r in plan.rows if r.status == "unknown_member"],
+    }
+    job.save(update_fields=["result"])
+    audit_record(
+        actor=actor,
+        action="form.applied",
+        target=unit,
+        changes={"job": str(job.code), "applied": len(applied), "conflicts_kept": len(kept)},
+    )
+    return job
+
+
+def thai_and_english(message_builder: Any) -> tuple[str, str]:
+    """A message in Thai and in English (error messages name the place in both)."""
+    out = []
+    for language in ("th", "en"):
+        with translation.override(language):
+            out.append(message_builder())
+    return out[0], out[1]

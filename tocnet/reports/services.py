@@ -1,0 +1,106 @@
+"""Writes of the reports app: unit submissions for the campaign."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_record
+from tocnet.members.models import Unit, UnitAgent
+from tocnet.registers.models import Campaign, UnitSubmission
+from tocnet.reports.selectors import registers_for_user, unit_completeness_problems, unit_coverage
+
+PROBLEM_MESSAGES = {
+    "no_registers": _("The unit has no registers yet."),
+    "registers_without_representative": _("Some registers have no representative."),
+    "invalid_group_names": _("Some registers have no valid LINE group name."),
+    "members_not_in_register": _("Some members are not on any register."),
+    "members_unreachable_without_reason": _(
+        "Some members cannot be reached and have no reason recorded."
+    ),
+}
+
+
+class SubmissionError(Exception):
+    """A submission that is not allowed or not complete; ``problems`` holds the reasons."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(", ".join(problems))
+        self.problems = problems
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(PROBLEM_MESSAGES.get(p, p)) for p in self.problems]
+
+
+def submitter_role(*, unit: Unit, user: User) -> str | None:
+    """The role in which this user reports for the unit, or None if they may not."""
+    if user.is_superuser or user.role == User.Role.STAFF:
+        return UnitSubmission.SubmitterRole.MANAGEMENT
+    if user.role == User.Role.AGENT:
+        link = UnitAgent.objects.filter(unit=unit, user=user).first()
+        if link is None:
+            return None
+        if link.role == UnitAgent.Role.ASSISTANT:
+            return UnitSubmission.SubmitterRole.ASSISTANT
+        return UnitSubmission.SubmitterRole.AGENT
+    if (
+        user.role == User.Role.REPRESENTATIVE
+        and registers_for_user(user).filter(unit=unit).exists()
+    ):
+        return UnitSubmission.SubmitterRole.REPRESENTATIVE
+    return None
+
+
+@transaction.atomic
+def unit_submission_start(*, campaign: Campaign, unit: Unit, actor: User | None) -> UnitSubmission:
+    """Mark the unit's submission in progress if it had not started. Idempotent."""
+    submission, _created = UnitSubmission.objects.get_or_create(campaign=campaign, unit=unit)
+    started = UnitSubmission.objects.filter(
+        pk=submission.pk, status=UnitSubmission.Status.NOT_STARTED
+    ).update(status=UnitSubmission.Status.IN_PROGRESS, updated_at=timezone.now())
+    if started:
+        audit_record(
+            actor=actor,
+            action="submission.started",
+            target=unit,
+            changes={"campaign": campaign.name, "status": UnitSubmission.Status.IN_PROGRESS},
+        )
+        submission.refresh_from_db()
+    return submission
+
+
+@transaction.atomic
+def unit_submission_submit(*, campaign: Campaign, unit: Unit, actor: User) -> UnitSubmission:
+    """Submit the unit's attachment 3: allowed roles only, complete units only; audited.
+
+    Raises SubmissionError(["not_allowed"]) or SubmissionError(<completeness problems>).
+    """
+    role = submitter_role(unit=unit, user=actor)
+    if role is None:
+        raise SubmissionError(["not_allowed"])
+    problems = unit_completeness_problems(unit_coverage(unit))
+    if problems:
+        raise SubmissionError(problems)
+    submission, _created = UnitSubmission.objects.get_or_create(campaign=campaign, unit=unit)
+    before = submission.status
+    submission.status = UnitSubmission.Status.SUBMITTED
+    submission.submitted_by = actor
+    submission.submitted_role = role
+    submission.submitted_at = timezone.now()
+    submission.full_clean()
+    submission.save()
+    audit_record(
+        actor=actor,
+        action="submission.submitted",
+        target=unit,
+        changes={
+            "campaign": campaign.name,
+            "status": {"before": before, "after": submission.status},
+            "role": role,
+            "late": submission.is_late,
+        },
+    )
+    return submission
