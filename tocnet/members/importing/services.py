@@ -583,6 +583,15 @@ def _create_units(plan: Plan, actor: Any) -> dict[str, Unit]:
     return created
 
 
+_MEMBER_FIELD_NAMES = [f.name for f in Member._meta.concrete_fields]
+
+
+def _clean(member: Member, fields: list[str]) -> None:
+    """full_clean() over the fields the file sets. The unit is left out: it was just loaded
+    from the database, and checking it would cost one query per member."""
+    member.clean_fields(exclude=[name for name in _MEMBER_FIELD_NAMES if name not in fields])
+
+
 def _apply_members(plan: Plan, actor: Any) -> None:
     new_units = _create_units(plan, actor)
     who = _actor_fields(actor)
@@ -594,7 +603,7 @@ def _apply_members(plan: Plan, actor: Any) -> None:
         unit = item["unit"] or new_units[item["new_unit_name"]]
         member = Member(number=item["number"], unit=unit, **item["values"])
         try:
-            member.full_clean(validate_unique=False, validate_constraints=False)
+            _clean(member, ["number", *item["values"]])
         except ValidationError as error:
             invalid.append({"item": item, "error": error})
             continue
@@ -621,7 +630,7 @@ def _apply_members(plan: Plan, actor: Any) -> None:
             setattr(member, key, value)
         member.unit = item["unit"] or new_units[item["new_unit_name"]]
         try:
-            member.full_clean(validate_unique=False, validate_constraints=False)
+            _clean(member, list(item["values"]))
         except ValidationError as error:
             invalid.append({"item": item, "error": error})
             continue
