@@ -68,6 +68,11 @@ class PlanOptions:
     # How many packing checks the small-unit exact search may spend before CP-SAT takes over.
     search_budget: int = 300
 
+    def __post_init__(self) -> None:
+        if self.tolerance < 1:
+            # Sizes can only be all equal when the members divide evenly; 1 is the least spread.
+            raise ValueError("tolerance must be at least 1")
+
 
 @dataclass(slots=True)
 class PlannedRegister:
