@@ -1,0 +1,244 @@
+"""LINE webhook under load, against a bare Django view answering 200.
+
+    .venv/bin/python bench/bench_webhook.py [--rate 200] [--seconds 30]
+
+Starts, in a scratch directory: the fake LINE API, the web server (`manage.py runserver`,
+threaded, DEBUG off) and the huey worker. Sends signed single-event webhooks (follow events,
+group messages, unknown types, and 5% redeliveries of earlier events) at a fixed rate from a
+threaded client, first to the bare view, then to /line/webhook. Then waits for the worker and
+checks that every event is stored once and processed once (status, attempts, one reply per
+follow). Prints latency percentiles and the webhook/bare ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tocnet.core.fakes.line_server import FakeLineServer  # noqa: E402
+from tocnet.line import simulate  # noqa: E402
+
+SECRET = "bench-channel-secret"
+TOKEN = "bench-access-token"
+PY = str(ROOT / ".venv" / "bin" / "python")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server at {url} did not start")
+
+
+def make_events(count: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    events: list[dict] = []
+    group = simulate.group_id_for("สอ.พช.กพ.1")
+    for i in range(count):
+        roll = rng.random()
+        if events and roll < 0.05:
+            again = json.loads(json.dumps(rng.choice(events)))
+            again["deliveryContext"]["isRedelivery"] = True
+            events.append(again)
+        elif roll < 0.55:
+            events.append(simulate.follow_event(f"U{i:032x}"))
+        elif roll < 0.95:
+            events.append(simulate.group_message_event(group, f"U{i:032x}", "สวัสดีครับ"))
+        else:
+            unknown = simulate.follow_event(f"U{i:032x}")
+            unknown["type"] = "somethingNew"
+            events.append(unknown)
+    return events
+
+
+def run_load(port: int, path: str, bodies: list[tuple[bytes, str]], rate: float) -> list[float]:
+    """Send each body at its slot (i / rate seconds after start); return latencies in ms."""
+    latencies: list[float] = [0.0] * len(bodies)
+    errors: list[str] = []
+    next_index = iter(range(len(bodies)))
+    lock = threading.Lock()
+    start = time.monotonic() + 0.5
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = next(next_index, None)
+            if i is None:
+                return
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            body, signature = bodies[i]
+            t0 = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request(
+                "POST",
+                path,
+                body,
+                {"Content-Type": "application/json", "X-Line-Signature": signature},
+            )
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            latencies[i] = (time.perf_counter() - t0) * 1000
+            if response.status != 200:
+                errors.append(f"{i}: HTTP {response.status}")
+
+    threads = [threading.Thread(target=worker) for _ in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    if errors:
+        raise SystemExit(f"{len(errors)} requests failed, e.g. {errors[:3]}")
+    print(f"  sent {len(bodies)} in {elapsed:.1f} s ({len(bodies) / elapsed:.0f}/s)")
+    return latencies
+
+
+def summary(name: str, ms: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(ms, n=100)
+    out = {"p50": q[49], "p95": q[94], "p99": q[98], "max": max(ms), "mean": statistics.fmean(ms)}
+    print(f"  {name}: " + ", ".join(f"{k} {v:.1f} ms" for k, v in out.items()))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--settings", default="bench.webhook_bench_settings")
+    args = parser.parse_args()
+    count = int(args.rate * args.seconds)
+    scratch = Path(tempfile.mkdtemp(prefix="tocnet-bench-"))
+    fake = FakeLineServer(access_token=TOKEN).start()
+    fake.add_group(simulate.group_id_for("สอ.พช.กพ.1"), "สอ.พช.กพ.1", count=40)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": args.settings,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-secret-key-bench-secret-key-bench",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "TOCNET_VAR_DIR": str(scratch),
+        "HUEY_IMMEDIATE": "0",
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE_URL": fake.url,
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    log = open(scratch / "server.log", "w")  # noqa: SIM115
+    web = subprocess.Popen(
+        [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    worker = None
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        events = make_events(count, args.seed)
+        bodies = [simulate.signed([e], SECRET) for e in events]
+        # Warm both paths (imports, first connections) before measuring.
+        run_load(port, "/bench/bare", bodies[:20], 100)
+        print(f"bare Django view, {args.rate:.0f}/s for {args.seconds:.0f} s:")
+        bare = summary("bare", run_load(port, "/bench/bare", bodies, args.rate))
+        print(f"LINE webhook, {args.rate:.0f}/s for {args.seconds:.0f} s:")
+        hook = summary("webhook", run_load(port, "/line/webhook", bodies, args.rate))
+        worker = subprocess.Popen(
+            [PY, "manage.py", "run_huey", "--quiet", "-w", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        unique = {e["webhookEventId"]: e for e in events}
+        follows = sum(1 for e in unique.values() if e["type"] == "follow")
+        check = (
+            "from tocnet.line.models import WebhookEvent as W; from django.db.models import Count;"
+            "import json; rows=W.objects.values('status').annotate(n=Count('id'));"
+            "print(json.dumps({'rows': W.objects.count(), 'by_status': {r['status']: r['n'] for r in rows},"
+            "'max_attempts': max(W.objects.values_list('attempts', flat=True) or [0])}))"
+        )
+        deadline = time.monotonic() + 300
+        while True:
+            out = (
+                subprocess.run(
+                    [PY, "manage.py", "shell", "-c", check],
+                    cwd=ROOT,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            state = json.loads(out)
+            waiting = state["by_status"].get("pending", 0) + state["by_status"].get("processing", 0)
+            if waiting == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        replies = len(fake.replies())
+        print(
+            f"events sent {len(events)}, unique {len(unique)}, stored {state['rows']}, "
+            f"by status {state['by_status']}, max attempts {state['max_attempts']}, "
+            f"replies {replies} for {follows} follows"
+        )
+        ok = (
+            state["rows"] == len(unique)
+            and waiting == 0
+            and state["max_attempts"] == 1
+            and state["by_status"].get("failed", 0) == 0
+            and replies == follows
+        )
+        ratio = hook["p95"] / bare["p95"]
+        print(
+            f"webhook/bare p95 ratio {ratio:.2f}, p50 ratio {hook['p50'] / bare['p50']:.2f}; "
+            f"exactly once: {'yes' if ok else 'NO'}"
+        )
+        if not ok:
+            raise SystemExit(1)
+    finally:
+        for proc in (worker, web):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=10)
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
