@@ -1,0 +1,37 @@
+import datetime as dt
+
+import time_machine
+
+from tocnet.line import simulate
+from tocnet.line.models import LineGroup, WebhookEvent
+from tocnet.line.tasks import line_groups_refresh_task, webhook_events_sweep_task
+from tocnet.line.tests.base import LineTestCase
+
+
+class LineTasksTestCase(LineTestCase):
+    def test_it_sweeps_events_whose_enqueue_was_lost(self) -> None:
+        event = simulate.follow_event("Ulost")
+        body = simulate.webhook_body([event])
+        with time_machine.travel(dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC), tick=False):
+            with self.captureOnCommitCallbacks(execute=False):  # the enqueue never happens
+                from tocnet.line.services.events import webhook_events_store
+
+                webhook_events_store(body=body)
+            webhook_events_sweep_task()
+            self.assertEqual(self.status_of(event), WebhookEvent.Status.PENDING)  # too fresh
+        with time_machine.travel(dt.datetime(2026, 5, 1, 8, 5, tzinfo=dt.UTC), tick=False):
+            webhook_events_sweep_task()
+            webhook_events_sweep_task()
+        row = WebhookEvent.objects.get()
+        self.assertEqual((row.status, row.attempts), (WebhookEvent.Status.DONE, 1))
+
+    def test_it_refreshes_every_group_the_bot_is_in(self) -> None:
+        self.fake.add_group("Cone", "สอ.พช.กพ.1", count=8)
+        LineGroup.objects.create(group_id="Cone", name="old name")
+        LineGroup.objects.create(group_id="Cgone", name="left", status=LineGroup.Status.LEFT)
+        line_groups_refresh_task()
+        group = LineGroup.objects.get(group_id="Cone")
+        self.assertEqual(
+            (group.name, group.member_count, group.register), ("สอ.พช.กพ.1", 8, self.register)
+        )
+        self.assertEqual(self.fake.requests_to("/v2/bot/group/Cgone/*"), [])
