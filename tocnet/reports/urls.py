@@ -5,4 +5,20 @@ from tocnet.reports import views
 app_name = "reports"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("my/register/", views.my_register, name="my_register"),
+    path("reports/forms/", views.forms, name="forms"),
+    path("reports/forms/all.zip", views.forms_zip_download, name="forms_zip"),
+    path(
+        "reports/units/<uuid:code>/attachment3.<str:fmt>",
+        views.attachment3_download,
+        name="attachment3",
+    ),
+    path(
+        "reports/units/<uuid:code>/attachment2.xlsx",
+        views.attachment2_download,
+        name="attachment2",
+    ),
+    path("reports/units/<uuid:code>/upload/", views.form_upload, name="upload"),
+    path("reports/units/<uuid:code>/submit/", views.submit, name="submit"),
+    path("reports/uploads/<uuid:code>/", views.upload_detail, name="upload_detail"),
 ]

@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
+import uuid
+from urllib.parse import quote
+
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip
+from tocnet.core.thai import thai_sort_key
+from tocnet.members.models import ImportJob, Member, Phone, Unit
+from tocnet.registers.models import RegisterMembership
 from tocnet.reports.exports import STATUS_LABELS, coverage_xlsx, status_label
-from tocnet.reports.selectors import coverage_for_user, dashboard_level, sort_rows
+from tocnet.reports.forms_io.export import (
+    PDF,
+    ZIP,
+    ExportNotAllowed,
+    attachment2_xlsx,
+    attachment3_file,
+    exportable_units,
+    form_file_name,
+    forms_zip,
+)
+from tocnet.reports.forms_io.importing import (
+    FormUploadError,
+    form_upload_apply,
+    form_upload_preview,
+    job_plan,
+)
+from tocnet.reports.selectors import (
+    coverage_for_user,
+    current_campaign,
+    dashboard_level,
+    member_reach_annotations,
+    registers_for_user,
+    sort_rows,
+    unit_completeness_problems,
+)
+from tocnet.reports.services import (
+    PROBLEM_MESSAGES,
+    SubmissionError,
+    submitter_role,
+    unit_submission_submit,
+)
 from tocnet.reports.svg import Bar, bar_chart_svg, province_map_svg
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,8 +72,6 @@ def _user(request: HttpRequest) -> User:
 
 def attachment(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
     """A download response with an RFC 6266 file name (Thai names survive)."""
-    from urllib.parse import quote
-
     response = HttpResponse(content, content_type=content_type)
     ascii_name = filename.encode("ascii", "ignore").decode() or "download"
     response["Content-Disposition"] = (
@@ -128,12 +165,293 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
-__all__ = [
-    "Http404",
-    "ValidationError",
-    "attachment",
-    "dashboard",
-    "messages",
-    "redirect",
-    "require_POST",
-]
+# --- forms out ----------------------------------------------------------------------------
+
+
+def _unit_for_export(user: User, code: uuid.UUID) -> Unit:
+    try:
+        return exportable_units(user).get(code=code)
+    except Unit.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+def forms(request: HttpRequest) -> HttpResponse:
+    """Units in scope with their forms, submission state and what is still missing."""
+    user = _user(request)
+    if dashboard_level(user) not in ("all", "units", "register"):
+        raise PermissionDenied
+    coverage = coverage_for_user(user)
+    codes = {str(u.code) for u in exportable_units(user)}
+    rows = []
+    for row in coverage.units:
+        if row.unit_code not in codes:
+            continue
+        rows.append(
+            {
+                "row": row,
+                "problems": [str(PROBLEM_MESSAGES[p]) for p in unit_completeness_problems(row)],
+            }
+        )
+    return render(
+        request,
+        "reports/forms.html",
+        {
+            "coverage": coverage,
+            "rows": rows,
+            "can_member_list": dashboard_level(user) in ("all", "units"),
+            "upload_form": FormUploadForm(),
+        },
+    )
+
+
+@login_required
+def attachment3_download(request: HttpRequest, code: uuid.UUID, fmt: str) -> HttpResponse:
+    user = _user(request)
+    unit = _unit_for_export(user, code)
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404
+    try:
+        content, form = attachment3_file(unit=unit, user=user, fmt=fmt)
+    except ExportNotAllowed as exc:
+        raise PermissionDenied from exc
+    audit_access(
+        actor=user,
+        action="reports.attachment3_exported",
+        target=unit,
+        detail={"format": fmt, "members": form.member_count, "sections": len(form.sections)},
+        ip_address=client_ip(request),
+    )
+    return attachment(
+        content,
+        filename=form_file_name(unit, "attachment3", fmt),
+        content_type=PDF if fmt == "pdf" else XLSX,
+    )
+
+
+@login_required
+def attachment2_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    unit = _unit_for_export(user, code)
+    try:
+        content = attachment2_xlsx(unit=unit, user=user)
+    except ExportNotAllowed as exc:
+        raise PermissionDenied from exc
+    audit_access(
+        actor=user,
+        action="reports.attachment2_exported",
+        target=unit,
+        detail={"format": "xlsx"},
+        ip_address=client_ip(request),
+    )
+    return attachment(
+        content, filename=form_file_name(unit, "attachment2", "xlsx"), content_type=XLSX
+    )
+
+
+@login_required
+def forms_zip_download(request: HttpRequest) -> HttpResponse:
+    """Attachment 3 (and 2) of every unit in scope, as .xlsx, in one zip."""
+    user = _user(request)
+    if dashboard_level(user) not in ("all", "units"):
+        raise PermissionDenied
+    units = list(exportable_units(user).order_by("name"))
+    content = forms_zip(units=units, user=user, fmt="xlsx")
+    audit_access(
+        actor=user,
+        action="reports.forms_zip_exported",
+        detail={"format": "xlsx", "units": len(units)},
+        ip_address=client_ip(request),
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return attachment(content, filename=f"tocnet-forms-{stamp}.zip", content_type=ZIP)
+
+
+# --- forms back in ------------------------------------------------------------------------
+
+
+class FormUploadForm(django_forms.Form):
+    file = django_forms.FileField(
+        label=gettext_lazy("Filled attachment 3 (.xlsx)"),
+        widget=django_forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+
+def _both_languages(build: object) -> str:
+    texts = []
+    for language in ("th", "en"):
+        with translation.override(language):
+            texts.append(build())  # type: ignore[operator]
+    return texts[0] if texts[0] == texts[1] else f"{texts[0]} / {texts[1]}"
+
+
+@login_required
+@require_POST
+def form_upload(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    unit = _unit_for_export(user, code)
+    form = FormUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the filled attachment 3 file (.xlsx)."))
+        return redirect("reports:forms")
+    upload = form.cleaned_data["file"]
+    try:
+        job = form_upload_preview(
+            unit=unit, actor=user, data=upload.read(), file_name=upload.name or "form.xlsx"
+        )
+    except FormUploadError as exc:
+        messages.error(request, _both_languages(exc.message))
+        return redirect("reports:forms")
+    return redirect("reports:upload_detail", code=job.code)
+
+
+def _job_for_user(user: User, code: uuid.UUID) -> ImportJob:
+    try:
+        job = ImportJob.objects.select_related("unit").get(code=code, kind=ImportJob.Kind.FORM)
+    except ImportJob.DoesNotExist as exc:
+        raise Http404 from exc
+    if job.unit is None or submitter_role(unit=job.unit, user=user) is None:
+        raise Http404
+    if dashboard_level(user) != "all" and job.uploaded_by_id != user.pk:
+        raise Http404
+    return job
+
+
+@login_required
+def upload_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Preview of an uploaded form (changes, conflicts, problems); POST applies it."""
+    user = _user(request)
+    job = _job_for_user(user, code)
+    if request.method == "POST":
+        if job.status != ImportJob.Status.PREVIEW:
+            return redirect("reports:upload_detail", code=job.code)
+        accepted = request.POST.getlist("accept")
+        try:
+            form_upload_apply(job=job, actor=user, accept_conflicts=accepted)
+        except FormUploadError as exc:
+            messages.error(request, _both_languages(exc.message))
+            return redirect("reports:forms")
+        messages.success(request, _("The form was applied."))
+        return redirect("reports:upload_detail", code=job.code)
+    plan = job_plan(job)
+    return render(
+        request,
+        "reports/upload_detail.html",
+        {
+            "job": job,
+            "plan": plan,
+            "changed_rows": [r for r in plan.rows if r.changes],
+            "problems": [_both_languages(p.message) for p in plan.problems],
+            "result": job.result,
+        },
+    )
+
+
+# --- submissions --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    unit = _unit_for_export(user, code)
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    try:
+        unit_submission_submit(campaign=campaign, unit=unit, actor=user)
+    except SubmissionError as exc:
+        if exc.problems == ["not_allowed"]:
+            raise PermissionDenied from exc
+        for text in exc.messages:
+            messages.error(request, f"{unit.name}: {text}")
+        return redirect("reports:forms")
+    messages.success(request, _("Attachment 3 of %(unit)s was submitted.") % {"unit": unit.name})
+    return redirect("reports:forms")
+
+
+# --- the representative's page ------------------------------------------------------------
+
+
+@login_required
+def my_register(request: HttpRequest) -> HttpResponse:
+    """A representative's own register, made for a phone: members, contacts, what is missing."""
+    user = _user(request)
+    if dashboard_level(user) != "register":
+        raise PermissionDenied
+    registers = list(registers_for_user(user))
+    coverage = coverage_for_user(user)
+    by_register = {r.key: r for r in coverage.registers}
+    members = (
+        Member.objects.filter(
+            status=Member.Status.ACTIVE,
+            register_memberships__until__isnull=True,
+            register_memberships__register__in=[r.pk for r in registers],
+        )
+        .annotate(**member_reach_annotations())
+        .prefetch_related(Prefetch("phones", queryset=Phone.objects.order_by("position", "id")))
+        .select_related("form_report")
+    )
+    register_of = dict(
+        RegisterMembership.objects.filter(
+            until__isnull=True, register__in=[r.pk for r in registers]
+        ).values_list("member_id", "register_id")
+    )
+    sections = []
+    for register in registers:
+        rows = []
+        for member in members:
+            if register_of.get(member.pk) != register.pk:
+                continue
+            phones = [p for p in member.phones.all() if p.valid]
+            has_email = bool(member.email) and member.email_valid
+            state = (
+                "in_group"
+                if member.seen_in_group
+                else ("other_way" if phones or has_email or member.line_user_id else "unreachable")
+            )
+            missing = []
+            if not member.seen_in_group and not member.no_line:
+                missing.append("line")
+            if not phones:
+                missing.append("phone")
+            if state == "unreachable" and not member.unreachable_reason:
+                missing.append("reason")
+            rows.append(
+                {
+                    "member": member,
+                    "phones": phones,
+                    "has_email": has_email,
+                    "state": state,
+                    "missing": missing,
+                }
+            )
+        rows.sort(key=lambda r: (r["state"] == "in_group", thai_sort_key(r["member"].sort_name)))
+        row = by_register.get(str(register.code))
+        checklist = [
+            ("representative", register.representative is not None),
+            ("group_name", bool(row and row.valid_names)),
+            ("group_verified", bool(row and row.groups_verified)),
+            ("all_in_group", bool(row and row.members and row.in_group == row.members)),
+            ("all_reachable", bool(row and row.unaccounted == 0)),
+        ]
+        sections.append(
+            {
+                "register": register,
+                "row": row,
+                "rows": rows,
+                "checklist": checklist,
+                "todo": sum(1 for r in rows if r["missing"]),
+            }
+        )
+    audit_access(
+        actor=user,
+        action="reports.my_register_viewed",
+        detail={"registers": len(registers), "members": sum(len(s["rows"]) for s in sections)},
+        ip_address=client_ip(request),
+    )
+    return render(
+        request,
+        "reports/my_register.html",
+        {"sections": sections, "coverage": coverage},
+    )

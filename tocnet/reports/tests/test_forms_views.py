@@ -1,0 +1,203 @@
+"""Forms pages: downloads per role, upload → preview → apply, submission and deadline,
+the representative's own page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tocnet.core.models import AuditEvent
+from tocnet.core.testing import BaseTestCase
+from tocnet.members.models import ImportJob, Member, UnitAgent
+from tocnet.registers.models import UnitSubmission
+from tocnet.reports.selectors import coverage_for_user, submission_state
+from tocnet.reports.tests.builders import add_member, add_register, verify_group
+
+
+class FormsViewsTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        verify_group(cls.register, seen=[cls.in_register])
+        cls.register_2 = add_register(cls.unit_a, 2, [cls.a_not_in_register])
+
+    def test_it_scopes_the_forms_page(self) -> None:
+        expected = {"staff": 200, "agent": 200, "rep": 200, "board": 403, "member": 403,
+                    "outsider": 403}  # fmt: skip
+        for name, user in self.personas().items():
+            with self.subTest(persona=name):
+                self.login_as(user)
+                response = self.client.get(reverse("reports:forms"))
+                self.assertEqual(response.status_code, expected[name])
+                if name == "agent":
+                    body = response.content.decode()
+                    self.assertIn(f'data-unit="{self.unit_a.code}"', body)
+                    self.assertNotIn(f'data-unit="{self.unit_b.code}"', body)
+
+    def test_it_downloads_per_role_and_logs_access(self) -> None:
+        cases = [
+            ("agent", self.unit_a, "xlsx", 200),
+            ("agent", self.unit_b, "xlsx", 404),
+            ("rep", self.unit_a, "pdf", 200),
+            ("board", self.unit_a, "pdf", 404),
+            ("outsider", self.unit_a, "xlsx", 404),
+        ]
+        for name, unit, fmt, status in cases:
+            with self.subTest(persona=name, unit=unit.abbreviation, fmt=fmt):
+                self.login_as(self.personas()[name])
+                before = AuditEvent.objects.filter(action="reports.attachment3_exported").count()
+                response = self.client.get(reverse("reports:attachment3", args=[unit.code, fmt]))
+                self.assertEqual(response.status_code, status)
+                after = AuditEvent.objects.filter(action="reports.attachment3_exported").count()
+                self.assertEqual(after - before, 1 if status == 200 else 0)
+                if status == 200:
+                    self.assertIn("attachment3-", response["Content-Disposition"])
+        self.login_as(self.rep_user)
+        response = self.client.get(reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"]))
+        sheets = load_workbook(io.BytesIO(response.content)).sheetnames
+        self.assertEqual(sheets, ["สอ.พช.กพ.1", "_tocnet"])
+        self.assertEqual(
+            self.client.get(reverse("reports:attachment2", args=[self.unit_a.code])).status_code,
+            403,
+        )
+
+    def test_it_zips_the_units_in_scope(self) -> None:
+        self.login_as(self.agent)
+        response = self.client.get(reverse("reports:forms_zip"))
+        self.assertEqual(response.status_code, 200)
+        names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+        self.assertEqual(sorted(names), ["attachment2-กพ.xlsx", "attachment3-กพ.xlsx"])
+        self.login_as(self.rep_user)
+        self.assertEqual(self.client.get(reverse("reports:forms_zip")).status_code, 403)
+
+    def test_it_uploads_previews_and_applies(self) -> None:
+        self.login_as(self.agent)
+        data = self.client.get(
+            reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"])
+        ).content
+        wb = load_workbook(io.BytesIO(data))
+        ws = wb["สอ.พช.กพ.2"]
+        ws["F8"] = "new.mail@example.com"
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        buffer.name = "กพ.xlsx"
+        buffer.seek(0)
+        response = self.client.post(
+            reverse("reports:upload", args=[self.unit_a.code]), {"file": buffer}
+        )
+        job = ImportJob.objects.get(kind=ImportJob.Kind.FORM)
+        self.assertRedirects(response, reverse("reports:upload_detail", args=[job.code]))
+        page = self.client.get(reverse("reports:upload_detail", args=[job.code])).content.decode()
+        key = f"{self.a_not_in_register.number}:email"
+        self.assertIn(f'data-change="{key}"', page)
+        self.a_not_in_register.refresh_from_db()
+        self.assertEqual(self.a_not_in_register.email, "")
+        # Another agent cannot see or apply it.
+        other = type(self.agent).objects.create_user(username="agent2", role="agent")
+        UnitAgent.objects.create(unit=self.unit_a, user=other)
+        self.login_as(other)
+        self.assertEqual(
+            self.client.post(reverse("reports:upload_detail", args=[job.code])).status_code, 404
+        )
+        self.login_as(self.agent)
+        self.client.post(reverse("reports:upload_detail", args=[job.code]))
+        self.a_not_in_register.refresh_from_db()
+        self.assertEqual(self.a_not_in_register.email, "new.mail@example.com")
+        job.refresh_from_db()
+        self.assertEqual(job.status, ImportJob.Status.COMMITTED)
+
+    def test_it_rejects_a_file_that_is_not_a_form(self) -> None:
+        self.login_as(self.agent)
+        upload = io.BytesIO(b"%PDF-1.4 not a workbook")
+        upload.name = "scan.pdf"
+        response = self.client.post(
+            reverse("reports:upload", args=[self.unit_a.code]), {"file": upload}, follow=True
+        )
+        messages = [str(m) for m in response.context["messages"]]
+        self.assertEqual(len(messages), 1)
+        self.assertIn("PDF", messages[0])
+        self.assertFalse(ImportJob.objects.exists())
+
+
+class SubmissionTestCase(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.register_2 = add_register(cls.unit_a, 2, [cls.a_not_in_register])
+
+    def test_an_incomplete_unit_cannot_submit(self) -> None:
+        silent = add_member(self.unit_a, phone=False)  # not on a register, no contact
+        self.login_as(self.agent)
+        response = self.client.post(reverse("reports:submit", args=[self.unit_a.code]), follow=True)
+        texts = " ".join(str(m) for m in response.context["messages"])
+        self.assertIn(self.unit_a.name, texts)
+        self.assertFalse(UnitSubmission.objects.filter(status="submitted").exists())
+        self.assertTrue(silent.pk)
+
+    def test_a_complete_unit_submits_with_role_and_lateness(self) -> None:
+        self.login_as(self.agent)
+        with time_machine.travel(dt.datetime(2021, 6, 10, 3, 0, tzinfo=dt.UTC), tick=False):
+            response = self.client.post(reverse("reports:submit", args=[self.unit_a.code]))
+        self.assertEqual(response.status_code, 302)
+        submission = UnitSubmission.objects.get(unit=self.unit_a)
+        self.assertEqual(submission.status, UnitSubmission.Status.SUBMITTED)
+        self.assertEqual(submission.submitted_by, self.agent)
+        self.assertEqual(submission.submitted_role, UnitSubmission.SubmitterRole.AGENT)
+        self.assertFalse(submission.is_late)
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action="submission.submitted", target_id=str(self.unit_a.code)
+            ).exists()
+        )
+        state = {r.unit_code: r for r in coverage_for_user(self.staff).units}[
+            str(self.unit_a.code)
+        ].submission
+        self.assertEqual(state.key, "submitted")
+
+    def test_late_and_days_left(self) -> None:
+        deadline = dt.date(2021, 6, 15)
+        self.assertEqual(submission_state(None, deadline, dt.date(2021, 6, 15)).key, "not_started")
+        self.assertEqual(submission_state(None, deadline, dt.date(2021, 6, 16)).key, "late")
+        coverage = coverage_for_user(self.staff, today=dt.date(2021, 6, 5))
+        self.assertEqual(coverage.days_left, 10)
+        self.login_as(self.staff)
+        with time_machine.travel(dt.datetime(2021, 6, 5, 3, 0, tzinfo=dt.UTC), tick=False):
+            body = self.client.get(reverse("reports:dashboard")).content.decode()
+        self.assertIn('data-days-left="10"', body)
+        self.assertIn("15 มิ.ย. 2564", body)
+
+    def test_a_representative_submits_as_representative(self) -> None:
+        self.login_as(self.rep_user)
+        self.client.post(reverse("reports:submit", args=[self.unit_a.code]))
+        submission = UnitSubmission.objects.get(unit=self.unit_a)
+        self.assertEqual(submission.submitted_role, UnitSubmission.SubmitterRole.REPRESENTATIVE)
+        self.login_as(self.board)
+        self.assertEqual(
+            self.client.post(reverse("reports:submit", args=[self.unit_b.code])).status_code, 404
+        )
+
+
+class MyRegisterTestCase(BaseTestCase):
+    def test_it_shows_the_representatives_members_and_checklist(self) -> None:
+        verify_group(self.register, seen=[self.in_register])
+        self.login_as(self.rep_user)
+        response = self.client.get(reverse("reports:my_register"))
+        self.assertEqual(response.status_code, 200)
+        body = response.content.decode()
+        for member in (self.rep_member, self.in_register):
+            self.assertIn(f'data-member="{member.number}"', body)
+        self.assertNotIn(f'data-member="{self.a_not_in_register.number}"', body)
+        self.assertIn('data-check="group_verified" data-done="true"', body)
+        self.assertIn('data-check="all_in_group" data-done="false"', body)
+        self.assertIn('data-state="in_group"', body)
+        self.assertTrue(AuditEvent.objects.filter(action="reports.my_register_viewed").exists())
+        for name in ("agent", "board", "member"):
+            with self.subTest(persona=name):
+                self.login_as(self.personas()[name])
+                self.assertEqual(self.client.get(reverse("reports:my_register")).status_code, 403)
+        self.assertEqual(Member.objects.filter(pk=self.rep_member.pk).count(), 1)
