@@ -139,7 +139,7 @@ class Command(BaseCommand):
         )
         if status != 200:
             raise CommandError("The webhook refused the event.")
-        if event.get("replyToken"):
+        if action in ("join", "message", "follow", "say"):  # the events the bot answers
             for text in self._wait_for_replies(fake, seen):
                 self.stdout.write(f"bot replied: {text}")
 
@@ -165,12 +165,14 @@ class Command(BaseCommand):
                 texts.extend(m.get("text", "") for m in json.loads(row["body"])["messages"])
         return texts
 
-    def _wait_for_replies(self, fake: str, seen: int, seconds: float = 5.0) -> list[str]:
+    def _wait_for_replies(self, fake: str, seen: int, seconds: float = 3.0) -> list[str]:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             texts = self._replies(fake)
             if len(texts) > seen:
                 return texts[seen:]
             time.sleep(0.2)
-        self.stdout.write("(no reply yet: is the worker running? `tocnet run_huey`)")
+        self.stdout.write(
+            "(no reply: plain chat gets none; otherwise is `tocnet run_huey` running?)"
+        )
         return []
