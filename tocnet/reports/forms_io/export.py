@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -506,3 +507,27 @@ def export_log(
 ) -> None:
     """Record an export of personal data (PDPA)."""
     audit_access(actor=actor, action=action, target=unit, detail=detail, ip_address=ip_address)
+
+
+def export_forms_to_dir(*, units: list[Unit], fmt: str, out: Path) -> list[Path]:
+    """Write each unit's attachment 3 (and 2 with xlsx) into ``out``; one access log entry."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    members = 0
+    for unit in units:
+        content, form = attachment3_file(unit=unit, user=None, fmt=fmt)
+        members += form.member_count
+        path = out / form_file_name(unit, "attachment3", fmt)
+        path.write_bytes(content)
+        written.append(path)
+        if fmt == "xlsx":
+            path = out / form_file_name(unit, "attachment2", "xlsx")
+            path.write_bytes(attachment2_xlsx(unit=unit, user=None))
+            written.append(path)
+    export_log(
+        actor="command line",
+        action="reports.forms_exported",
+        unit=units[0] if len(units) == 1 else None,
+        detail={"format": fmt, "units": len(units), "members": members, "files": len(written)},
+    )
+    return written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -11,6 +12,7 @@ import zipfile
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -344,3 +346,25 @@ class Attachment3PdfTestCase(BaseTestCase):
         self.assertIn(
             timezone.localdate().year + 543, [int(w) for w in text.split() if w.isdigit()]
         )
+
+
+class ExportFormsCommandTestCase(BaseTestCase):
+    def test_it_writes_files_and_logs_access(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            out = io.StringIO()
+            call_command(
+                "export_forms", "--unit", "กพ", "--format", "xlsx", "--out", folder, stdout=out
+            )
+            self.assertEqual(
+                sorted(os.listdir(folder)), ["attachment2-กพ.xlsx", "attachment3-กพ.xlsx"]
+            )
+            self.assertIn("2 files written", out.getvalue())
+            call_command(
+                "export_forms", "--unit", "นว", "--format", "pdf", "--out", folder, stdout=out
+            )
+            with open(os.path.join(folder, "attachment3-นว.pdf"), "rb") as handle:
+                self.assertEqual(handle.read(4), b"%PDF")
+        event = AuditEvent.objects.filter(action="reports.forms_exported").first()
+        self.assertIsNotNone(event)
+        self.assertEqual(event.kind, AuditEvent.Kind.ACCESS)
+        self.assertEqual(event.actor_repr, "command line")
