@@ -46,7 +46,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def importer_required(view: Any) -> Any:
-    """Signed in as staff or coop agent; anyone else gets 403."""
+    """Signed in as staff or coop agent; anyone else gets 403. Pages of one job need only
+    login_required: the scoped selector answers 404 to everyone else."""
 
     @login_required
     @wraps(view)
@@ -208,7 +209,7 @@ def _commit_form(request: HttpRequest, job: ImportJob) -> CommitForm:
     )
 
 
-@importer_required
+@login_required
 def import_detail(request: HttpRequest, code: str) -> HttpResponse:
     job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
     details = _details(job)
@@ -249,7 +250,7 @@ def _render_detail(
 
 
 @require_POST
-@importer_required
+@login_required
 def import_commit(request: HttpRequest, code: str) -> HttpResponse:
     job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
     form = _commit_form(request, job)
@@ -277,7 +278,7 @@ def import_commit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@importer_required
+@login_required
 def import_discard(request: HttpRequest, code: str) -> HttpResponse:
     job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
     try:
@@ -289,7 +290,7 @@ def import_discard(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("members:import_list")
 
 
-@importer_required
+@login_required
 def import_errors(request: HttpRequest, code: str) -> HttpResponse:
     job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
     body = error_report_xlsx(_details(job), file_name=job.file_name)
