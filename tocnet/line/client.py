@@ -118,7 +118,8 @@ def _configuration() -> Configuration:
 
 def _error_from_api(exc: ApiException) -> ChannelError:
     status = int(exc.status or 0)
-    message, details = exc.reason or "error", []
+    message = str(exc.reason or "error")
+    details: list[dict[str, Any]] = []
     try:
         body = json.loads(exc.body or b"{}")
         message = body.get("message") or message

@@ -52,7 +52,7 @@ def register_line_stats(registers: Iterable[Register]) -> dict[int, RegisterLine
         verified = bool(register.line_group_id) and register.line_group_id in counts
         stats[register.pk] = RegisterLineStats(
             verified=verified,
-            group_member_count=counts.get(register.line_group_id) if verified else None,
+            group_member_count=counts.get(register.line_group_id or "") if verified else None,
             linked_in_group=row["in_group"] if verified else 0,
             members_on_register=row["total"],
         )

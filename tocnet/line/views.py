@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from tocnet.accounts.models import User
 from tocnet.line import client
 from tocnet.line.selectors import line_group_list_for_user
 from tocnet.line.services.events import MalformedPayloadError, webhook_events_store
@@ -47,9 +48,12 @@ def webhook(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def group_list(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in ("staff", "agent") and not request.user.is_superuser:
+    user = request.user
+    if not isinstance(user, User) or (
+        user.role not in ("staff", "agent") and not user.is_superuser
+    ):
         raise PermissionDenied
-    groups = line_group_list_for_user(request.user)
+    groups = line_group_list_for_user(user)
     return render(
         request,
         "line/group_list.html",

@@ -121,7 +121,7 @@ class FakeLineServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FakeLineServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

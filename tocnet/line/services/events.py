@@ -37,6 +37,10 @@ def _event_id(event: dict[str, Any]) -> str:
     return "sha256:" + digest[:57]
 
 
+def _as_dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _occurred_at(event: dict[str, Any]) -> dt.datetime | None:
     stamp = event.get("timestamp")
     if isinstance(stamp, int | float):
@@ -58,10 +62,8 @@ def webhook_events_store(*, body: bytes) -> list[str]:
     for event in events:
         if not isinstance(event, dict):
             raise MalformedPayloadError("event is not an object")
-        source = event.get("source") if isinstance(event.get("source"), dict) else {}
-        delivery = (
-            event.get("deliveryContext") if isinstance(event.get("deliveryContext"), dict) else {}
-        )
+        source: dict[str, Any] = _as_dict(event.get("source"))
+        delivery: dict[str, Any] = _as_dict(event.get("deliveryContext"))
         rows.append(
             WebhookEvent(
                 webhook_event_id=_event_id(event),

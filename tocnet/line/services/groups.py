@@ -105,7 +105,7 @@ def group_name_match(*, name: str, group_id: str) -> Match:
             RegisterNameProblemCode.NO_SUCH_REGISTER: Problem.NO_SUCH_REGISTER,
         }.get(code, Problem.BAD_NAME)
         return Match(None, unit, problem, result.message_th[:300])  # type: ignore[union-attr]
-    unit = _units_by_abbreviation(result.abbreviation)
+    unit = _units_by_abbreviation(result.abbreviation or "")
     register = (
         Register.objects.filter(unit=unit, number=result.number, retired_at__isnull=True)
         .select_related("unit")
@@ -192,7 +192,12 @@ def group_joined(
 
 def on_leave(event: dict[str, Any]) -> Any:
     group_id = event["source"]["groupId"]
-    return lambda: group_left(group_id=group_id, reason="leave event") or []
+
+    def apply() -> list[str]:
+        group_left(group_id=group_id, reason="leave event")
+        return []
+
+    return apply
 
 
 def group_left(*, group_id: str, reason: str) -> None:

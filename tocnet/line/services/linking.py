@@ -65,7 +65,13 @@ def friend_followed(*, line_user_id: str) -> str:
 
 def on_unfollow(event: dict[str, Any]) -> Any:
     user_id = (event.get("source") or {}).get("userId") or ""
-    return lambda: friend_unfollowed(line_user_id=user_id) or [] if user_id else []
+
+    def apply() -> list[str]:
+        if user_id:
+            friend_unfollowed(line_user_id=user_id)
+        return []
+
+    return apply
 
 
 def friend_unfollowed(*, line_user_id: str) -> None:

@@ -159,7 +159,7 @@ class Command(BaseCommand):
             return []
         if status != 200:
             return []
-        texts = []
+        texts: list[str] = []
         for row in json.loads(body):
             if row["path"] == "/v2/bot/message/reply" and row["status"] == 200:
                 texts.extend(m.get("text", "") for m in json.loads(row["body"])["messages"])
