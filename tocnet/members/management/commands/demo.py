@@ -1,5 +1,7 @@
+import io
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tocnet.members.demo import DEFAULT_MEMBERS, DEMO_PASSWORD, demo_cooperative_create
@@ -29,10 +31,15 @@ class Command(BaseCommand):
                 self.stdout.write("Database already has members; demo not loaded.")
                 return
             raise CommandError(str(exc)) from exc
+        # Registers come after members in the app order: reach the planner by command name.
+        planned = io.StringIO()
+        call_command("plan_registers", apply=True, stdout=planned)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Demo cooperative: {result.members} members, {result.units} units, "
             f"{result.representatives} representatives in {elapsed:.1f} s."
         )
+        for line in planned.getvalue().strip().splitlines()[-2:]:
+            self.stdout.write(f"  {line}")
         for username, role in result.logins.items():
             self.stdout.write(f"  login {username:<10} ({role}) password {DEMO_PASSWORD}")

@@ -1,0 +1,227 @@
+"""Reads of registers and register plans, always through the user's scope."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from tocnet.accounts.models import User
+from tocnet.core.thai import thai_sort_key
+from tocnet.members.models import Member, Representative, Unit
+from tocnet.members.selectors import _as_uuid, _is_signed_in, unit_list_for_user
+from tocnet.registers.models import Register, RegisterMembership
+from tocnet.registers.planning import (
+    CurrentRegister,
+    MemberIn,
+    PlanOptions,
+    UnitInput,
+    UnitPlan,
+    plan_unit,
+)
+
+
+def register_list_for_user(user: User) -> QuerySet[Register]:
+    """Current registers the user may see: staff and board all, agents their units',
+    representatives the ones they lead."""
+    qs = Register.objects.filter(retired_at__isnull=True).select_related(
+        "unit", "representative__member"
+    )
+    if not _is_signed_in(user):
+        return qs.none()
+    if user.is_superuser or user.role in (User.Role.STAFF, User.Role.BOARD):
+        return qs
+    if user.role == User.Role.AGENT:
+        return qs.filter(unit__in=user.unit_links.values("unit_id"))
+    if user.role == User.Role.REPRESENTATIVE:
+        return qs.filter(representative__member__user=user, representative__ended_on__isnull=True)
+    return qs.none()
+
+
+def get_register_for_user(user: User, code: object) -> Register:
+    """One current register by code, or 404 when it does not exist or is outside the scope."""
+    try:
+        return register_list_for_user(user).get(code=_as_uuid(code))
+    except Register.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def can_plan_registers(user: User) -> bool:
+    """Staff plan every unit, coop agents their own units; nobody else plans."""
+    return _is_signed_in(user) and (
+        user.is_superuser or user.role in (User.Role.STAFF, User.Role.AGENT)
+    )
+
+
+def planning_unit_list_for_user(user: User) -> QuerySet[Unit]:
+    """Units whose registers the user may review and approve."""
+    if not can_plan_registers(user):
+        return Unit.objects.none()
+    return unit_list_for_user(user).order_by("kind", "name")
+
+
+def get_planning_unit_for_user(user: User, code: object) -> Unit:
+    """One unit the user may plan, or 404."""
+    try:
+        return planning_unit_list_for_user(user).get(code=_as_uuid(code))
+    except Unit.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def unit_plan_inputs(units: Iterable[Unit]) -> list[UnitInput]:
+    """The planner's input for each unit, read in a constant number of queries.
+
+    Active members with district and a Thai sort key, current representatives (by member
+    number), current registers with their representative, and every open membership in them.
+    """
+    units = list(units)
+    unit_ids = [u.pk for u in units]
+    members: dict[int, list[MemberIn]] = defaultdict(list)
+    rows = Member.objects.filter(unit_id__in=unit_ids, status=Member.Status.ACTIVE).values_list(
+        "unit_id", "number", "district", "first_name", "last_name"
+    )
+    for unit_id, number, district, first, last in rows:
+        members[unit_id].append(
+            MemberIn(number, (district or "").strip(), thai_sort_key(f"{first} {last}"))
+        )
+    reps: dict[int, list[str]] = defaultdict(list)
+    for unit_id, number in (
+        Representative.objects.filter(unit_id__in=unit_ids, ended_on__isnull=True)
+        .order_by("member__number")
+        .values_list("unit_id", "member__number")
+    ):
+        reps[unit_id].append(number)
+    registers: dict[int, list[CurrentRegister]] = defaultdict(list)
+    for reg in (
+        Register.objects.filter(unit_id__in=unit_ids, retired_at__isnull=True)
+        .select_related("representative__member")
+        .order_by("number", "pk")
+    ):
+        rep = reg.representative
+        current_rep = (
+            rep.member.number
+            if rep is not None and rep.ended_on is None and rep.unit_id == reg.unit_id
+            else None
+        )
+        registers[reg.unit_id].append(
+            CurrentRegister(str(reg.code), reg.number, current_rep, reg.line_group_name)
+        )
+    assignments: dict[int, dict[str, str]] = defaultdict(dict)
+    for unit_id, number, code in RegisterMembership.objects.filter(
+        until__isnull=True, register__retired_at__isnull=True, register__unit_id__in=unit_ids
+    ).values_list("register__unit_id", "member__number", "register__code"):
+        assignments[unit_id][number] = str(code)
+    return [
+        UnitInput(
+            key=str(unit.code),
+            abbreviation=unit.abbreviation,
+            name=unit.name,
+            members=members[unit.pk],
+            representatives=reps[unit.pk],
+            registers=registers[unit.pk],
+            assignments=assignments[unit.pk],
+        )
+        for unit in units
+    ]
+
+
+def plan_fingerprint(plan: UnitPlan) -> str:
+    """A short digest of what approving the plan would do; approval checks it is unchanged."""
+    payload = {
+        "registers": [
+            [r.key, r.number, r.name, r.representative, r.members] for r in plan.registers
+        ],
+        "moves": [[m.member, m.from_key, m.to_key] for m in plan.moves],
+        "retired": sorted(r.key for r in plan.retired),
+        "left": plan.left,
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return digest[:24]
+
+
+@dataclass
+class CooperativePlan:
+    """Plans of several units, in unit order, with the pure planning time."""
+
+    units: list[Unit]
+    plans: list[UnitPlan]
+    planning_seconds: float = 0.0
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def pairs(self) -> list[tuple[Unit, UnitPlan]]:
+        return list(zip(self.units, self.plans, strict=True))
+
+    @property
+    def moves(self) -> int:
+        return sum(len(p.moves) for p in self.plans)
+
+    @property
+    def split_districts(self) -> int:
+        return sum(p.split_districts for p in self.plans)
+
+    @property
+    def baseline_split_districts(self) -> int:
+        return sum(p.baseline_split_districts for p in self.plans)
+
+
+def unit_plan_list(units: Iterable[Unit], *, options: PlanOptions | None = None) -> CooperativePlan:
+    """Plan the given units from the database (reads only; nothing is saved).
+
+    Units with neither active members nor registers are left out: there is nothing to plan.
+    """
+    units = list(units)
+    pairs = [
+        (unit, unit_input)
+        for unit, unit_input in zip(units, unit_plan_inputs(units), strict=True)
+        if unit_input.members or unit_input.registers  # empty units have nothing to plan
+    ]
+    units = [unit for unit, _ in pairs]
+    inputs = [unit_input for _, unit_input in pairs]
+    started = time.perf_counter()
+    plans = [plan_unit(unit_input, options) for unit_input in inputs]
+    elapsed = time.perf_counter() - started
+    return CooperativePlan(
+        units=units,
+        plans=plans,
+        planning_seconds=elapsed,
+        fingerprints={p.key: plan_fingerprint(p) for p in plans},
+    )
+
+
+def plan_as_json(cooperative: CooperativePlan) -> dict[str, object]:
+    """The command line's JSON: units with their registers, and every proposed move."""
+    return {
+        "units": [
+            {
+                "unit": unit.name,
+                "abbr": unit.abbreviation,
+                "members": plan.member_count,
+                "representatives": plan.representative_count,
+                "flags": plan.flags,
+                "registers": [
+                    {
+                        "number": r.number,
+                        "name": r.name,
+                        "representative": r.representative,
+                        "members": r.members,
+                    }
+                    for r in plan.registers
+                ],
+            }
+            for unit, plan in cooperative.pairs()
+        ],
+        "moves": [
+            {"member": m.member, "from": m.from_name, "to": m.to_name}
+            for plan in cooperative.plans
+            for m in plan.moves
+        ],
+    }

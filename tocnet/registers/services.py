@@ -1,0 +1,251 @@
+"""Writes of registers: approving a register plan (registers, memberships with history, audit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tocnet.core.audit import audit_record
+from tocnet.members.models import Member, Representative, Unit
+from tocnet.registers.models import Register, RegisterMembership
+from tocnet.registers.planning import PlanOptions, UnitPlan
+from tocnet.registers.selectors import unit_plan_list
+
+# Numbers parked while registers swap numbers: the (unit, number) constraint holds throughout.
+_PARKING = 30_000
+
+
+class PlanChangedError(Exception):
+    """The plan differs from the one reviewed (members or representatives changed meanwhile)."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        super().__init__(
+            _("The plan of %(unit)s changed since it was shown; review it again.")
+            % {"unit": unit.name}
+        )
+
+
+@dataclass
+class PlanApplyResult:
+    units_changed: list[str] = field(default_factory=list)
+    registers_created: int = 0
+    registers_updated: int = 0
+    registers_retired: int = 0
+    memberships_opened: int = 0
+    memberships_closed: int = 0
+    moves: int = 0
+    skipped_without_representative: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def register_plan_apply(
+    *,
+    units: Iterable[Unit],
+    actor: Any,
+    fingerprints: Mapping[str, str] | None = None,
+    options: PlanOptions | None = None,
+) -> PlanApplyResult:
+    """Plan the units again and save the plan: registers, memberships (since/until), audit.
+
+    All units in one transaction. With ``fingerprints`` (unit code -> fingerprint of the plan
+    the person reviewed) a unit whose plan changed meanwhile raises PlanChangedError and nothing
+    is saved. Idempotent: approving an unchanged plan again changes nothing.
+    """
+    units = list(Unit.objects.select_for_update().filter(pk__in=[u.pk for u in units]))
+    units.sort(key=lambda u: (u.kind, u.name))
+    cooperative = unit_plan_list(units, options=options)
+    if fingerprints is not None:
+        for unit, plan in cooperative.pairs():
+            expected = fingerprints.get(str(unit.code))
+            if expected is not None and expected != cooperative.fingerprints[plan.key]:
+                raise PlanChangedError(unit)
+    result = PlanApplyResult()
+    now = timezone.now()
+    for unit, plan in cooperative.pairs():
+        if not plan.registers:
+            result.skipped_without_representative.append(unit.abbreviation)
+            continue
+        if not plan.changes_anything:
+            continue
+        _apply_unit(unit=unit, plan=plan, actor=actor, now=now, result=result)
+        result.units_changed.append(unit.abbreviation)
+    return result
+
+
+def _apply_unit(
+    *, unit: Unit, plan: UnitPlan, actor: Any, now: Any, result: PlanApplyResult
+) -> None:
+    registers = {
+        str(r.code): r
+        for r in Register.objects.select_for_update()
+        .filter(unit=unit, retired_at__isnull=True)
+        .select_related("representative__member")
+    }
+    reps = {
+        r.member.number: r
+        for r in Representative.objects.filter(unit=unit, ended_on__isnull=True).select_related(
+            "member"
+        )
+    }
+    numbers = {n for r in plan.registers for n in r.members} | set(plan.left)
+    member_ids = dict(Member.objects.filter(number__in=numbers).values_list("number", "pk"))
+
+    # 1. Retire registers without a representative; their open memberships end now.
+    for current in plan.retired:
+        register = registers.pop(current.key)
+        closed = RegisterMembership.objects.filter(register=register, until__isnull=True)
+        members_removed = sorted(closed.values_list("member__number", flat=True))
+        result.memberships_closed += closed.update(until=now)
+        Register.objects.filter(pk=register.pk).update(retired_at=now)
+        result.registers_retired += 1
+        audit_record(
+            actor=actor,
+            action="register.retired",
+            target=register,
+            changes={"members_removed": members_removed},
+        )
+
+    # 2. Park the numbers and representatives of registers that change them.
+    planned_existing = [r for r in plan.registers if r.key is not None]
+    for index, planned in enumerate(planned_existing):
+        register = registers[planned.key]  # type: ignore[index]
+        rep = reps[planned.representative]
+        if register.number != planned.number or register.representative_id != rep.pk:
+            Register.objects.filter(pk=register.pk).update(
+                number=_PARKING + index, representative=None
+            )
+
+    # 3. Final numbers, names and representatives; new registers.
+    saved: dict[str, Register] = {}
+    for planned in plan.registers:
+        rep = reps[planned.representative]
+        if planned.key is None:
+            register = Register(
+                unit=unit,
+                number=planned.number,
+                representative=rep,
+                line_group_name=planned.name,
+            )
+            register.full_clean()
+            register.save()
+            result.registers_created += 1
+            audit_record(
+                actor=actor,
+                action="register.created",
+                target=register,
+                changes={
+                    "number": planned.number,
+                    "line_group_name": planned.name,
+                    "representative": planned.representative,
+                },
+            )
+        else:
+            register = registers[planned.key]
+            before = {
+                "number": register.number,
+                "line_group_name": register.line_group_name,
+                "representative": register.representative.member.number
+                if register.representative
+                else None,
+            }
+            after = {
+                "number": planned.number,
+                "line_group_name": planned.name,
+                "representative": planned.representative,
+            }
+            register.number = planned.number
+            register.line_group_name = planned.name
+            register.representative = rep
+            register.full_clean()
+            register.save(
+                update_fields=["number", "line_group_name", "representative", "updated_at"]
+            )
+            changed = {
+                k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v
+            }
+            if changed:
+                result.registers_updated += 1
+                audit_record(
+                    actor=actor, action="register.updated", target=register, changes=changed
+                )
+        saved[planned.representative] = register
+
+    # 4. Memberships: keep who stays, close and open for who moves, arrives or leaves.
+    wanted: dict[int, Register] = {}
+    for planned in plan.registers:
+        register = saved[planned.representative]
+        for number in planned.members:
+            wanted[member_ids[number]] = register
+    left_ids = {member_ids[n] for n in plan.left if n in member_ids}
+    open_rows = RegisterMembership.objects.filter(
+        until__isnull=True, member_id__in=[*wanted, *left_ids]
+    ).values_list("pk", "member_id", "register_id", "register__unit_id")
+    to_close: list[int] = []
+    staying: set[int] = set()
+    removed: dict[int, list[int]] = {}
+    for pk, member_id, register_id, unit_id in open_rows:
+        target = wanted.get(member_id)
+        if target is not None and target.pk == register_id:
+            staying.add(member_id)
+            continue
+        if target is None and unit_id != unit.pk:
+            continue  # left this unit but already placed elsewhere
+        to_close.append(pk)
+        removed.setdefault(register_id, []).append(member_id)
+    result.memberships_closed += RegisterMembership.objects.filter(pk__in=to_close).update(
+        until=now
+    )
+    new_rows = [
+        RegisterMembership(register=register, member_id=member_id, since=now)
+        for member_id, register in wanted.items()
+        if member_id not in staying
+    ]
+    RegisterMembership.objects.bulk_create(new_rows, batch_size=2000)
+    result.memberships_opened += len(new_rows)
+
+    number_of = {pk: number for number, pk in member_ids.items()}
+    added_to: dict[int, list[str]] = {}
+    for row in new_rows:
+        added_to.setdefault(row.register.pk, []).append(number_of[row.member_id])
+    for register in saved.values():
+        gained = sorted(added_to.get(register.pk, []))
+        lost = sorted(number_of[m] for m in removed.get(register.pk, []) if m in number_of)
+        if gained or lost:
+            audit_record(
+                actor=actor,
+                action="register.members_changed",
+                target=register,
+                changes={"members_added": gained, "members_removed": lost},
+            )
+    foreign = [pk for pk in removed if pk not in {r.pk for r in saved.values()}]
+    for register in Register.objects.filter(pk__in=foreign):
+        audit_record(
+            actor=actor,
+            action="register.members_changed",
+            target=register,
+            changes={
+                "members_added": [],
+                "members_removed": sorted(number_of[m] for m in removed[register.pk]),
+            },
+        )
+    result.moves += len(plan.moves)
+    audit_record(
+        actor=actor,
+        action="register_plan.applied",
+        target=unit,
+        changes={
+            "registers": [[r.name, r.representative, r.size] for r in plan.registers],
+            "moves": [[m.member, m.from_name, m.to_name, m.reason] for m in plan.moves],
+            "added": plan.added,
+            "left": plan.left,
+            "retired": [r.name for r in plan.retired],
+            "split_districts": plan.split_districts,
+            "baseline_split_districts": plan.baseline_split_districts,
+        },
+    )
