@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tocnet.accounts.models import User
@@ -24,7 +24,6 @@ from tocnet.registers.models import (
     DEFAULT_DEADLINE,
     Campaign,
     Register,
-    RegisterMembership,
     UnitSubmission,
 )
 from tocnet.registers.naming import RegisterName, normalise_abbreviation, parse_register_name
@@ -249,25 +248,28 @@ def register_name_is_valid(register: Register, known_abbreviations: Iterable[str
     )
 
 
-def member_reach_annotations() -> dict[str, object]:
-    """Per-member flags: on a register, in its verified LINE group, reachable another way.
+def with_reach(members: QuerySet[Member]) -> QuerySet[Member]:
+    """Members annotated with ``on_register`` (open register id or None), ``has_phone`` and
+    ``seen_in_group``.
 
-    "In the group" follows tocnet.line.selectors.register_line_stats: the member's linked
-    LINE user was seen in the register's verified group.
+    "Seen in the group" follows tocnet.line.selectors.register_line_stats: the member's linked
+    LINE user was seen in their register's verified group. One join and two EXISTS per member.
     """
-    open_membership = RegisterMembership.objects.filter(
-        member=OuterRef("pk"), until__isnull=True, register__retired_at__isnull=True
-    )
     seen = GroupMemberSighting.objects.filter(
         in_group=True,
         group__status=LineGroup.Status.VERIFIED,
-        group__group_id=OuterRef("register__line_group_id"),
-        line_user_id=OuterRef("member__line_user_id"),
+        group__group_id=OuterRef("open_membership__register__line_group_id"),
+        line_user_id=OuterRef("line_user_id"),
     )
-    return {
-        "has_phone": Exists(Phone.objects.filter(member=OuterRef("pk"), valid=True)),
-        "seen_in_group": Exists(open_membership.filter(Exists(seen))),
-    }
+    return members.annotate(
+        open_membership=FilteredRelation(
+            "register_memberships", condition=Q(register_memberships__until__isnull=True)
+        )
+    ).annotate(
+        on_register=F("open_membership__register_id"),
+        has_phone=Exists(Phone.objects.filter(member=OuterRef("pk"), valid=True)),
+        seen_in_group=Exists(seen),
+    )
 
 
 def _reach_counts() -> dict[str, Count]:
@@ -329,21 +331,12 @@ def coverage_for(
     known = [u.abbreviation for u in units]
     line_stats = register_line_stats(registers)
 
-    members = Member.objects.filter(status=Member.Status.ACTIVE, unit__in=[u.pk for u in units])
-    if level == "register":
-        members = members.filter(
-            register_memberships__until__isnull=True,
-            register_memberships__register__in=[r.pk for r in registers],
-        )
-    open_register = RegisterMembership.objects.filter(
-        member=OuterRef("pk"), until__isnull=True, register__retired_at__isnull=True
-    ).values("register_id")[:1]
-    grouped = (
-        members.annotate(on_register=open_register, **member_reach_annotations())
-        .values("unit_id", "on_register")
-        .annotate(**_reach_counts())
-        .order_by()
+    members = with_reach(
+        Member.objects.filter(status=Member.Status.ACTIVE, unit__in=[u.pk for u in units])
     )
+    if level == "register":
+        members = members.filter(on_register__in=[r.pk for r in registers])
+    grouped = members.values("unit_id", "on_register").annotate(**_reach_counts()).order_by()
     submissions = {}
     if campaign is not None:
         submissions = {

@@ -22,7 +22,6 @@ from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import ImportJob, Member, Phone, Unit
-from tocnet.registers.models import RegisterMembership
 from tocnet.reports.exports import STATUS_LABELS, coverage_xlsx, status_label
 from tocnet.reports.forms_io.export import (
     PDF,
@@ -44,10 +43,10 @@ from tocnet.reports.selectors import (
     coverage_for_user,
     current_campaign,
     dashboard_level,
-    member_reach_annotations,
     registers_for_user,
     sort_rows,
     unit_completeness_problems,
+    with_reach,
 )
 from tocnet.reports.services import (
     PROBLEM_MESSAGES,
@@ -383,20 +382,12 @@ def my_register(request: HttpRequest) -> HttpResponse:
     coverage = coverage_for_user(user)
     by_register = {r.key: r for r in coverage.registers}
     members = (
-        Member.objects.filter(
-            status=Member.Status.ACTIVE,
-            register_memberships__until__isnull=True,
-            register_memberships__register__in=[r.pk for r in registers],
-        )
-        .annotate(**member_reach_annotations())
+        with_reach(Member.objects.filter(status=Member.Status.ACTIVE))
+        .filter(on_register__in=[r.pk for r in registers])
         .prefetch_related(Prefetch("phones", queryset=Phone.objects.order_by("position", "id")))
         .select_related("form_report")
     )
-    register_of = dict(
-        RegisterMembership.objects.filter(
-            until__isnull=True, register__in=[r.pk for r in registers]
-        ).values_list("member_id", "register_id")
-    )
+    register_of = {m.pk: m.on_register for m in members}
     sections = []
     for register in registers:
         rows = []

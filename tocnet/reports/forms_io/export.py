@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -36,10 +36,10 @@ from tocnet.core.xlsx import (
 )
 from tocnet.members.importing.normalize import national_format
 from tocnet.members.models import Member, Phone, Unit
-from tocnet.registers.models import Register, RegisterMembership
+from tocnet.registers.models import Register
 from tocnet.reports.forms_io import layout as L
 from tocnet.reports.models import MemberFormReport
-from tocnet.reports.selectors import dashboard_level, member_reach_annotations, registers_for_user
+from tocnet.reports.selectors import dashboard_level, registers_for_user, with_reach
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -138,22 +138,11 @@ def exportable_units(user: User) -> QuerySet[Unit]:
 
 
 def _members_for(unit: Unit, register_ids: list[int] | None) -> list[Member]:
-    open_register = RegisterMembership.objects.filter(
-        member=OuterRef("pk"), until__isnull=True, register__retired_at__isnull=True
-    ).values("register_id")[:1]
-    qs = (
-        Member.objects.filter(unit=unit, status=Member.Status.ACTIVE)
-        .annotate(on_register=open_register, **member_reach_annotations())
-        .prefetch_related(Prefetch("phones", queryset=Phone.objects.order_by("position", "id")))
+    qs = with_reach(Member.objects.filter(unit=unit, status=Member.Status.ACTIVE)).prefetch_related(
+        Prefetch("phones", queryset=Phone.objects.order_by("position", "id"))
     )
     if register_ids is not None:
-        qs = qs.filter(
-            Exists(
-                RegisterMembership.objects.filter(
-                    member=OuterRef("pk"), until__isnull=True, register_id__in=register_ids
-                )
-            )
-        )
+        qs = qs.filter(on_register__in=register_ids)
     return list(qs)
 
 
