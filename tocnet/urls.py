@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tocnet.accounts.urls")),
     path("members/", include("tocnet.members.urls")),
+    path("registers/", include("tocnet.registers.urls")),
     path("", include("tocnet.reports.urls")),
     path("line/", include("tocnet.line.urls")),
     path("admin/", admin.site.urls),

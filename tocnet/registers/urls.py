@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tocnet.registers import views
+
+app_name = "registers"
+urlpatterns = [
+    path("plan/", views.plan_overview, name="plan_overview"),
+    path("plan/approve-all/", views.plan_approve_all, name="plan_approve_all"),
+    path("plan/<uuid:code>/", views.plan_unit_detail, name="plan_unit"),
+    path("plan/<uuid:code>/approve/", views.plan_approve, name="plan_approve"),
+]

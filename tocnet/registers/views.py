@@ -1,0 +1,219 @@
+"""Register plan review and approval, for staff (every unit) and coop agents (their units)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_access
+from tocnet.core.http import client_ip
+from tocnet.members.models import Member, Unit
+from tocnet.registers.forms import PlanApproveForm
+from tocnet.registers.planning import UnitPlan
+from tocnet.registers.planning.types import (
+    FLAG_FEW_MEMBERS,
+    FLAG_MANY_MEMBERS,
+    FLAG_MOVES_PROPOSED,
+    FLAG_NEEDS_REPRESENTATIVE,
+    FLAG_REPRESENTATIVE_NOT_MEMBER,
+    MOVE_BALANCE,
+    MOVE_REPRESENTATIVE,
+    MOVE_RETIRED_REGISTER,
+)
+from tocnet.registers.selectors import (
+    can_plan_registers,
+    get_planning_unit_for_user,
+    planning_unit_list_for_user,
+    unit_plan_list,
+)
+from tocnet.registers.services import PlanApplyResult, PlanChangedError, register_plan_apply
+
+FLAG_LABELS = {
+    FLAG_NEEDS_REPRESENTATIVE: gettext_lazy("Needs a representative"),
+    FLAG_FEW_MEMBERS: gettext_lazy("Under 35 members per representative"),
+    FLAG_MANY_MEMBERS: gettext_lazy("Over 65 members per representative"),
+    FLAG_REPRESENTATIVE_NOT_MEMBER: gettext_lazy("A representative is not an active member here"),
+    FLAG_MOVES_PROPOSED: gettext_lazy("Moves proposed"),
+}
+FLAG_LEVELS = {FLAG_NEEDS_REPRESENTATIVE: "bad", FLAG_REPRESENTATIVE_NOT_MEMBER: "bad"}
+MOVE_LABELS = {
+    MOVE_BALANCE: gettext_lazy("restores balance"),
+    MOVE_REPRESENTATIVE: gettext_lazy("joins the register they lead"),
+    MOVE_RETIRED_REGISTER: gettext_lazy("register retired"),
+}
+
+
+@dataclass
+class Flag:
+    code: str
+    label: Any
+    level: str
+
+
+def _flags(plan: UnitPlan) -> list[Flag]:
+    return [Flag(f, FLAG_LABELS.get(f, f), FLAG_LEVELS.get(f, "warn")) for f in plan.flags]
+
+
+def _planner(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not can_plan_registers(user):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+def plan_overview(request: HttpRequest) -> HttpResponse:
+    user = _planner(request)
+    cooperative = unit_plan_list(planning_unit_list_for_user(user))
+    rows = [
+        {
+            "unit": unit,
+            "plan": plan,
+            "flags": _flags(plan),
+            "fingerprint": cooperative.fingerprints[plan.key],
+            "pending": bool(plan.registers) and plan.changes_anything,
+        }
+        for unit, plan in cooperative.pairs()
+    ]
+    totals = {
+        "units": len(rows),
+        "members": sum(p.member_count for p in cooperative.plans),
+        "registers": sum(len(p.registers) for p in cooperative.plans),
+        "split": cooperative.split_districts,
+        "baseline": cooperative.baseline_split_districts,
+        "moves": cooperative.moves,
+        "needs_representative": sum(1 for p in cooperative.plans if not p.registers),
+        "pending": sum(1 for row in rows if row["pending"]),
+        "seconds": cooperative.planning_seconds,
+    }
+    return render(
+        request,
+        "registers/plan_overview.html",
+        {"rows": rows, "totals": totals, "pending": [r for r in rows if r["pending"]]},
+    )
+
+
+@login_required
+def plan_unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = _planner(request)
+    unit = get_planning_unit_for_user(user, code)
+    cooperative = unit_plan_list([unit])
+    if not cooperative.plans:
+        return render(request, "registers/plan_unit.html", {"unit": unit, "plan": None})
+    plan = cooperative.plans[0]
+    context = _unit_context(unit, plan, cooperative.fingerprints[plan.key])
+    audit_access(
+        actor=user,
+        action="register_plan.viewed",
+        target=unit,
+        detail={"members": plan.member_count},
+        ip_address=client_ip(request),
+    )
+    return render(request, "registers/plan_unit.html", context)
+
+
+def _unit_context(unit: Unit, plan: UnitPlan, fingerprint: str) -> dict[str, Any]:
+    numbers = {n for r in plan.registers for n in r.members} | set(plan.unassigned)
+    numbers |= {m.member for m in plan.moves}
+    people = {
+        m.number: m
+        for m in Member.objects.filter(number__in=numbers).only(
+            "code", "number", "title", "first_name", "last_name", "district"
+        )
+    }
+    moved_in = {m.member for m in plan.moves} | set(plan.added)
+    registers = [
+        {
+            "register": r,
+            "representative": people.get(r.representative),
+            "members": [(people[n], n in moved_in) for n in r.members if n in people],
+        }
+        for r in plan.registers
+    ]
+    moves = [
+        {"move": m, "member": people.get(m.member), "reason": MOVE_LABELS.get(m.reason, m.reason)}
+        for m in plan.moves
+    ]
+    return {
+        "unit": unit,
+        "plan": plan,
+        "flags": _flags(plan),
+        "registers": registers,
+        "moves": moves,
+        "unassigned": [people[n] for n in plan.unassigned if n in people],
+        "form": PlanApproveForm(initial={"fingerprint": fingerprint}),
+        "pending": bool(plan.registers) and plan.changes_anything,
+    }
+
+
+def _report(request: HttpRequest, result: PlanApplyResult) -> None:
+    if not result.units_changed:
+        messages.info(request, _("Nothing to approve: the registers already match the plan."))
+        return
+    messages.success(
+        request,
+        _(
+            "Approved %(units)s unit(s): %(created)s registers created, %(updated)s updated, "
+            "%(retired)s retired, %(moves)s members moved."
+        )
+        % {
+            "units": len(result.units_changed),
+            "created": result.registers_created,
+            "updated": result.registers_updated,
+            "retired": result.registers_retired,
+            "moves": result.moves,
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_approve(request: HttpRequest, code: str) -> HttpResponse:
+    user = _planner(request)
+    unit = get_planning_unit_for_user(user, code)
+    form = PlanApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The approval did not say which plan it approves."))
+        return redirect("registers:plan_unit", code=unit.code)
+    try:
+        result = register_plan_apply(
+            units=[unit],
+            actor=user,
+            fingerprints={str(unit.code): form.cleaned_data["fingerprint"]},
+        )
+    except PlanChangedError as exc:
+        messages.error(request, str(exc))
+    else:
+        _report(request, result)
+    return redirect("registers:plan_unit", code=unit.code)
+
+
+@login_required
+@require_POST
+def plan_approve_all(request: HttpRequest) -> HttpResponse:
+    user = _planner(request)
+    units = planning_unit_list_for_user(user)
+    fingerprints = {
+        str(unit.code): request.POST[f"fp_{unit.code}"]
+        for unit in units
+        if f"fp_{unit.code}" in request.POST
+    }
+    chosen = [u for u in units if str(u.code) in fingerprints]
+    if not chosen:
+        messages.error(request, _("No unit was chosen for approval."))
+        return redirect("registers:plan_overview")
+    try:
+        result = register_plan_apply(units=chosen, actor=user, fingerprints=fingerprints)
+    except PlanChangedError as exc:
+        messages.error(request, str(exc))
+    else:
+        _report(request, result)
+    return redirect("registers:plan_overview")
