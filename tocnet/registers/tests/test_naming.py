@@ -143,7 +143,7 @@ def test_it_checks_the_register_exists_when_given_the_numbers():
 def test_its_messages_are_thai_and_english_and_name_the_text():
     problem = parse_register_name("สอ.พช.กท.1", ["กพ"])
     assert "กท" in problem.message_en and "abbreviation" in problem.message_en
-    assert "กท" in problem.message_th
+    assert "กท" in problem.message_th and "ไม่ใช่อักษรย่อ" in problem.message_th
     missing = parse_register_name("สอ.พช.กพ.9", ["กพ"], {"กพ": [1]})
     assert "9" in missing.message_en and "สอ.พช.กพ.9" in missing.message_en
 
