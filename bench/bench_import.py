@@ -54,7 +54,10 @@ HEADER = [
 
 def setup_django(database: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "tocnet.settings"
-    os.environ.setdefault("DEBUG", "1")
+    # As in production: DEBUG off (with DEBUG on Django also records every SQL statement).
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost")
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     import django
 

@@ -406,6 +406,38 @@ class Check:
     plan: Plan
 
 
+def _parse_file(*, kind: str, data: bytes, file_name: str, actor: Any) -> dict[str, Any]:
+    """The parsed file as plain data (reads the units; writes nothing)."""
+    scope = import_scope(actor)
+    parse = parse_members if kind == ImportJob.Kind.MEMBERS else parse_representatives
+    default_unit = None
+    if scope is not None and len(scope) == 1:
+        default_unit = str(Unit.objects.get(pk=next(iter(scope))).code)
+    result = parse(
+        data, file_name, units=known_units(), limits=import_limits(), default_unit_key=default_unit
+    )
+    return result.as_dict()
+
+
+def _plan(
+    kind: str,
+    parsed: dict[str, Any],
+    *,
+    actor: Any,
+    unit_mapping: dict[str, str] | None = None,
+    create_units: bool = False,
+) -> Plan:
+    scope = import_scope(actor)
+    if kind == ImportJob.Kind.MEMBERS:
+        plan = _plan_members(
+            parsed, scope=scope, unit_mapping=unit_mapping, create_units=create_units
+        )
+    else:
+        plan = _plan_representatives(parsed, scope=scope, unit_mapping=unit_mapping)
+    plan.rows_by_number = {m["number"]: (m["sheet"], m["row"]) for m in parsed["members"]}
+    return plan
+
+
 def _check(
     *,
     kind: str,
@@ -415,22 +447,8 @@ def _check(
     unit_mapping: dict[str, str] | None = None,
     create_units: bool = False,
 ) -> Check:
-    scope = import_scope(actor)
-    limits = import_limits()
-    parse = parse_members if kind == ImportJob.Kind.MEMBERS else parse_representatives
-    default_unit = None
-    if scope is not None and len(scope) == 1:
-        default_unit = str(Unit.objects.get(pk=next(iter(scope))).code)
-    result = parse(
-        data, file_name, units=known_units(), limits=limits, default_unit_key=default_unit
-    )
-    parsed = result.as_dict()
-    if kind == ImportJob.Kind.MEMBERS:
-        plan = _plan_members(
-            parsed, scope=scope, unit_mapping=unit_mapping, create_units=create_units
-        )
-    else:
-        plan = _plan_representatives(parsed, scope=scope, unit_mapping=unit_mapping)
+    parsed = _parse_file(kind=kind, data=data, file_name=file_name, actor=actor)
+    plan = _plan(kind, parsed, actor=actor, unit_mapping=unit_mapping, create_units=create_units)
     return Check(
         kind=kind,
         file_name=file_name,
@@ -692,14 +710,13 @@ def member_import_commit(
     nothing. Raises ImportStateError if the job is not waiting for confirmation.
     """
     _claim(job)
-    parsed = job.result["parsed"]
-    plan = _plan_members(
-        parsed,
-        scope=import_scope(actor),
+    plan = _plan(
+        ImportJob.Kind.MEMBERS,
+        job.result["parsed"],
+        actor=actor,
         unit_mapping=unit_mapping,
         create_units=create_units,
     )
-    plan.rows_by_number = {m["number"]: (m["sheet"], m["row"]) for m in parsed["members"]}
     _apply_members(plan, actor)
     return _finish(job, plan, actor)
 
@@ -849,9 +866,21 @@ def representative_import_commit(
     units in the file who are missing from it are ended (kept as history, never deleted).
     """
     _claim(job)
-    plan = _plan_representatives(
-        job.result["parsed"], scope=import_scope(actor), unit_mapping=unit_mapping
+    plan = _plan(
+        ImportJob.Kind.REPRESENTATIVES, job.result["parsed"], actor=actor, unit_mapping=unit_mapping
     )
+    _apply_representatives(plan, actor, job=job, term_start=term_start, term_end=term_end)
+    return _finish(job, plan, actor)
+
+
+def _apply_representatives(
+    plan: Plan,
+    actor: Any,
+    *,
+    job: ImportJob,
+    term_start: dt.date | None,
+    term_end: dt.date | None,
+) -> None:
     start, end = default_term()
     start, end = term_start or start, term_end or end
     today = timezone.localdate()
@@ -875,7 +904,6 @@ def representative_import_commit(
             target=rep,
             changes={"unit": item["unit"].name, "term_start": str(start), "term_end": str(end)},
         )
-    return _finish(job, plan, actor)
 
 
 # --- one call for the command line -----------------------------------------------------------
@@ -901,16 +929,31 @@ def member_import_file(
     With dry_run nothing is written. Raises ImportFileError, with no change, when the file
     cannot be read at all.
     """
+    parsed = _parse_file(kind=ImportJob.Kind.MEMBERS, data=data, file_name=file_name, actor=actor)
     if dry_run:
-        plan = member_import_check(
-            data=data, file_name=file_name, actor=actor, create_units=create_units
-        ).plan
+        plan = _plan(ImportJob.Kind.MEMBERS, parsed, actor=actor, create_units=create_units)
         return Outcome(summary=plan.summary(), details=plan.details(), job=None)
-    job = import_job_validate(
-        kind=ImportJob.Kind.MEMBERS, data=data, file_name=file_name, actor=actor
-    )
-    summary = member_import_commit(job=job, actor=actor, create_units=create_units)
+    # The slow part (reading the file) ran outside; plan and writes share one transaction.
+    with transaction.atomic():
+        plan = _plan(ImportJob.Kind.MEMBERS, parsed, actor=actor, create_units=create_units)
+        job = _job_record(ImportJob.Kind.MEMBERS, data, file_name, actor)
+        _apply_members(plan, actor)
+        summary = _finish(job, plan, actor)
     return Outcome(summary=summary, details=job.result["details"], job=job)
+
+
+def _job_record(kind: str, data: bytes, file_name: str, actor: Any) -> ImportJob:
+    """An ImportJob for a file checked and committed in one go (the command line)."""
+    return ImportJob.objects.create(
+        kind=kind,
+        status=ImportJob.Status.COMMITTED,
+        committed_at=timezone.now(),
+        file_name=file_name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        uploaded_by=actor if isinstance(actor, User) else None,
+        unit=_job_unit(actor),
+    )
 
 
 def representative_import_file(
@@ -923,13 +966,14 @@ def representative_import_file(
     term_end: dt.date | None = None,
 ) -> Outcome:
     """Check, record and commit a representatives list in one go; JSON summary."""
+    kind = ImportJob.Kind.REPRESENTATIVES
+    parsed = _parse_file(kind=kind, data=data, file_name=file_name, actor=actor)
     if dry_run:
-        plan = representative_import_check(data=data, file_name=file_name, actor=actor).plan
+        plan = _plan(kind, parsed, actor=actor)
         return Outcome(summary=plan.summary(), details=plan.details(), job=None)
-    job = import_job_validate(
-        kind=ImportJob.Kind.REPRESENTATIVES, data=data, file_name=file_name, actor=actor
-    )
-    summary = representative_import_commit(
-        job=job, actor=actor, term_start=term_start, term_end=term_end
-    )
+    with transaction.atomic():
+        plan = _plan(kind, parsed, actor=actor)
+        job = _job_record(kind, data, file_name, actor)
+        _apply_representatives(plan, actor, job=job, term_start=term_start, term_end=term_end)
+        summary = _finish(job, plan, actor)
     return Outcome(summary=summary, details=job.result["details"], job=job)
