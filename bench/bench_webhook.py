@@ -82,6 +82,7 @@ def run_load(port: int, path: str, bodies: list[tuple[bytes, str]], rate: float)
     """Send each body at its slot (i / rate seconds after start); return latencies in ms."""
     latencies: list[float] = [0.0] * len(bodies)
     errors: list[str] = []
+    transport_errors: list[str] = []
     next_index = iter(range(len(bodies)))
     lock = threading.Lock()
     start = time.monotonic() + 0.5
@@ -96,20 +97,31 @@ def run_load(port: int, path: str, bodies: list[tuple[bytes, str]], rate: float)
             if delay > 0:
                 time.sleep(delay)
             body, signature = bodies[i]
-            t0 = time.perf_counter()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request(
-                "POST",
-                path,
-                body,
-                {"Content-Type": "application/json", "X-Line-Signature": signature},
-            )
-            response = conn.getresponse()
-            response.read()
-            conn.close()
-            latencies[i] = (time.perf_counter() - t0) * 1000
-            if response.status != 200:
-                errors.append(f"{i}: HTTP {response.status}")
+            for attempt in range(4):
+                t0 = time.perf_counter()
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    conn.request(
+                        "POST",
+                        path,
+                        body,
+                        {"Content-Type": "application/json", "X-Line-Signature": signature},
+                    )
+                    response = conn.getresponse()
+                    response.read()
+                    conn.close()
+                except (OSError, http.client.HTTPException) as exc:
+                    # LINE redelivers what did not get a 2xx; so does this client.
+                    with lock:
+                        transport_errors.append(f"{i}: {type(exc).__name__}")
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                latencies[i] = (time.perf_counter() - t0) * 1000
+                if response.status != 200:
+                    errors.append(f"{i}: HTTP {response.status}")
+                break
+            else:
+                errors.append(f"{i}: no answer after 4 tries")
 
     threads = [threading.Thread(target=worker) for _ in range(64)]
     for t in threads:
@@ -119,7 +131,10 @@ def run_load(port: int, path: str, bodies: list[tuple[bytes, str]], rate: float)
     elapsed = time.monotonic() - start
     if errors:
         raise SystemExit(f"{len(errors)} requests failed, e.g. {errors[:3]}")
-    print(f"  sent {len(bodies)} in {elapsed:.1f} s ({len(bodies) / elapsed:.0f}/s)")
+    print(
+        f"  sent {len(bodies)} in {elapsed:.1f} s ({len(bodies) / elapsed:.0f}/s); "
+        f"connection errors retried: {len(transport_errors)}"
+    )
     return latencies
 
 
@@ -191,7 +206,8 @@ def main() -> None:
             "from tocnet.line.models import WebhookEvent as W; from django.db.models import Count;"
             "import json; rows=W.objects.values('status').annotate(n=Count('id'));"
             "print(json.dumps({'rows': W.objects.count(), 'by_status': {r['status']: r['n'] for r in rows},"
-            "'max_attempts': max(W.objects.values_list('attempts', flat=True) or [0])}))"
+            "'max_attempts': max(W.objects.values_list('attempts', flat=True) or [0]),"
+            "'errors': sorted(set(W.objects.exclude(error='').values_list('error', flat=True)[:50]))[:3]}))"
         )
         deadline = time.monotonic() + 300
         while True:
@@ -231,6 +247,7 @@ def main() -> None:
             f"exactly once: {'yes' if ok else 'NO'}"
         )
         if not ok:
+            print("errors:", state["errors"])
             raise SystemExit(1)
     finally:
         for proc in (worker, web):
