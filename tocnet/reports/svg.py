@@ -73,7 +73,7 @@ def province_map_svg(
     ``details`` adds text to a province's tooltip (e.g. "120/150 members").
     """
     width, height, items = _map_data()
-    legend_h = 26
+    legend_h = 34
     parts = [
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" class="province-map" role="img" '
@@ -100,20 +100,20 @@ def province_map_svg(
                 tip,
             )
         )
-    # legend
+    # legend: the colour steps on one row, "no data" below them
     y = height + 6
-    step = width / (len(SCALE) + 1)
+    step = width / len(SCALE)
     lower = 0
     for i, (upper, colour) in enumerate(SCALE):
         parts.append(
             format_html(
                 '<rect x="{}" y="{}" width="12" height="10" fill="{}"/>'
-                '<text x="{}" y="{}" font-size="8">{}-{}%</text>',
+                '<text x="{}" y="{}" font-size="9">{}-{}%</text>',
                 f"{i * step:.1f}",
                 y,
                 colour,
                 f"{i * step + 14:.1f}",
-                y + 8,
+                y + 9,
                 lower,
                 min(100, round(upper * 100)),
             )
@@ -121,13 +121,11 @@ def province_map_svg(
         lower = round(upper * 100)
     parts.append(
         format_html(
-            '<rect x="{}" y="{}" width="12" height="10" fill="{}"/>'
-            '<text x="{}" y="{}" font-size="8">{}</text>',
-            f"{len(SCALE) * step:.1f}",
-            y,
+            '<rect x="0" y="{}" width="12" height="10" fill="{}"/>'
+            '<text x="14" y="{}" font-size="9">{}</text>',
+            y + 16,
             NO_DATA_COLOUR,
-            f"{len(SCALE) * step + 14:.1f}",
-            y + 8,
+            y + 25,
             _("no unit"),
         )
     )
@@ -163,9 +161,11 @@ def bar_chart_svg(
     parts = [
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" '
-            'aria-label="{}" viewBox="0 0 {} {}" width="100%" '
+            'aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
             'preserveAspectRatio="xMinYMin meet">',
             title,
+            width,
+            height,
             width,
             height,
         ),
@@ -178,7 +178,7 @@ def bar_chart_svg(
         parts.append(
             format_html(
                 '<g data-bar="{}" data-value="{}">'
-                '<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>'
+                '<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>'
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>'
                 '<text x="{}" y="{}" font-size="10">{}</text></g>',
                 bar.key or bar.label,

@@ -65,6 +65,11 @@ STATUS_COLOURS = {
 }
 
 
+def short_unit_name(name: str) -> str:
+    """สนง.พช.จ.ตาก for สำนักงานพัฒนาชุมชนจังหวัดตาก, ศพช. for the study centres (charts)."""
+    return name.replace("สำนักงานพัฒนาชุมชนจังหวัด", "สนง.พช.จ.").replace("ศูนย์ศึกษาและพัฒนาชุมชน", "ศพช.")
+
+
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
@@ -133,7 +138,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["unit_chart"] = bar_chart_svg(
             [
                 Bar(
-                    label=r.label,
+                    label=short_unit_name(r.label),
                     value=r.group_share or 0,
                     text=f"{(r.group_share or 0) * 100:.0f}% ({r.in_group}/{r.members})",
                     key=r.unit_code,
@@ -143,8 +148,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             title=_("Members in the LINE group, per unit"),
             maximum=1,
             colour_by_share=True,
-            label_width=230,
-            width=620,
+            label_width=170,
+            width=480,
         )
         shares = {
             p.label: (p.reach_share if map_metric == "reach" else p.group_share)
