@@ -53,7 +53,7 @@ def synthetic_cooperative(scale: int = 1, seed: int = 0) -> list[UnitInput]:
         suffix = "" if copy == 0 else f"-{copy}"
         for p in range(76):
             districts = rng.randint(5, 22)
-            sizes = [max(1, int(rng.lognormvariate(1.75, 0.6))) for _ in range(districts)]
+            sizes = [max(1, int(rng.lognormvariate(1.85, 0.6))) for _ in range(districts)]
             sizes[0] += rng.randint(8, 25)  # the provincial office itself
             units.append(_unit(rng, f"จ{p:02d}{suffix}", sizes, number))
         for c in range(12):
