@@ -21,11 +21,16 @@ class PlanViewsTestCase(BaseTestCase):
 
     def test_only_staff_and_agents_may_review(self) -> None:
         allowed = {"staff": 200, "agent": 200}
+        approve = reverse("registers:plan_approve", args=[self.unit_a.code])
         for name, persona in self.personas().items():
             with self.subTest(persona=name):
                 self.login_as(persona)
                 self.assertEqual(self.overview().status_code, allowed.get(name, 403))
-                self.assertEqual(self.unit_page(self.unit_a).status_code, allowed.get(name, 403))
+                self.assertEqual(self.unit_page(self.unit_a).status_code, allowed.get(name, 404))
+                if name not in allowed:
+                    response = self.client.post(approve, {"fingerprint": "0" * 24})
+                    self.assertEqual(response.status_code, 404)
+        self.assertFalse(Register.objects.filter(line_group_name="สอ.พช.กพ.").exists())
 
     def test_staff_see_every_unit_with_its_plan_and_flags(self) -> None:
         self.login_as(self.staff)
