@@ -114,6 +114,7 @@ class Member(models.Model):
     )
     no_line = models.BooleanField(_("does not use LINE"), default=False)
     national_id = models.CharField(_("national ID"), max_length=13, blank=True)
+    joined_on = models.DateField(_("member since"), null=True, blank=True)
     unreachable_reason = models.CharField(_("why unreachable"), max_length=200, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -43,6 +43,7 @@ MEMBER_FIELDS = (
     "email_valid",
     "line_id",
     "national_id",
+    "joined_on",
 )
 CHUNK = 1000
 DEFAULT_TERM_YEARS = 4
@@ -153,6 +154,10 @@ class Plan:
             ],
             "ended": [{"number": r.member.number, "name": r.member.full_name} for r in self.ends],
         }
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _readable(changes: dict[str, Any]) -> dict[str, Any]:
@@ -333,6 +338,8 @@ def _plan_members(
             for key, value in row["values"].items()
             if key in MEMBER_FIELDS and value not in (None, "")
         }
+        if "joined_on" in new_values:
+            new_values["joined_on"] = dt.date.fromisoformat(new_values["joined_on"])
         new_values.pop("email_valid", None)
         if "email" in new_values:  # the flag travels with the address it describes
             new_values["email_valid"] = row["values"].get("email_valid", True)
@@ -351,7 +358,10 @@ def _plan_members(
         changes: dict[str, Any] = {}
         for key, value in new_values.items():
             if getattr(member, key) != value:
-                changes[key] = {"before": getattr(member, key), "after": value}
+                changes[key] = {
+                    "before": _jsonable(getattr(member, key)),
+                    "after": _jsonable(value),
+                }
         if unit is None or member.unit_id != unit.pk:
             changes["unit"] = {"before": member.unit.name, "after": str(unit or new_unit_name)}
         phones_changed = new_phones is not None and _phone_signature(
@@ -636,7 +646,11 @@ def _apply_members(plan: Plan, actor: Any) -> None:
                 who,
                 "member.import_create",
                 member,
-                {"unit": member.unit.name, **item["values"], "phones": len(item["phones"])},
+                {
+                    "unit": member.unit.name,
+                    **{k: _jsonable(v) for k, v in item["values"].items()},
+                    "phones": len(item["phones"]),
+                },
             )
         )
     changed: list[Member] = []

@@ -1,6 +1,7 @@
 """Commit phase and the command line: truth.json through the real command, idempotence,
 never deleting, unknown units, representatives, and bad files changing nothing."""
 
+import datetime as dt
 import io
 import json
 import tempfile
@@ -190,6 +191,27 @@ class MemberImportTestCase(CommandMixin, TestCase):
         self.assertTrue(
             AuditEvent.objects.filter(action="unit.create", target_id=str(centre.code)).exists()
         )
+
+    def test_buddhist_era_dates_are_stored_gregorian(self) -> None:
+        header = ["เลขทะเบียน", "ชื่อ-สกุล", "สังกัด", "วันที่เป็นสมาชิก"]
+        rows = [
+            header,
+            ["1", "นายสมชาย ใจดี", "ตาก", "15/06/2564"],
+            ["2", "นางมาลี ใจดี", "ตาก", "๑ มิ.ย. ๒๕๖๔"],
+            ["3", "นางสมศรี ใจดี", "ตาก", "31/02/2564"],
+        ]
+        data = xlsx_bytes({"สมาชิก": rows})
+        summary = self.run_json("import_members", data, "a.xlsx")
+        self.assertEqual(
+            [(w["row"], w["field"], w["reason"]) for w in summary["warnings"]],
+            [(4, "joined_on", "bad_date")],
+        )
+        self.assertEqual(
+            dict(Member.objects.values_list("number", "joined_on")),
+            {"1": dt.date(2021, 6, 15), "2": dt.date(2021, 6, 1), "3": None},
+        )
+        again = self.run_json("import_members", data, "a.xlsx")
+        self.assertEqual(again["unchanged"], 3)
 
     def test_dry_run_changes_nothing(self) -> None:
         summary = self.run_json("import_members", self.xlsx(member_row("1")), "a.xlsx", "--dry-run")
