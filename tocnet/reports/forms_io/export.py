@@ -88,9 +88,20 @@ class Attachment3:
         return sum(len(s.rows) for s in self.sections)
 
 
+def thai_phone_display(national: str) -> str:
+    """081-234-5678 for mobiles, 02-123-4567 for Bangkok, 053-123-456 for other landlines."""
+    if len(national) == 10:
+        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
+    if len(national) == 9 and national.startswith("02"):
+        return f"{national[:2]}-{national[2:5]}-{national[5:]}"
+    if len(national) == 9:
+        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
+    return national
+
+
 def _phone_text(phone: Phone) -> str:
     if phone.valid and phone.e164.startswith("+66"):
-        text = national_format(phone.e164)
+        text = thai_phone_display(national_format(phone.e164))
     else:
         text = phone.e164 or phone.raw
     return f"{text} ต่อ {phone.extension}" if phone.extension else text

@@ -88,7 +88,7 @@ class Attachment3RoundTripTestCase(BaseTestCase):
         self.assertEqual(ws["H3"].value, "สอ.พช.กพ.1")
         self.assertEqual(ws["B4"].value, self.rep_member.full_name)
         self.assertEqual(ws["F4"].value, self.rep_member.number)
-        self.assertEqual(ws["H4"].value, "0810000001")
+        self.assertEqual(ws["H4"].value, "081-000-0001")
         self.assertEqual(ws["F5"].value, "1 มิ.ย. 2564")
         header = [c.value for c in ws[L.TABLE_HEADER_ROW]]
         self.assertEqual(
