@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -300,6 +301,9 @@ def import_errors(request: HttpRequest, code: str) -> HttpResponse:
         target=job,
         ip_address=client_ip(request),
     )
+    stem = job.file_name.rsplit(".", 1)[0] or "import"
     response = HttpResponse(body, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="errors-{job.code}.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"errors-{stem}.xlsx"
+    )
     return response

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from tocnet.core.xlsx import append_row, set_column_widths, workbook_bytes
 
 from .messages import describe_both
 from .reasons import FIELD_LABELS
+
+DUPLICATE_MESSAGE = gettext_lazy(
+    "Sheet %(sheet)s, row %(row)s: same member number as %(place)s; this later row is used."
+)
 
 
 def error_report_rows(details: dict[str, Any]) -> list[dict[str, Any]]:
@@ -41,32 +47,38 @@ def error_report_rows(details: dict[str, Any]) -> list[dict[str, Any]]:
 def error_report_xlsx(details: dict[str, Any], *, file_name: str) -> bytes:
     """An .xlsx an office can fix its file from; every text cell is stored as text."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Errors")[:31])
-    append_row(sheet, [_("Errors in %(file)s") % {"file": file_name}])
+    sheet = workbook.create_sheet(str(_("Errors"))[:31])
+    append_row(sheet, [str(_("Errors in %(file)s") % {"file": file_name})])
     append_row(
         sheet,
         [
-            "แผ่นงาน / Sheet",
-            "แถว / Row",
-            "เลขทะเบียน / Member no.",
-            "ช่อง / Field",
-            "ผล / Outcome",
-            "รหัส / Code",
-            "ข้อความ (ไทย)",
-            "Message (English)",
-            "ค่าในไฟล์ / Value",
+            _("Sheet"),
+            _("Row"),
+            _("Member no."),
+            _("Field"),
+            _("Outcome"),
+            _("Code"),
+            _("Message (Thai)"),
+            _("Message (English)"),
+            _("Value in the file"),
         ],
         header=True,
     )
     outcomes = {
-        "rejected": "ไม่นำเข้า / rejected",
-        "warning": "นำเข้า ต้องแก้ไข / imported, to fix",
-        "duplicate": "ซ้ำ แถวหลังใช้แทน / duplicate, later row used",
+        "rejected": _("not imported"),
+        "warning": _("imported, to fix"),
+        "duplicate": _("duplicate: the later row is used"),
     }
     for row in error_report_rows(details):
         if row["kind"] == "duplicate":
-            thai = f"เลขทะเบียนซ้ำกับแถว {row['value']} ใช้ข้อมูลแถวนี้แทน"
-            english = f"Same member number as {row['value']}; this later row is used."
+            messages = []
+            for language in ("th", "en"):
+                with translation.override(language):
+                    messages.append(
+                        str(DUPLICATE_MESSAGE)
+                        % {"sheet": row["sheet"], "row": row["row"], "place": row["value"]}
+                    )
+            thai, english = messages
         else:
             thai, english = describe_both(row)
         append_row(
@@ -76,7 +88,7 @@ def error_report_xlsx(details: dict[str, Any], *, file_name: str) -> bytes:
                 row["row"],
                 row.get("number") or row.get("member_number") or "",
                 str(FIELD_LABELS.get(row.get("field", ""), row.get("field", ""))),
-                outcomes[row["kind"]],
+                str(outcomes[row["kind"]]),
                 row["reason"],
                 thai,
                 english,

@@ -5,6 +5,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tocnet.members.importing.normalize import KnownUnit, national_format
 from tocnet.members.importing.parse import parse_members, parse_representatives
@@ -266,3 +268,42 @@ def test_it_reads_semicolon_csv() -> None:
     text = "เลขทะเบียน;ชื่อ;นามสกุล\n500001;สมชาย;ใจดี\n"
     result = parse_members(text.encode(), "members.csv", units=UNITS)
     assert result.members["500001"].values["last_name"] == "ใจดี"
+
+
+# --- the counting invariant ------------------------------------------------------------------
+
+row_kinds = st.lists(
+    st.one_of(
+        st.tuples(st.just("member"), st.sampled_from(["1", "2", "3", "๔", "0005", "6"])),
+        st.tuples(st.just("missing"), st.just("")),
+        st.tuples(st.just("bad"), st.sampled_from(["x1", "1.5", "ก"])),
+        st.tuples(st.just("blank"), st.just("")),
+        st.tuples(st.just("subtotal"), st.just("")),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(kinds=row_kinds)
+def test_every_data_row_is_counted_exactly_once(kinds: list[tuple[str, str]]) -> None:
+    lines = ["ลำดับ,เลขทะเบียน,ชื่อ,นามสกุล,สังกัด"]
+    expected_last: dict[str, int] = {}
+    data_rows = 0
+    for index, (kind, number) in enumerate(kinds, start=2):
+        if kind == "blank":
+            lines.append(",,,,")
+        elif kind == "subtotal":
+            lines.append(",,รวม 12 คน,,")
+        else:
+            data_rows += 1
+            lines.append(f"{index},{number},สมชาย,ใจดี,ตาก")
+            if kind == "member":
+                canonical = str(int(number.translate(str.maketrans("๔", "4"))))
+                expected_last[canonical] = index
+    result = parse_members("\n".join(lines).encode(), "m.csv", units=UNITS)
+    assert result.rows_read == data_rows
+    assert result.rows_read == len(result.members) + len(result.duplicates) + len(result.rejected)
+    assert {n: m.row for n, m in result.members.items()} == expected_last
+    for duplicate in result.duplicates:
+        assert duplicate["first_row"] < duplicate["row"]

@@ -74,6 +74,7 @@ class ImportWebTestCase(BaseTestCase):
         # The error report: every rejected and warned row; formula-like text stays text.
         report = self.client.get(reverse("members:import_errors", args=[job.code]))
         self.assertEqual(report.status_code, 200)
+        self.assertIn("errors-members.xlsx", report["Content-Disposition"])
         sheet = load_workbook(io.BytesIO(report.content)).active
         rows = list(sheet.iter_rows(min_row=3))
         self.assertEqual([r[5].value for r in rows], ["bad_email", "missing_number"])
