@@ -27,12 +27,11 @@ PER_PAGE = 50
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    units = unit_list_with_counts(unit_list_for_user(user))
-    members = member_list_for_user(user)
-    context: dict[str, object] = {"units": units}
     if user.role == User.Role.REPRESENTATIVE:
-        context["my_members"] = _prepare_rows(members.filter(status=Member.Status.ACTIVE))
-        context["my_member_count"] = members.filter(status=Member.Status.ACTIVE).count()
+        # A representative's home is their register's page, made for a phone.
+        return redirect("reports:my_register")
+    units = unit_list_with_counts(unit_list_for_user(user))
+    context: dict[str, object] = {"units": units}
     totals = units.aggregate(
         members=Count("members", filter=Q(members__status=Member.Status.ACTIVE)),
     )

@@ -127,3 +127,22 @@ class MemberScopingTestCase(BaseTestCase):
                 response = self.client.get(url)
                 self.assertEqual(response.status_code, 302)
                 self.assertIn(reverse("accounts:login"), response["Location"])
+
+
+class HomeTestCase(BaseTestCase):
+    def test_it_sends_representatives_to_their_register_page(self) -> None:
+        self.login_as(self.rep_user)
+        response = self.client.get(reverse("home"))
+        self.assertRedirects(response, reverse("reports:my_register"))
+
+    def test_it_shows_each_role_its_units(self) -> None:
+        for name, user, units in [
+            ("staff", self.staff, 76),
+            ("agent", self.agent, 1),
+            ("board", self.board, 76),
+            ("outsider", self.outsider, 0),
+        ]:
+            with self.subTest(persona=name):
+                self.login_as(user)
+                response = self.client.get(reverse("home"))
+                self.assertEqual(response.content.count(b"data-unit="), units)
