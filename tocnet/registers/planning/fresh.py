@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 from .types import PlanOptions
 
@@ -320,7 +321,7 @@ def _cpsat(
     model = cp_model.CpModel()
     big = k * len(districts) + 1
     x: dict[tuple[int, int], cp_model.IntVar] = {}
-    objective = []
+    objective: list[Any] = []
     for d, district in enumerate(districts):
         reps = Counter(district.reps)
         uses = []

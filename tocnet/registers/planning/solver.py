@@ -210,12 +210,12 @@ def _stable(
     taken: set[str] = set()
     unmatched = []
     for rep in newcomers:
-        key = current_of.get(rep)
-        if key is not None and key not in taken and registers[key] in orphans:
-            taken.add(key)
-            slot = _Slot(rep, registers[key])
+        sits_in = current_of.get(rep)
+        if sits_in is not None and sits_in not in taken and registers[sits_in] in orphans:
+            taken.add(sits_in)
+            slot = _Slot(rep, registers[sits_in])
             slots.append(slot)
-            slot_of_key[key] = slot
+            slot_of_key[sits_in] = slot
         else:
             unmatched.append(rep)
     for rep in unmatched:
@@ -251,13 +251,13 @@ def _stable(
     for member in sorted(members.values(), key=lambda m: (m.district, *_member_order(m))):
         if member.number in placed:
             continue
-        key = current_of.get(member.number)
-        if key is not None and key in slot_of_key:
-            slot = slot_of_key[key]
+        sits_in = current_of.get(member.number)
+        if sits_in is not None and sits_in in slot_of_key:
+            slot = slot_of_key[sits_in]
             slot.members.append(member.number)
             placed[member.number] = slot
         else:
-            to_place.append((member, key))
+            to_place.append((member, sits_in))
 
     # New members (and members of retired registers) go to the smallest register, of their own
     # district when that keeps the tolerance.
@@ -307,7 +307,7 @@ def fewest_moves_window(sizes: Sequence[int], t: int) -> tuple[int, int]:
     max(members above it, places missing below it) moves, and that many suffice.
     """
     n, k = sum(sizes), len(sizes)
-    best: tuple[int, int, int] | None = None
+    best: tuple[int, float, int] | None = None
     for level in range(max(0, math.ceil(n / k) - t), n // k + 1):
         excess = sum(max(0, s - level - t) for s in sizes)
         deficit = sum(max(0, level - s) for s in sizes)
@@ -423,8 +423,8 @@ def _finish(
     by_rep = {r.representative: r for r in plan.registers}
     slot_rep = {}
     for slot in slots:
-        for number in slot.members:
-            slot_rep[number] = slot.representative
+        for member_number in slot.members:
+            slot_rep[member_number] = slot.representative
     plan.moves = [
         Move(
             member=m.member,
