@@ -13,6 +13,7 @@ from xml.etree.ElementTree import ParseError
 import openpyxl
 from defusedxml import DefusedXmlException
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from .reasons import ImportFileError
 from .safety import Limits, sniff
@@ -51,7 +52,7 @@ _READ_ERRORS = (
 )
 
 
-def _sheet_rows(worksheet: object) -> Iterator[Row]:
+def _sheet_rows(worksheet: ReadOnlyWorksheet) -> Iterator[Row]:
     try:
         # Rows without cells come back as () so numbering follows the sheet's own rows.
         yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
@@ -69,7 +70,7 @@ def read_xlsx(data: bytes) -> Iterator[Sheet]:
         raise _translate(error) from error
     try:
         for worksheet in workbook.worksheets:
-            if not hasattr(worksheet, "iter_rows"):
+            if not isinstance(worksheet, ReadOnlyWorksheet):
                 continue  # a chart sheet
             # Some writers record a wrong sheet size; without it openpyxl reads every cell.
             worksheet.reset_dimensions()
