@@ -129,10 +129,11 @@ def _described(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**entry, "message": describe(entry)} for entry in entries[:SHOWN_ROWS]]
 
 
-def _unit_choices(user: User) -> list[tuple[str, str]]:
+def _unit_choices(user: User, kind: str) -> list[tuple[str, str]]:
     units = unit_list_for_user(user).order_by("kind", "name")
     choices = [("", str(_("Do not import these rows")))]
-    if user.is_superuser or user.role == User.Role.STAFF:
+    staff = user.is_superuser or user.role == User.Role.STAFF
+    if staff and kind == ImportJob.Kind.MEMBERS:
         choices.append((CREATE, str(_("Create this unit"))))
     choices += [(str(unit.code), unit.name) for unit in units]
     return choices
@@ -205,7 +206,7 @@ def _commit_form(request: HttpRequest, job: ImportJob) -> CommitForm:
     return CommitForm(
         request.POST if request.method == "POST" else None,
         unknown_units=details.get("unknown_units", []),
-        choices=_unit_choices(request.user),  # type: ignore[arg-type]
+        choices=_unit_choices(request.user, job.kind),  # type: ignore[arg-type]
         initial={"term_start": _be(start), "term_end": _be(end)},
     )
 

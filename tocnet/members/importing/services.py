@@ -773,7 +773,13 @@ def _plan_representatives(
     )
     units_by_key = {str(u.code): u for u in Unit.objects.all()}
     unknown = _resolve_unknown_units(
-        parsed, plan, units_by_key, scope=scope, unit_mapping=unit_mapping or {}, create_units=False
+        parsed,
+        plan,
+        units_by_key,
+        scope=scope,
+        # A representative belongs to a member's existing unit: never create one here.
+        unit_mapping={k: v for k, v in (unit_mapping or {}).items() if v != CREATE},
+        create_units=False,
     )
     suggestions = {u["name"]: u["suggestion"] for u in parsed["unknown_units"]}
     rows = parsed["members"]

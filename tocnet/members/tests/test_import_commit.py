@@ -15,6 +15,7 @@ from tocnet.members.importing.services import (
     ImportStateError,
     import_job_validate,
     member_import_commit,
+    representative_import_commit,
 )
 from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
 
@@ -296,6 +297,20 @@ class RepresentativeImportTestCase(CommandMixin, TestCase):
         self.assertEqual(
             list(Representative.objects.values_list("member__number", flat=True)), ["1"]
         )
+
+    def test_an_unknown_unit_in_a_representatives_list_is_never_created(self) -> None:
+        job = import_job_validate(
+            kind="representatives",
+            data=self.reps([1, "1", "สมชาย ใจดี", "ศพช.ตาก"]),
+            file_name="r.xlsx",
+            actor="test",
+        )
+        summary = representative_import_commit(
+            job=job, actor="test", unit_mapping={"ศพช.ตาก": "create"}
+        )
+        self.assertEqual([r["reason"] for r in summary["rejected"]], ["unknown_unit"])
+        self.assertFalse(Unit.objects.filter(abbreviation="ศพช.ตก").exists())
+        self.assertFalse(Representative.objects.exists())
 
     def test_a_new_list_ends_representatives_missing_from_it_keeping_history(self) -> None:
         self.run_json("import_representatives", self.reps([1, "1", "สมชาย ใจดี", "ตาก"]), "r1.xlsx")
