@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_webhook.py [--rate 200] [--seconds 30]
 
 Starts, in a scratch directory: the fake LINE API, the web server (`manage.py runserver`,
-threaded, DEBUG off) and the huey worker. Sends signed single-event webhooks (follow events,
+threaded, DEBUG off) and the huey worker (2 threads, processing while the load runs). Sends signed single-event webhooks (follow events,
 group messages, unknown types, and 5% redeliveries of earlier events) at a fixed rate from a
 threaded client, first to the bare view, then to /line/webhook. Then waits for the worker and
 checks that every event is stored once and processed once (status, attempts, one reply per
@@ -151,6 +151,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--settings", default="bench.webhook_bench_settings")
+    parser.add_argument(
+        "--database-url", default="", help="e.g. postgres://postgres@127.0.0.1:5432/x"
+    )
+    parser.add_argument(
+        "--redis-url", default="", help="huey on Redis, e.g. redis://127.0.0.1:6379/9"
+    )
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
     scratch = Path(tempfile.mkdtemp(prefix="tocnet-bench-"))
@@ -173,6 +179,10 @@ def main() -> None:
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     log = open(scratch / "server.log", "w")  # noqa: SIM115
     web = subprocess.Popen(
@@ -185,6 +195,14 @@ def main() -> None:
     worker = None
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
+        # The worker runs during the load, as in production: events are processed meanwhile.
+        worker = subprocess.Popen(
+            [PY, "manage.py", "run_huey", "--quiet", "-w", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
         events = make_events(count, args.seed)
         bodies = [simulate.signed([e], SECRET) for e in events]
         # Warm both paths (imports, first connections) before measuring.
@@ -193,13 +211,6 @@ def main() -> None:
         bare = summary("bare", run_load(port, "/bench/bare", bodies, args.rate))
         print(f"LINE webhook, {args.rate:.0f}/s for {args.seconds:.0f} s:")
         hook = summary("webhook", run_load(port, "/line/webhook", bodies, args.rate))
-        worker = subprocess.Popen(
-            [PY, "manage.py", "run_huey", "--quiet", "-w", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
         unique = {e["webhookEventId"]: e for e in events}
         follows = sum(1 for e in unique.values() if e["type"] == "follow")
         check = (

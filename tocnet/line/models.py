@@ -10,7 +10,6 @@ class WebhookEvent(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
-        PROCESSING = "processing", _("Processing")
         DONE = "done", _("Done")
         IGNORED = "ignored", _("Ignored")
         FAILED = "failed", _("Failed")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import override
 from linebot.v3.webhooks import Event
@@ -91,11 +91,13 @@ def _enqueue(ids: list[str]) -> None:
     webhook_events_process_task(ids)
 
 
-def _claim(webhook_event_id: str) -> bool:
+def _claim(row: WebhookEvent, status: str) -> bool:
+    """Mark a pending event finished; run inside the transaction that does its work, so the
+    work and the mark commit together and a second worker's claim finds nothing."""
     return (
-        WebhookEvent.objects.filter(
-            webhook_event_id=webhook_event_id, status=WebhookEvent.Status.PENDING
-        ).update(status=WebhookEvent.Status.PROCESSING, attempts=F("attempts") + 1)
+        WebhookEvent.objects.filter(pk=row.pk, status=WebhookEvent.Status.PENDING).update(
+            status=status, attempts=F("attempts") + 1, processed_at=timezone.now()
+        )
         == 1
     )
 
@@ -131,12 +133,14 @@ def _handler_for(event: dict[str, Any]) -> Handler | None:
 
 
 def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | None:
-    """Process one stored event exactly once (conditional claim); answer with the reply
-    token after the work commits. Unknown types end IGNORED. Returns the final status, or
-    None when someone else owns the event."""
-    if not _claim(webhook_event_id):
+    """Process one stored event at most once: its LINE reads first, then its writes and the
+    claim in one transaction; answer with the reply token after that commits. Unknown types
+    end IGNORED. Returns the final status, or None when the event was not pending."""
+    row = WebhookEvent.objects.filter(
+        webhook_event_id=webhook_event_id, status=WebhookEvent.Status.PENDING
+    ).first()
+    if row is None:
         return None
-    row = WebhookEvent.objects.get(webhook_event_id=webhook_event_id)
     payload = row.payload
     try:
         Event.from_dict(payload)
@@ -145,22 +149,22 @@ def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | Non
         known = False
     handler = _handler_for(payload) if known else None
     if handler is None or payload.get("mode") == "standby":
-        _finish(row, WebhookEvent.Status.IGNORED)
-        return WebhookEvent.Status.IGNORED
+        return WebhookEvent.Status.IGNORED if _claim(row, WebhookEvent.Status.IGNORED) else None
     try:
         with override("th"):
             apply = handler(payload)
             with transaction.atomic():
+                if not _claim(row, WebhookEvent.Status.DONE):
+                    return None
                 replies = apply()
-                _finish(row, WebhookEvent.Status.DONE)
     except client.ChannelError as exc:
-        retry = not exc.permanent and row.attempts < MAX_ATTEMPTS
+        retry = not exc.permanent and row.attempts + 1 < MAX_ATTEMPTS
         status = WebhookEvent.Status.PENDING if retry else WebhookEvent.Status.FAILED
-        _finish(row, status, error=str(exc))
+        _failed(row, status, error=str(exc))
         return status
     except Exception as exc:
         logger.exception("LINE event %s failed", webhook_event_id)
-        _finish(row, WebhookEvent.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        _failed(row, WebhookEvent.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
         return WebhookEvent.Status.FAILED
     token = payload.get("replyToken")
     if replies and token:
@@ -172,20 +176,18 @@ def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | Non
     return WebhookEvent.Status.DONE
 
 
-def _finish(row: WebhookEvent, status: str, *, error: str = "") -> None:
-    WebhookEvent.objects.filter(pk=row.pk).update(
-        status=status, error=error[:2000], processed_at=timezone.now()
+def _failed(row: WebhookEvent, status: str, *, error: str) -> None:
+    WebhookEvent.objects.filter(pk=row.pk, status=WebhookEvent.Status.PENDING).update(
+        status=status,
+        attempts=F("attempts") + 1,
+        error=error[:2000],
+        processed_at=timezone.now(),
     )
 
 
 def webhook_events_stale_ids(*, now: dt.datetime | None = None) -> list[str]:
     """Events still waiting after STALE_AFTER (a lost enqueue or a retryable failure)."""
     cutoff = (now or timezone.now()) - STALE_AFTER
-    stuck = Q(status=WebhookEvent.Status.PROCESSING, received_at__lt=cutoff - STALE_AFTER * 5)
-    if WebhookEvent.objects.filter(stuck, attempts__lt=MAX_ATTEMPTS).exists():
-        WebhookEvent.objects.filter(stuck, attempts__lt=MAX_ATTEMPTS).update(
-            status=WebhookEvent.Status.PENDING
-        )
     return list(
         WebhookEvent.objects.filter(
             status=WebhookEvent.Status.PENDING, received_at__lt=cutoff

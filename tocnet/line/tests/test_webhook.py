@@ -114,3 +114,36 @@ class LineWebhookTestCase(LineTestCase):
         webhook_event_process(webhook_event_id=event["webhookEventId"])
         row = WebhookEvent.objects.get()
         self.assertEqual((row.status, row.attempts), ("done", 2))
+
+
+class LineEventRaceTestCase(LineTestCase):
+    def test_it_processes_once_when_two_workers_race_for_an_event(self) -> None:
+        from unittest import mock
+
+        from tocnet.line.services import linking
+        from tocnet.line.services.events import webhook_event_process
+
+        event = simulate.follow_event("Urace")
+        from tocnet.line.services.events import webhook_events_store
+
+        with self.captureOnCommitCallbacks(execute=False):  # no worker yet
+            webhook_events_store(body=simulate.webhook_body([event]))
+        real_on_follow = linking.on_follow
+        outcomes: list[object] = []
+        started: list[bool] = []
+
+        def slow_prepare(payload: dict) -> object:
+            # While this worker reads from LINE, a second worker takes the same event.
+            if not started:
+                started.append(True)
+                outcomes.append(webhook_event_process(webhook_event_id=event["webhookEventId"]))
+            return real_on_follow(payload)
+
+        with mock.patch.object(linking, "on_follow", side_effect=slow_prepare):
+            first = webhook_event_process(webhook_event_id=event["webhookEventId"])
+        self.assertEqual(outcomes, [WebhookEvent.Status.DONE])
+        self.assertIsNone(first)
+        row = WebhookEvent.objects.get()
+        self.assertEqual((row.status, row.attempts), (WebhookEvent.Status.DONE, 1))
+        self.assertEqual(len(self.fake.replies()), 1)
+        self.assertEqual(LineFriend.objects.count(), 1)
