@@ -295,49 +295,21 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
             cell = set_cell(ws, row=row_idx, column=column, value=getattr(form_row, key))
             cell.border = _BOX
             cell.alignment = Alignment(vertical="top", wrap_text=key in (L.COL_NAME, L.COL_NOTE))
+    # Signature lines sit in the name and e-mail columns, never in the member-number column,
+    # so rows a unit adds below them are still read back.
     row_idx += 3
-    set_cell(
-        ws,
-        row=row_idx,
-        column=2,
-        value=f"{L.SIGNED} ........................................ {L.SIGNATURE_REP}",
-    )
-    set_cell(
-        ws,
-        row=row_idx,
-        column=6,
-        value=f"{L.SIGNED} ........................................ {L.SIGNATURE_REPORTER}",
-    )
-    set_cell(
-        ws,
-        row=row_idx + 1,
-        column=2,
-        value=f"( {section.representative_name or '........................................'} )",
-    )
-    set_cell(
-        ws,
-        row=row_idx + 1,
-        column=6,
-        value=f"( {form.reporter_name or '........................................'} )",
-    )
-    set_cell(
-        ws,
-        row=row_idx + 2,
-        column=6,
-        value=f"{L.POSITION} ........................................",
-    )
-    set_cell(
-        ws,
-        row=row_idx + 3,
-        column=2,
-        value=f"{L.HEADER_FIELDS[L.FIELD_DATE]} ......../......../..........",
-    )
-    set_cell(
-        ws,
-        row=row_idx + 3,
-        column=6,
-        value=f"{L.HEADER_FIELDS[L.FIELD_DATE]} ......../......../..........",
-    )
+    blank = "........................................"
+    date_line = f"{L.HEADER_FIELDS[L.FIELD_DATE]} ......../......../.........."
+    signature_lines = [
+        (f"{L.SIGNED} {blank} {L.SIGNATURE_REP}", f"{L.SIGNED} {blank} {L.SIGNATURE_REPORTER}"),
+        (f"( {section.representative_name or blank} )", f"( {form.reporter_name or blank} )"),
+        ("", f"{L.POSITION} {blank}"),
+        (date_line, date_line),
+    ]
+    for offset, (left, right) in enumerate(signature_lines):
+        if left:
+            set_cell(ws, row=row_idx + offset, column=3, value=left)
+        set_cell(ws, row=row_idx + offset, column=6, value=right)
     ws.print_title_rows = f"{L.TABLE_HEADER_ROW}:{L.TABLE_HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -67,6 +68,10 @@ ROW_PROBLEMS = {
     ),
     "bad_number": gettext_lazy(
         "Sheet %(sheet)s, row %(row)s, column “เลขทะเบียนสมาชิก”: “%(value)s” is not a member number."
+    ),
+    "missing_number": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s, column “เลขทะเบียนสมาชิก”: “%(name)s” has no member number; "
+        "not changed. Add the number and send the form again."
     ),
     "other_unit": gettext_lazy(
         "Sheet %(sheet)s, row %(row)s: member %(number)s belongs to another unit (%(unit)s); "
@@ -219,11 +224,21 @@ def _find_table(ws: Worksheet) -> tuple[int, dict[str, int]] | None:
     return None
 
 
+_SIGNATURE_NAME = re.compile(r"^\(.*\)$")
+
+
 def _is_signature_row(values: Iterable[object]) -> bool:
-    signed = L.label_variants(L.SIGNED)
-    return any(
-        any(L.normalise_label(v).startswith(s) for s in signed) for v in values if v is not None
-    )
+    """Our own signature block: "ลงชื่อ ....", "( name )", "ตำแหน่ง ....", "วันที่ ..../..../...."."""
+    starts = L.label_variants(L.SIGNED) | L.label_variants(L.POSITION)
+    for value in values:
+        if value is None:
+            continue
+        text = str(value).strip()
+        if "......" in text or _SIGNATURE_NAME.match(text):
+            return True
+        if any(L.normalise_label(text).startswith(s) for s in starts):
+            return True
+    return False
 
 
 def read_form(data: bytes, file_name: str) -> tuple[FormRead, list[Problem]]:
@@ -256,8 +271,6 @@ def read_form(data: bytes, file_name: str) -> tuple[FormRead, list[Problem]]:
         )
         for row in ws.iter_rows(min_row=table_row + 1):
             values = [c.value for c in row]
-            if _is_signature_row(values):
-                break
 
             def col(
                 key: str, values: list[object] = values, columns: dict[str, int] = columns
@@ -267,7 +280,11 @@ def read_form(data: bytes, file_name: str) -> tuple[FormRead, list[Problem]]:
 
             raw_number = col(L.COL_NUMBER)
             if raw_number is None or cell_text(raw_number) == "":
-                continue
+                if _is_signature_row(values) or not any(
+                    cell_text(col(k)) for k in (L.COL_NAME, L.COL_MOBILE, L.COL_EMAIL)
+                ):
+                    continue
+                raw_number = ""  # a person written in without a member number: reported
             sheet.rows.append(
                 FormRowRead(
                     sheet=ws.title,
@@ -364,6 +381,22 @@ def plan_form(*, unit: Unit, actor: User | None, form: FormRead) -> Plan:
     numbers: dict[str, FormRowRead] = {}
     for sheet in form.sheets:
         for row in sheet.rows:
+            if not row.number:
+                plan.problems.append(
+                    Problem(
+                        "missing_number", {"sheet": row.sheet, "row": row.row, "name": row.name}
+                    )
+                )
+                plan.rows.append(
+                    RowPlan(
+                        number="",
+                        sheet=row.sheet,
+                        row=row.row,
+                        name=row.name,
+                        status="missing_number",
+                    )
+                )
+                continue
             try:
                 number = normalize_member_number(row.number)
             except ValueError:

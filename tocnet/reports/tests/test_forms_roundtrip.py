@@ -166,11 +166,13 @@ class Attachment3RoundTripTestCase(BaseTestCase):
         ws2.cell(rows2[self.changed_in_system.number], 6).value = "form@example.com"
         ws2.cell(rows2[self.a_not_in_register.number], 7).value = "ไม่ใช่"
         ws2.cell(rows2[self.a_not_in_register.number], 8).value = "ไม่ใช่"
-        extra = max(rows2.values()) + 1
-        ws2.insert_rows(extra)
+        # A row added at the very bottom, below the signature lines, is still read.
+        extra = ws2.max_row + 2
         ws2.cell(extra, 1).value = 99
         ws2.cell(extra, 2).value = "999999"
         ws2.cell(extra, 3).value = "นายไม่มี ในทะเบียน"
+        ws2.cell(extra + 1, 3).value = "นางไม่มี เลขทะเบียน"
+        ws2.cell(extra + 1, 5).value = "0812223333"
         buffer = io.BytesIO()
         wb.save(buffer)
 
@@ -193,7 +195,8 @@ class Attachment3RoundTripTestCase(BaseTestCase):
         self.assertTrue(changes[f"{self.changed_in_system.number}:phones"].conflict)
         self.assertFalse(changes[f"{self.rep_member.number}:phones"].conflict)
         self.assertEqual(
-            [(p.code, p.params["number"]) for p in plan.problems], [("unknown_member", "999999")]
+            [(p.code, p.params.get("number") or p.params.get("name")) for p in plan.problems],
+            [("missing_number", "นางไม่มี เลขทะเบียน"), ("unknown_member", "999999")],
         )
         self.assertEqual(
             UnitSubmission.objects.get(unit=self.unit_a).status, UnitSubmission.Status.IN_PROGRESS
