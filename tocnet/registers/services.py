@@ -83,7 +83,7 @@ def _apply_unit(
 ) -> None:
     registers = {
         str(r.code): r
-        for r in Register.objects.select_for_update()
+        for r in Register.objects.select_for_update(of=("self",))
         .filter(unit=unit, retired_at__isnull=True)
         .select_related("representative__member")
     }
