@@ -1,9 +1,15 @@
 """Review and approval pages of the register plan: scoping, approval, stale plans."""
 
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tocnet.core.models import AuditEvent
 from tocnet.core.testing import BaseTestCase
+from tocnet.members.models import Representative, Unit
+from tocnet.members.tests.factories import make_member, make_unit
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.selectors import unit_plan_list
 
@@ -108,3 +114,29 @@ class PlanViewsTestCase(BaseTestCase):
         self.login_as(self.staff)
         url = reverse("registers:plan_approve", args=[self.unit_a.code])
         self.assertEqual(self.client.get(url).status_code, 405)
+
+    def test_the_overview_reads_in_a_constant_number_of_queries(self) -> None:
+        self.login_as(self.staff)
+        self.overview()
+        with CaptureQueriesContext(connection) as before:
+            self.assertEqual(self.overview().status_code, 200)
+        for index in range(3):
+            unit = make_unit(abbreviation=f"คท{index}", kind=Unit.Kind.PROVINCE)
+            members = [make_member(unit=unit, district=f"อ{i % 3}") for i in range(30)]
+            Representative.objects.create(
+                member=members[0],
+                unit=unit,
+                term_start=dt.date(2018, 1, 1),
+                term_end=dt.date(2021, 12, 31),
+            )
+        with CaptureQueriesContext(connection) as after:
+            response = self.overview()
+        self.assertContains(response, 'data-unit="คท2"')
+        self.assertEqual(len(after), len(before))
+
+    def test_a_unit_without_members_has_nothing_to_plan(self) -> None:
+        empty = make_unit(abbreviation="วง", kind=Unit.Kind.PROVINCE)
+        self.login_as(self.staff)
+        response = self.unit_page(empty)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, "data-form=")
