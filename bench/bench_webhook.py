@@ -152,6 +152,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--settings", default="bench.webhook_bench_settings")
     parser.add_argument(
+        "--worker-after", action="store_true", help="start the worker after the load (ack only)"
+    )
+    parser.add_argument(
         "--database-url", default="", help="e.g. postgres://postgres@127.0.0.1:5432/x"
     )
     parser.add_argument(
@@ -193,16 +196,21 @@ def main() -> None:
         stderr=log,
     )
     worker = None
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
-        # The worker runs during the load, as in production: events are processed meanwhile.
-        worker = subprocess.Popen(
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [PY, "manage.py", "run_huey", "--quiet", "-w", "2"],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=log,
         )
+
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        # The worker runs during the load, as in production: events are processed meanwhile.
+        if not args.worker_after:
+            worker = start_worker()
         events = make_events(count, args.seed)
         bodies = [simulate.signed([e], SECRET) for e in events]
         # Warm both paths (imports, first connections) before measuring.
@@ -211,6 +219,8 @@ def main() -> None:
         bare = summary("bare", run_load(port, "/bench/bare", bodies, args.rate))
         print(f"LINE webhook, {args.rate:.0f}/s for {args.seconds:.0f} s:")
         hook = summary("webhook", run_load(port, "/line/webhook", bodies, args.rate))
+        if worker is None:
+            worker = start_worker()
         unique = {e["webhookEventId"]: e for e in events}
         follows = sum(1 for e in unique.values() if e["type"] == "follow")
         check = (
