@@ -199,6 +199,12 @@ else:
 # Imports.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
+# Register planning: largest minus smallest register of a unit; members per representative
+# below/above which a unit is flagged.
+REGISTER_SIZE_TOLERANCE = env_int("REGISTER_SIZE_TOLERANCE", 2)
+REGISTER_MEMBERS_LOW = env_int("REGISTER_MEMBERS_LOW", 35)
+REGISTER_MEMBERS_HIGH = env_int("REGISTER_MEMBERS_HIGH", 65)
+
 # LINE Messaging API and LINE Login (empty: LINE features say they are not configured).
 LINE_CHANNEL_SECRET = env_secret("LINE_CHANNEL_SECRET")
 LINE_CHANNEL_ACCESS_TOKEN = env_secret("LINE_CHANNEL_ACCESS_TOKEN")

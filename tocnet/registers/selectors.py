@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -173,6 +174,15 @@ class CooperativePlan:
         return sum(p.baseline_split_districts for p in self.plans)
 
 
+def default_plan_options(*, tolerance: int | None = None) -> PlanOptions:
+    """Planner options from settings (REGISTER_SIZE_TOLERANCE, REGISTER_MEMBERS_LOW/HIGH)."""
+    return PlanOptions(
+        tolerance=settings.REGISTER_SIZE_TOLERANCE if tolerance is None else tolerance,
+        low_per_representative=settings.REGISTER_MEMBERS_LOW,
+        high_per_representative=settings.REGISTER_MEMBERS_HIGH,
+    )
+
+
 def unit_plan_list(units: Iterable[Unit], *, options: PlanOptions | None = None) -> CooperativePlan:
     """Plan the given units from the database (reads only; nothing is saved).
 
@@ -186,6 +196,7 @@ def unit_plan_list(units: Iterable[Unit], *, options: PlanOptions | None = None)
     ]
     units = [unit for unit, _ in pairs]
     inputs = [unit_input for _, unit_input in pairs]
+    options = options or default_plan_options()
     started = time.perf_counter()
     plans = [plan_unit(unit_input, options) for unit_input in inputs]
     elapsed = time.perf_counter() - started

@@ -227,6 +227,17 @@ class PlanCommandTestCase(TestCase):
         text = self.run_command()
         self.assertIn("split districts", text)
 
+    def test_thresholds_and_tolerance_come_from_settings_or_the_command_line(self) -> None:
+        from django.core.management import CommandError
+
+        data = json.loads(self.run_command("--json"))
+        self.assertEqual(data["units"][0]["flags"], [])
+        with self.settings(REGISTER_MEMBERS_HIGH=30):
+            data = json.loads(self.run_command("--json"))
+        self.assertEqual(data["units"][0]["flags"], ["many_members_per_representative"])
+        with self.assertRaises(CommandError):
+            self.run_command("--tolerance", "0")
+
     def test_an_unknown_unit_is_an_error(self) -> None:
         from django.core.management import CommandError
 

@@ -3,8 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tocnet.members.models import Unit
-from tocnet.registers.planning import PlanOptions
-from tocnet.registers.selectors import plan_as_json, unit_plan_list
+from tocnet.registers.selectors import default_plan_options, plan_as_json, unit_plan_list
 from tocnet.registers.services import register_plan_apply
 
 
@@ -18,7 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--unit", help="only this unit, by abbreviation (e.g. กพ)")
         parser.add_argument("--apply", action="store_true", help="save the plan (audited)")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
-        parser.add_argument("--tolerance", type=int, default=2, help="largest minus smallest")
+        parser.add_argument(
+            "--tolerance",
+            type=int,
+            default=None,
+            help="largest minus smallest register (default: REGISTER_SIZE_TOLERANCE, 2)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         units = Unit.objects.order_by("kind", "name")
@@ -27,7 +31,10 @@ class Command(BaseCommand):
             if not units.exists():
                 raise CommandError(f"No unit with abbreviation {options['unit']!r}")
         try:
-            plan_options = PlanOptions(tolerance=int(options["tolerance"]))  # type: ignore[call-overload]
+            tolerance = options["tolerance"]
+            plan_options = default_plan_options(
+                tolerance=None if tolerance is None else int(tolerance)  # type: ignore[call-overload]
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         cooperative = unit_plan_list(units, options=plan_options)
