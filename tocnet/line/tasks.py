@@ -4,7 +4,11 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from tocnet.line import client
-from tocnet.line.services.events import webhook_event_process, webhook_events_stale_ids
+from tocnet.line.services.events import (
+    webhook_event_process,
+    webhook_events_purge,
+    webhook_events_stale_ids,
+)
 from tocnet.line.services.groups import group_refresh, line_groups_to_refresh
 
 logger = logging.getLogger(__name__)
@@ -35,3 +39,9 @@ def line_groups_refresh_task() -> None:
             group_refresh(group_id=group_id)
         except client.ChannelError as exc:
             logger.warning("LINE group %s not refreshed: %s", group_id, exc)
+
+
+@db_periodic_task(crontab(hour="3", minute="41"))
+def webhook_events_purge_task() -> None:
+    """Nightly: delete handled webhook events past their retention."""
+    webhook_events_purge()

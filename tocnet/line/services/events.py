@@ -91,12 +91,25 @@ def _enqueue(ids: list[str]) -> None:
     webhook_events_process_task(ids)
 
 
+def _minimised(payload: dict[str, Any]) -> dict[str, Any]:
+    """The event without what people wrote: the bot sees every message in a group, and keeps
+    none of them once handled (PDPA data minimisation)."""
+    message = payload.get("message")
+    if not isinstance(message, dict) or "text" not in message:
+        return payload
+    kept = {k: v for k, v in message.items() if k not in ("text", "emojis", "mention")}
+    return {**payload, "message": {**kept, "text": "[removed]"}}
+
+
 def _claim(row: WebhookEvent, status: str) -> bool:
     """Mark a pending event finished; run inside the transaction that does its work, so the
     work and the mark commit together and a second worker's claim finds nothing."""
     return (
         WebhookEvent.objects.filter(pk=row.pk, status=WebhookEvent.Status.PENDING).update(
-            status=status, attempts=F("attempts") + 1, processed_at=timezone.now()
+            status=status,
+            attempts=F("attempts") + 1,
+            processed_at=timezone.now(),
+            payload=_minimised(row.payload),
         )
         == 1
     )
@@ -181,6 +194,7 @@ def _failed(row: WebhookEvent, status: str, *, error: str) -> None:
         status=status,
         attempts=F("attempts") + 1,
         error=error[:2000],
+        payload=row.payload if status == WebhookEvent.Status.PENDING else _minimised(row.payload),
         processed_at=timezone.now(),
     )
 
@@ -193,3 +207,20 @@ def webhook_events_stale_ids(*, now: dt.datetime | None = None) -> list[str]:
             status=WebhookEvent.Status.PENDING, received_at__lt=cutoff
         ).values_list("webhook_event_id", flat=True)[:500]
     )
+
+
+RETENTION = dt.timedelta(days=30)
+
+
+def webhook_events_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete handled events older than RETENTION (long past any redelivery); returns how many."""
+    cutoff = (now or timezone.now()) - RETENTION
+    deleted, _by_model = WebhookEvent.objects.filter(
+        received_at__lt=cutoff,
+        status__in=[
+            WebhookEvent.Status.DONE,
+            WebhookEvent.Status.IGNORED,
+            WebhookEvent.Status.FAILED,
+        ],
+    ).delete()
+    return deleted

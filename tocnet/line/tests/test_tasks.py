@@ -35,3 +35,19 @@ class LineTasksTestCase(LineTestCase):
             (group.name, group.member_count, group.register), ("สอ.พช.กพ.1", 8, self.register)
         )
         self.assertEqual(self.fake.requests_to("/v2/bot/group/Cgone/*"), [])
+
+    def test_it_keeps_no_chat_text_and_purges_old_events(self) -> None:
+        from tocnet.line.tasks import webhook_events_purge_task
+
+        with time_machine.travel(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), tick=False):
+            self.post_events([simulate.group_message_event("Cchat", "Ux", "เบอร์ผม 0812345678")])
+        row = WebhookEvent.objects.get()
+        self.assertEqual(row.status, WebhookEvent.Status.DONE)
+        self.assertEqual(row.payload["message"]["text"], "[removed]")
+        self.assertNotIn("0812345678", str(row.payload))
+        with time_machine.travel(dt.datetime(2026, 1, 20, tzinfo=dt.UTC), tick=False):
+            webhook_events_purge_task()
+        self.assertEqual(WebhookEvent.objects.count(), 1)
+        with time_machine.travel(dt.datetime(2026, 2, 5, tzinfo=dt.UTC), tick=False):
+            webhook_events_purge_task()
+        self.assertEqual(WebhookEvent.objects.count(), 0)
