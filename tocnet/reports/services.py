@@ -10,7 +10,12 @@ from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.members.models import Unit, UnitAgent
 from tocnet.registers.models import Campaign, UnitSubmission
-from tocnet.reports.selectors import registers_for_user, unit_completeness_problems, unit_coverage
+from tocnet.reports.selectors import (
+    CoverageRow,
+    registers_for_user,
+    unit_completeness_problems,
+    unit_coverage,
+)
 
 PROBLEM_MESSAGES = {
     "no_registers": _("The unit has no registers yet."),
@@ -21,6 +26,24 @@ PROBLEM_MESSAGES = {
         "Some members cannot be reached and have no reason recorded."
     ),
 }
+
+
+def completeness_messages(row: CoverageRow) -> list[str]:
+    """What still stops a unit's submission, with counts, in the active language."""
+    counts = {
+        "no_registers": 0,
+        "registers_without_representative": row.registers - row.representatives,
+        "invalid_group_names": row.registers - row.valid_names,
+        "members_not_in_register": row.not_in_register,
+        "members_unreachable_without_reason": row.unaccounted,
+    }
+    out = []
+    for problem in unit_completeness_problems(row):
+        text = str(PROBLEM_MESSAGES[problem])
+        if counts.get(problem):
+            text = f"{text} ({counts[problem]})"
+        out.append(text)
+    return out
 
 
 class SubmissionError(Exception):

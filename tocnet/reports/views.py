@@ -45,12 +45,11 @@ from tocnet.reports.selectors import (
     dashboard_level,
     registers_for_user,
     sort_rows,
-    unit_completeness_problems,
     with_reach,
 )
 from tocnet.reports.services import (
-    PROBLEM_MESSAGES,
     SubmissionError,
+    completeness_messages,
     submitter_role,
     unit_submission_submit,
 )
@@ -194,7 +193,7 @@ def forms(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "row": row,
-                "problems": [str(PROBLEM_MESSAGES[p]) for p in unit_completeness_problems(row)],
+                "problems": completeness_messages(row),
             }
         )
     return render(

@@ -493,6 +493,17 @@ def _plan_member_fields(
             add("email", member.email, email, ("email", "email_valid"))
     if row.uses_line is not None and row.uses_line == member.no_line:
         add("no_line", member.no_line, not row.uses_line, ("no_line", "line_id"))
+    # A remark on a member nobody can reach becomes the recorded reason (the completeness
+    # rule asks for one), unless the system already has a reason.
+    if row.note and not member.unreachable_reason:
+        phone_after = any(p.valid for p in member.phones.all()) or (
+            bool(row.mobile) and _form_mobiles(row.mobile)[1] and bool(parse_phones(row.mobile))
+        )
+        email_after = (bool(member.email) and member.email_valid) or (
+            bool(row.email) and normalize_email(row.email)[1]
+        )
+        if not (phone_after or email_after or member.line_user_id):
+            add("unreachable_reason", "", row.note[:200], ("unreachable_reason",))
 
 
 def _plan_registers(*, unit: Unit, actor: User | None, form: FormRead, plan: Plan) -> None:
@@ -677,6 +688,11 @@ def form_upload_apply(
                 phones = [p.raw for p in member.phones.all()]
             email = take["email"].form if "email" in take else member.email
             no_line = take["no_line"].form if "no_line" in take else member.no_line
+            reason = (
+                take["unreachable_reason"].form
+                if "unreachable_reason" in take
+                else member.unreachable_reason
+            )
             member_contact_update(
                 member=member,
                 actor=actor,
@@ -685,7 +701,7 @@ def form_upload_apply(
                     email=email,
                     line_id=member.line_id,
                     no_line=no_line,
-                    unreachable_reason=member.unreachable_reason,
+                    unreachable_reason=reason,
                 ),
             )
             applied += [c.key for c in take.values()]

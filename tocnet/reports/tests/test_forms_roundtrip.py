@@ -252,6 +252,29 @@ class Attachment3RoundTripTestCase(BaseTestCase):
             list(self.changed_in_system.phones.values_list("e164", flat=True)), ["+66891000099"]
         )
 
+    def test_a_remark_on_an_unreachable_member_becomes_the_reason(self) -> None:
+        lost = add_member(self.unit_a, phone=False)
+        add_register(self.unit_a, 3, [lost], with_rep=False)
+        Member.objects.update(updated_at=EXPORTED - dt.timedelta(days=30))
+        wb = load_workbook(io.BytesIO(self._export()))
+        ws = wb.worksheets[2]
+        ws.cell(_sheet_rows(ws)[lost.number], 9).value = "ย้ายไปต่างประเทศ ติดต่อไม่ได้"
+        ws1 = wb.worksheets[0]
+        ws1.cell(_sheet_rows(ws1)[self.in_register.number], 9).value = "มี LINE แล้ว"
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        job = form_upload_preview(
+            unit=self.unit_a, actor=self.agent, data=buffer.getvalue(), file_name="f.xlsx"
+        )
+        self.assertEqual(
+            [c.key for c in job_plan(job).changes], [f"{lost.number}:unreachable_reason"]
+        )
+        form_upload_apply(job=job, actor=self.agent)
+        lost.refresh_from_db()
+        self.assertEqual(lost.unreachable_reason, "ย้ายไปต่างประเทศ ติดต่อไม่ได้")
+        self.in_register.refresh_from_db()
+        self.assertEqual(self.in_register.unreachable_reason, "")
+
     def test_it_updates_the_group_name_through_the_parser(self) -> None:
         Register.objects.filter(pk=self.register_2.pk).update(line_group_name="")
         data = self._export()
