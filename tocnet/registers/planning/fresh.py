@@ -19,7 +19,7 @@ split members into the registers' gaps), so the search is over whole/split decis
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -109,10 +109,17 @@ def distribute(
     sizes = final_sizes(base, n, t)
     if sizes is None:
         return None
-    gap = [s - b for s, b in zip(sizes, base, strict=True)]
-    alloc: list[dict[int, int]] = [{} for _ in districts]
+    alloc = _pour(districts, split, [s - b for s, b in zip(sizes, base, strict=True)])
     for d, j in whole.items():
         alloc[d][j] = districts[d].count
+    return alloc
+
+
+def _pour(districts: Sequence[District], split: set[int], gap: list[int]) -> list[dict[int, int]]:
+    """Fill the registers' gaps with the members of split districts (see distribute)."""
+    k = len(gap)
+    gap = list(gap)
+    alloc: list[dict[int, int]] = [{} for _ in districts]
     pool: dict[int, int] = {}
     for d in split:
         for j in districts[d].reps:
@@ -140,6 +147,17 @@ def distribute(
             gap[j] -= take
             pool[d] -= take
     return alloc
+
+
+def _split_pieces(
+    districts: Sequence[District], split: set[int], base: Sequence[int], n: int, t: int
+) -> int | None:
+    """How many register pieces the known split districts end up in, for these whole loads."""
+    sizes = final_sizes(base, n, t)
+    if sizes is None:
+        return None
+    alloc = _pour(districts, split, [s - b for s, b in zip(sizes, base, strict=True)])
+    return sum(len(alloc[d]) for d in split if not districts[d].free)
 
 
 def _greedy(
@@ -204,7 +222,15 @@ def _greedy(
     return split, whole
 
 
-def _pack(sizes: Sequence[int], fixed: Sequence[int], n: int, t: int, hi: int) -> list[int] | None:
+def _pack(
+    sizes: Sequence[int],
+    fixed: Sequence[int],
+    n: int,
+    t: int,
+    hi: int,
+    score: Callable[[list[int]], float | None] | None = None,
+    good_enough: float = 0,
+) -> list[int] | None:
     """Exact: put each item (a whole district's size) in a register so the loads are feasible.
 
     Dynamic programme over loads: the state is the loads of registers 0..k-3 (a dict key) with
@@ -239,19 +265,30 @@ def _pack(sizes: Sequence[int], fixed: Sequence[int], n: int, t: int, hi: int) -
             return None
         layers.append(states)
 
-    best: tuple[int, tuple[int, ...], int] | None = None
+    best: tuple[float, tuple[int, ...], int] | None = None
     for key, bits in states.items():
         a = 0
         while bits:
             if bits & 1:
                 loads = [*key, a, processed - sum(key) - a]
                 base = [f + load for f, load in zip(fixed, loads, strict=True)]
-                if final_sizes(base, n, t) is not None:
-                    score = sum((b * k - n) ** 2 for b in base)
-                    if best is None or score < best[0]:
-                        best = (score, key, a)
+                value: float | None
+                if score is None:
+                    value = (
+                        sum((b * k - n) ** 2 for b in base)
+                        if final_sizes(base, n, t) is not None
+                        else None
+                    )
+                else:
+                    value = score(base)
+                if value is not None and (best is None or value < best[0]):
+                    best = (value, key, a)
             bits >>= 1
             a += 1
+            if best is not None and best[0] <= good_enough:
+                break
+        if best is not None and best[0] <= good_enough:
+            break
     if best is None:
         return None
 
@@ -387,6 +424,8 @@ def solve_fresh(districts: Sequence[District], k: int, t: int, options: PlanOpti
             method, optimal = "exact", True
         elif complete:
             method, optimal = "greedy", True
+    if small and k <= 3 and any(not districts[d].free for d in split):
+        whole = _fewest_pieces(districts, k, t, split, whole)
     alloc = distribute(districts, k, t, split, whole)
     if alloc is None:  # pragma: no cover - greedy repairs until feasible
         raise AssertionError("greedy plan infeasible")
@@ -398,6 +437,31 @@ def solve_fresh(districts: Sequence[District], k: int, t: int, options: PlanOpti
                 alloc = cp_alloc
                 method, optimal = "cp-sat", proven
     return FreshResult(alloc, method, optimal, lower)
+
+
+def _fewest_pieces(
+    districts: Sequence[District], k: int, t: int, split: set[int], whole: dict[int, int]
+) -> dict[int, int]:
+    """Same split districts, but the whole ones placed so split ones touch the fewest registers."""
+    n = sum(d.count for d in districts)
+    fixed_whole = {d: j for d, j in whole.items() if districts[d].reps}
+    items = sorted(d for d in whole if not districts[d].reps)
+    fixed = _fixed_loads(districts, k, split, fixed_whole)
+    where = _pack(
+        [districts[d].count for d in items],
+        fixed,
+        n,
+        t,
+        max_register_size(n, k, t),
+        score=lambda base: _split_pieces(districts, split, base, n, t),
+        # Every split district touches at least its representatives' registers (or two).
+        good_enough=sum(
+            max(2, len(set(districts[d].reps))) for d in split if not districts[d].free
+        ),
+    )
+    if where is None:  # pragma: no cover - the current plan is itself a solution
+        return whole
+    return {**fixed_whole, **dict(zip(items, where, strict=True))}
 
 
 def _alloc_cost(districts: Sequence[District], alloc: list[dict[int, int]]) -> tuple[int, int]:

@@ -178,6 +178,20 @@ def test_it_keeps_districts_together_where_cutting_in_order_splits_them():
         assert dict(register.districts)[own] == sizes[own]
 
 
+def test_a_district_split_by_two_representatives_touches_only_their_registers():
+    # Lampang of the sample: วังทอง holds two of the three representatives.
+    sizes = {"ก": 8, "ข": 13, "ค": 9, "ง": 17, "จ": 9, "ฉ": 24, "ช": 15, "ซ": 8, "ฌ": 20, "ญ": 14}
+    members = []
+    for district, size in sizes.items():
+        members += [MemberIn(f"{district}{i:02d}", district) for i in range(size)]
+    unit = UnitInput("ลป", "ลป", members, representatives=["ง00", "ง01", "จ00"])
+    plan = plan_unit(unit)
+    check_rules(unit, plan)
+    assert plan.split_districts == 1 and plan.optimal
+    holding = [r.representative for r in plan.registers if "ง" in dict(r.districts)]
+    assert sorted(holding) == ["ง00", "ง01"]
+
+
 def test_the_synthetic_cooperative_splits_several_times_fewer_districts_than_cutting():
     cooperative = synthetic_cooperative(1, seed=3)
     plans = plan_units(cooperative)
