@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -46,87 +45,16 @@ def setup_django(database: Path) -> None:
 
 def build(members: int) -> None:
     from django.core.management import call_command
-    from django.utils import timezone
 
-    from tocnet.line.models import GroupMemberSighting, LineGroup
     from tocnet.members.demo import demo_cooperative_create
-    from tocnet.members.models import Member, Representative, Unit
-    from tocnet.registers.models import Register, RegisterMembership
-    from tocnet.registers.naming import register_group_name
+    from tocnet.reports.tests.builders import demo_registers_create
 
     call_command("migrate", verbosity=0)
     demo_cooperative_create(members=members, seed=2564)
-    rng = random.Random(11)
-    now = timezone.now()
-    registers: list[Register] = []
-    deal: list[tuple[int, int]] = []  # (register index, member pk)
-    for unit in Unit.objects.order_by("pk"):
-        reps = list(Representative.objects.filter(unit=unit, ended_on__isnull=True))
-        active = list(
-            Member.objects.filter(unit=unit, status=Member.Status.ACTIVE).values_list(
-                "pk", flat=True
-            )
-        )
-        if not reps or not active:
-            continue
-        single = len(reps) == 1
-        start = len(registers)
-        for number, rep in enumerate(reps, start=1):
-            registers.append(
-                Register(
-                    unit=unit,
-                    number=None if single else number,
-                    representative=rep,
-                    line_group_name=register_group_name(
-                        unit.abbreviation, None if single else number
-                    ),
-                )
-            )
-        for i, member_pk in enumerate(active):
-            deal.append((start + i % len(reps), member_pk))
-    Register.objects.bulk_create(registers)
-    saved = list(Register.objects.order_by("pk"))
-    RegisterMembership.objects.bulk_create(
-        [RegisterMembership(register=saved[i], member_id=pk, since=now) for i, pk in deal],
-        batch_size=5000,
-    )
-    groups = []
-    for register in saved:
-        if rng.random() < 0.6:
-            register.line_group_id = f"C{register.pk:032d}"
-            groups.append(
-                LineGroup(
-                    group_id=register.line_group_id,
-                    name=register.line_group_name,
-                    status=LineGroup.Status.VERIFIED,
-                    unit_id=register.unit_id,
-                    register=register,
-                    member_count=40,
-                    verified_at=now,
-                )
-            )
-    Register.objects.bulk_update(saved, ["line_group_id"])
-    LineGroup.objects.bulk_create(groups)
-    group_of = {g.register_id: g for g in LineGroup.objects.all()}
-    register_of = dict(RegisterMembership.objects.values_list("member_id", "register_id"))
-    linked = []
-    sightings = []
-    for member in Member.objects.filter(status=Member.Status.ACTIVE).only("pk", "line_id"):
-        group = group_of.get(register_of.get(member.pk))
-        if group is None or not member.line_id or rng.random() > 0.7:
-            continue
-        member.line_user_id = f"U{member.pk:032d}"
-        linked.append(member)
-        sightings.append(
-            GroupMemberSighting(
-                group=group, line_user_id=member.line_user_id, first_seen_at=now, last_seen_at=now
-            )
-        )
-    Member.objects.bulk_update(linked, ["line_user_id"], batch_size=2000)
-    GroupMemberSighting.objects.bulk_create(sightings, batch_size=5000)
+    made = demo_registers_create(seed=11)
     print(
-        f"built: {Member.objects.count()} members, {len(saved)} registers, "
-        f"{len(groups)} verified groups, {len(sightings)} members seen in their group"
+        f"built: {members} members, {made['registers']} registers, "
+        f"{made['verified']} verified groups, {made['seen']} members seen in their group"
     )
 
 
