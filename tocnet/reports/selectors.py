@@ -196,9 +196,10 @@ class CoverageRow:
 def unit_completeness_problems(row: CoverageRow) -> list[str]:
     """Codes of what stops a unit's submission being complete; [] when complete.
 
-    Complete: the unit has registers, every register has a representative and a valid group
-    name, every active member is on a register, and every member can be reached at least one
-    way or is marked unreachable with a reason.
+    Complete (the issue's rule): the unit has registers, every register has a representative
+    and a valid group name, and every active member can be reached at least one way or is
+    marked unreachable with a reason. Members not on any register are a warning
+    (:func:`unit_completeness_warnings`), not a blocker.
     """
     problems = []
     if row.registers == 0:
@@ -207,11 +208,14 @@ def unit_completeness_problems(row: CoverageRow) -> list[str]:
         problems.append("registers_without_representative")
     if row.valid_names < row.registers:
         problems.append("invalid_group_names")
-    if row.not_in_register:
-        problems.append("members_not_in_register")
     if row.unaccounted:
         problems.append("members_unreachable_without_reason")
     return problems
+
+
+def unit_completeness_warnings(row: CoverageRow) -> list[str]:
+    """Codes of what is worth fixing but does not stop a submission."""
+    return ["members_not_in_register"] if row.not_in_register else []
 
 
 @dataclass

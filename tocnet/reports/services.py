@@ -14,6 +14,7 @@ from tocnet.reports.selectors import (
     CoverageRow,
     registers_for_user,
     unit_completeness_problems,
+    unit_completeness_warnings,
     unit_coverage,
 )
 
@@ -28,8 +29,9 @@ PROBLEM_MESSAGES = {
 }
 
 
-def completeness_messages(row: CoverageRow) -> list[str]:
-    """What still stops a unit's submission, with counts, in the active language."""
+def completeness_messages(row: CoverageRow, *, warnings: bool = False) -> list[str]:
+    """What stops a unit's submission (or, with ``warnings``, what is worth fixing), with
+    counts, in the active language."""
     counts = {
         "no_registers": 0,
         "registers_without_representative": row.registers - row.representatives,
@@ -37,8 +39,9 @@ def completeness_messages(row: CoverageRow) -> list[str]:
         "members_not_in_register": row.not_in_register,
         "members_unreachable_without_reason": row.unaccounted,
     }
+    codes = unit_completeness_warnings(row) if warnings else unit_completeness_problems(row)
     out = []
-    for problem in unit_completeness_problems(row):
+    for problem in codes:
         text = str(PROBLEM_MESSAGES[problem])
         if counts.get(problem):
             text = f"{text} ({counts[problem]})"

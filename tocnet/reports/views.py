@@ -194,6 +194,7 @@ def forms(request: HttpRequest) -> HttpResponse:
             {
                 "row": row,
                 "problems": completeness_messages(row),
+                "warnings": completeness_messages(row, warnings=True),
             }
         )
     return render(
