@@ -6,6 +6,7 @@ import uuid
 from urllib.parse import quote
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -299,6 +300,16 @@ def form_upload(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         messages.error(request, _("Choose the filled attachment 3 file (.xlsx)."))
         return redirect("reports:forms")
     upload = form.cleaned_data["file"]
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        messages.error(
+            request,
+            _("The file is %(size_mb)s MB; the limit is %(limit_mb)s MB.")
+            % {
+                "size_mb": f"{upload.size / 1024 / 1024:.1f}",
+                "limit_mb": f"{settings.IMPORT_MAX_BYTES / 1024 / 1024:.0f}",
+            },
+        )
+        return redirect("reports:forms")
     try:
         job = form_upload_preview(
             unit=unit, actor=user, data=upload.read(), file_name=upload.name or "form.xlsx"

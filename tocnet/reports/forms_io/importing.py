@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ from tocnet.members.importing.normalize import (
     parse_phones,
 )
 from tocnet.members.importing.reasons import ImportFileError
-from tocnet.members.importing.safety import sniff
+from tocnet.members.importing.safety import Limits, sniff
 from tocnet.members.models import ImportJob, Member, Phone, Unit
 from tocnet.members.services import ContactChange, member_contact_update
 from tocnet.registers.models import Register, RegisterMembership
@@ -244,7 +245,7 @@ def _is_signature_row(values: Iterable[object]) -> bool:
 def read_form(data: bytes, file_name: str) -> tuple[FormRead, list[Problem]]:
     """Parse an uploaded attachment 3; FormUploadError when it cannot be used at all."""
     try:
-        kind = sniff(data, file_name)
+        kind = sniff(data, file_name, Limits(max_bytes=settings.IMPORT_MAX_BYTES))
     except ImportFileError as exc:
         raise FormUploadError("file", message=exc.message()) from exc
     if kind != "xlsx":

@@ -111,6 +111,17 @@ class FormsViewsTestCase(BaseTestCase):
         job.refresh_from_db()
         self.assertEqual(job.status, ImportJob.Status.COMMITTED)
 
+    def test_it_refuses_a_file_over_the_size_limit(self) -> None:
+        self.login_as(self.agent)
+        upload = io.BytesIO(b"PK\x03\x04" + b"0" * 2048)
+        upload.name = "big.xlsx"
+        with self.settings(IMPORT_MAX_BYTES=1024):
+            response = self.client.post(
+                reverse("reports:upload", args=[self.unit_a.code]), {"file": upload}, follow=True
+            )
+        self.assertEqual(len(list(response.context["messages"])), 1)
+        self.assertFalse(ImportJob.objects.exists())
+
     def test_it_rejects_a_file_that_is_not_a_form(self) -> None:
         self.login_as(self.agent)
         upload = io.BytesIO(b"%PDF-1.4 not a workbook")
