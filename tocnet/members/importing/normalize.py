@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,13 +17,26 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
-from tocnet.core.thai import clean_text, parse_thai_date, to_arabic_digits
+from tocnet.core.thai import ZERO_WIDTH, parse_thai_date, to_arabic_digits
+from tocnet.core.thai import clean_text as _clean_text
 from tocnet.members.provinces import all_provinces
 
 PROVINCE_ABBREVIATIONS: dict[str, str] = {p.name_th: p.abbr_th for p in all_provinces()}
 PROVINCE_BY_ABBREVIATION: dict[str, str] = {p.abbr_th: p.name_th for p in all_provinces()}
 
 MAX_NUMBER_DIGITS = 12
+_NEEDS_CLEANING = re.compile(r"^\s|\s$|\s\s|[^\S ]|[" + "".join(chr(c) for c in ZERO_WIDTH) + "]")
+
+
+def clean_text(value: object) -> str:
+    """tocnet.core.thai.clean_text, answering at once for text that is already clean (most
+    cells: a workbook has 100,000 of them)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if _NEEDS_CLEANING.search(text) is None and unicodedata.is_normalized("NFC", text):
+        return text
+    return _clean_text(text)
 
 
 def cell_text(value: object) -> str:
@@ -174,6 +188,8 @@ _PHONE_LABEL = re.compile(
 )
 _PHONE_CHARS = re.compile(r"^[\d\s\-+().]+$")
 _THAI_MOBILE = re.compile(r"^[689]\d{8}$")
+_LOCAL_MOBILE = re.compile(r"^0?([689]\d{8})$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 _THAI_LANDLINE = re.compile(r"^[2-7]\d{7}$")
 _NUMBER_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE: "mobile",
@@ -208,10 +224,22 @@ def _split_on_spaces(chunk: str) -> list[str]:
     return numbers
 
 
-def _phone_value(candidate: str, extension: str) -> PhoneValue:
+def _phone_value_slow(candidate: str, extension: str) -> PhoneValue:
+    """The same as _phone_value, always through phonenumbers (tests compare the two)."""
+    return _phone_value(candidate, extension, fast=False)
+
+
+def _phone_value(candidate: str, extension: str, *, fast: bool = True) -> PhoneValue:
     raw = f"{candidate} ต่อ {extension}" if extension else candidate
     if not _PHONE_CHARS.match(candidate) or not re.search(r"\d", candidate):
         return PhoneValue(raw=raw, e164="", kind="unknown", valid=False, extension=extension)
+    local = _LOCAL_MOBILE.match(_PHONE_SEPARATORS.sub("", candidate)) if fast else None
+    if local:
+        # The usual case, 0812345678 however punctuated: the same answer phonenumbers gives
+        # (a test holds them equal), without its cost on 10,000 rows.
+        return PhoneValue(
+            raw=raw, e164="+66" + local[1], kind="mobile", valid=True, extension=extension
+        )
     text = candidate.strip()
     if text.startswith("00"):
         text = "+" + text[2:]

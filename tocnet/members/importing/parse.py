@@ -10,12 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tocnet.core.thai import clean_text, to_arabic_digits
+from tocnet.core.thai import to_arabic_digits
 
 from .headers import HEADER_SCAN_ROWS, Header, find_header, is_header, match_header
 from .normalize import (
     KnownUnit,
     UnitResolver,
+    clean_text,
     normalize_date,
     normalize_email,
     normalize_member_number,
@@ -287,8 +288,6 @@ class _Parser:
     ) -> MemberRow:
         first_warning = len(self.result.warnings)
         values: dict[str, Any] = self._names(cell, columns)
-        if not values["first_name"] and not values["last_name"]:
-            self.warn(sheet, row, "first_name", "missing_name", value="", member_number=number)
         for name in ("position", "district", "province", "line_id"):
             if name in columns:
                 values[name] = clean_text(cell(name))

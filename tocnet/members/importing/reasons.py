@@ -59,6 +59,9 @@ ROW_REJECTIONS = {
     "missing_unit": _(
         "Sheet %(sheet)s, row %(row)s: the unit is empty and the member is not in the register yet."
     ),
+    "missing_name": _(
+        "Sheet %(sheet)s, row %(row)s: the name is empty and the member is not in the register yet."
+    ),
     "out_of_scope": _(
         "Sheet %(sheet)s, row %(row)s: the unit “%(value)s” is not one of your units."
     ),
@@ -93,7 +96,6 @@ ROW_WARNINGS = {
     "bad_national_id": _(
         "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is not a valid national ID."
     ),
-    "missing_name": _("Sheet %(sheet)s, row %(row)s, field %(field)s: the name is empty."),
 }
 
 # Field names as shown to people (column keys from headers.py).

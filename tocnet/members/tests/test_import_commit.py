@@ -131,6 +131,12 @@ class MemberImportTestCase(CommandMixin, TestCase):
 
     def test_it_updates_members_and_reports_changes(self) -> None:
         self.run_json("import_members", self.xlsx(member_row("1"), member_row("2")), "a.xlsx")
+        first = Member.objects.get(number="1")
+        created = AuditEvent.objects.get(action="member.import_create", target_id=str(first.code))
+        self.assertEqual(created.changes["unit"], self.tak.name)
+        self.assertEqual(created.target_repr, str(first))
+        self.assertIsNotNone(created.created_at)
+        self.assertEqual(first.phones.get().e164, "+66812345678")
         summary = self.run_json(
             "import_members",
             self.xlsx(member_row("1", phone="0899999999"), member_row("2")),
@@ -213,6 +219,24 @@ class MemberImportTestCase(CommandMixin, TestCase):
         )
         again = self.run_json("import_members", data, "a.xlsx")
         self.assertEqual(again["unchanged"], 3)
+
+    def test_a_row_without_a_name_can_update_but_not_create(self) -> None:
+        self.run_json("import_members", self.xlsx(member_row("1")), "a.xlsx")
+        summary = self.run_json(
+            "import_members",
+            self.xlsx(
+                member_row("1", first="", last="", title="", phone="0899999999"),
+                member_row("2", first="", last="", title=""),
+            ),
+            "b.xlsx",
+        )
+        self.assert_invariant(summary)
+        self.assertEqual(
+            [(r["row"], r["reason"]) for r in summary["rejected"]], [(3, "missing_name")]
+        )
+        self.assertEqual(summary["updated"], 1)
+        self.assertEqual(Member.objects.get(number="1").first_name, "สมชาย")
+        self.assertFalse(Member.objects.filter(number="2").exists())
 
     def test_dry_run_changes_nothing(self) -> None:
         summary = self.run_json("import_members", self.xlsx(member_row("1")), "a.xlsx", "--dry-run")

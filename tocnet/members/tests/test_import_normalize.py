@@ -7,11 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tocnet.core.thai import clean_text as core_clean_text
 from tocnet.members.importing.normalize import (
     KnownUnit,
     UnitResolver,
+    _phone_value,
+    _phone_value_slow,
     centre_from_name,
     clean_name,
+    clean_text,
     national_format,
     normalize_date,
     normalize_email,
@@ -410,3 +414,21 @@ def test_centre_from_name() -> None:
 def test_office_from_name() -> None:
     assert office_from_name("สนง.พช.จ.น่าน") == ("สำนักงานพัฒนาชุมชนจังหวัดน่าน", "province", "นน")
     assert office_from_name("กรมการพัฒนาชุมชน") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    digits=st.from_regex(r"0?[0-9]{8,10}", fullmatch=True),
+    style=st.integers(0, 2),
+)
+def test_the_fast_mobile_path_agrees_with_phonenumbers(digits: str, style: int) -> None:
+    written = [digits, f"{digits[:3]}-{digits[3:6]}-{digits[6:]}", f"({digits[:3]}) {digits[3:]}"][
+        style
+    ]
+    assert _phone_value(written, "") == _phone_value_slow(written, "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=20))
+def test_the_fast_cleaner_agrees_with_core_clean_text(text: str) -> None:
+    assert clean_text(text) == core_clean_text(text)
