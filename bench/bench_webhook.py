@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_webhook.py [--rate 200] [--seconds 30]
 
 Starts, in a scratch directory: the fake LINE API, the web server (`manage.py runserver`,
-threaded, DEBUG off) and the huey worker (2 threads, processing while the load runs). Sends signed single-event webhooks (follow events,
+threaded, or gunicorn with --server gunicorn; DEBUG off) and the huey worker (as `scripts/run` starts it, processing while the load runs). Sends signed single-event webhooks (follow events,
 group messages, unknown types, and 5% redeliveries of earlier events) at a fixed rate from a
 threaded client, first to the bare view, then to /line/webhook. Then waits for the worker and
 checks that every event is stored once and processed once (status, attempts, one reply per
@@ -152,6 +152,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--settings", default="bench.webhook_bench_settings")
     parser.add_argument(
+        "--server",
+        choices=["runserver", "gunicorn"],
+        default="runserver",
+        help="gunicorn: 2 processes x 8 threads (pip install gunicorn)",
+    )
+    parser.add_argument(
         "--worker-after", action="store_true", help="start the worker after the load (ack only)"
     )
     parser.add_argument(
@@ -188,8 +194,16 @@ def main() -> None:
         env["REDIS_URL"] = args.redis_url
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     log = open(scratch / "server.log", "w")  # noqa: SIM115
+    if args.server == "gunicorn":
+        server_cmd = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-b", f"127.0.0.1:{port}", "-w", "2", "-k", "gthread", "--threads", "8",
+            "--backlog", "512", "tocnet.wsgi:application",
+        ]  # fmt: skip
+    else:
+        server_cmd = [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
     web = subprocess.Popen(
-        [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        server_cmd,
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -199,7 +213,7 @@ def main() -> None:
 
     def start_worker() -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [PY, "manage.py", "run_huey", "--quiet", "-w", "2"],
+            [PY, "manage.py", "run_huey", "--quiet"],
             cwd=ROOT,
             env=env,
             stdout=log,

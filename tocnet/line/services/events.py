@@ -17,6 +17,7 @@ from linebot.v3.webhooks import Event
 
 from tocnet.line import client
 from tocnet.line.models import WebhookEvent
+from tocnet.line.services.replies import Reply
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def _claim(row: WebhookEvent, status: str) -> bool:
 # A handler does its LINE reads first (no transaction held during HTTP calls) and returns a
 # function that makes the writes; that function runs in one transaction with marking the
 # event done, so a crash either leaves nothing done or the event finished.
-Apply = Callable[[], list[str]]
+Apply = Callable[[], "list[Reply]"]
 Handler = Callable[[dict[str, Any]], Apply]
 
 
@@ -170,6 +171,7 @@ def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | Non
                 if not _claim(row, WebhookEvent.Status.DONE):
                     return None
                 replies = apply()
+            texts = [str(r) for r in replies]
     except client.ChannelError as exc:
         retry = not exc.permanent and row.attempts + 1 < MAX_ATTEMPTS
         status = WebhookEvent.Status.PENDING if retry else WebhookEvent.Status.FAILED
@@ -180,9 +182,9 @@ def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | Non
         _failed(row, WebhookEvent.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
         return WebhookEvent.Status.FAILED
     token = payload.get("replyToken")
-    if replies and token:
+    if texts and token:
         try:
-            client.reply_text(reply_token=token, texts=replies[:5])
+            client.reply_text(reply_token=token, texts=texts[:5])
         except client.ChannelError as exc:
             # A reply token lives about a minute; a late reply is lost, the work is not.
             logger.warning("LINE reply for %s failed: %s", webhook_event_id, exc)

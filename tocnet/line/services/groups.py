@@ -10,13 +10,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tocnet.core.audit import audit_record
 from tocnet.core.thai import to_arabic_digits
 from tocnet.line import client
 from tocnet.line.models import GroupMemberSighting, LineGroup, RegisterCode
+from tocnet.line.services.replies import Reply, reply
 from tocnet.members.models import Member, Unit
 from tocnet.registers.models import Register
 from tocnet.registers.naming import RegisterNameProblemCode, parse_register_name
@@ -37,8 +37,7 @@ class Match:
     detail: str
 
 
-def _reply(template: str, **context: Any) -> str:
-    return render_to_string(f"line/replies/{template}.txt", context).strip()
+_reply = reply
 
 
 # --- codes -------------------------------------------------------------------------------
@@ -149,7 +148,7 @@ def on_join(event: dict[str, Any]) -> Any:
     group_id = event["source"]["groupId"]
     summary, count, error = _read_group(group_id)
 
-    def apply() -> list[str]:
+    def apply() -> list[Reply]:
         return [group_joined(group_id=group_id, summary=summary, member_count=count, error=error)]
 
     return apply
@@ -161,7 +160,7 @@ def group_joined(
     summary: client.GroupSummary | None,
     member_count: int | None,
     error: str = "",
-) -> str:
+) -> Reply:
     """Record the bot joining a group and attach it by name when exactly one register
     without a verified group matches. Returns the reply for the group."""
     now = timezone.now()
@@ -193,7 +192,7 @@ def group_joined(
 def on_leave(event: dict[str, Any]) -> Any:
     group_id = event["source"]["groupId"]
 
-    def apply() -> list[str]:
+    def apply() -> list[Reply]:
         group_left(group_id=group_id, reason="leave event")
         return []
 
@@ -254,7 +253,7 @@ def on_members_changed(event: dict[str, Any]) -> Any:
             raise
         count = None
 
-    def apply() -> list[str]:
+    def apply() -> list[Reply]:
         group = _ensure_group(group_id)
         _sightings(group, user_ids, in_group=joined)
         if count is not None:
@@ -275,7 +274,7 @@ def on_group_message(event: dict[str, Any]) -> Any:
         # Names change without an event; read it again before trusting it.
         fresh, _count, _error = _read_group(group_id)
 
-    def apply() -> list[str]:
+    def apply() -> list[Reply]:
         group = _ensure_group(group_id)
         if user_id:
             _sightings(group, [user_id], in_group=True)
@@ -288,7 +287,7 @@ def on_group_message(event: dict[str, Any]) -> Any:
 
 def group_verify(
     *, group: LineGroup, code: str, line_user_id: str, summary: client.GroupSummary | None
-) -> str:
+) -> Reply:
     """Verify ``group`` for the register whose open one-time ``code`` was posted, and link
     the poster's LINE account to the representative. Returns the reply for the group."""
     register_code = (
@@ -381,7 +380,9 @@ def group_refresh(*, group_id: str) -> LineGroup | None:
             if match.register is not None and match.register.pk == group.register_id:
                 group.drift = ""
             else:
-                group.drift = _reply("drift_name", name=summary.name, register=group.register)[:300]
+                group.drift = _reply(
+                    "drift_name", name=summary.name, register=group.register
+                ).render()[:300]
         else:
             _apply_match(group, match)
         group.save()

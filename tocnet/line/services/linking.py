@@ -10,12 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tocnet.core.audit import audit_record
 from tocnet.core.thai import to_arabic_digits
 from tocnet.line.models import LineFriend, LinkAttempt
+from tocnet.line.services.replies import Reply, reply
 from tocnet.members.models import Member
 from tocnet.registers.models import RegisterMembership
 
@@ -31,8 +31,7 @@ def _lock_for() -> dt.timedelta:
     return dt.timedelta(minutes=int(getattr(settings, "LINE_LINK_LOCK_MINUTES", 24 * 60)))
 
 
-def _reply(template: str, **context: Any) -> str:
-    return render_to_string(f"line/replies/{template}.txt", context).strip()
+_reply = reply
 
 
 def _friend(line_user_id: str) -> LineFriend:
@@ -49,7 +48,7 @@ def on_follow(event: dict[str, Any]) -> Any:
     return lambda: [friend_followed(line_user_id=user_id)] if user_id else []
 
 
-def friend_followed(*, line_user_id: str) -> str:
+def friend_followed(*, line_user_id: str) -> Reply:
     """A LINE user added (or unblocked) the account: greet, and ask for the member number
     unless already linked. Returns the reply."""
     friend = _friend(line_user_id)
@@ -66,7 +65,7 @@ def friend_followed(*, line_user_id: str) -> str:
 def on_unfollow(event: dict[str, Any]) -> Any:
     user_id = (event.get("source") or {}).get("userId") or ""
 
-    def apply() -> list[str]:
+    def apply() -> list[Reply]:
         if user_id:
             friend_unfollowed(line_user_id=user_id)
         return []
@@ -95,7 +94,7 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", to_arabic_digits(text))
 
 
-def friend_message(*, line_user_id: str, text: str, now: dt.datetime | None = None) -> str:
+def friend_message(*, line_user_id: str, text: str, now: dt.datetime | None = None) -> Reply:
     """One step of the linking conversation. Returns the reply."""
     now = now or timezone.now()
     friend = LineFriend.objects.select_for_update().filter(line_user_id=line_user_id).first()
@@ -118,7 +117,7 @@ def friend_message(*, line_user_id: str, text: str, now: dt.datetime | None = No
     return _check_phone(friend, digits, now)
 
 
-def _check_phone(friend: LineFriend, last4: str, now: dt.datetime) -> str:
+def _check_phone(friend: LineFriend, last4: str, now: dt.datetime) -> Reply:
     number = friend.claimed_number
     window_start = now - _lock_for()
     recent_for_number = LinkAttempt.objects.filter(
@@ -167,7 +166,7 @@ def _reset(friend: LineFriend) -> None:
     friend.save(update_fields=["step", "claimed_number"])
 
 
-def _wrong_answer(friend: LineFriend, number: str, now: dt.datetime) -> str:
+def _wrong_answer(friend: LineFriend, number: str, now: dt.datetime) -> Reply:
     LinkAttempt.objects.create(line_user_id=friend.line_user_id, claimed_number=number)
     LineFriend.objects.filter(pk=friend.pk).update(failed_attempts=F("failed_attempts") + 1)
     friend.refresh_from_db()
