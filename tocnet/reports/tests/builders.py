@@ -81,46 +81,18 @@ def verify_group(register: Register, *, seen: list[Member]) -> LineGroup:
 
 
 def demo_registers_create(*, seed: int = 11) -> dict[str, int]:
-    """Registers for the demo cooperative (tocnet.members.demo has none): one per current
-    representative, active members dealt round-robin; 60 % of the groups verified and 70 % of
-    the LINE users of those registers seen in their group. For tests and the bench only."""
+    """Registers for the demo cooperative by the real planner (register_plan_apply), then 60 %
+    of the groups verified and 70 % of the LINE users of those registers seen in their group.
+    For tests and the bench only."""
     import random
 
-    from tocnet.registers.naming import register_group_name
+    from tocnet.registers.services import register_plan_apply
 
     rng = random.Random(seed)
     now = timezone.now()
-    registers: list[Register] = []
-    deal: list[tuple[int, int]] = []
-    for unit in Unit.objects.order_by("pk"):
-        reps = list(Representative.objects.filter(unit=unit, ended_on__isnull=True))
-        active = list(
-            Member.objects.filter(unit=unit, status=Member.Status.ACTIVE).values_list(
-                "pk", flat=True
-            )
-        )
-        if not reps or not active:
-            continue
-        single = len(reps) == 1
-        start = len(registers)
-        for number, rep in enumerate(reps, start=1):
-            registers.append(
-                Register(
-                    unit=unit,
-                    number=None if single else number,
-                    representative=rep,
-                    line_group_name=register_group_name(
-                        unit.abbreviation, None if single else number
-                    ),
-                )
-            )
-        deal += [(start + i % len(reps), pk) for i, pk in enumerate(active)]
-    Register.objects.bulk_create(registers)
+    if not Register.objects.exists():
+        register_plan_apply(units=list(Unit.objects.all()), actor=None)
     saved = list(Register.objects.filter(retired_at__isnull=True).order_by("pk"))
-    RegisterMembership.objects.bulk_create(
-        [RegisterMembership(register=saved[i], member_id=pk, since=now) for i, pk in deal],
-        batch_size=5000,
-    )
     groups = []
     for register in saved:
         if rng.random() < 0.6:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import shutil
+import subprocess
+import tempfile
+
+import pytest
 from django.db.models import Count, Q
 from django.test import TestCase
+from openpyxl import load_workbook
 
 from tocnet.accounts.models import User
 from tocnet.line.models import GroupMemberSighting, LineGroup
 from tocnet.members.demo import demo_cooperative_create
 from tocnet.members.models import Member, Phone, Unit
 from tocnet.registers.models import Register, RegisterMembership
+from tocnet.reports.forms_io.export import attachment3_build, attachment3_pdf, attachment3_xlsx
 from tocnet.reports.selectors import coverage_for_user
 from tocnet.reports.tests.builders import demo_registers_create
 
@@ -71,3 +79,54 @@ class DemoCooperativeDashboardTestCase(TestCase):
         self.assertEqual(coverage.total.members, active.count())
         self.assertEqual(coverage.total.registers, self.made["registers"])
         self.assertEqual(coverage.total.in_group, len(in_group_ids))
+
+    @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+    def test_forms_of_a_planned_unit_list_its_registers_exactly(self) -> None:
+        unit = Unit.objects.get(abbreviation="กพ")
+        registers = list(
+            Register.objects.filter(unit=unit, retired_at__isnull=True)
+            .select_related("representative__member")
+            .order_by("number")
+        )
+        self.assertGreater(len(registers), 0)
+        form = attachment3_build(unit=unit, user=None)
+        wb = load_workbook(io.BytesIO(attachment3_xlsx(form)))
+        self.assertEqual(wb.sheetnames, [r.line_group_name for r in registers] + ["_tocnet"])
+        for register in registers:
+            with self.subTest(register=register.line_group_name):
+                ws = wb[register.line_group_name]
+                expected = set(
+                    RegisterMembership.objects.filter(
+                        register=register, until__isnull=True, member__status="active"
+                    ).values_list("member__number", flat=True)
+                )
+                numbers = {
+                    str(row[1])
+                    for row in ws.iter_rows(min_row=8, values_only=True)
+                    if row[1] and str(row[1]).isdigit()
+                }
+                self.assertEqual(numbers, expected)
+                self.assertEqual(ws["B4"].value, register.representative.member.full_name)
+                self.assertEqual(ws["F4"].value, register.representative.member.number)
+                self.assertEqual(ws["H5"].value, len(expected))
+        pdf = attachment3_pdf(form)
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+            handle.write(pdf)
+            handle.flush()
+            text = subprocess.run(
+                ["pdftotext", "-layout", handle.name, "-"], capture_output=True, check=True
+            ).stdout.decode()
+            info = subprocess.run(
+                ["pdfinfo", handle.name], capture_output=True, check=True
+            ).stdout.decode()
+        pages = int(
+            next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:"))
+        )
+        self.assertIn(f"1/{pages}", text)
+        self.assertIn(f"{pages}/{pages}", text)
+        for register in registers:
+            self.assertIn(register.line_group_name, text)
+        for number in RegisterMembership.objects.filter(
+            register__unit=unit, until__isnull=True, member__status="active"
+        ).values_list("member__number", flat=True):
+            self.assertIn(number, text)
