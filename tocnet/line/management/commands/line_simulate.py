@@ -109,18 +109,15 @@ class Command(BaseCommand):
             self._fake(fake, "DELETE", f"/_fake/groups/{group_id}", None)
             event = simulate.leave_event(group_id)
         elif action == "message":
+            self._profile(fake, user_id, options)
             event = simulate.group_message_event(group_id, user_id, options["text"])
         elif action == "member-joined":
+            self._profile(fake, user_id, options)
             event = simulate.member_joined_event(group_id, [user_id])
         elif action == "member-left":
             event = simulate.member_left_event(group_id, [user_id])
         elif action == "follow":
-            self._fake(
-                fake,
-                "PUT",
-                f"/_fake/profiles/{user_id}",
-                {"displayName": options["display_name"] or options["user"]},
-            )
+            self._profile(fake, user_id, options)
             event = simulate.follow_event(user_id)
         elif action == "unfollow":
             event = simulate.unfollow_event(user_id)
@@ -142,6 +139,11 @@ class Command(BaseCommand):
         if action in ("join", "message", "follow", "say"):  # the events the bot answers
             for text in self._wait_for_replies(fake, seen):
                 self.stdout.write(f"bot replied: {text}")
+
+    def _profile(self, fake: str, user_id: str, options: dict[str, Any]) -> None:
+        """Make the LINE user known to the fake (profiles, and its LINE Login page)."""
+        name = options["display_name"] or options["user"]
+        self._fake(fake, "PUT", f"/_fake/profiles/{user_id}", {"displayName": name})
 
     def _fake(self, fake: str, method: str, path: str, payload: dict[str, Any] | None) -> None:
         data = json.dumps(payload).encode() if payload is not None else None
