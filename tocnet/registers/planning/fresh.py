@@ -345,6 +345,67 @@ def _exact_search(
     return None, True
 
 
+def _repack(
+    districts: Sequence[District],
+    k: int,
+    t: int,
+    forced: set[int],
+    split: set[int],
+    whole: dict[int, int],
+    budget: int,
+) -> tuple[set[int], dict[int, int]]:
+    """Local search for larger units: keep an optional split district whole by re-packing the
+    whole districts of three registers exactly (the other registers stay as they are)."""
+    n = sum(d.count for d in districts)
+    hi = max_register_size(n, k, t)
+    split, whole = set(split), dict(whole)
+    improved = True
+    while improved and budget > 0:
+        improved = False
+        for d in sorted(split - forced, key=lambda d: (-districts[d].count, d)):
+            own = districts[d].reps[:1]
+            for group in combinations(range(k), min(3, k)):
+                if own and own[0] not in group:
+                    continue
+                budget -= 1
+                if budget < 0:
+                    return split, whole
+                movable = [e for e, j in whole.items() if j in group and not districts[e].reps]
+                kept = {e: j for e, j in whole.items() if e not in movable}
+                if own:
+                    kept[d] = own[0]
+                else:
+                    movable.append(d)
+                trial_split = split - {d}
+                base = _fixed_loads(districts, k, trial_split, kept)
+
+                def feasible(
+                    sub: list[int], group: tuple[int, ...] = group, base: list[int] = base
+                ) -> float | None:
+                    full = list(base)
+                    for j, load in zip(group, sub, strict=True):
+                        full[j] = load
+                    return 0 if final_sizes(full, n, t) is not None else None
+
+                where = _pack(
+                    [districts[e].count for e in movable],
+                    [base[j] for j in group],
+                    n,
+                    t,
+                    hi,
+                    score=feasible,
+                )
+                if where is None:
+                    continue
+                whole = {**kept, **{e: group[i] for e, i in zip(movable, where, strict=True)}}
+                split = trial_split
+                improved = True
+                break
+            if improved:
+                break
+    return split, whole
+
+
 def _cpsat(
     districts: Sequence[District],
     k: int,
@@ -424,6 +485,11 @@ def solve_fresh(districts: Sequence[District], k: int, t: int, options: PlanOpti
             method, optimal = "exact", True
         elif complete:
             method, optimal = "greedy", True
+    if not optimal and small and k > 3:
+        split, whole = _repack(districts, k, t, forced, split, whole, options.search_budget)
+        if split_cost(districts, split) < cost:
+            method = "repack"
+            optimal = split_cost(districts, split) == lower
     if small and k <= 3 and any(not districts[d].free for d in split):
         whole = _fewest_pieces(districts, k, t, split, whole)
     alloc = distribute(districts, k, t, split, whole)
