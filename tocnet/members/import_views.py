@@ -216,6 +216,10 @@ def import_detail(request: HttpRequest, code: str) -> HttpResponse:
     job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
     details = _details(job)
     form = _commit_form(request, job) if job.status == ImportJob.Status.PREVIEW else None
+    # The page shows members' names and values from the file: personal data (PDPA).
+    audit_access(
+        actor=request.user, action="import.view", target=job, ip_address=client_ip(request)
+    )
     return _render_detail(request, job, details, form)
 
 

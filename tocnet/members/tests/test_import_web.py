@@ -44,6 +44,11 @@ class ImportWebTestCase(BaseTestCase):
 
         page = self.client.get(reverse("members:import_detail", args=[job.code]))
         self.assertContains(page, 'data-count="rows_read"')
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action="import.view", actor=self.staff, target_id=str(job.code)
+            ).exists()
+        )
         self.assertEqual(
             (job.summary["rows_read"], job.summary["created"], job.summary["updated"]), (4, 1, 1)
         )
