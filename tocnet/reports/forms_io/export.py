@@ -254,6 +254,10 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _DOTTED = Border(bottom=Side(style="dotted", color="000000"))
 
 
+_CENTRED = {L.COL_SEQ, L.COL_NUMBER, L.COL_USES_LINE, L.COL_IN_GROUP}
+_WRAPPED = {L.COL_NAME, L.COL_AFFILIATION, L.COL_MOBILE, L.COL_EMAIL, L.COL_NOTE}
+
+
 def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> None:
     ncols = len(L.COLUMNS)
     set_column_widths(ws, L.COLUMN_WIDTHS)
@@ -288,13 +292,26 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
         target.fill = HEADER_FILL
         target.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         target.border = _BOX
+    ws.row_dimensions[L.TABLE_HEADER_ROW].height = 34
     row_idx = L.TABLE_HEADER_ROW
+    widths = dict(zip(L.COLUMNS, L.COLUMN_WIDTHS, strict=True))
     for form_row in section.rows:
         row_idx += 1
+        # Spreadsheet programs do not always grow rows for wrapped text: size them here.
+        lines = max(
+            [len(form_row.mobile.split(", "))]
+            + [-(-len(str(getattr(form_row, k))) // max(1, int(widths[k] * 0.9))) for k in _WRAPPED]
+        )
+        if lines > 1:
+            ws.row_dimensions[row_idx].height = 15 * lines
         for column, key in enumerate(L.COLUMNS, start=1):
             cell = set_cell(ws, row=row_idx, column=column, value=getattr(form_row, key))
             cell.border = _BOX
-            cell.alignment = Alignment(vertical="top", wrap_text=key in (L.COL_NAME, L.COL_NOTE))
+            cell.alignment = Alignment(
+                vertical="top",
+                horizontal="center" if key in _CENTRED else None,
+                wrap_text=key in _WRAPPED,
+            )
     # Signature lines sit in the name and e-mail columns, never in the member-number column,
     # so rows a unit adds below them are still read back.
     row_idx += 3

@@ -71,7 +71,7 @@ COLUMNS = {
     COL_IN_GROUP: _("In the group"),
     COL_NOTE: _("Remarks"),
 }
-COLUMN_WIDTHS = (7, 13, 28, 22, 15, 28, 9, 11, 26)
+COLUMN_WIDTHS = (13, 14, 28, 22, 16, 30, 9, 11, 26)
 
 YES = _("Yes")
 NO = _("No")
