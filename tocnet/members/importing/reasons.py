@@ -4,6 +4,7 @@ Codes are what the JSON output, the ImportJob result and the tests use; the mess
 English msgids translated to Thai through the catalogue.
 """
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # A file that cannot be read at all: nothing is imported.
@@ -133,3 +134,11 @@ class ImportFileError(Exception):
     def message(self) -> str:
         """The message in the active language."""
         return str(FILE_ERRORS[self.code]) % self.params
+
+    def message_both(self) -> str:
+        """Thai, then English (the command line has no language switch)."""
+        messages = []
+        for language in ("th", "en"):
+            with translation.override(language):
+                messages.append(self.message())
+        return " / ".join(messages)

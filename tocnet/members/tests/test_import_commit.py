@@ -255,6 +255,7 @@ class MemberImportTestCase(CommandMixin, TestCase):
             with self.subTest(name=name), self.assertRaises(CommandError) as caught:
                 self.run_json("import_members", data, name)
             self.assertIn(name, str(caught.exception))
+            self.assertIn(" / ", str(caught.exception))  # Thai / English
         with self.settings(IMPORT_MAX_BYTES=100), self.assertRaises(CommandError) as caught:
             self.run_json("import_members", self.xlsx(member_row("1")), "big.xlsx")
         self.assertIn("MB", str(caught.exception))

@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 dry_run=bool(options["dry_run"]),
             )
         except ImportFileError as error:
-            raise CommandError(f"{path.name}: {error.message()}") from error
+            raise CommandError(f"{path.name}: {error.message_both()}") from error
         if options["json"]:
             self.stdout.write(json.dumps(outcome.summary, ensure_ascii=False))
         else:

@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 term_end=end,
             )
         except ImportFileError as error:
-            raise CommandError(f"{path.name}: {error.message()}") from error
+            raise CommandError(f"{path.name}: {error.message_both()}") from error
         if options["json"]:
             self.stdout.write(json.dumps(outcome.summary, ensure_ascii=False))
         else:
