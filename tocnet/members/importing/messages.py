@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import translation
 
-from .reasons import ALL_REASONS, FIELD_LABELS
+from .reasons import ALL_REASONS, FIELD_LABELS, UNKNOWN_UNIT_WITHOUT_SUGGESTION
 
 
 class _Params(dict[str, Any]):
@@ -25,8 +25,8 @@ def describe(entry: dict[str, Any], *, language: str | None = None) -> str:
         params = _Params(entry)
         if "field" in entry:
             params["field"] = str(FIELD_LABELS.get(entry["field"], entry["field"]))
-        if not params.get("suggestion"):
-            params.pop("suggestion", None)
+        if code == "unknown_unit" and not params.get("suggestion"):
+            template = UNKNOWN_UNIT_WITHOUT_SUGGESTION
         return str(template) % params
 
 

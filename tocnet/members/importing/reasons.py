@@ -121,6 +121,11 @@ FIELD_LABELS = {
 
 ALL_REASONS = {**FILE_ERRORS, **ROW_REJECTIONS, **ROW_WARNINGS}
 
+# Wording for an unknown unit with no known unit close to it.
+UNKNOWN_UNIT_WITHOUT_SUGGESTION = _(
+    "Sheet %(sheet)s, row %(row)s: unknown unit “%(value)s” (no known unit is close to it)."
+)
+
 
 class ImportFileError(Exception):
     """The file cannot be read at all; `code` is a key of FILE_ERRORS."""

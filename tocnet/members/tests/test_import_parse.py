@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tocnet.members.importing.messages import describe_both
 from tocnet.members.importing.normalize import KnownUnit, national_format
 from tocnet.members.importing.parse import parse_members, parse_representatives
 
@@ -307,3 +308,15 @@ def test_every_data_row_is_counted_exactly_once(kinds: list[tuple[str, str]]) ->
     assert {n: m.row for n, m in result.members.items()} == expected_last
     for duplicate in result.duplicates:
         assert duplicate["first_row"] < duplicate["row"]
+
+
+def test_messages_name_the_place_in_thai_and_english() -> None:
+    thai, english = describe_both(
+        {"sheet": "กพ", "row": 7, "reason": "bad_phone", "field": "phone", "value": "08-12"}
+    )
+    assert "แผ่นงาน กพ แถว 7" in thai and "08-12" in thai
+    assert english.startswith("Sheet กพ, row 7, field phone")
+    thai, english = describe_both(
+        {"sheet": "กพ", "row": 8, "reason": "unknown_unit", "value": "xyz", "suggestion": ""}
+    )
+    assert "no known unit" in english and "ไม่มีหน่วยงานที่ใกล้เคียง" in thai
