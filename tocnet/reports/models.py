@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,3 +31,38 @@ class MemberFormReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} reported {self.reported_at:%Y-%m-%d}"
+
+
+class ReportJob(models.Model):
+    """A big export built by a task (all units' attachment 3 as PDF); the file is kept here."""
+
+    class Kind(models.TextChoices):
+        FORMS_PDF_ZIP = "forms_pdf_zip", _("Attachment 3 of every unit (PDF, zip)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    content = models.BinaryField(blank=True, default=b"")
+    size = models.PositiveIntegerField(default=0)
+    units = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tocnet.accounts.models import User
-from tocnet.core.audit import audit_record
+from tocnet.core.audit import audit_access, audit_record
 from tocnet.members.models import Unit, UnitAgent
 from tocnet.registers.models import Campaign, UnitSubmission
+from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import (
     CoverageRow,
+    dashboard_level,
     registers_for_user,
     unit_completeness_problems,
     unit_completeness_warnings,
@@ -130,3 +133,60 @@ def unit_submission_submit(*, campaign: Campaign, unit: Unit, actor: User) -> Un
         },
     )
     return submission
+
+
+# --- big exports as tasks -----------------------------------------------------------------
+
+
+@transaction.atomic
+def report_job_request(*, actor: User, kind: str) -> ReportJob:
+    """Record a big export for a task to build; enqueued after commit. Staff and agents."""
+    from tocnet.reports.tasks import report_job_run_task
+
+    if dashboard_level(actor) not in ("all", "units"):
+        raise PermissionDenied
+    job = ReportJob.objects.create(kind=kind, requested_by=actor)
+    transaction.on_commit(lambda: report_job_run_task(job.pk))
+    return job
+
+
+def report_job_run(*, job_id: int) -> ReportJob | None:
+    """Build a pending job's file (claimed once; a second run is a no-op). Logs the access."""
+    from tocnet.reports.forms_io.export import exportable_units, forms_zip
+
+    claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.PENDING).update(
+        status=ReportJob.Status.RUNNING
+    )
+    if not claimed:
+        return None
+    job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
+    user = job.requested_by
+    try:
+        if user is None or not user.is_active:
+            raise PermissionDenied
+        units = list(exportable_units(user).order_by("name"))
+        content = forms_zip(units=units, user=user, fmt="pdf")
+    except Exception as exc:  # the row records the failure; the worker keeps running
+        ReportJob.objects.filter(pk=job_id).update(
+            status=ReportJob.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            finished_at=timezone.now(),
+        )
+        raise
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    with transaction.atomic():
+        ReportJob.objects.filter(pk=job_id).update(
+            status=ReportJob.Status.DONE,
+            content=content,
+            size=len(content),
+            units=len(units),
+            file_name=f"tocnet-attachment3-pdf-{stamp}.zip",
+            finished_at=timezone.now(),
+        )
+        audit_access(
+            actor=user,
+            action="reports.forms_pdf_zip_built",
+            detail={"units": len(units), "bytes": len(content), "job": str(job.code)},
+        )
+    job.refresh_from_db()
+    return job

@@ -8,6 +8,8 @@ urlpatterns = [
     path("my/register/", views.my_register, name="my_register"),
     path("reports/forms/", views.forms, name="forms"),
     path("reports/forms/all.zip", views.forms_zip_download, name="forms_zip"),
+    path("reports/forms/pdf-zip/", views.forms_pdf_zip_request, name="forms_pdf_zip"),
+    path("reports/jobs/<uuid:code>/", views.report_job_download, name="report_job"),
     path(
         "reports/units/<uuid:code>/attachment3.<str:fmt>",
         views.attachment3_download,

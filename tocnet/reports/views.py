@@ -40,6 +40,7 @@ from tocnet.reports.forms_io.importing import (
     form_upload_preview,
     job_plan,
 )
+from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import (
     coverage_for_user,
     current_campaign,
@@ -51,6 +52,7 @@ from tocnet.reports.selectors import (
 from tocnet.reports.services import (
     SubmissionError,
     completeness_messages,
+    report_job_request,
     submitter_role,
     unit_submission_submit,
 )
@@ -198,12 +200,14 @@ def forms(request: HttpRequest) -> HttpResponse:
                 "warnings": completeness_messages(row, warnings=True),
             }
         )
+    jobs = ReportJob.objects.filter(requested_by=user).defer("content").order_by("-created_at")[:5]
     return render(
         request,
         "reports/forms.html",
         {
             "coverage": coverage,
             "rows": rows,
+            "jobs": jobs,
             "can_member_list": dashboard_level(user) in ("all", "units"),
             "upload_form": FormUploadForm(),
         },
@@ -270,6 +274,33 @@ def forms_zip_download(request: HttpRequest) -> HttpResponse:
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return attachment(content, filename=f"tocnet-forms-{stamp}.zip", content_type=ZIP)
+
+
+@login_required
+@require_POST
+def forms_pdf_zip_request(request: HttpRequest) -> HttpResponse:
+    """Ask for every unit's attachment 3 as PDF in one zip, built by a task."""
+    report_job_request(actor=_user(request), kind=ReportJob.Kind.FORMS_PDF_ZIP)
+    messages.success(
+        request, _("The PDF forms are being prepared; the download appears here when ready.")
+    )
+    return redirect("reports:forms")
+
+
+@login_required
+def report_job_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    try:
+        job = ReportJob.objects.get(code=code, requested_by=user, status=ReportJob.Status.DONE)
+    except ReportJob.DoesNotExist as exc:
+        raise Http404 from exc
+    audit_access(
+        actor=user,
+        action="reports.report_job_downloaded",
+        detail={"job": str(job.code), "kind": job.kind, "units": job.units},
+        ip_address=client_ip(request),
+    )
+    return attachment(bytes(job.content), filename=job.file_name, content_type=ZIP)
 
 
 # --- forms back in ------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from tocnet.core.models import AuditEvent
 from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import ImportJob, Member, UnitAgent
 from tocnet.registers.models import UnitSubmission
+from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import coverage_for_user, submission_state
+from tocnet.reports.services import report_job_run
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
 
 
@@ -212,3 +214,32 @@ class MyRegisterTestCase(BaseTestCase):
                 self.login_as(self.personas()[name])
                 self.assertEqual(self.client.get(reverse("reports:my_register")).status_code, 403)
         self.assertEqual(Member.objects.filter(pk=self.rep_member.pk).count(), 1)
+
+
+class PdfZipJobTestCase(BaseTestCase):
+    def test_it_builds_the_pdf_zip_in_a_task_and_serves_it_to_the_requester(self) -> None:
+        add_register(self.unit_a, 2, [self.a_not_in_register])
+        self.login_as(self.agent)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(reverse("reports:forms_pdf_zip"))
+        self.assertEqual(response.status_code, 302)
+        job = ReportJob.objects.get()
+        self.assertEqual(job.status, ReportJob.Status.DONE)
+        self.assertEqual(job.units, 1)
+        page = self.client.get(reverse("reports:forms")).content.decode()
+        self.assertIn(f'data-job="{job.code}" data-job-status="done"', page)
+        download = self.client.get(reverse("reports:report_job", args=[job.code]))
+        self.assertEqual(download.status_code, 200)
+        names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
+        self.assertEqual(names, ["attachment3-กพ.pdf"])
+        self.assertTrue(AuditEvent.objects.filter(action="reports.forms_pdf_zip_built").exists())
+        # Another user cannot download it; a representative cannot ask for one.
+        self.login_as(self.staff)
+        self.assertEqual(
+            self.client.get(reverse("reports:report_job", args=[job.code])).status_code, 404
+        )
+        self.login_as(self.rep_user)
+        self.assertEqual(self.client.post(reverse("reports:forms_pdf_zip")).status_code, 403)
+        self.assertEqual(ReportJob.objects.count(), 1)
+        # Running the task again is a no-op.
+        self.assertIsNone(report_job_run(job_id=job.pk))
