@@ -534,11 +534,16 @@ class _Handler(BaseHTTPRequestHandler):
         fake, parts = self.fake, record.path.strip("/").split("/")
         payload = record.json if record.body else {}
         if parts[1:2] == ["groups"] and len(parts) == 3 and record.method == "PUT":
-            group = fake.add_group(
-                parts[2], payload.get("groupName", ""), count=int(payload.get("count", 0))
-            )
-            with fake.lock:
-                group.members.update(payload.get("members", {}))
+            with fake.lock:  # fields left out keep their value
+                existing = fake.groups.get(parts[2])
+                if existing is None:
+                    existing = fake.add_group(parts[2], "")
+                if "groupName" in payload:
+                    existing.name = str(payload["groupName"])
+                if payload.get("count") is not None:
+                    existing.count = int(payload["count"])
+                existing.members.update(payload.get("members", {}))
+                group = existing
             self._send(200, {"groupId": group.group_id})
         elif parts[1:2] == ["groups"] and len(parts) == 3 and record.method == "DELETE":
             with fake.lock:

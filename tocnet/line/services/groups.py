@@ -186,6 +186,8 @@ def group_joined(
     )
     if group.status == Status.AWAITING_CODE:
         return _reply("join_matched", group=group, register=group.register)
+    if group.status == Status.VERIFIED:
+        return _reply("code_already_verified", register=group.register)
     return _reply("join_unmatched", group=group)
 
 

@@ -148,6 +148,13 @@ class GroupVerificationTestCase(LineTestCase):
         self.assertTrue(group.is_verified)
         return group
 
+    def test_it_keeps_a_verified_group_verified_on_a_repeated_join(self) -> None:
+        group = self.verified_group()
+        self.post_events([simulate.join_event(group.group_id)])
+        group.refresh_from_db()
+        self.assertTrue(group.is_verified)
+        self.assertIn(self.register.line_group_name, self.reply_texts()[-1])
+
     def test_it_detaches_the_group_when_the_bot_leaves(self) -> None:
         group = self.verified_group()
         self.post_events([simulate.leave_event(group.group_id)])

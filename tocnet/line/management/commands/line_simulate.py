@@ -7,6 +7,7 @@ Examples (with ./scripts/run, which starts the fake LINE API):
   tocnet line_simulate say --user somchai --text 100123
   tocnet line_simulate member-joined --group-name "สอ.พช.กพ.1" --user somchai
   tocnet line_simulate rename --group-name "สอ.พช.กพ.1" --new-name "ครอบครัว"   (fake only)
+  tocnet line_simulate refresh        (re-read every group now, as the hourly job does)
   tocnet line_simulate leave --group-name "สอ.พช.กพ.1"
 """
 
@@ -23,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tocnet.line import simulate
 
 ACTIONS = (
+    "refresh",
     "join",
     "leave",
     "message",
@@ -86,12 +88,24 @@ class Command(BaseCommand):
             and not name
         ):
             raise CommandError("--group-name is required for this action.")
+        if action == "refresh":  # what the hourly job does: re-read names and counts
+            from tocnet.line.services.groups import group_refresh, line_groups_to_refresh
+
+            for gid in line_groups_to_refresh():
+                group = group_refresh(group_id=gid)
+                if group is not None:
+                    drift = f" DRIFT: {group.drift}" if group.drift else ""
+                    self.stdout.write(
+                        f"{group.name or gid}: {group.get_status_display()}, "
+                        f"{group.member_count} people{drift}"
+                    )
+            return
         if action == "rename":
             self._fake(
                 fake,
                 "PUT",
                 f"/_fake/groups/{group_id}",
-                {"groupName": options["new_name"], "count": options["count"] or 0},
+                {"groupName": options["new_name"], "count": options["count"]},
             )
             self.stdout.write(
                 f"Fake LINE: group {group_id} renamed to {options['new_name']!r} (no event: LINE sends none)"
@@ -102,7 +116,7 @@ class Command(BaseCommand):
                 fake,
                 "PUT",
                 f"/_fake/groups/{group_id}",
-                {"groupName": name, "count": options["count"] or 0},
+                {"groupName": name, "count": options["count"]},
             )
             event = simulate.join_event(group_id)
         elif action == "leave":
