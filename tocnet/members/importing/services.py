@@ -1,9 +1,12 @@
 """Import services: check a file against the register, store the preview, commit atomically.
 
-Two phases (house style rule 24): `member_import_validate` parses the file into an ImportJob
-(nothing else changes); `member_import_commit` applies it in one transaction with an
-AuditEvent per change. The plan is computed again at commit time, so a preview that went
-stale (someone edited a member meanwhile) still commits exactly what the register needs.
+Two phases (house style rule 24): `import_job_validate` parses the file into an ImportJob
+waiting for confirmation (nothing else changes); `member_import_commit` /
+`representative_import_commit` apply it in one transaction with an AuditEvent per change.
+The plan is computed again at commit time, so a preview that went stale (someone edited a
+member meanwhile) still commits exactly what the register needs. The command line uses
+`member_import_file` / `representative_import_file`: read the file, then plan, record and
+write in one transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tocnet.accounts.models import User
@@ -197,6 +201,7 @@ def _resolve_unknown_units(
 ) -> dict[str, str | None]:
     """Written unit name -> unit key (or CREATE); None where the rows are to be rejected."""
     resolved: dict[str, str | None] = {}
+    planned: dict[str, str] = {}  # name of a unit to create -> the first written form
     for entry in parsed["unknown_units"]:
         name = entry["name"]
         choice = unit_mapping.get(name, "")
@@ -208,10 +213,13 @@ def _resolve_unknown_units(
                 target, action = choice, "mapped"
         elif (choice == CREATE or create_units) and scope is None:
             spec = centre_from_name(name) or office_from_name(name) or _other_unit_spec(name)
-            existing = Unit.objects.filter(name=spec[0]).first()
+            existing = Unit.objects.filter(Q(name=spec[0]) | Q(abbreviation=spec[2])).first()
             if existing is not None:
                 target, action = str(existing.code), "mapped"
+            elif spec[0] in planned:  # "ศพช.ตาก" and "ศูนย์ศึกษาและพัฒนาชุมชนตาก": one unit
+                target, action = f"{CREATE}:{planned[spec[0]]}", "created"
             else:
+                planned[spec[0]] = name
                 plan.units_to_create[name] = spec
                 target, action = f"{CREATE}:{name}", "created"
         resolved[name] = target

@@ -238,6 +238,17 @@ class MemberImportTestCase(CommandMixin, TestCase):
         self.assertEqual(Member.objects.get(number="1").first_name, "สมชาย")
         self.assertFalse(Member.objects.filter(number="2").exists())
 
+    def test_two_spellings_of_a_new_centre_create_one_unit(self) -> None:
+        rows = [
+            member_row("1", unit="ศพช.ตาก"),
+            member_row("2", unit="ศูนย์ศึกษาและพัฒนาชุมชนตาก"),
+            member_row("3", unit="ศพช. ตก"),
+        ]
+        summary = self.run_json("import_members", self.xlsx(*rows), "a.xlsx", "--create-units")
+        self.assertEqual(summary["created"], 3)
+        centre = Unit.objects.get(abbreviation="ศพช.ตก")
+        self.assertEqual(set(centre.members.values_list("number", flat=True)), {"1", "2", "3"})
+
     def test_dry_run_changes_nothing(self) -> None:
         summary = self.run_json("import_members", self.xlsx(member_row("1")), "a.xlsx", "--dry-run")
         self.assertEqual(summary["created"], 1)
