@@ -14,6 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tocnet.accounts.models import User
+from tocnet.accounts.services import login_success_record
+from tocnet.core.http import client_ip
 from tocnet.line import client
 from tocnet.line.selectors import line_group_list_for_user
 from tocnet.line.services.events import MalformedPayloadError, webhook_events_store
@@ -135,4 +137,5 @@ def login_callback(request: HttpRequest) -> HttpResponse:
             403,
         )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login_success_record(user=user, username=user.username, ip_address=client_ip(request))
     return redirect(settings.LOGIN_REDIRECT_URL)

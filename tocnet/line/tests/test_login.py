@@ -5,6 +5,7 @@ import pytest
 from django.test import override_settings
 
 from tocnet.core.fakes.line_server import b64url, make_hs256_jwt
+from tocnet.core.models import AuditEvent
 from tocnet.line.services.login import ISSUER, IdTokenError, id_token_verify
 from tocnet.line.tests.base import LineTestCase
 
@@ -95,6 +96,9 @@ class LineLoginTestCase(LineTestCase):
         response = self.sign_in_with_line(REP_LINE)
         self.assertEqual(response.status_code, 302)
         self.assertEqual(int(self.client.session["_auth_user_id"]), self.rep_user.pk)
+        self.assertTrue(
+            AuditEvent.objects.filter(action="login.succeeded", actor=self.rep_user).exists()
+        )
         form = self.fake.requests_to("/oauth2/v2.1/token")[0].form
         self.assertEqual(
             (form["grant_type"], form["client_secret"]), ("authorization_code", SECRET)
