@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -278,6 +279,11 @@ def import_commit(request: HttpRequest, code: str) -> HttpResponse:
             member_import_commit(job=job, actor=request.user, unit_mapping=form.unit_mapping())
     except ImportStateError:
         messages.error(request, _("This import was already confirmed or discarded."))
+    except IntegrityError:
+        # Another import wrote the same members meanwhile; nothing of this one was kept.
+        messages.error(
+            request, _("The register changed while importing; nothing was written. Try again.")
+        )
     else:
         messages.success(request, _("Imported. The register is updated."))
     return redirect("members:import_detail", code=job.code)

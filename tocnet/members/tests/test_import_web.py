@@ -1,8 +1,10 @@
 """Import pages: preview then commit as staff, agents kept to their units, error report."""
 
 import io
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -165,6 +167,24 @@ class ImportWebTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertFalse(ImportJob.objects.exists())
         self.assertFalse(AuditEvent.objects.exists())
+
+    def test_a_clash_with_another_import_writes_nothing_and_can_be_retried(self) -> None:
+        self.login_as(self.staff)
+        self.upload(self.members_file(member_row("300001", unit=KP)))
+        job = ImportJob.objects.get()
+        url = reverse("members:import_commit", args=[job.code])
+        # The job is claimed, then the write fails: the claim must roll back with it.
+        with mock.patch(
+            "tocnet.members.importing.services._apply_members",
+            autospec=True,
+            side_effect=IntegrityError("UNIQUE constraint failed: members_member.number"),
+        ):
+            response = self.client.post(url, follow=True)
+        self.assertContains(response, "msg-error")
+        job.refresh_from_db()
+        self.assertEqual(job.status, ImportJob.Status.PREVIEW)
+        self.client.post(url)
+        self.assertTrue(Member.objects.filter(number="300001").exists())
 
     def test_discard_leaves_the_register_alone(self) -> None:
         self.login_as(self.staff)
