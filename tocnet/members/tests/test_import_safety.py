@@ -1,6 +1,7 @@
 """Bad files: each gets its own clear error before (or instead of) any parsing."""
 
 import io
+import struct
 import zipfile
 
 import pytest
@@ -80,6 +81,25 @@ def test_it_refuses_a_zip_bomb_before_openpyxl_opens_it(monkeypatch: pytest.Monk
 
     monkeypatch.setattr("openpyxl.load_workbook", fail)
     assert error_code(data) == "zip_bomb"
+
+
+def test_a_zip_that_understates_its_sizes_is_cut_short_not_inflated() -> None:
+    """The size check trusts declared sizes because zipfile never inflates past them."""
+    good = good_xlsx()
+    sheet = zipfile.ZipFile(io.BytesIO(good)).read("xl/worksheets/sheet1.xml")
+    padded = sheet.replace(b"</worksheet>", b" " * (12 * 1024 * 1024) + b"</worksheet>")
+    data = bytearray(replace_in_zip(good, "xl/worksheets/sheet1.xml", padded))
+    assert error_code(bytes(data)) == "zip_bomb"  # honest sizes: refused unread
+    central = data.index(b"PK\x01\x02")
+    while True:  # the sheet's central-directory entry
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + name_length] == b"xl/worksheets/sheet1.xml":
+            break
+        central = data.index(b"PK\x01\x02", central + 4)
+    local = struct.unpack_from("<I", data, central + 42)[0]
+    struct.pack_into("<I", data, central + 24, len(sheet))  # claim the original size
+    struct.pack_into("<I", data, local + 22, len(sheet))
+    assert error_code(bytes(data)) == "corrupt_xlsx"  # read stops there; the CRC fails
 
 
 def test_it_refuses_a_workbook_over_the_uncompressed_limit() -> None:
