@@ -61,7 +61,7 @@ class Command(BaseCommand):
         if options["apply"]:
             result = register_plan_apply(
                 units=cooperative.units,
-                actor=None,
+                actor="tocnet plan_registers",
                 fingerprints=cooperative.fingerprints,
                 options=plan_options,
             )
