@@ -208,6 +208,9 @@ class MyRegisterTestCase(BaseTestCase):
         self.assertIn('data-check="group_verified" data-done="true"', body)
         self.assertIn('data-check="all_in_group" data-done="false"', body)
         self.assertIn('data-state="in_group"', body)
+        edit = reverse("members:member_contact_edit", args=[self.rep_member.code])
+        self.assertIn(edit, body)
+        self.assertEqual(self.client.get(edit).status_code, 200)
         self.assertTrue(AuditEvent.objects.filter(action="reports.my_register_viewed").exists())
         for name in ("agent", "board", "member"):
             with self.subTest(persona=name):
