@@ -19,7 +19,14 @@ PROVINCE_ABBREVIATIONS = [
     p["abbr_th"] for p in provinces(details=True) if p["name_th"] != "กรุงเทพมหานคร"
 ]
 CENTRE_ABBREVIATIONS = [f"ศพช.{abbr}" for abbr in PROVINCE_ABBREVIATIONS]
-ALL_ABBREVIATIONS = [*PROVINCE_ABBREVIATIONS, *CENTRE_ABBREVIATIONS, "บณก", "อื่น", "สก.กลาง"]
+ALL_ABBREVIATIONS = [
+    *PROVINCE_ABBREVIATIONS,
+    *CENTRE_ABBREVIATIONS,
+    "บณก",
+    "อื่น",
+    "สนก",
+    "สก.กลาง",
+]
 PARSER = RegisterNameParser(ALL_ABBREVIATIONS)
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
@@ -188,3 +195,16 @@ def test_generate_then_parse_round_trips_for_every_unit(abbreviation):
         name = register_group_name(abbreviation, number)
         assert PARSER.parse(name) == RegisterName(abbreviation, number)
         assert PARSER.parse(name, {abbreviation: [number]}).ok
+
+
+@pytest.mark.django_db
+def test_every_unit_in_the_database_round_trips():
+    from tocnet.members.models import Unit
+
+    abbreviations = list(Unit.objects.values_list("abbreviation", flat=True))
+    assert len(abbreviations) >= 76  # the provinces seeded by migration
+    parser = RegisterNameParser(abbreviations)
+    for abbreviation in abbreviations:
+        for number in (None, 1, 12):
+            name = register_group_name(abbreviation, number)
+            assert parser.parse(f"กลุ่ม {name} ครับ") == RegisterName(abbreviation, number)
