@@ -159,6 +159,7 @@ def _apply_unit(
                 "line_group_name": planned.name,
                 "representative": planned.representative,
             }
+            new_term = register.representative_id != rep.pk
             register.number = planned.number
             register.line_group_name = planned.name
             register.representative = rep
@@ -169,6 +170,9 @@ def _apply_unit(
             changed = {
                 k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v
             }
+            if new_term and "representative" not in changed:
+                # Same member, new Representative row (re-elected for a new term).
+                changed["representative_term"] = {"member": planned.representative}
             if changed:
                 result.registers_updated += 1
                 audit_record(

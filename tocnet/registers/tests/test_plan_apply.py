@@ -133,6 +133,27 @@ class PlanApplyTestCase(TestCase):
             {"before": old.member.number, "after": successor.number},
         )
 
+    def test_a_re_elected_representative_keeps_their_register_under_the_new_term(self) -> None:
+        self.apply()
+        old = self.reps[0]
+        register = open_register_of(old.member)
+        Representative.objects.filter(pk=old.pk).update(ended_on=dt.date(2021, 12, 31))
+        renewed = Representative.objects.create(
+            member=old.member,
+            unit=self.unit,
+            term_start=dt.date(2022, 1, 1),
+            term_end=dt.date(2025, 12, 31),
+        )
+        closed_before = RegisterMembership.objects.filter(until__isnull=False).count()
+        self.apply()
+        register.refresh_from_db()
+        self.assertEqual(register.representative, renewed)
+        self.assertEqual(
+            RegisterMembership.objects.filter(until__isnull=False).count(), closed_before
+        )
+        event = AuditEvent.objects.get(action="register.updated", target_id=str(register.code))
+        self.assertEqual(event.changes, {"representative_term": {"member": old.member.number}})
+
     def test_a_third_representative_gets_a_new_register_by_the_fewest_moves(self) -> None:
         self.apply()
         make_rep(self.members[2])
