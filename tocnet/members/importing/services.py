@@ -926,10 +926,13 @@ def _plan_representatives(
 
 
 def default_term(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """A new representative's term when the file gives none: from today, DEFAULT_TERM_YEARS."""
+    """A new representative's term when none is given: DEFAULT_TERM_YEARS years from today,
+    ending the day before the anniversary (the demo's terms are four years)."""
     start = today or timezone.localdate()
-    end = dt.date(start.year + DEFAULT_TERM_YEARS, start.month, 1) - dt.timedelta(days=1)
-    return start, end
+    anniversary = dt.date(start.year + DEFAULT_TERM_YEARS, start.month, 1) + dt.timedelta(
+        days=start.day - 1
+    )
+    return start, anniversary - dt.timedelta(days=1)
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.test import TestCase
 from tocnet.core.models import AuditEvent
 from tocnet.members.importing.services import (
     ImportStateError,
+    default_term,
     import_job_validate,
     member_import_commit,
     representative_import_commit,
@@ -362,3 +363,9 @@ class RepresentativeImportTestCase(CommandMixin, TestCase):
         )
         self.assertEqual((again["created"], again["unchanged"], again["not_in_file"]), (0, 1, 0))
         self.assertEqual(Representative.objects.count(), 2)
+
+
+def test_default_term_is_four_years_to_the_day_before() -> None:
+    assert default_term(dt.date(2026, 11, 26)) == (dt.date(2026, 11, 26), dt.date(2030, 11, 25))
+    assert default_term(dt.date(2028, 2, 29)) == (dt.date(2028, 2, 29), dt.date(2032, 2, 28))
+    assert default_term(dt.date(2027, 1, 1)) == (dt.date(2027, 1, 1), dt.date(2030, 12, 31))
