@@ -64,6 +64,7 @@ class PlanViewsTestCase(BaseTestCase):
         self.assertContains(response, 'data-size="3"')
         self.assertContains(response, self.a_not_in_register.first_name)
         self.assertContains(response, 'data-moves="none"')
+        self.assertNotContains(response, "data-optimal")  # a re-plan keeps members in place
         self.assertTrue(
             AuditEvent.objects.filter(
                 action="register_plan.viewed", actor=self.staff, target_id=str(self.unit_a.code)
