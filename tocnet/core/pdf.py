@@ -9,6 +9,7 @@ template can never make the renderer reach the network or read other local files
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -31,6 +32,20 @@ _SARABUN_FACES: tuple[tuple[str, int, str], ...] = (
     ("Sarabun-Bold", 700, "normal"),
     ("Sarabun-BoldItalic", 700, "italic"),
 )
+
+
+_SARA_AM = re.compile("([\u0e48-\u0e4b]?)\u0e33")
+
+
+def decompose_sara_am(text: str) -> str:
+    """น้ำ → น + nikhahit + tone + sara aa: the sequence HarfBuzz draws for sara am anyway.
+
+    WeasyPrint maps each glyph to the text of the first cluster it appears in; sara am is
+    drawn as two glyphs (nikhahit, sara aa), so copying text out of the PDF turned "นาย" into
+    "นำย" and "น้ำ" into "นา". Spelled out, every glyph has its own character: the page looks
+    the same and the PDF's text reads "นํ้า", the compatibility form of "น้ำ".
+    """
+    return _SARA_AM.sub("\u0e4d\\1\u0e32", text)
 
 
 def css_string(value: object) -> str:
@@ -87,7 +102,7 @@ class LocalOnlyFetcher(URLFetcher):
 
 def render_pdf(template_name: str, context: dict[str, Any] | None = None) -> bytes:
     """Render a Django template to PDF bytes with Sarabun; fetches local resources only."""
-    html = render_to_string(template_name, context or {})
+    html = decompose_sara_am(render_to_string(template_name, context or {}))
     font_config = FontConfiguration()
     fetcher = LocalOnlyFetcher()
     font_css = CSS(string=sarabun_font_css(), font_config=font_config, url_fetcher=fetcher)
