@@ -1,0 +1,55 @@
+"""In a real browser: staff upload the shared sample, map its unknown units, confirm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tocnet.accounts.models import User
+from tocnet.browser_tests.conftest import chromium, screenshots  # noqa: F401 - fixtures
+from tocnet.members.models import ImportJob, Member, Unit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "browser-import-password-2564"
+SAMPLE = Path("/work/shared/samples/members.xlsx")
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="shared samples not present")
+def test_staff_preview_map_units_and_confirm(
+    live_server: Any,
+    chromium: Any,  # noqa: F811
+    screenshots: Path,  # noqa: F811
+) -> None:
+    User.objects.create_user(
+        username="staff-import", password=PASSWORD, role=User.Role.STAFF, is_staff=True
+    )
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "staff-import")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    page.click("nav a[data-nav=import]")
+    page.set_input_files("input[type=file]", str(SAMPLE))
+    page.click("button[data-upload]")
+    page.wait_for_selector("[data-count=rows_read]")
+    assert page.inner_text("[data-count=rows_read] .num") == "1,213"
+    assert Member.objects.count() == 0  # a preview changes nothing
+    rows = page.locator("tr[data-unknown-unit]")
+    assert rows.count() == 3  # pensioners, other agencies, the Lampang study centre
+    for index in range(rows.count()):
+        rows.nth(index).locator("select").select_option("create")
+    page.screenshot(path=str(screenshots / "import-preview.png"), full_page=False)
+    page.click("button[data-confirm]")
+    page.wait_for_selector("[data-status=committed]")
+    page.screenshot(path=str(screenshots / "import-committed.png"), full_page=False)
+
+    assert page.inner_text("[data-count=created] .num") == "1,204"
+    assert Member.objects.count() == 1204
+    assert ImportJob.objects.get().status == ImportJob.Status.COMMITTED
+    assert Unit.objects.get(name="ศูนย์ศึกษาและพัฒนาชุมชนลำปาง").abbreviation == "ศพช.ลป"
+    context.close()
