@@ -89,6 +89,14 @@ class ParseResult:
         }
 
 
+# What offices type into a cell that has nothing to say.
+PLACEHOLDERS = frozenset({"-", "--", "---", "–", "—", ".", "ไม่มี", "n/a", "na", "none", "null"})
+
+
+def _is_placeholder(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= 8 and value.strip().lower() in PLACEHOLDERS
+
+
 def _is_blank(values: Sequence[object], ignore: int | None) -> bool:
     for index, value in enumerate(values):
         if index == ignore or value is None:
@@ -192,6 +200,7 @@ class _Parser:
     ) -> None:
         columns = header.columns
         seq_index = columns.get("seq")
+        values = tuple(None if _is_placeholder(value) else value for value in values)
         if _is_blank(values, seq_index):
             return
         number_index = columns["number"]

@@ -240,6 +240,22 @@ def test_broken_phone_and_email_are_warnings_and_the_member_stays() -> None:
     ]
 
 
+def test_placeholder_cells_mean_empty() -> None:
+    result = parse_rows(
+        [
+            MEMBER_HEADER,
+            member_row("500001", phone="-", email="ไม่มี", line_id="—"),
+            member_row("-"),
+        ]
+    )
+    member = result.members["500001"]
+    assert member.phones == []
+    assert member.values["email"] == ""
+    assert member.values["line_id"] == ""
+    assert result.warnings == []
+    assert [(r["row"], r["reason"]) for r in result.rejected] == [(3, "missing_number")]
+
+
 # --- CSV -------------------------------------------------------------------------------------
 
 CSV_TEXT = (
