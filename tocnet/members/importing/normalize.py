@@ -184,8 +184,12 @@ class PhoneValue:
 _PHONE_SPLIT = re.compile(r"\s*(?:[/,;|\n]|หรือ|และ|\bor\b)\s*", re.IGNORECASE)
 _PHONE_EXTENSION = re.compile(r"\s*(?:ต่อ|ext\.?|extn\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _PHONE_LABEL = re.compile(
-    r"^(?:โทรศัพท์|โทร\.?|มือถือ|เบอร์|tel\.?|mobile|mob\.?|phone)\s*:?\s*", re.IGNORECASE
+    r"^(?:โทรศัพท์|โทร\.?|มือถือ|เบอร์|บ้าน|ที่ทำงาน|tel\.?|mobile|mob\.?|phone|home|office)"
+    r"\s*:?\s*",
+    re.IGNORECASE,
 )
+# A note in brackets, "(มือถือ)", "(บ้าน)", "(office)": words, no digits.
+_PHONE_NOTE = re.compile(r"\s*\([^)\d]*\)\s*")
 _PHONE_CHARS = re.compile(r"^[\d\s\-+().]+$")
 _THAI_MOBILE = re.compile(r"^[689]\d{8}$")
 _LOCAL_MOBILE = re.compile(r"^0?([689]\d{8})$")
@@ -283,7 +287,7 @@ def parse_phones(value: object) -> list[PhoneValue]:
         return [_phone_value(str(int(value)), "")]
     text = to_arabic_digits(clean_text(value))
     phones: list[PhoneValue] = []
-    for part in _PHONE_SPLIT.split(text):
+    for part in _PHONE_SPLIT.split(_PHONE_NOTE.sub(" ", text)):
         part = _PHONE_LABEL.sub("", part.strip())
         if not part:
             continue

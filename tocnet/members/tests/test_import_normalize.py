@@ -201,6 +201,11 @@ def test_clean_name_has_no_zero_width_or_double_spaces(text: str) -> None:
         ),
         ("โทร. 0812345678", [("+66812345678", "mobile", "")]),
         ("0691234567", [("+66691234567", "mobile", "")]),
+        (
+            "081-234-5678 (มือถือ), 02-143-8144 (ที่ทำงาน)",
+            [("+66812345678", "mobile", ""), ("+6621438144", "landline", "")],
+        ),
+        ("บ้าน 053-123456", [("+6653123456", "landline", "")]),
     ],
 )
 def test_parse_phones_examples(cell: object, expected: list[tuple[str, str, str]]) -> None:
