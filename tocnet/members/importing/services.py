@@ -261,7 +261,7 @@ def _load_phones(members: Iterable[Member]) -> dict[int, list[dict[str, Any]]]:
             .values("member_id", "raw", "e164", "extension", "valid")
         )
         for phone in rows:
-            phones[phone["member_id"]].append(phone)
+            phones[phone["member_id"]].append(dict(phone))
     return phones
 
 
@@ -641,7 +641,7 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     # Names come from model metadata, quoted; every value is a query parameter.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
+        ", ".join(quote(str(f.column)) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
     now = timezone.now()
