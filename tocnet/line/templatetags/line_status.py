@@ -8,13 +8,30 @@ from tocnet.registers.models import Register
 register = template.Library()
 
 
-@register.simple_tag
-def register_line_status_for(register_obj: Register | None) -> RegisterLineStatus | None:
-    """The register's LINE status for its page; makes the one-time code on first view
-    (idempotent), since the code exists only to be shown there."""
+def _leads(user: object, register_obj: Register) -> bool:
+    representative = register_obj.representative
+    return bool(
+        representative is not None
+        and representative.is_current
+        and getattr(user, "is_authenticated", False)
+        and representative.member.user_id == getattr(user, "pk", None)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def register_line_status_for(
+    context: template.Context, register_obj: Register | None
+) -> RegisterLineStatus | None:
+    """The register's LINE status for its page. The one-time code is made on the
+    representative's first view (idempotent) and shown to them only: whoever posts it links
+    their LINE account to the representative, so staff and agents never see it."""
     if register_obj is None:
         return None
-    code = None if register_obj.line_group_id else register_code_ensure(register=register_obj)
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    code = None
+    if not register_obj.line_group_id and _leads(user, register_obj):
+        code = register_code_ensure(register=register_obj)
     return register_line_status(register=register_obj, code=code)
 
 

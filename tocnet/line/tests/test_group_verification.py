@@ -240,6 +240,20 @@ class GroupVerificationTestCase(LineTestCase):
         )
         self.assertNotIn(f'data-member="{self.rep_member.number}"', html)  # seen posting the code
 
+    def test_it_shows_the_code_to_the_representative_only(self) -> None:
+        for name, user in self.personas().items():
+            with self.subTest(persona=name):
+                request = RequestFactory().get("/")
+                request.user = user
+                html = render_to_string(
+                    "line/includes/register_line_status.html",
+                    {"register": self.register},
+                    request=request,
+                )
+                self.assertEqual("data-line-code=" in html, name == "rep")
+                self.assertEqual("data-line-code-hidden" in html, name != "rep")
+        self.assertEqual(RegisterCode.objects.count(), 1)
+
 
 def test_it_finds_codes_however_they_are_typed() -> None:
     assert find_code("รหัส toc-ab23cd นะครับ") == "TOC-AB23CD"
