@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access
-from tocnet.core.http import client_ip
+from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import ImportJob, Member, Phone, Unit
 from tocnet.reports.exports import STATUS_LABELS, coverage_xlsx, status_label
@@ -59,6 +59,8 @@ from tocnet.reports.services import (
 from tocnet.reports.svg import Bar, bar_chart_svg, province_map_svg
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Above this many registers the page shows the register table on request (htmx or a link).
+REGISTERS_INLINE = 40
 STATUS_COLOURS = {
     "not_started": "#9ca3af",
     "in_progress": "#f59e0b",
@@ -108,6 +110,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             filename=f"tocnet-coverage-{stamp}.xlsx",
             content_type=XLSX,
         )
+    show_registers = (
+        level == "register"
+        or request.GET.get("registers") == "1"
+        or len(coverage.registers) <= REGISTERS_INLINE
+    )
+    if request.GET.get("part") == "registers" and is_htmx(request):
+        return render(
+            request,
+            "reports/dashboard.html#registers",
+            {"registers": registers, "sort": sort, "map_metric": ""},
+        )
     map_metric = "reach" if request.GET.get("map") == "reach" else "line"
     status_chart = bar_chart_svg(
         [
@@ -131,6 +144,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "status_chart": status_chart,
         "sort": sort,
         "map_metric": map_metric,
+        "show_registers": show_registers,
     }
     if level != "totals":
         by_share = sorted(

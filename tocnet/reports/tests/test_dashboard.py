@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from unittest.mock import patch
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -157,6 +158,20 @@ class DashboardTestCase(BaseTestCase):
         self.assertEqual(rows[1][2], 6)  # active members of กพ in this data
         self.assertEqual(len(rows), 2)
         self.assertEqual(AuditEvent.objects.filter(kind=AuditEvent.Kind.ACCESS).count(), before + 1)
+
+    def test_it_loads_a_long_register_table_on_request(self) -> None:
+        self.login_as(self.staff)
+        with patch("tocnet.reports.views.REGISTERS_INLINE", 1):
+            body = self.client.get(URL).content.decode()
+            self.assertNotIn('id="registers-table"', body)
+            self.assertIn('data-show="registers"', body)
+            part = self.client.get(URL, {"part": "registers"}, headers={"HX-Request": "true"})
+            self.assertIn('id="registers-table"', part.content.decode())
+            self.assertNotIn('id="units-table"', part.content.decode())
+            self.assertEqual(part.content.decode().count("data-register="), 3)
+            full = self.client.get(URL, {"registers": "1"}).content.decode()
+            self.assertIn('id="registers-table"', full)
+        self.assertIn('id="registers-table"', self.client.get(URL).content.decode())
 
     def test_it_shows_deadline_and_map(self) -> None:
         self.login_as(self.staff)
