@@ -565,8 +565,12 @@ def import_job_validate(*, kind: str, data: bytes, file_name: str, actor: Any) -
         size=check.size,
         uploaded_by=actor if isinstance(actor, User) else None,
         unit=_job_unit(actor),
-        summary=check.plan.summary(),
-        result={"parsed": check.parsed, "preview": check.plan.details()},
+        summary=_counts(check.plan),
+        result={
+            "parsed": check.parsed,
+            "preview": check.plan.details(),
+            "summary": check.plan.summary(),
+        },
     )
     audit_record(
         actor=actor,
@@ -800,9 +804,9 @@ def member_import_commit(
 def _finish(job: ImportJob, plan: Plan, actor: Any) -> dict[str, Any]:
     summary = plan.summary()
     job.status = ImportJob.Status.COMMITTED
-    job.summary = summary
+    job.summary = _counts(plan)  # small: the history page lists many jobs
     # The parsed rows served the preview; keep what people look at later, not every value.
-    job.result = {"details": plan.details()}
+    job.result = {"details": plan.details(), "summary": summary}
     job.save(update_fields=["summary", "result"])
     audit_record(
         actor=actor,

@@ -109,7 +109,7 @@ class ImportWebTestCase(BaseTestCase):
         job = ImportJob.objects.get()
         self.assertEqual(job.unit, self.unit_a)
         self.assertEqual(
-            [(r["row"], r["reason"]) for r in job.summary["rejected"]],
+            [(r["row"], r["reason"]) for r in job.result["summary"]["rejected"]],
             [(4, "out_of_scope"), (5, "out_of_scope")],
         )
         response = self.client.post(reverse("members:import_commit", args=[job.code]), {})
@@ -209,7 +209,7 @@ class ImportWebTestCase(BaseTestCase):
         )
         self.upload(data, "reps.xlsx", kind="representatives")
         job = ImportJob.objects.get()
-        self.assertEqual([r["reason"] for r in job.summary["rejected"]], ["wrong_unit"])
+        self.assertEqual([r["reason"] for r in job.result["summary"]["rejected"]], ["wrong_unit"])
         self.assertEqual(job.summary["not_in_file"], 1)  # the current กพ representative
         response = self.client.post(
             reverse("members:import_commit", args=[job.code]),
