@@ -448,12 +448,11 @@ def my_register(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("phones", queryset=Phone.objects.order_by("position", "id")))
         .select_related("form_report")
     )
-    register_of = {m.pk: m.on_register for m in members}
     sections = []
     for register in registers:
         rows = []
         for member in members:
-            if register_of.get(member.pk) != register.pk:
+            if member.on_register != register.pk:
                 continue
             phones = [p for p in member.phones.all() if p.valid]
             has_email = bool(member.email) and member.email_valid
