@@ -2,12 +2,14 @@
 fake LINE API for the group's name; join + the representative's code verifies the group."""
 
 import datetime as dt
+import re
 from io import StringIO
 
 from django.core.management import CommandError, call_command
 from django.test import LiveServerTestCase, SimpleTestCase, override_settings
 from django.utils import timezone
 
+from tocnet.accounts.models import User
 from tocnet.core.fakes.line_server import FakeLineServer
 from tocnet.line import simulate
 from tocnet.line.models import LineGroup
@@ -85,6 +87,22 @@ class LineSimulateEndToEndTestCase(LiveServerTestCase):
         rep_member.refresh_from_db()
         self.assertEqual(register.line_group_id, group.group_id)
         self.assertEqual(rep_member.line_user_id, simulate.user_id_for("rep"))
+        # The dashboard and the representative's page show it.
+        staff = User.objects.create_user(username="e2e-staff", password="x", role=User.Role.STAFF)
+        self.client.force_login(staff)
+        page = self.client.get("/dashboard/").content.decode()
+        verified = re.search(r'data-total="verified"><div class="num">(\d+)<', page)
+        self.assertIsNotNone(verified)
+        self.assertEqual(verified.group(1), "1")
+        rep_user = User.objects.create_user(
+            username="e2e-rep", password="x", role=User.Role.REPRESENTATIVE
+        )
+        rep_member.user = rep_user
+        rep_member.save()
+        self.client.force_login(rep_user)
+        page = self.client.get("/my/register/").content.decode()
+        self.assertIn('data-check="group_verified" data-done="true"', page)
+        self.assertIn('data-line-verified="true"', page)
 
 
 class SetLineWebhookTestCase(SimpleTestCase):
