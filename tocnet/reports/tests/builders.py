@@ -60,14 +60,16 @@ def verify_group(register: Register, *, seen: list[Member]) -> LineGroup:
     group_id = f"C{register.pk:032d}"
     Register.objects.filter(pk=register.pk).update(line_group_id=group_id)
     register.line_group_id = group_id
-    group = LineGroup.objects.create(
+    group, _created = LineGroup.objects.get_or_create(
         group_id=group_id,
-        name=register.line_group_name,
-        status=LineGroup.Status.VERIFIED,
-        unit=register.unit,
-        register=register,
-        member_count=len(seen) + 3,
-        verified_at=timezone.now(),
+        defaults={
+            "name": register.line_group_name,
+            "status": LineGroup.Status.VERIFIED,
+            "unit": register.unit,
+            "register": register,
+            "member_count": len(seen) + 3,
+            "verified_at": timezone.now(),
+        },
     )
     now = timezone.now()
     for member in seen:

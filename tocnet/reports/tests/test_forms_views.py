@@ -8,13 +8,16 @@ import io
 import zipfile
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
 from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import ImportJob, Member, UnitAgent
-from tocnet.registers.models import UnitSubmission
+from tocnet.registers.models import RegisterMembership, UnitSubmission
 from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import coverage_for_user, submission_state
 from tocnet.reports.services import report_job_run
@@ -246,3 +249,26 @@ class PdfZipJobTestCase(BaseTestCase):
         self.assertEqual(ReportJob.objects.count(), 1)
         # Running the task again is a no-op.
         self.assertIsNone(report_job_run(job_id=job.pk))
+
+
+class MyRegisterQueryCountTestCase(BaseTestCase):
+    def _queries(self) -> int:
+        self.login_as(self.rep_user)
+        self.client.get(reverse("reports:my_register"))  # makes the one-time LINE code
+        with CaptureQueriesContext(connection) as ctx:
+            response = self.client.get(reverse("reports:my_register"))
+        self.assertEqual(response.status_code, 200)
+        return len(ctx.captured_queries)
+
+    def test_it_keeps_queries_constant(self) -> None:
+        verify_group(self.register, seen=[self.in_register])
+        small = self._queries()
+        extra = [add_member(self.unit_a, email=f"q{i}@example.com") for i in range(15)]
+        RegisterMembership.objects.bulk_create(
+            [
+                RegisterMembership(register=self.register, member=m, since=timezone.now())
+                for m in extra
+            ]
+        )
+        verify_group(self.register, seen=extra[:5])
+        self.assertEqual(self._queries(), small)
