@@ -60,6 +60,14 @@ class GroupVerificationTestCase(LineTestCase):
         self.assertEqual(LineGroup.objects.get(name="สอ.พช.กพ.9").unit, self.unit_a)
         self.assertEqual(len(self.fake.replies()), len(cases))
 
+    def test_it_records_a_group_line_will_not_describe(self) -> None:
+        event = simulate.join_event("Cunknown")  # LINE answers 404 for its summary
+        self.post_events([event])
+        group = LineGroup.objects.get(group_id="Cunknown")
+        self.assertEqual((group.status, group.problem), ("unmatched", "unreadable"))
+        self.assertIn("404", group.problem_detail)
+        self.assertEqual(self.status_of(event), WebhookEvent.Status.DONE)
+
     def test_it_refuses_a_register_that_already_has_a_verified_group(self) -> None:
         self.register.line_group_id = "Cverified"
         self.register.save()
