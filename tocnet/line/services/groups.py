@@ -3,6 +3,7 @@ follow who is in the group, re-read names and counts, detach on leave."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
@@ -226,26 +227,41 @@ def _ensure_group(group_id: str) -> LineGroup:
     return group
 
 
-def _sightings(group: LineGroup, user_ids: list[str], *, in_group: bool) -> None:
-    now = timezone.now()
+def _event_time(event: dict[str, Any]) -> dt.datetime:
+    stamp = event.get("timestamp")
+    if isinstance(stamp, int | float):
+        return dt.datetime.fromtimestamp(stamp / 1000, tz=dt.UTC)
+    return timezone.now()
+
+
+def _sightings(
+    group: LineGroup, user_ids: list[str], *, in_group: bool, at: dt.datetime | None = None
+) -> None:
+    """Record who is in the group as of ``at`` (the event's time: LINE may deliver events out
+    of order, so an older event never overrides a newer one)."""
+    at = at or timezone.now()
     for user_id in user_ids:
         sighting, created = GroupMemberSighting.objects.get_or_create(
             group=group,
             line_user_id=user_id,
-            defaults={"first_seen_at": now, "last_seen_at": now, "in_group": in_group},
+            defaults={
+                "first_seen_at": at,
+                "last_seen_at": at,
+                "in_group": in_group,
+                "left_at": None if in_group else at,
+            },
         )
-        if not created:
+        if not created and at >= sighting.last_seen_at:
             sighting.in_group = in_group
-            sighting.last_seen_at = now
-            sighting.left_at = None if in_group else now
+            sighting.last_seen_at = at
+            sighting.left_at = None if in_group else at
             sighting.save(update_fields=["in_group", "last_seen_at", "left_at"])
-        elif not in_group:
-            GroupMemberSighting.objects.filter(pk=sighting.pk).update(left_at=now)
 
 
 def on_members_changed(event: dict[str, Any]) -> Any:
     group_id = event["source"]["groupId"]
     joined = event["type"] == "memberJoined"
+    at = _event_time(event)
     members = (event.get("joined") if joined else event.get("left")) or {}
     user_ids = [m["userId"] for m in members.get("members", []) if m.get("userId")]
     try:
@@ -257,7 +273,7 @@ def on_members_changed(event: dict[str, Any]) -> Any:
 
     def apply() -> list[Reply]:
         group = _ensure_group(group_id)
-        _sightings(group, user_ids, in_group=joined)
+        _sightings(group, user_ids, in_group=joined, at=at)
         if count is not None:
             LineGroup.objects.filter(pk=group.pk).update(member_count=count)
         return []
@@ -268,6 +284,7 @@ def on_members_changed(event: dict[str, Any]) -> Any:
 def on_group_message(event: dict[str, Any]) -> Any:
     group_id = event["source"]["groupId"]
     user_id = event["source"].get("userId") or ""
+    at = _event_time(event)
     message = event.get("message") or {}
     text = message.get("text", "") if message.get("type") == "text" else ""
     code = find_code(text)
@@ -279,7 +296,7 @@ def on_group_message(event: dict[str, Any]) -> Any:
     def apply() -> list[Reply]:
         group = _ensure_group(group_id)
         if user_id:
-            _sightings(group, [user_id], in_group=True)
+            _sightings(group, [user_id], in_group=True, at=at)
         if not code:
             return []
         return [group_verify(group=group, code=code, line_user_id=user_id, summary=fresh)]

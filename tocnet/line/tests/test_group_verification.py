@@ -215,6 +215,17 @@ class GroupVerificationTestCase(LineTestCase):
         self.assertEqual(stats.linked_in_group, 1)
         self.assertFalse(GroupMemberSighting.objects.get(line_user_id=member_line).in_group)
 
+    def test_it_keeps_the_latest_state_when_events_arrive_out_of_order(self) -> None:
+        group = self.verified_group()
+        joined = simulate.member_joined_event(group.group_id, ["Ulate"])
+        left = simulate.member_left_event(group.group_id, ["Ulate"])
+        left["timestamp"] = joined["timestamp"] + 60_000  # left a minute after joining
+        self.post_events([left])
+        self.post_events([joined])  # delivered late
+        sighting = GroupMemberSighting.objects.get(line_user_id="Ulate")
+        self.assertFalse(sighting.in_group)
+        self.assertIsNotNone(sighting.left_at)
+
     def test_it_counts_stats_in_constant_queries(self) -> None:
         self.verified_group()
         registers = list(Register.objects.all())
