@@ -16,7 +16,7 @@ from django.utils.translation import override
 from linebot.v3.webhooks import Event
 
 from tocnet.line import client
-from tocnet.line.models import WebhookEvent
+from tocnet.line.models import LinkAttempt, WebhookEvent
 from tocnet.line.services.replies import Reply
 
 logger = logging.getLogger(__name__)
@@ -215,7 +215,8 @@ RETENTION = dt.timedelta(days=30)
 
 
 def webhook_events_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete handled events older than RETENTION (long past any redelivery); returns how many."""
+    """Delete handled events and wrong linking answers older than RETENTION (long past any
+    redelivery or lock-out); returns how many rows went."""
     cutoff = (now or timezone.now()) - RETENTION
     deleted, _by_model = WebhookEvent.objects.filter(
         received_at__lt=cutoff,
@@ -225,4 +226,5 @@ def webhook_events_purge(*, now: dt.datetime | None = None) -> int:
             WebhookEvent.Status.FAILED,
         ],
     ).delete()
-    return deleted
+    attempts, _by_model = LinkAttempt.objects.filter(created_at__lt=cutoff).delete()
+    return deleted + attempts
