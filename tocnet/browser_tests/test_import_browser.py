@@ -8,19 +8,18 @@ from typing import Any
 import pytest
 
 from tocnet.accounts.models import User
-from tocnet.browser_tests.conftest import chromium, screenshots  # noqa: F401 - fixtures
 from tocnet.members.models import ImportJob, Member, Unit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "browser-import-password-2564"
+PASSWORD = "browser-import-password-2564"  # noqa: S105
 SAMPLE = Path("/work/shared/samples/members.xlsx")
 
 
 @pytest.mark.skipif(not SAMPLE.exists(), reason="shared samples not present")
 def test_staff_preview_map_units_and_confirm(
     live_server: Any,
-    chromium: Any,  # noqa: F811
-    screenshots: Path,  # noqa: F811
+    chromium: Any,
+    screenshots: Path,
 ) -> None:
     User.objects.create_user(
         username="staff-import", password=PASSWORD, role=User.Role.STAFF, is_staff=True
