@@ -140,3 +140,16 @@ class LineLoginTestCase(LineTestCase):
             response = self.client.get("/line/login/")
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'data-line-configured="false"')
+
+    def test_it_offers_the_connect_button_to_representatives_and_agents(self) -> None:
+        from django.template.loader import render_to_string
+        from django.test import RequestFactory
+
+        for name, user in self.personas().items():
+            with self.subTest(persona=name):
+                request = RequestFactory().get("/")
+                request.user = user
+                html = render_to_string(
+                    "line/includes/line_connect_button.html", {"user": user}, request=request
+                )
+                self.assertEqual("data-line-connect" in html, name in ("rep", "agent"))
