@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
+from tocnet.core.admin_audit import AuditedAdminMixin
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip
 from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit, UnitAgent
@@ -13,7 +14,7 @@ class UnitAgentInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdminMixin):
     list_display = ("name", "kind", "abbreviation", "province", "responsible")
     list_filter = ("kind", "responsible")
     search_fields = ("name", "abbreviation", "province")
@@ -26,7 +27,7 @@ class PhoneInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(AuditedAdminMixin):
     list_display = ("number", "first_name", "last_name", "unit", "status")
     list_filter = ("status", "member_type", "unit__kind")
     search_fields = ("number", "first_name", "last_name")
@@ -54,7 +55,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Representative)
-class RepresentativeAdmin(admin.ModelAdmin):
+class RepresentativeAdmin(AuditedAdminMixin):
     list_display = ("member", "unit", "term_start", "term_end", "ended_on")
     list_filter = ("unit__kind",)
     raw_id_fields = ("member",)
@@ -64,4 +65,6 @@ class RepresentativeAdmin(admin.ModelAdmin):
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "file_name", "status", "uploaded_by")
-    readonly_fields = ("code", "sha256", "summary", "result", "created_at", "committed_at")
+    # result holds every parsed row (personal data): the import pages show it, scoped and logged.
+    exclude = ("result",)
+    readonly_fields = ("code", "sha256", "summary", "created_at", "committed_at")

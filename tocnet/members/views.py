@@ -118,6 +118,19 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": Member.Status.choices,
     }
+    if page.rows:
+        audit_access(
+            actor=user,
+            action="members.listed",
+            target=unit,
+            detail={
+                "searched": bool(query),
+                "status": status,
+                "page": page.page.number,
+                "members": [m.number for m in page.rows],
+            },
+            ip_address=client_ip(request),
+        )
     template = "members/member_list.html#rows" if is_htmx(request) else "members/member_list.html"
     return render(request, template, context)
 
@@ -149,6 +162,10 @@ def member_contact_edit(request: HttpRequest, code: str) -> HttpResponse:
         "unreachable_reason": member.unreachable_reason,
     }
     form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "GET":
+        audit_access(
+            actor=user, action="member.contact_viewed", target=member, ip_address=client_ip(request)
+        )
     if request.method == "POST" and form.is_valid():
         member_contact_update(
             member=member,

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from tocnet.core.admin_audit import AuditedAdminMixin, ReadOnlyAdminMixin
 from tocnet.registers.models import Campaign, Register, RegisterMembership, UnitSubmission
 
 
 @admin.register(Register)
-class RegisterAdmin(admin.ModelAdmin):
+class RegisterAdmin(AuditedAdminMixin):
     list_display = ("line_group_name", "unit", "number", "representative", "line_group_id")
     list_select_related = ("unit", "representative__member")
     search_fields = ("line_group_name",)
@@ -12,7 +13,7 @@ class RegisterAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegisterMembership)
-class RegisterMembershipAdmin(admin.ModelAdmin):
+class RegisterMembershipAdmin(ReadOnlyAdminMixin):
     list_display = ("member", "register", "since", "until")
     raw_id_fields = ("member", "register")
     list_select_related = ("member", "register")

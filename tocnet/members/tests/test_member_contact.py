@@ -81,3 +81,26 @@ class MemberAdminAccessLogTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         event = AuditEvent.objects.get(action="member.viewed_in_admin")
         self.assertEqual((event.actor, event.target_id), (self.staff, str(self.b_member.code)))
+
+
+class MemberListAccessLogTestCase(BaseTestCase):
+    def test_it_logs_which_members_a_list_page_showed(self) -> None:
+        self.login_as(self.agent)
+        self.client.get(reverse("members:member_list"))
+        event = AuditEvent.objects.get(action="members.listed")
+        self.assertEqual(event.kind, AuditEvent.Kind.ACCESS)
+        self.assertEqual(sorted(event.changes["members"]), ["100001", "100002", "100003"])
+
+    def test_it_logs_nothing_when_nothing_was_shown(self) -> None:
+        self.login_as(self.board)
+        self.client.get(reverse("members:member_list"))
+        self.assertFalse(AuditEvent.objects.filter(action="members.listed").exists())
+
+    def test_it_logs_opening_the_contact_form(self) -> None:
+        self.login_as(self.rep_user)
+        self.client.get(reverse("members:member_contact_edit", args=[self.in_register.code]))
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action="member.contact_viewed", target_id=str(self.in_register.code)
+            ).exists()
+        )
