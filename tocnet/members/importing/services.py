@@ -876,7 +876,6 @@ def _plan_representatives(
         if scope is not None and unit.pk not in scope:
             _reject(plan, row, "out_of_scope", value=row["unit_text"] or unit.name)
             continue
-        covered.add(unit.pk)
         if member.unit_id != unit.pk:
             _reject(
                 plan,
@@ -900,6 +899,9 @@ def _plan_representatives(
                 number=row["number"],
             )
             continue
+        # Only a unit with an accepted row counts as listed: a file whose rows for a unit are
+        # all wrong must not end that unit's representatives.
+        covered.add(unit.pk)
         rep = current.get(member.pk)
         if rep is not None and rep.unit_id == unit.pk:
             plan.unchanged.append(row["number"])

@@ -349,6 +349,15 @@ class RepresentativeImportTestCase(CommandMixin, TestCase):
         self.assertFalse(Unit.objects.filter(abbreviation="ศพช.ตก").exists())
         self.assertFalse(Representative.objects.exists())
 
+    def test_a_unit_whose_rows_are_all_wrong_keeps_its_representatives(self) -> None:
+        self.run_json("import_representatives", self.reps([1, "1", "สมชาย ใจดี", "ตาก"]), "r1.xlsx")
+        summary = self.run_json(
+            "import_representatives", self.reps([1, "2", "สมหมาย ใจดี", "ตาก"]), "r2.xlsx"
+        )
+        self.assertEqual([r["reason"] for r in summary["rejected"]], ["name_mismatch"])
+        self.assertEqual(summary["not_in_file"], 0)
+        self.assertIsNone(Representative.objects.get(member__number="1").ended_on)
+
     def test_a_new_list_ends_representatives_missing_from_it_keeping_history(self) -> None:
         self.run_json("import_representatives", self.reps([1, "1", "สมชาย ใจดี", "ตาก"]), "r1.xlsx")
         summary = self.run_json(
