@@ -198,6 +198,10 @@ else:
 
 # Imports.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "tocnet.core.uploads.SizeCappedUploadHandler",
+]
 
 # Register planning: largest minus smallest register of a unit; members per representative
 # below/above which a unit is flagged.
