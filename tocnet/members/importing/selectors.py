@@ -1,4 +1,8 @@
-"""Reads of import jobs through the user's scope: staff see all, agents their own uploads."""
+"""Reads of import jobs through the user's scope: staff see all, agents their own uploads.
+
+Only member and representative lists: returned attachment 3 forms (kind "form", tocnet.reports)
+are ImportJobs too, with their own pages and another result layout.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from django.http import Http404
 
 from tocnet.accounts.models import User
 from tocnet.members.models import ImportJob
+
+KINDS = (ImportJob.Kind.MEMBERS, ImportJob.Kind.REPRESENTATIVES)
 
 
 def can_import(user: User) -> bool:
@@ -21,7 +27,7 @@ def can_import(user: User) -> bool:
 
 
 def _jobs_for_user(user: User) -> QuerySet[ImportJob]:
-    jobs = ImportJob.objects.select_related("uploaded_by", "unit")
+    jobs = ImportJob.objects.select_related("uploaded_by", "unit").filter(kind__in=KINDS)
     if not can_import(user):
         return jobs.none()
     if user.is_superuser or user.role == User.Role.STAFF:

@@ -220,3 +220,26 @@ class ImportWebTestCase(BaseTestCase):
         self.assertEqual((new.term_start.year, new.term_end.year), (2022, 2025))
         self.representative.refresh_from_db()
         self.assertIsNotNone(self.representative.ended_on)
+
+    def test_a_returned_form_job_is_not_reachable_through_the_member_import_pages(self) -> None:
+        # Returned attachment 3 forms (tocnet.reports) are ImportJobs too, with another result.
+        job = ImportJob.objects.create(
+            kind=ImportJob.Kind.FORM,
+            file_name="form.xlsx",
+            uploaded_by=self.agent,
+            unit=self.unit_a,
+            result={"plan": {}},
+        )
+        self.login_as(self.agent)
+        self.client.raise_request_exception = False
+        for name in ("import_detail", "import_errors"):
+            with self.subTest(url=name):
+                response = self.client.get(reverse(f"members:{name}", args=[job.code]))
+                self.assertEqual(response.status_code, 404)
+        for name in ("import_commit", "import_discard"):
+            with self.subTest(url=name):
+                response = self.client.post(reverse(f"members:{name}", args=[job.code]))
+                self.assertEqual(response.status_code, 404)
+        self.assertNotContains(self.client.get(reverse("members:import_list")), str(job.code))
+        job.refresh_from_db()
+        self.assertEqual(job.status, ImportJob.Status.PREVIEW)
