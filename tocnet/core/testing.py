@@ -1,9 +1,15 @@
 """BaseTestCase: the personas every permission test loops over."""
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.test import TestCase
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from tocnet.accounts.models import User
+    from tocnet.members.models import Member, Representative, Unit
+    from tocnet.registers.models import Register
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
 
@@ -19,6 +25,21 @@ class BaseTestCase(TestCase):
     - outsider: signed in, no role that grants anything
     """
 
+    unit_a: "Unit"
+    unit_b: "Unit"
+    staff: "User"
+    agent: "User"
+    rep_user: "User"
+    board: "User"
+    member_user: "User"
+    outsider: "User"
+    rep_member: "Member"
+    in_register: "Member"
+    a_not_in_register: "Member"
+    b_member: "Member"
+    representative: "Representative"
+    register: "Register"
+
     @classmethod
     def setUpTestData(cls) -> None:
         from tocnet.accounts.models import User
@@ -28,7 +49,7 @@ class BaseTestCase(TestCase):
         cls.unit_a = Unit.objects.get(abbreviation="กพ")
         cls.unit_b = Unit.objects.get(abbreviation="นว")
 
-        def user(username: str, role: str, **extra: object) -> User:
+        def user(username: str, role: str, **extra: Any) -> User:
             return User.objects.create_user(
                 username=username, password=PASSWORD, role=role, **extra
             )
@@ -41,7 +62,7 @@ class BaseTestCase(TestCase):
         cls.outsider = user("outsider", User.Role.MEMBER)
         UnitAgent.objects.create(unit=cls.unit_a, user=cls.agent)
 
-        def member(number: str, unit: Unit, first: str, last: str, **extra: object) -> Member:
+        def member(number: str, unit: Unit, first: str, last: str, **extra: Any) -> Member:
             m = Member.objects.create(
                 number=number, unit=unit, first_name=first, last_name=last, title="นาย", **extra
             )
@@ -83,7 +104,7 @@ class BaseTestCase(TestCase):
     def login_as(self, user: object) -> None:
         self.client.force_login(user)  # type: ignore[arg-type]
 
-    def personas(self) -> dict[str, object]:
+    def personas(self) -> dict[str, "User"]:
         return {
             "staff": self.staff,
             "agent": self.agent,

@@ -29,9 +29,11 @@ class SizeCappedUploadHandler(TemporaryFileUploadHandler):
             return None
         return super().receive_data_chunk(raw_data, start)  # type: ignore[no-any-return]
 
-    def file_complete(self, file_size: int) -> UploadedFile:
+    def file_complete(self, file_size: int) -> UploadedFile | None:
         if self.too_large:
-            placeholder = SimpleUploadedFile(self.file_name or "upload", b"", self.content_type)
+            placeholder = SimpleUploadedFile(
+                self.file_name or "upload", b"", self.content_type or "application/octet-stream"
+            )
             placeholder.size = self.received
             return placeholder
-        return super().file_complete(file_size)  # type: ignore[no-any-return]
+        return super().file_complete(file_size)
