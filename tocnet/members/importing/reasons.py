@@ -71,6 +71,12 @@ ROW_REJECTIONS = {
         "(too long or not allowed)."
     ),
     "not_a_member": _("Sheet %(sheet)s, row %(row)s: no member has the number %(value)s."),
+    # An agent's answer for a number outside their units, existing or not: it must tell
+    # nothing of the register beyond their units (no unit, no name), only the file's values.
+    "not_a_member_here": _(
+        "Sheet %(sheet)s, row %(row)s: no member of your units has the number %(value)s "
+        "(the cooperative's staff move members between units)."
+    ),
     "wrong_unit": _(
         "Sheet %(sheet)s, row %(row)s: member %(value)s belongs to %(actual)s, not to %(unit)s."
     ),

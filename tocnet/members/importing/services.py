@@ -185,6 +185,15 @@ def _reject(plan: Plan, row: dict[str, Any], reason: str, **detail: Any) -> None
     )
 
 
+def _reject_outside_scope(plan: Plan, row: dict[str, Any]) -> None:
+    """A number no member of the actor's units has, whether it exists elsewhere or not.
+
+    One reason for both, holding only the file's own values: naming the member's unit (or
+    answering differently for an unknown number) would let an agent look up any member.
+    """
+    _reject(plan, row, "not_a_member_here", value=row["number"])
+
+
 def _sort_rejected(plan: Plan, parsed: dict[str, Any]) -> None:
     order = {sheet["name"]: index for index, sheet in enumerate(parsed["sheets"])}
     plan.rejected.sort(key=lambda r: (order.get(r["sheet"], 0), r["row"]))
@@ -353,11 +362,11 @@ def _plan_members(
             unit, new_unit_name = None, unit_key.split(":", 1)[1]
         else:
             unit = units_by_key[unit_key]
-        if scope is not None and (
-            unit is None
-            or unit.pk not in scope
-            or (member is not None and member.unit_id not in scope)
-        ):
+        if scope is not None and member is not None and member.unit_id not in scope:
+            _reject_outside_scope(plan, row)
+            continue
+        if scope is not None and (unit is None or unit.pk not in scope):
+            # The unit comes from the file (cell, sheet name or title line), never the member.
             _reject(plan, row, "out_of_scope", value=row["unit_text"] or str(unit or ""))
             continue
         if unit is not None:
@@ -869,6 +878,9 @@ def _plan_representatives(
             )
             continue
         member = members.get(row["number"])
+        if scope is not None and (member is None or member.unit_id not in scope):
+            _reject_outside_scope(plan, row)
+            continue
         if member is None:
             _reject(plan, row, "not_a_member", value=row["number"])
             continue

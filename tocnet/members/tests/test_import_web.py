@@ -1,6 +1,7 @@
 """Import pages: preview then commit as staff, agents kept to their units, error report."""
 
 import io
+import json
 from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,7 +11,7 @@ from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
 from tocnet.core.testing import BaseTestCase
-from tocnet.members.models import ImportJob, Member, Representative, Unit
+from tocnet.members.models import ImportJob, Member, Representative, Unit, UnitAgent
 
 from .import_builders import MEMBER_HEADER, member_row, xlsx_bytes
 
@@ -110,7 +111,7 @@ class ImportWebTestCase(BaseTestCase):
         self.assertEqual(job.unit, self.unit_a)
         self.assertEqual(
             [(r["row"], r["reason"]) for r in job.result["summary"]["rejected"]],
-            [(4, "out_of_scope"), (5, "out_of_scope")],
+            [(4, "out_of_scope"), (5, "not_a_member_here")],
         )
         response = self.client.post(reverse("members:import_commit", args=[job.code]), {})
         self.assertEqual(response.status_code, 302)
@@ -243,3 +244,92 @@ class ImportWebTestCase(BaseTestCase):
         self.assertNotContains(self.client.get(reverse("members:import_list")), str(job.code))
         job.refresh_from_db()
         self.assertEqual(job.status, ImportJob.Status.PREVIEW)
+
+
+class ImportScopeLeakTestCase(BaseTestCase):
+    """An agent learns nothing about a member outside their units: not the unit, not the name,
+    not even whether the number exists (one reason, built from the file's own values)."""
+
+    def upload(self, rows: list[list[object]], kind: str) -> ImportJob:
+        header = (
+            ["ลำดับ", "เลขทะเบียนสมาชิก", "ชื่อ-สกุล", "หน่วยงาน"]
+            if kind == "representatives"
+            else MEMBER_HEADER
+        )
+        data = xlsx_bytes({"รายชื่อ": [header, *rows]})
+        self.client.post(
+            reverse("members:import_upload"),
+            {"kind": kind, "file": SimpleUploadedFile("list.xlsx", data)},
+        )
+        return ImportJob.objects.get(uploaded_by=self.agent, kind=kind)
+
+    def assert_nothing_of_b(self, job: ImportJob) -> None:
+        secrets = [self.unit_b.name, self.b_member.full_name]
+        stored = json.dumps([job.result, job.summary], ensure_ascii=False)
+        page = self.client.get(reverse("members:import_detail", args=[job.code]))
+        report = self.client.get(reverse("members:import_errors", args=[job.code]))
+        cells = " ".join(
+            str(cell.value)
+            for row in load_workbook(io.BytesIO(report.content)).active.iter_rows()
+            for cell in row
+        )
+        for secret in secrets:
+            with self.subTest(secret=secret):
+                self.assertNotIn(secret, stored)
+                self.assertNotContains(page, secret)
+                self.assertNotIn(secret, cells)
+        events = AuditEvent.objects.filter(target_id=str(job.code))
+        self.assertFalse(
+            any(s in json.dumps(e.changes, ensure_ascii=False) for e in events for s in secrets)
+        )
+
+    def test_a_representatives_list_never_tells_an_agent_another_units_member(self) -> None:
+        self.login_as(self.agent)  # agent of กพ only
+        for row in (
+            [1, self.b_member.number, "", ""],  # unit cell blank: was "out_of_scope (นว)"
+            [1, self.b_member.number, "", KP],  # the agent's unit: was "wrong_unit (นว)"
+            [1, self.b_member.number, "", NW],  # the right unit, not theirs
+            [1, "299999", "", KP],  # no such member at all: the same answer
+        ):
+            with self.subTest(row=row):
+                ImportJob.objects.all().delete()
+                job = self.upload([row], "representatives")
+                rejected = job.result["summary"]["rejected"]
+                self.assertEqual([r["reason"] for r in rejected], ["not_a_member_here"])
+                if NW not in row:  # otherwise the file itself names นว
+                    self.assert_nothing_of_b(job)
+
+    def test_a_member_list_never_tells_an_agent_of_several_units_another_units_member(
+        self,
+    ) -> None:
+        UnitAgent.objects.create(unit=Unit.objects.get(abbreviation="ตก"), user=self.agent)
+        self.login_as(self.agent)  # agent of กพ and ตก: no default unit for a blank cell
+        row = member_row(self.b_member.number, first="", last="", unit="")
+        job = self.upload([row], "members")
+        self.assertEqual(
+            [(r["row"], r["reason"]) for r in job.result["summary"]["rejected"]],
+            [(2, "not_a_member_here")],
+        )
+        self.assert_nothing_of_b(job)
+        self.client.post(reverse("members:import_commit", args=[job.code]))
+        self.b_member.refresh_from_db()
+        self.assertEqual(self.b_member.unit, self.unit_b)
+
+    def test_staff_keep_the_precise_wrong_unit_message(self) -> None:
+        self.login_as(self.staff)
+        data = xlsx_bytes(
+            {
+                "ผู้แทน": [
+                    ["ลำดับ", "เลขทะเบียนสมาชิก", "ชื่อ-สกุล", "หน่วยงาน"],
+                    [1, self.b_member.number, "", KP],
+                ]
+            }
+        )
+        self.client.post(
+            reverse("members:import_upload"),
+            {"kind": "representatives", "file": SimpleUploadedFile("r.xlsx", data)},
+        )
+        job = ImportJob.objects.get()
+        page = self.client.get(reverse("members:import_detail", args=[job.code]))
+        self.assertContains(page, 'data-reason="wrong_unit"')
+        self.assertContains(page, self.unit_b.name)
