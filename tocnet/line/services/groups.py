@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.thai import to_arabic_digits
 from tocnet.line import client
@@ -366,10 +367,19 @@ def group_verify(
             target=member,
             changes={"line_user_id": "linked", "via": "register code"},
         )
+    # The one-time code is shown only on the representative's signed-in page, so posting it
+    # ties their web account to this LINE user (LINE Login matches only the account's link).
     user = member.user
-    if user is not None and not user.line_user_id:
+    taken = User.objects.filter(line_user_id=line_user_id).exists()
+    if user is not None and user.is_active and not user.line_user_id and not taken:
         user.line_user_id = line_user_id
         user.save(update_fields=["line_user_id"])
+        audit_record(
+            actor=BOT,
+            action="line.login_connected",
+            target=user,
+            changes={"line_user_id": {"before": False, "after": True}, "via": "register code"},
+        )
     _sightings(group, [line_user_id], in_group=True)
     return _reply("code_verified", register=register, member=member)
 

@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
-from tocnet.members.models import Member
 
 ISSUER = "https://access.line.me"
 LEEWAY_SECONDS = 60
@@ -76,12 +75,15 @@ def login_claims_verify(*, id_token: str, nonce: str) -> dict[str, Any]:
 
 
 def user_for_line_login(*, line_user_id: str) -> User | None:
-    """The active representative or agent account tied to this LINE user: through the
-    account's own LINE link, or through the member record linked by the bot."""
+    """The active representative or agent account tied to this LINE user through the
+    account's own LINE link (User.line_user_id), which is set only by connecting LINE while
+    signed in with a password or by posting the register's one-time code in its group.
+    Never through Member.line_user_id: the bot links a member with the member number and
+    the last 4 digits of a phone, both printed on every attachment 3 form, which is enough
+    to receive announcements but not to act as that person on the web."""
+    if not line_user_id:
+        return None
     user = User.objects.filter(line_user_id=line_user_id, is_active=True).first()
-    if user is None:
-        member = Member.objects.filter(line_user_id=line_user_id).select_related("user").first()
-        user = member.user if member and member.user and member.user.is_active else None
     if user is None or user.role not in LOGIN_ROLES:
         return None
     return user

@@ -102,6 +102,17 @@ class GroupVerificationTestCase(LineTestCase):
         # A new code appears only when the register needs one again.
         self.assertEqual(RegisterCode.objects.filter(used_at__isnull=True).count(), 0)
 
+    def test_a_line_user_tied_to_another_account_verifies_without_taking_it(self) -> None:
+        self.agent.line_user_id = REP_LINE
+        self.agent.save()
+        code = register_code_ensure(register=self.register)
+        group = self.join("สอ.พช.กพ.1")
+        self.post_code(group, REP_LINE, code.code)
+        group.refresh_from_db()
+        self.rep_user.refresh_from_db()
+        self.assertEqual(group.status, LineGroup.Status.VERIFIED)
+        self.assertIsNone(self.rep_user.line_user_id)
+
     def test_it_ignores_a_code_posted_in_a_group_named_for_another_register(self) -> None:
         code = register_code_ensure(register=self.register)
         group = self.join("ครอบครัวสุขใจ")

@@ -6,7 +6,12 @@ from django.test import override_settings
 
 from tocnet.core.fakes.line_server import b64url, make_hs256_jwt
 from tocnet.core.models import AuditEvent
-from tocnet.line.services.login import ISSUER, IdTokenError, id_token_verify
+from tocnet.line.services.login import (
+    ISSUER,
+    IdTokenError,
+    id_token_verify,
+    user_for_line_login,
+)
 from tocnet.line.tests.base import LineTestCase
 
 CHANNEL, SECRET = "1650000000", "login-secret"
@@ -91,8 +96,8 @@ class LineLoginTestCase(LineTestCase):
         return self.client.get("/line/login/callback/", {"code": code, "state": query["state"]})
 
     def test_it_signs_in_a_representative_matched_by_their_line_account(self) -> None:
-        self.rep_member.line_user_id = REP_LINE
-        self.rep_member.save()
+        self.rep_user.line_user_id = REP_LINE
+        self.rep_user.save()
         response = self.sign_in_with_line(REP_LINE)
         self.assertEqual(response.status_code, 302)
         self.assertEqual(int(self.client.session["_auth_user_id"]), self.rep_user.pk)
@@ -111,6 +116,33 @@ class LineLoginTestCase(LineTestCase):
                 self.assertEqual(response.status_code, 403)
                 self.assertNotIn("_auth_user_id", self.client.session)
 
+    def test_a_member_record_linked_by_the_bot_is_no_web_sign_in(self) -> None:
+        # Review F1: the member number and the last 4 phone digits are printed on every
+        # attachment 3 form; linking the representative's member record through the bot
+        # with them must not give a web session as the representative.
+        from tocnet.line.services.linking import friend_message
+
+        friend_message(line_user_id=REP_LINE, text=self.rep_member.number)
+        friend_message(line_user_id=REP_LINE, text=self.rep_member.phones.get().last4)
+        self.rep_member.refresh_from_db()
+        self.assertEqual(self.rep_member.line_user_id, REP_LINE)  # the bot linked it
+        self.assertIsNone(user_for_line_login(line_user_id=REP_LINE))
+        response = self.sign_in_with_line(REP_LINE)
+        self.assertEqual(response.status_code, 403)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.rep_user.refresh_from_db()
+        self.assertIsNone(self.rep_user.line_user_id)
+
+    def test_an_agents_member_record_linked_by_the_bot_is_no_web_sign_in(self) -> None:
+        from tocnet.members.models import Member
+
+        member = Member.objects.get(pk=self.a_not_in_register.pk)
+        member.user, member.line_user_id = self.agent, REP_LINE
+        member.save()
+        response = self.sign_in_with_line(REP_LINE)
+        self.assertEqual(response.status_code, 403)
+        self.assertNotIn("_auth_user_id", self.client.session)
+
     def test_it_refuses_a_forged_state(self) -> None:
         self.client.get("/line/login/")
         response = self.client.get("/line/login/callback/", {"code": "x", "state": "forged"})
@@ -118,8 +150,8 @@ class LineLoginTestCase(LineTestCase):
         self.assertEqual(self.fake.requests_to("/oauth2/v2.1/token"), [])
 
     def test_it_refuses_a_replayed_callback(self) -> None:
-        self.rep_member.line_user_id = REP_LINE
-        self.rep_member.save()
+        self.rep_user.line_user_id = REP_LINE
+        self.rep_user.save()
         first = self.sign_in_with_line(REP_LINE)
         self.client.logout()
         location = first.wsgi_request.get_full_path()
