@@ -93,13 +93,14 @@ def _enqueue(ids: list[str]) -> None:
 
 
 def _minimised(payload: dict[str, Any]) -> dict[str, Any]:
-    """The event without what people wrote: the bot sees every message in a group, and keeps
-    none of them once handled (PDPA data minimisation)."""
+    """The event without what people sent: the bot sees every message in a group, and keeps
+    none of it once handled (PDPA data minimisation). Of any message (text, location, file,
+    sticker, image...) only its id and type stay: no text, address, coordinates, file name,
+    keywords, mentions, quotes or content links."""
     message = payload.get("message")
-    if not isinstance(message, dict) or "text" not in message:
+    if not isinstance(message, dict):
         return payload
-    kept = {k: v for k, v in message.items() if k not in ("text", "emojis", "mention")}
-    return {**payload, "message": {**kept, "text": "[removed]"}}
+    return {**payload, "message": {k: message[k] for k in ("id", "type") if k in message}}
 
 
 def _claim(row: WebhookEvent, status: str) -> bool:

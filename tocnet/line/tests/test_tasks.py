@@ -43,7 +43,7 @@ class LineTasksTestCase(LineTestCase):
             self.post_events([simulate.group_message_event("Cchat", "Ux", "เบอร์ผม 0812345678")])
         row = WebhookEvent.objects.get()
         self.assertEqual(row.status, WebhookEvent.Status.DONE)
-        self.assertEqual(row.payload["message"]["text"], "[removed]")
+        self.assertEqual(set(row.payload["message"]), {"id", "type"})
         self.assertNotIn("0812345678", str(row.payload))
         with time_machine.travel(dt.datetime(2026, 1, 20, tzinfo=dt.UTC), tick=False):
             webhook_events_purge_task()
@@ -51,3 +51,52 @@ class LineTasksTestCase(LineTestCase):
         with time_machine.travel(dt.datetime(2026, 2, 5, tzinfo=dt.UTC), tick=False):
             webhook_events_purge_task()
         self.assertEqual(WebhookEvent.objects.count(), 0)
+
+    def test_it_keeps_only_the_id_and_type_of_any_message(self) -> None:
+        # Review: only message.text was dropped; addresses, coordinates, file names, sticker
+        # keywords, mentions and quoted ids stayed in the stored event.
+        private = ("บ้านสมชาย", "99 ถ.พหลโยธิน", "16.48", "สลิป.pdf", "ขอบคุณ", "Umention")
+        messages = [
+            {
+                "type": "location",
+                "title": "บ้านสมชาย",
+                "address": "99 ถ.พหลโยธิน กำแพงเพชร",
+                "latitude": 16.48,
+                "longitude": 99.52,
+            },
+            {"type": "file", "fileName": "สลิป.pdf", "fileSize": 2048},
+            {
+                "type": "sticker",
+                "packageId": "1",
+                "stickerId": "2",
+                "stickerResourceType": "STATIC",
+                "keywords": ["ขอบคุณ"],
+                "text": "ขอบคุณ",
+            },
+            {
+                "type": "image",
+                "contentProvider": {"type": "external", "originalContentUrl": "https://x/สลิป.pdf"},
+            },
+            {
+                "type": "text",
+                "text": "@สมชาย ขอบคุณ",
+                "mention": {"mentionees": [{"index": 0, "length": 4, "userId": "Umention"}]},
+                "quotedMessageId": "77",
+            },
+        ]
+        events = []
+        for i, message in enumerate(messages):
+            message = {"id": str(1000 + i), "quoteToken": "q", **message}
+            events.append(
+                simulate._event("message", simulate.group_source("Cchat", "Ux"), message=message)
+            )
+            events.append(
+                simulate._event("message", {"type": "user", "userId": "Uy"}, message=message)
+            )
+        self.post_events(events)
+        for row in WebhookEvent.objects.all():
+            with self.subTest(event=row.payload["message"]["type"], source=row.source_type):
+                self.assertNotEqual(row.status, WebhookEvent.Status.PENDING)
+                self.assertEqual(set(row.payload["message"]), {"id", "type"})
+                for value in private:
+                    self.assertNotIn(value, str(row.payload))
