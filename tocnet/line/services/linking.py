@@ -132,12 +132,10 @@ def _check_phone(friend: LineFriend, last4: str, now: dt.datetime) -> Reply:
     # Guessing one member's digits from many LINE accounts is capped per member number too.
     if recent_for_number >= _max_attempts():
         matches = False
-    if not matches:
+    # A member already linked to another LINE account answers exactly like a wrong guess and
+    # counts as one: a distinct reply would confirm the guessed number and digits.
+    if not matches or member is None or member.line_user_id:
         return _wrong_answer(friend, number, now)
-    assert member is not None
-    if member.line_user_id and member.line_user_id != friend.line_user_id:
-        _reset(friend)
-        return _reply("member_taken")
     try:
         with transaction.atomic():
             updated = Member.objects.filter(pk=member.pk, line_user_id__isnull=True).update(
@@ -145,9 +143,8 @@ def _check_phone(friend: LineFriend, last4: str, now: dt.datetime) -> Reply:
             )
     except IntegrityError:
         updated = 0
-    if updated != 1:
-        _reset(friend)
-        return _reply("member_taken")
+    if updated != 1:  # linked meanwhile by someone else
+        return _wrong_answer(friend, number, now)
     friend.step, friend.claimed_number, friend.failed_attempts = Step.LINKED, "", 0
     friend.linked_at, friend.locked_until = now, None
     friend.save()
@@ -159,11 +156,6 @@ def _check_phone(friend: LineFriend, last4: str, now: dt.datetime) -> Reply:
         changes={"line_user_id": "linked", "via": "member number + phone"},
     )
     return _reply("linked", member=member, **_register_context(member))
-
-
-def _reset(friend: LineFriend) -> None:
-    friend.step, friend.claimed_number = Step.ASK_NUMBER, ""
-    friend.save(update_fields=["step", "claimed_number"])
 
 
 def _wrong_answer(friend: LineFriend, number: str, now: dt.datetime) -> Reply:

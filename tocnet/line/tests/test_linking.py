@@ -109,3 +109,16 @@ class MemberLinkingTestCase(LineTestCase):
         self.say(self.last4(self.in_register))
         self.assertEqual(Member.objects.get(pk=self.in_register.pk).line_user_id, "U" + "1" * 32)
         self.assertIsNone(Member.objects.filter(line_user_id=NEW).first())
+
+    def test_a_linked_member_answers_as_a_wrong_guess(self) -> None:
+        # Review: a distinct "already linked" reply confirmed that a guessed number and
+        # phone digits were right. Same reply as a wrong answer, counted as one.
+        other = "U" + "d" * 32
+        self.say(self.in_register.number, user=other)
+        wrong = self.say("0000", user=other)
+        self.say(self.in_register.number)
+        right_but_taken = self.say(self.last4(self.in_register))
+        self.assertEqual(right_but_taken, wrong)
+        self.assertEqual(LineFriend.objects.get(line_user_id=NEW).failed_attempts, 1)
+        self.assertEqual(LinkAttempt.objects.filter(line_user_id=NEW).count(), 1)
+        self.assertEqual(LineFriend.objects.get(line_user_id=NEW).step, LineFriend.Step.ASK_NUMBER)
