@@ -38,3 +38,8 @@ def register_line_status_for(
 @register.simple_tag
 def line_configured() -> bool:
     return client.is_configured()
+
+
+@register.simple_tag
+def line_login_configured() -> bool:
+    return client.is_login_configured()
