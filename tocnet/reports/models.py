@@ -34,7 +34,8 @@ class MemberFormReport(models.Model):
 
 
 class ReportJob(models.Model):
-    """A big export built by a task (all units' attachment 3 as PDF); the file is kept here."""
+    """A big export built by a task (all units' attachment 3 as PDF); the file is kept here
+    for REPORT_JOB_KEEP (7 days), then emptied by a periodic task (PDPA: no copies kept)."""
 
     class Kind(models.TextChoices):
         FORMS_PDF_ZIP = "forms_pdf_zip", _("Attachment 3 of every unit (PDF, zip)")
@@ -44,6 +45,7 @@ class ReportJob(models.Model):
         RUNNING = "running", _("Being prepared")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -57,6 +59,8 @@ class ReportJob(models.Model):
     content = models.BinaryField(blank=True, default=b"")
     size = models.PositiveIntegerField(default=0)
     units = models.PositiveIntegerField(default=0)
+    # The units whose members are in the file: a download needs them all still in scope.
+    unit_codes = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

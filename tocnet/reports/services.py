@@ -1,6 +1,8 @@
-"""Writes of the reports app: unit submissions for the campaign."""
+"""Writes of the reports app: unit submissions for the campaign, big exports as tasks."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -150,6 +152,23 @@ def report_job_request(*, actor: User, kind: str) -> ReportJob:
     return job
 
 
+REPORT_JOB_KEEP = dt.timedelta(days=7)
+
+
+def report_job_expired(job: ReportJob, *, now: dt.datetime | None = None) -> bool:
+    """True when the job's file is past REPORT_JOB_KEEP (counted from when it was asked for)."""
+    return job.created_at <= (now or timezone.now()) - REPORT_JOB_KEEP
+
+
+def report_job_expire(*, now: dt.datetime | None = None) -> int:
+    """Empty the files of jobs older than REPORT_JOB_KEEP; returns how many. Idempotent."""
+    cutoff = (now or timezone.now()) - REPORT_JOB_KEEP
+    return ReportJob.objects.filter(
+        created_at__lte=cutoff,
+        status__in=[ReportJob.Status.DONE, ReportJob.Status.FAILED, ReportJob.Status.PENDING],
+    ).update(status=ReportJob.Status.EXPIRED, content=b"", size=0)
+
+
 def report_job_run(*, job_id: int) -> ReportJob | None:
     """Build a pending job's file (claimed once; a second run is a no-op). Logs the access."""
     from tocnet.reports.forms_io.export import exportable_units, forms_zip
@@ -180,6 +199,7 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
             content=content,
             size=len(content),
             units=len(units),
+            unit_codes=[str(u.code) for u in units],
             file_name=f"tocnet-attachment3-pdf-{stamp}.zip",
             finished_at=timezone.now(),
         )

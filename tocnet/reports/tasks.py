@@ -1,9 +1,16 @@
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from tocnet.reports.services import report_job_run
+from tocnet.reports.services import report_job_expire, report_job_run
 
 
 @db_task()
 def report_job_run_task(job_id: int) -> None:
     """Build one ReportJob's file; a job already claimed is left alone."""
     report_job_run(job_id=job_id)
+
+
+@db_periodic_task(crontab(minute="20", hour="*"))
+def report_jobs_expire_task() -> None:
+    """Hourly: empty the files of report jobs older than seven days (PDPA retention)."""
+    report_job_expire()

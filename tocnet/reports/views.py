@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -38,6 +38,7 @@ from tocnet.reports.forms_io.importing import (
     FormUploadError,
     form_upload_apply,
     form_upload_preview,
+    in_thai_and_english,
     job_plan,
 )
 from tocnet.reports.models import ReportJob
@@ -52,6 +53,7 @@ from tocnet.reports.selectors import (
 from tocnet.reports.services import (
     SubmissionError,
     completeness_messages,
+    report_job_expired,
     report_job_request,
     submitter_role,
     unit_submission_submit,
@@ -308,6 +310,12 @@ def report_job_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         job = ReportJob.objects.get(code=code, requested_by=user, status=ReportJob.Status.DONE)
     except ReportJob.DoesNotExist as exc:
         raise Http404 from exc
+    # Personal data: only while the file is fresh and every unit in it is still in scope.
+    if report_job_expired(job) or dashboard_level(user) not in ("all", "units"):
+        raise Http404
+    in_scope = {str(c) for c in exportable_units(user).values_list("code", flat=True)}
+    if not set(job.unit_codes) <= in_scope:
+        raise Http404
     audit_access(
         actor=user,
         action="reports.report_job_downloaded",
@@ -325,14 +333,6 @@ class FormUploadForm(django_forms.Form):
         label=gettext_lazy("Filled attachment 3 (.xlsx)"),
         widget=django_forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
-
-
-def _both_languages(build: object) -> str:
-    texts = []
-    for language in ("th", "en"):
-        with translation.override(language):
-            texts.append(build())  # type: ignore[operator]
-    return texts[0] if texts[0] == texts[1] else f"{texts[0]} / {texts[1]}"
 
 
 @login_required
@@ -360,7 +360,7 @@ def form_upload(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             unit=unit, actor=user, data=upload.read(), file_name=upload.name or "form.xlsx"
         )
     except FormUploadError as exc:
-        messages.error(request, _both_languages(exc.message))
+        messages.error(request, in_thai_and_english(exc.message))
         return redirect("reports:forms")
     return redirect("reports:upload_detail", code=job.code)
 
@@ -389,11 +389,19 @@ def upload_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         try:
             form_upload_apply(job=job, actor=user, accept_conflicts=accepted)
         except FormUploadError as exc:
-            messages.error(request, _both_languages(exc.message))
+            messages.error(request, in_thai_and_english(exc.message))
             return redirect("reports:forms")
         messages.success(request, _("The form was applied."))
         return redirect("reports:upload_detail", code=job.code)
     plan = job_plan(job)
+    # The preview shows members' current phones and e-mails: a read of personal data (PDPA).
+    audit_access(
+        actor=user,
+        action="reports.form_upload_viewed",
+        target=job.unit,
+        detail={"job": str(job.code), "rows": len(plan.rows)},
+        ip_address=client_ip(request),
+    )
     return render(
         request,
         "reports/upload_detail.html",
@@ -401,7 +409,7 @@ def upload_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "job": job,
             "plan": plan,
             "changed_rows": [r for r in plan.rows if r.changes],
-            "problems": [_both_languages(p.message) for p in plan.problems],
+            "problems": [in_thai_and_english(p.message) for p in plan.problems],
             "result": job.result,
         },
     )

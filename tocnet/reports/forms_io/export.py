@@ -108,9 +108,7 @@ def _phone_text(phone: Phone) -> str:
 
 
 def _mobiles(member: Member) -> str:
-    phones = list(member.phones.all())
-    mobiles = [p for p in phones if p.kind == Phone.Kind.MOBILE] or phones
-    return ", ".join(_phone_text(p) for p in mobiles)
+    return ", ".join(_phone_text(p) for p in L.form_phones(member))
 
 
 def _yes_no(value: bool | None) -> str:
@@ -363,13 +361,15 @@ def attachment3_xlsx(form: Attachment3) -> bytes:
             )
         meta = wb.create_sheet(L.META_SHEET)
         meta.sheet_state = "hidden"
+        exported_at = form.exported_at.isoformat()
         for key, value in (
             ("kind", L.FORM_KIND),
             ("version", L.FORM_VERSION),
             ("unit_code", str(form.unit.code)),
             ("unit_abbreviation", form.unit.abbreviation),
-            ("exported_at", form.exported_at.isoformat()),
+            ("exported_at", exported_at),
             ("exported_by", form.exported_by),
+            ("signature", L.stamp_sign(unit_code=str(form.unit.code), exported_at=exported_at)),
         ):
             meta.append([make_cell(meta, key), make_cell(meta, value)])
         for title, code in sheet_codes:

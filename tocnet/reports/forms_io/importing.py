@@ -6,8 +6,11 @@ Phase 2, :func:`form_upload_apply`: in one transaction, contacts ("uses LINE", m
 e-mail), "in the group", remarks and the register's LINE group name are applied with
 AuditEvents.  A value that differs from the system where the system changed that field after
 the form was exported is a *conflict*: it is shown and applied only when the person ticks it.
-Unknown member numbers, members of other units and unreadable values are reported; the whole
-form as read is kept in the ImportJob, so nothing on it is lost.
+Numbers that are not members of the unit (or, for a representative, of the registers they
+lead) are all reported alike, from the file's values only, so an upload never tells who else a
+number belongs to; unreadable values are reported too.  The whole form as read is kept in the
+ImportJob, so nothing on it is lost.  The export stamp (unit and time) is signed: a changed or
+unsigned stamp is refused, and a time in the future counts as the upload time.
 """
 
 from __future__ import annotations
@@ -39,13 +42,14 @@ from tocnet.members.importing.normalize import (
 )
 from tocnet.members.importing.reasons import ImportFileError
 from tocnet.members.importing.safety import Limits, sniff
-from tocnet.members.models import ImportJob, Member, Phone, Unit
+from tocnet.members.models import ImportJob, Member, Unit
 from tocnet.members.services import ContactChange, member_contact_update
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.naming import RegisterName, normalise_abbreviation, parse_register_name
+from tocnet.registers.selectors import register_list_for_user
 from tocnet.reports.forms_io import layout as L
 from tocnet.reports.models import MemberFormReport
-from tocnet.reports.selectors import current_campaign, registers_for_user
+from tocnet.reports.selectors import current_campaign
 from tocnet.reports.services import submitter_role, unit_submission_start
 
 FORM_ERRORS = {
@@ -54,6 +58,10 @@ FORM_ERRORS = {
     "no_stamp": gettext_lazy(
         "This workbook has no TOC-Net export stamp (hidden sheet “_tocnet”): download the "
         "unit's attachment 3 from TOC-Net, fill it in and send that file."
+    ),
+    "bad_stamp": gettext_lazy(
+        "Sheet “_tocnet”: the TOC-Net export stamp is missing its signature or was changed; "
+        "download the unit's attachment 3 from TOC-Net again, fill it in and send that file."
     ),
     "other_unit": gettext_lazy(
         "This form was exported for another unit (%(abbreviation)s); upload it on that unit's page."
@@ -64,8 +72,9 @@ FORM_ERRORS = {
 }
 
 ROW_PROBLEMS = {
-    "unknown_member": gettext_lazy(
-        "Sheet %(sheet)s, row %(row)s: member number %(number)s is not in the register of members."
+    "not_in_unit": gettext_lazy(
+        "Sheet %(sheet)s, row %(row)s: member number %(number)s is not a member of this unit; "
+        "not changed."
     ),
     "bad_number": gettext_lazy(
         "Sheet %(sheet)s, row %(row)s, column “เลขทะเบียนสมาชิก”: “%(value)s” is not a member number."
@@ -73,10 +82,6 @@ ROW_PROBLEMS = {
     "missing_number": gettext_lazy(
         "Sheet %(sheet)s, row %(row)s, column “เลขทะเบียนสมาชิก”: “%(name)s” has no member number; "
         "not changed. Add the number and send the form again."
-    ),
-    "other_unit": gettext_lazy(
-        "Sheet %(sheet)s, row %(row)s: member %(number)s belongs to another unit (%(unit)s); "
-        "not changed here."
     ),
     "out_of_scope": gettext_lazy(
         "Sheet %(sheet)s, row %(row)s: member %(number)s is not on a register you lead; not changed."
@@ -190,10 +195,20 @@ def _meta(wb: Any) -> dict[str, Any]:
             meta[str(row[0])] = row[1]
     if meta.get("kind") != L.FORM_KIND or not meta.get("exported_at"):
         raise FormUploadError("no_stamp")
+    if not L.stamp_valid(
+        str(meta.get("signature") or ""),
+        unit_code=str(meta.get("unit_code", "")),
+        exported_at=str(meta["exported_at"]),
+    ):
+        raise FormUploadError("bad_stamp")
     try:
-        meta["exported_at"] = dt.datetime.fromisoformat(str(meta["exported_at"]))
+        exported_at = dt.datetime.fromisoformat(str(meta["exported_at"]))
     except ValueError as exc:
-        raise FormUploadError("no_stamp") from exc
+        raise FormUploadError("bad_stamp") from exc
+    if exported_at.tzinfo is None:
+        raise FormUploadError("bad_stamp")
+    # Never later than now: a stamp "from the future" would hide every newer change.
+    meta["exported_at"] = min(exported_at, timezone.now())
     return meta
 
 
@@ -332,9 +347,8 @@ def _changed_fields_since(members: list[Member], since: dt.datetime) -> dict[int
 
 
 def _current_mobiles(member: Member) -> list[str]:
-    phones = list(member.phones.all())
-    mobiles = [p for p in phones if p.kind == Phone.Kind.MOBILE] or phones
-    return sorted(p.e164 or p.raw for p in mobiles)
+    """The phones the form's mobile cell showed (one rule with the export), comparable."""
+    return sorted(p.e164 or p.raw for p in L.form_phones(member))
 
 
 def _form_mobiles(text: str) -> tuple[list[str], bool]:
@@ -350,7 +364,7 @@ class RowPlan:
     member_id: int | None = None
     member_code: str = ""
     name: str = ""
-    status: str = "ok"  # ok, unknown_member, other_unit, out_of_scope, duplicate, bad_number
+    status: str = "ok"  # ok, not_in_unit, out_of_scope, duplicate, bad_number, missing_number
     changes: list[Change] = field(default_factory=list)
     form_phones: str = ""
     in_group: bool | None = None
@@ -417,19 +431,21 @@ def plan_form(*, unit: Unit, actor: User | None, form: FormRead) -> Plan:
                 )
                 continue
             numbers[number or ""] = row
-    members = {
-        m.number.lstrip("0"): m
-        for m in Member.objects.filter(number__in=[*numbers, *(n.zfill(6) for n in numbers)])
-        .select_related("unit")
-        .prefetch_related("phones")
-    }
-    in_scope: set[int] | None = None
+    # Only members this upload may touch are looked up: the unit's, and for a representative
+    # those of the registers they lead.  Any other number gets the same answer, built from the
+    # file alone, so nobody learns whether or where it exists.
+    candidates = Member.objects.filter(
+        unit=unit, number__in=[*numbers, *(n.zfill(6) for n in numbers)]
+    )
+    outside = "not_in_unit"
     if actor is not None and submitter_role(unit=unit, user=actor) == "representative":
-        in_scope = set(
-            RegisterMembership.objects.filter(
-                until__isnull=True, register__in=registers_for_user(actor)
-            ).values_list("member_id", flat=True)
+        outside = "out_of_scope"
+        candidates = candidates.filter(
+            pk__in=RegisterMembership.objects.filter(
+                until__isnull=True, register__in=register_list_for_user(actor)
+            ).values("member_id")
         )
+    members = {m.number.lstrip("0"): m for m in candidates.prefetch_related("phones")}
     changed = _changed_fields_since(list(members.values()), form.exported_at)
     for number, row in numbers.items():
         member = members.get(number.lstrip("0"))
@@ -437,19 +453,11 @@ def plan_form(*, unit: Unit, actor: User | None, form: FormRead) -> Plan:
         plan.rows.append(plan_row)
         where = {"sheet": row.sheet, "row": row.row, "number": number}
         if member is None:
-            plan_row.status = "unknown_member"
-            plan.problems.append(Problem("unknown_member", where))
+            plan_row.status = outside
+            plan.problems.append(Problem(outside, where))
             continue
         plan_row.member_id, plan_row.member_code = member.pk, str(member.code)
         plan_row.name = member.full_name
-        if member.unit_id != unit.pk:
-            plan_row.status = "other_unit"
-            plan.problems.append(Problem("other_unit", {**where, "unit": member.unit.abbreviation}))
-            continue
-        if in_scope is not None and member.pk not in in_scope:
-            plan_row.status = "out_of_scope"
-            plan.problems.append(Problem("out_of_scope", where))
-            continue
         plan_row.in_group, plan_row.uses_line, plan_row.note = row.in_group, row.uses_line, row.note
         _plan_member_fields(plan, plan_row, row, member, changed.get(member.pk, set()), where)
     _plan_registers(unit=unit, actor=actor, form=form, plan=plan)
@@ -513,7 +521,7 @@ def _plan_registers(*, unit: Unit, actor: User | None, form: FormRead, plan: Pla
     }
     allowed = None
     if actor is not None and submitter_role(unit=unit, user=actor) == "representative":
-        allowed = {str(c) for c in registers_for_user(actor).values_list("code", flat=True)}
+        allowed = {str(c) for c in register_list_for_user(actor).values_list("code", flat=True)}
     known = list(Unit.objects.values_list("abbreviation", flat=True))
     numbers = {normalise_abbreviation(unit.abbreviation): [r.number for r in registers.values()]}
     changed_registers = set(
@@ -682,9 +690,11 @@ def form_upload_apply(
         take = {c.field: c for c in row.changes if not c.conflict or c.key in accepted}
         kept += [c.key for c in row.changes if c.conflict and c.key not in accepted]
         if take:
-            phones = [p.raw for p in member.phones.all() if p.kind != Phone.Kind.MOBILE]
             if "phones" in take:
-                phones = [row.form_phones, *phones]
+                # The cell replaces exactly the phones it showed; the others are kept.
+                shown = {p.pk for p in L.form_phones(member)}
+                kept_phones = [p.raw for p in member.phones.all() if p.pk not in shown]
+                phones = [row.form_phones, *kept_phones]
             else:
                 phones = [p.raw for p in member.phones.all()]
             email = take["email"].form if "email" in take else member.email
@@ -748,7 +758,9 @@ def form_upload_apply(
         "applied": applied,
         "conflicts_kept": kept,
         "problems": [{"code": p.code, "params": p.params} for p in plan.problems],
-        "unknown_members": [r.number for r in plan.rows if r.status == "unknown_member"],
+        "unknown_members": [
+            r.number for r in plan.rows if r.status in ("not_in_unit", "out_of_scope")
+        ],
     }
     job.save(update_fields=["result"])
     audit_record(
@@ -760,10 +772,11 @@ def form_upload_apply(
     return job
 
 
-def thai_and_english(message_builder: Any) -> tuple[str, str]:
-    """A message in Thai and in English (error messages name the place in both)."""
-    out = []
+def in_thai_and_english(message_builder: Any) -> str:
+    """A message in Thai and in English, "th / en" (error messages name the place in both);
+    one text when both are the same."""
+    texts = []
     for language in ("th", "en"):
         with translation.override(language):
-            out.append(message_builder())
-    return out[0], out[1]
+            texts.append(str(message_builder()))
+    return texts[0] if texts[0] == texts[1] else f"{texts[0]} / {texts[1]}"

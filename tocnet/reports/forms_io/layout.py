@@ -6,13 +6,17 @@ back in Thai or English.
 
 from __future__ import annotations
 
+from django.core import signing
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from tocnet.members.models import Member, Phone
 
 COOPERATIVE_NAME = "สหกรณ์ออมทรัพย์กรมการพัฒนาชุมชน จำกัด"
 FORM_KIND = "tocnet-attachment3"
 FORM_VERSION = "1"
 META_SHEET = "_tocnet"
+STAMP_SALT = "tocnet.reports.attachment3.stamp"
 
 TITLE = _("Member register form")
 ATTACHMENT_LABEL = _("Attachment 3")
@@ -110,3 +114,28 @@ def read_yes_no(value: object) -> bool | None:
     if text in {normalise_label(w) for w in _YES_WORDS} or text == normalise_label(YES):
         return True
     return None
+
+
+def form_phones(member: Member) -> list[Phone]:
+    """The phones the "mobile" cell shows and, on the way back, replaces: the member's mobiles,
+    or every phone when there is no mobile.  Export and import share this one rule."""
+    phones = list(member.phones.all())
+    return [p for p in phones if p.kind == Phone.Kind.MOBILE] or phones
+
+
+def _stamp_value(unit_code: str, exported_at: str) -> str:
+    return f"{unit_code}|{exported_at}"
+
+
+def stamp_sign(*, unit_code: str, exported_at: str) -> str:
+    """The signed export stamp written in the hidden sheet (SECRET_KEY, so not forgeable)."""
+    return signing.Signer(salt=STAMP_SALT).sign(_stamp_value(unit_code, exported_at))
+
+
+def stamp_valid(signature: str, *, unit_code: str, exported_at: str) -> bool:
+    """True when ``signature`` was made by :func:`stamp_sign` for exactly this unit and time."""
+    try:
+        value = signing.Signer(salt=STAMP_SALT).unsign(signature)
+    except signing.BadSignature:
+        return False
+    return value == _stamp_value(unit_code, exported_at)

@@ -197,7 +197,7 @@ class Attachment3RoundTripTestCase(BaseTestCase):
         self.assertFalse(changes[f"{self.rep_member.number}:phones"].conflict)
         self.assertEqual(
             [(p.code, p.params.get("number") or p.params.get("name")) for p in plan.problems],
-            [("missing_number", "นางไม่มี เลขทะเบียน"), ("unknown_member", "999999")],
+            [("missing_number", "นางไม่มี เลขทะเบียน"), ("not_in_unit", "999999")],
         )
         self.assertEqual(
             UnitSubmission.objects.get(unit=self.unit_a).status, UnitSubmission.Status.IN_PROGRESS
