@@ -590,8 +590,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--access-token", default=None, help="accept only this bearer token")
+    parser.add_argument("--login-channel-id", default=None, help="LINE Login: accept only this")
+    parser.add_argument("--login-channel-secret", default=None, help="LINE Login: accept only this")
     args = parser.parse_args(argv)
-    server = FakeLineServer(host=args.host, port=args.port, access_token=args.access_token)
+    server = FakeLineServer(
+        host=args.host,
+        port=args.port,
+        access_token=args.access_token,
+        login_channel_id=args.login_channel_id,
+        login_channel_secret=args.login_channel_secret,
+    )
     print(f"Fake LINE API listening on {server.url} (Ctrl-C to stop)", flush=True)
     try:
         server.httpd.serve_forever()
