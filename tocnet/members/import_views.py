@@ -32,6 +32,7 @@ from tocnet.members.importing.selectors import (
 )
 from tocnet.members.importing.services import (
     CREATE,
+    ImportSealError,
     ImportStateError,
     default_term,
     import_job_discard,
@@ -277,6 +278,10 @@ def import_commit(request: HttpRequest, code: str) -> HttpResponse:
             )
         else:
             member_import_commit(job=job, actor=request.user, unit_mapping=form.unit_mapping())
+    except ImportSealError:
+        messages.error(
+            request, _("This preview can no longer be confirmed; upload the file again.")
+        )
     except ImportStateError:
         messages.error(request, _("This import was already confirmed or discarded."))
     except IntegrityError:

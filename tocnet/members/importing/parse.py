@@ -17,6 +17,7 @@ from .normalize import (
     KnownUnit,
     UnitResolver,
     clean_text,
+    mask_national_id,
     normalize_date,
     normalize_email,
     normalize_member_number,
@@ -341,7 +342,8 @@ class _Parser:
                     row,
                     "national_id",
                     "bad_national_id",
-                    value=clean_text(cell("national_id")),
+                    # A mistyped ID is still one digit off a real person's: never kept whole.
+                    value=mask_national_id(clean_text(cell("national_id"))),
                     member_number=number,
                 )
         phones = []

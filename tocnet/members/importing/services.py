@@ -35,6 +35,7 @@ from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
 from .normalize import KnownUnit, centre_from_name, office_from_name
 from .parse import parse_members, parse_representatives
 from .safety import DEFAULT_MAX_UNCOMPRESSED_BYTES, Limits
+from .sealing import SealError, seal_rows, unseal_rows
 
 CREATE = "create"
 MEMBER_FIELDS = (
@@ -57,6 +58,10 @@ DEFAULT_TERM_YEARS = 4
 
 class ImportStateError(Exception):
     """The job is not waiting for confirmation (already committed or discarded)."""
+
+
+class ImportSealError(ImportStateError):
+    """The preview's sealed values no longer open (SECRET_KEY changed): upload it again."""
 
 
 def import_limits() -> Limits:
@@ -576,7 +581,7 @@ def import_job_validate(*, kind: str, data: bytes, file_name: str, actor: Any) -
         unit=_job_unit(actor),
         summary=_counts(check.plan),
         result={
-            "parsed": check.parsed,
+            "parsed": seal_rows(check.parsed),  # national IDs encrypted until the commit
             "preview": check.plan.details(),
             "summary": check.plan.summary(),
         },
@@ -607,6 +612,43 @@ def import_job_discard(*, job: ImportJob, actor: Any) -> None:
         raise ImportStateError
     job.refresh_from_db()
     audit_record(actor=actor, action="import.discard", target=job)
+
+
+PREVIEW_KEPT = dt.timedelta(days=7)
+
+
+def import_previews_expire(*, older_than: dt.timedelta = PREVIEW_KEPT) -> int:
+    """Discard member and representative previews nobody confirmed within `older_than`.
+
+    Their parsed rows (names, phones, sealed national IDs) go; the counts stay for the
+    history. One audit event per job; returns how many were discarded.
+    """
+    cutoff = timezone.now() - older_than
+    stale = ImportJob.objects.filter(
+        kind__in=(ImportJob.Kind.MEMBERS, ImportJob.Kind.REPRESENTATIVES),
+        status=ImportJob.Status.PREVIEW,
+        created_at__lt=cutoff,
+    )
+    expired = 0
+    for job in stale.only("pk", "code", "kind", "file_name", "status"):
+        with transaction.atomic():
+            # Conditional: a preview confirmed meanwhile is left alone.
+            if (
+                ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+                    status=ImportJob.Status.DISCARDED, result={}
+                )
+                != 1
+            ):
+                continue
+            job.status = ImportJob.Status.DISCARDED
+            audit_record(
+                actor="system: preview expiry",
+                action="import.expire",
+                target=job,
+                changes={"older_than_days": older_than.days},
+            )
+            expired += 1
+    return expired
 
 
 # --- commit (phase 2) ------------------------------------------------------------------------
@@ -774,6 +816,14 @@ def _apply_members(plan: Plan, actor: Any) -> None:
     _insert(AuditEvent, events)
 
 
+def _stored_rows(job: ImportJob) -> dict[str, Any]:
+    """The parsed rows a preview kept, opened again (inside the commit's transaction)."""
+    try:
+        return unseal_rows(job.result["parsed"])
+    except SealError as error:
+        raise ImportSealError from error
+
+
 def _claim(job: ImportJob) -> None:
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
         status=ImportJob.Status.COMMITTED, committed_at=timezone.now()
@@ -801,7 +851,7 @@ def member_import_commit(
     _claim(job)
     plan = _plan(
         ImportJob.Kind.MEMBERS,
-        job.result["parsed"],
+        _stored_rows(job),
         actor=actor,
         unit_mapping=unit_mapping,
         create_units=create_units,
@@ -970,7 +1020,7 @@ def representative_import_commit(
     """
     _claim(job)
     plan = _plan(
-        ImportJob.Kind.REPRESENTATIVES, job.result["parsed"], actor=actor, unit_mapping=unit_mapping
+        ImportJob.Kind.REPRESENTATIVES, _stored_rows(job), actor=actor, unit_mapping=unit_mapping
     )
     _apply_representatives(plan, actor, job=job, term_start=term_start, term_end=term_end)
     return _finish(job, plan, actor)
