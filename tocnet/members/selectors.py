@@ -77,9 +77,12 @@ def unit_list_for_user(user: User) -> QuerySet[Unit]:
     if user.role == User.Role.AGENT:
         return Unit.objects.filter(pk__in=user.unit_links.values("unit_id"))
     if user.role == User.Role.REPRESENTATIVE:
+        # The units of the registers they currently lead, as in member_scope_q.
         return Unit.objects.filter(
             pk__in=Unit.objects.filter(
-                representatives__member__user=user, representatives__ended_on__isnull=True
+                registers__retired_at__isnull=True,
+                registers__representative__member__user=user,
+                registers__representative__ended_on__isnull=True,
             ).values("pk")
         )
     return Unit.objects.none()

@@ -1,8 +1,8 @@
 """Reads for the coverage dashboard, the submission overview and the representative's page.
 
-Scope (decided in :func:`register_scope_q` and :func:`units_for_user`): staff see every unit;
-coop agents their units; representatives the registers they lead; board members the
-cooperative totals only.  Every figure comes from a constant number of grouped queries,
+Scope is decided in one place: units by ``members.selectors.unit_list_for_user``, registers by
+``registers.selectors.register_list_for_user``.  Staff see every unit; coop agents their units;
+representatives the registers they lead; board members the cooperative totals only.  Every figure comes from a constant number of grouped queries,
 whatever the number of members, registers or units.
 """
 
@@ -20,6 +20,7 @@ from tocnet.core.thai import thai_sort_key
 from tocnet.line.models import GroupMemberSighting, LineGroup
 from tocnet.line.selectors import register_line_stats
 from tocnet.members.models import Member, Phone, Unit
+from tocnet.members.selectors import unit_list_for_user
 from tocnet.registers.models import (
     DEFAULT_DEADLINE,
     Campaign,
@@ -27,6 +28,7 @@ from tocnet.registers.models import (
     UnitSubmission,
 )
 from tocnet.registers.naming import RegisterName, normalise_abbreviation, parse_register_name
+from tocnet.registers.selectors import register_list_for_user
 
 NO_PROVINCE = "—"
 
@@ -51,33 +53,6 @@ def dashboard_level(user: User) -> str:
     if user.role == User.Role.BOARD:
         return "totals"
     return "none"
-
-
-def units_for_user(user: User) -> QuerySet[Unit]:
-    """Units whose figures the user may see (board: all, for totals only)."""
-    level = dashboard_level(user)
-    if level in ("all", "totals"):
-        return Unit.objects.all()
-    if level == "units":
-        return Unit.objects.filter(pk__in=user.unit_links.values("unit_id"))
-    if level == "register":
-        return Unit.objects.filter(pk__in=registers_for_user(user).values("unit_id"))
-    return Unit.objects.none()
-
-
-def registers_for_user(user: User) -> QuerySet[Register]:
-    """Current (not retired) registers in the user's scope, with unit and representative."""
-    qs = Register.objects.filter(retired_at__isnull=True).select_related(
-        "unit", "representative__member"
-    )
-    level = dashboard_level(user)
-    if level in ("all", "totals"):
-        return qs
-    if level == "units":
-        return qs.filter(unit__agent_links__user=user)
-    if level == "register":
-        return qs.filter(representative__member__user=user, representative__ended_on__isnull=True)
-    return qs.none()
 
 
 def current_campaign() -> Campaign | None:
@@ -300,8 +275,8 @@ def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
     if level == "none":
         return _empty_coverage(level, today)
     return coverage_for(
-        list(units_for_user(user).order_by("name")),
-        list(registers_for_user(user)),
+        list(unit_list_for_user(user).order_by("name")),
+        list(register_list_for_user(user)),
         level=level,
         today=today,
     )

@@ -13,11 +13,11 @@ from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access, audit_record
 from tocnet.members.models import Unit, UnitAgent
 from tocnet.registers.models import Campaign, UnitSubmission
+from tocnet.registers.selectors import register_list_for_user
 from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import (
     CoverageRow,
     dashboard_level,
-    registers_for_user,
     unit_completeness_problems,
     unit_completeness_warnings,
     unit_coverage,
@@ -79,7 +79,7 @@ def submitter_role(*, unit: Unit, user: User) -> str | None:
         return UnitSubmission.SubmitterRole.AGENT
     if (
         user.role == User.Role.REPRESENTATIVE
-        and registers_for_user(user).filter(unit=unit).exists()
+        and register_list_for_user(user).filter(unit=unit).exists()
     ):
         return UnitSubmission.SubmitterRole.REPRESENTATIVE
     return None

@@ -23,6 +23,7 @@ from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import ImportJob, Member, Phone, Unit
+from tocnet.registers.selectors import register_list_for_user
 from tocnet.reports.exports import STATUS_LABELS, coverage_xlsx, status_label
 from tocnet.reports.forms_io.export import (
     PDF,
@@ -46,7 +47,6 @@ from tocnet.reports.selectors import (
     coverage_for_user,
     current_campaign,
     dashboard_level,
-    registers_for_user,
     sort_rows,
     with_reach,
 )
@@ -447,7 +447,7 @@ def my_register(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if dashboard_level(user) != "register":
         raise PermissionDenied
-    registers = list(registers_for_user(user))
+    registers = list(register_list_for_user(user))
     coverage = coverage_for_user(user)
     by_register = {r.key: r for r in coverage.registers}
     members = (

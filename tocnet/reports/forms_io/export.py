@@ -36,10 +36,12 @@ from tocnet.core.xlsx import (
 )
 from tocnet.members.importing.normalize import national_format
 from tocnet.members.models import Member, Phone, Unit
+from tocnet.members.selectors import unit_list_for_user
 from tocnet.registers.models import Register
+from tocnet.registers.selectors import register_list_for_user
 from tocnet.reports.forms_io import layout as L
 from tocnet.reports.models import MemberFormReport
-from tocnet.reports.selectors import dashboard_level, registers_for_user, with_reach
+from tocnet.reports.selectors import dashboard_level, with_reach
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -135,15 +137,11 @@ def _note(member: Member, report: MemberFormReport | None) -> str:
 
 
 def exportable_units(user: User) -> QuerySet[Unit]:
-    """Units whose attachment 3 the user may export: staff all, agents theirs, reps their unit."""
-    level = dashboard_level(user)
-    if level == "all":
-        return Unit.objects.all()
-    if level == "units":
-        return Unit.objects.filter(pk__in=user.unit_links.values("unit_id"))
-    if level == "register":
-        return Unit.objects.filter(pk__in=registers_for_user(user).values("unit_id"))
-    return Unit.objects.none()
+    """Units whose attachment 3 the user may export: the units in their scope (one scope,
+    ``unit_list_for_user``), for staff, agents and representatives; never for the board."""
+    if dashboard_level(user) not in ("all", "units", "register"):
+        return Unit.objects.none()
+    return unit_list_for_user(user)
 
 
 def _members_for(unit: Unit, register_ids: list[int] | None) -> list[Member]:
@@ -165,7 +163,7 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
         if not exportable_units(user).filter(pk=unit.pk).exists():
             raise ExportNotAllowed
         if only_own:
-            registers_qs = registers_qs.filter(pk__in=registers_for_user(user).values("pk"))
+            registers_qs = registers_qs.filter(pk__in=register_list_for_user(user).values("pk"))
     registers = sorted(registers_qs, key=lambda r: (r.number is None, r.number or 0))
     members = _members_for(unit, [r.pk for r in registers] if only_own else None)
     reports = {

@@ -250,3 +250,45 @@ class ReportJobRetentionTestCase(BaseTestCase):
         page = self.client.get(reverse("reports:forms")).content.decode()
         self.assertIn(f'data-job="{job.code}" data-job-status="expired"', page)
         self.assertNotIn(url, page)
+
+
+class OneScopeTestCase(BaseTestCase):
+    """Reports read units and registers through the members/registers selectors only."""
+
+    def test_a_representative_without_a_register_sees_no_unit_anywhere(self) -> None:
+        from tocnet.accounts.models import User
+        from tocnet.members.models import Representative
+        from tocnet.members.selectors import unit_list_for_user
+        from tocnet.reports.forms_io.export import exportable_units
+        from tocnet.reports.selectors import coverage_for_user
+
+        user = User.objects.create_user(username="rep2", role=User.Role.REPRESENTATIVE)
+        Member.objects.filter(pk=self.b_member.pk).update(user=user)
+        Representative.objects.create(
+            member=self.b_member,
+            unit=self.unit_b,
+            term_start=dt.date(2018, 1, 1),
+            term_end=dt.date(2030, 12, 31),
+        )
+        self.assertFalse(unit_list_for_user(user).exists())
+        self.assertFalse(exportable_units(user).exists())
+        self.assertEqual(coverage_for_user(user).units, [])
+        # The representative who leads a register sees that register's unit, everywhere alike.
+        for units in (unit_list_for_user(self.rep_user), exportable_units(self.rep_user)):
+            self.assertEqual(list(units), [self.unit_a])
+
+    def test_exports_follow_the_shared_unit_scope(self) -> None:
+        from tocnet.members.selectors import unit_list_for_user
+        from tocnet.reports.forms_io.export import exportable_units
+
+        for name, user in self.personas().items():
+            with self.subTest(persona=name):
+                expected = (
+                    set()
+                    if name == "board"
+                    else set(unit_list_for_user(user).values_list("pk", flat=True))  # type: ignore[arg-type]
+                )
+                self.assertEqual(
+                    set(exportable_units(user).values_list("pk", flat=True)),  # type: ignore[arg-type]
+                    expected,
+                )
