@@ -3,7 +3,8 @@
 A text value is always stored as a text cell, never as a formula: values starting with
 ``=``, ``+``, ``-`` or ``@`` (or a tab or line break) are written as text with Excel's
 "quote prefix" style, so spreadsheet programs show them as typed and never evaluate them
-(CSV/formula injection, OWASP).  The stored value itself is unchanged, so a phone number
+(CSV/formula injection, OWASP).  Bold cells keep the workbook's default font name, so a workbook
+made by :func:`workbook_in_font` (the forms: Sarabun) is in one font throughout.  The stored value itself is unchanged, so a phone number
 ``+66 81 234 5678`` round-trips exactly when the file is read back.  Characters that XML
 cannot hold are removed instead of crashing the export.
 """
@@ -19,13 +20,27 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.cell.cell import WriteOnlyCell as _write_only_cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n")
 
-HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def workbook_in_font(name: str, *, write_only: bool = False) -> Workbook:
+    """A workbook whose cells use the font ``name`` -- only its name is written, nothing is
+    embedded: programs without the font show a similar one."""
+    wb = Workbook(write_only=write_only)
+    # Font 0 is every cell's default font (openpyxl has no public setter for it).
+    wb._fonts = IndexedList([Font(name=name, sz=11, family=2)])
+    return wb
+
+
+def _bold_font(ws: Any) -> Font:
+    """Bold in the workbook's default font (a font without a name falls back to anything)."""
+    return Font(name=ws.parent._fonts[0].name, bold=True)
 
 
 def is_formula_like(text: str) -> bool:
@@ -74,7 +89,7 @@ def make_cell(
     """A detached cell for ``append_row`` (works for normal and write-only sheets)."""
     cell = _apply_value(_write_only_cell(ws), value)
     if bold or header:
-        cell.font = HEADER_FONT
+        cell.font = _bold_font(ws)
     if header:
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
@@ -95,7 +110,7 @@ def set_cell(ws: Worksheet, *, row: int, column: int, value: Any, bold: bool = F
     cell = ws.cell(row=row, column=column)
     _apply_value(cell, value)
     if bold:
-        cell.font = HEADER_FONT
+        cell.font = _bold_font(ws)
     return cell
 
 

@@ -17,7 +17,6 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -33,6 +32,7 @@ from tocnet.core.xlsx import (
     set_cell,
     set_column_widths,
     workbook_bytes,
+    workbook_in_font,
 )
 from tocnet.members.importing.normalize import national_format
 from tocnet.members.models import Member, Phone, Unit
@@ -260,7 +260,7 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
     title = set_cell(ws, row=1, column=1, value=f"{L.TITLE} ({L.ATTACHMENT_LABEL})", bold=True)
-    title.font = Font(bold=True, size=14)
+    title.font = Font(name=L.CELL_FONT, bold=True, size=14)
     title.alignment = Alignment(horizontal="center")
     coop = set_cell(ws, row=2, column=1, value=L.COOPERATIVE_NAME, bold=True)
     coop.alignment = Alignment(horizontal="center")
@@ -336,7 +336,7 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
 def attachment3_xlsx(form: Attachment3) -> bytes:
     """One sheet per register, plus a hidden sheet with the export stamp for the way back."""
     with translation.override("th"):
-        wb = Workbook()
+        wb = workbook_in_font(L.CELL_FONT)
         wb.remove(wb.active)
         used: set[str] = set()
         sheet_codes: list[tuple[str, str]] = []
@@ -412,7 +412,7 @@ def attachment2_xlsx(*, unit: Unit, user: User | None) -> bytes:
         raise ExportNotAllowed
     form = attachment3_build(unit=unit, user=None)
     with translation.override("th"):
-        wb = Workbook(write_only=True)
+        wb = workbook_in_font(L.CELL_FONT, write_only=True)
         ws = wb.create_sheet(safe_sheet_title(f"{_('Attachment 2')} {unit.abbreviation}"))
         set_column_widths(ws, (7, 13, 30, 24, 16, 28, 10, 22))
         append_row(ws, [f"{_('Member list')} ({_('Attachment 2')}) — {unit.name}"], header=True)

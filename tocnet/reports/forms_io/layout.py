@@ -17,6 +17,7 @@ FORM_KIND = "tocnet-attachment3"
 FORM_VERSION = "1"
 META_SHEET = "_tocnet"
 STAMP_SALT = "tocnet.reports.attachment3.stamp"
+CELL_FONT = "Sarabun"  # the .xlsx forms' font, by name (as the PDF's)
 
 TITLE = _("Member register form")
 ATTACHMENT_LABEL = _("Attachment 3")

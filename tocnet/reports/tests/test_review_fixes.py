@@ -292,3 +292,23 @@ class OneScopeTestCase(BaseTestCase):
                     set(exportable_units(user).values_list("pk", flat=True)),  # type: ignore[arg-type]
                     expected,
                 )
+
+
+class FormFontTestCase(BaseTestCase):
+    def test_the_xlsx_forms_are_in_sarabun_throughout(self) -> None:
+        from tocnet.reports.forms_io.export import attachment2_xlsx
+
+        for label, data in (
+            (
+                "attachment 3",
+                attachment3_xlsx(attachment3_build(unit=self.unit_a, user=self.agent)),
+            ),
+            ("attachment 2", attachment2_xlsx(unit=self.unit_a, user=self.agent)),
+        ):
+            with self.subTest(label):
+                wb = load_workbook(io.BytesIO(data))
+                ws = wb.worksheets[0]
+                cells = [c for row in ws.iter_rows() for c in row if c.value not in (None, "")]
+                self.assertTrue(any(c.font.b for c in cells))  # headers are bold ...
+                self.assertEqual({c.font.name for c in cells}, {"Sarabun"})  # ... in Sarabun too
+                self.assertEqual({f.name for f in wb._fonts}, {"Sarabun"})
