@@ -103,6 +103,32 @@ class LineWebhookTestCase(LineTestCase):
         callbacks[0]()
         self.assertEqual(WebhookEvent.objects.get().status, WebhookEvent.Status.DONE)
 
+    def test_the_request_does_one_insert_for_the_whole_batch_and_nothing_else(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        events = [simulate.follow_event(f"U{i}") for i in range(3)]
+        body, signature = simulate.signed(events, SECRET)
+        with (
+            CaptureQueriesContext(connection) as queries,
+            self.captureOnCommitCallbacks(execute=False) as callbacks,
+        ):
+            response = self.client.post(
+                "/line/webhook",
+                data=body,
+                content_type="application/json",
+                HTTP_X_LINE_SIGNATURE=signature,
+            )
+        self.assertEqual(response.status_code, 200)
+        statements = [
+            q["sql"].split(None, 1)[0].upper()
+            for q in queries.captured_queries
+            if q["sql"].split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE")
+        ]
+        self.assertEqual(statements, ["INSERT"])
+        self.assertEqual(WebhookEvent.objects.count(), 3)
+        self.assertEqual(len(callbacks), 1)  # one enqueue, after commit
+
     def test_it_keeps_an_event_for_retry_when_line_is_down(self) -> None:
         self.fake.add_group(simulate.group_id_for("สอ.พช.กพ.1"), "สอ.พช.กพ.1", count=3)
         self.fake.fail_next(1, status=500, path_prefix="/v2/bot/group/")
