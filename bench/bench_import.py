@@ -36,20 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
-HEADER = [
-    "ลำดับ",
-    "เลขทะเบียนสมาชิก",
-    "คำนำหน้า",
-    "ชื่อ",
-    "นามสกุล",
-    "ตำแหน่ง",
-    "สังกัด/หน่วยงาน",
-    "อำเภอ",
-    "ประเภทสมาชิก",
-    "เบอร์โทรศัพท์",
-    "อีเมล",
-    "ไลน์ไอดี",
-]
 
 
 def setup_django(database: Path) -> None:
@@ -83,6 +69,7 @@ def prepare(folder: Path, members: int) -> tuple[Path, Path]:
     from tocnet.core.models import AuditEvent
     from tocnet.members.demo import demo_cooperative_create
     from tocnet.members.models import Member, Phone, Representative
+    from tocnet.members.tests.import_builders import MEMBER_HEADER
 
     call_command("migrate", verbosity=0)
     demo_cooperative_create(members=members, seed=2564)
@@ -102,7 +89,7 @@ def prepare(folder: Path, members: int) -> tuple[Path, Path]:
         sheet.append([f"บัญชีรายชื่อสมาชิก สหกรณ์ออมทรัพย์กรมการพัฒนาชุมชน จำกัด ({region})"])
         sheet.append(["ข้อมูล ณ วันที่ 15 มิ.ย. 2564"])
         sheet.append([])
-        sheet.append(HEADER)
+        sheet.append(MEMBER_HEADER)
         previous_unit = None
         for seq, member in enumerate(region_members, start=1):
             if previous_unit and member.unit_id != previous_unit and rng.random() < 0.5:
@@ -148,6 +135,12 @@ def prepare(folder: Path, members: int) -> tuple[Path, Path]:
     from tocnet.accounts.models import User
 
     User.objects.all().delete()
+    # The database runs in WAL mode: fold the log into the file before it is copied per run.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
     print(
         f"workbook: {rows_written} member rows in {len(regions)} sheets, "
         f"{workbook_path.stat().st_size / 1024:.0f} KB",

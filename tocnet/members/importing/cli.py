@@ -1,13 +1,15 @@
-"""Shared bits of the import commands: reading the file and the human summary."""
+"""Shared bits of the import commands: reading the file, the human summary, one base class."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from .messages import describe_both
+from .reasons import ImportFileError
 from .services import Outcome, import_limits
 
 
@@ -44,3 +46,30 @@ def print_summary(out: Any, outcome: Outcome, *, dry_run: bool) -> None:
     for entry in [*details["rejected"], *details["warnings"]]:
         thai, english = describe_both(entry)
         out.write(f"  {thai}\n    {english}")
+
+
+class ImportCommand(BaseCommand):
+    """`FILE [--dry-run] [--json]`: read the file, import it, print the summary.
+
+    Subclasses add their own options and implement `import_data`.
+    """
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="Check only; change nothing.")
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    def import_data(self, *, data: bytes, file_name: str, options: dict[str, Any]) -> Outcome:
+        raise NotImplementedError
+
+    def handle(self, *args: object, **options: Any) -> None:
+        path: Path = options["file"]
+        data = read_file(path)
+        try:
+            outcome = self.import_data(data=data, file_name=path.name, options=options)
+        except ImportFileError as error:
+            raise CommandError(f"{path.name}: {error.message_both()}") from error
+        if options["json"]:
+            self.stdout.write(json.dumps(outcome.summary, ensure_ascii=False))
+        else:
+            print_summary(self.stdout, outcome, dry_run=bool(options["dry_run"]))

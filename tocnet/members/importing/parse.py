@@ -401,27 +401,16 @@ class _Parser:
         )
 
 
-def parse_members(
+def parse_list(
     data: bytes,
     file_name: str,
     *,
     units: Iterable[KnownUnit],
+    kind: str = "members",
     limits: Limits | None = None,
     default_unit_key: str | None = None,
 ) -> ParseResult:
-    """Read a member list; ImportFileError when the file cannot be read at all."""
-    parser = _Parser(kind="members", units=units, default_unit_key=default_unit_key)
-    return parser.parse_sheets(open_sheets(data, file_name, limits))
-
-
-def parse_representatives(
-    data: bytes,
-    file_name: str,
-    *,
-    units: Iterable[KnownUnit],
-    limits: Limits | None = None,
-    default_unit_key: str | None = None,
-) -> ParseResult:
-    """Read a representatives list (member numbers with name and unit)."""
-    parser = _Parser(kind="representatives", units=units, default_unit_key=default_unit_key)
+    """Read a member list (kind "members") or a representatives list ("representatives":
+    member numbers with name and unit); ImportFileError when the file cannot be read at all."""
+    parser = _Parser(kind=kind, units=units, default_unit_key=default_unit_key)
     return parser.parse_sheets(open_sheets(data, file_name, limits))

@@ -33,7 +33,7 @@ from tocnet.members.demo import SPECIAL_UNITS
 from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
 
 from .normalize import KnownUnit, centre_from_name, office_from_name
-from .parse import parse_members, parse_representatives
+from .parse import parse_list
 from .safety import DEFAULT_MAX_UNCOMPRESSED_BYTES, Limits
 from .sealing import SealError, seal_rows, unseal_rows
 
@@ -204,6 +204,24 @@ def _sort_rejected(plan: Plan, parsed: dict[str, Any]) -> None:
     plan.rejected.sort(key=lambda r: (order.get(r["sheet"], 0), r["row"]))
 
 
+def _row_unit_key(
+    plan: Plan, row: dict[str, Any], resolved: dict[str, str | None], parsed: dict[str, Any]
+) -> tuple[bool, str | None]:
+    """(accepted, unit key) of a row: the key its unit resolves to (None when the file names
+    no unit); not accepted, and rejected as unknown_unit, when its written unit is unknown and
+    neither mapped nor created."""
+    if row["unit_key"] is not None or not row["unit_text"]:
+        return True, row["unit_key"]
+    key = resolved.get(row["unit_text"])
+    if key is None:
+        suggestion = next(
+            (u["suggestion"] for u in parsed["unknown_units"] if u["name"] == row["unit_text"]), ""
+        )
+        _reject(plan, row, "unknown_unit", value=row["unit_text"], suggestion=suggestion)
+        return False, None
+    return True, key
+
+
 def _resolve_unknown_units(
     parsed: dict[str, Any],
     plan: Plan,
@@ -337,25 +355,15 @@ def _plan_members(
         unit_mapping=unit_mapping or {},
         create_units=create_units,
     )
-    suggestions = {u["name"]: u["suggestion"] for u in parsed["unknown_units"]}
     rows = parsed["members"]
     existing = _load_members([row["number"] for row in rows])
     phones = _load_phones(existing.values())
     covered_units: set[int] = set()
     for row in rows:
         member = existing.get(row["number"])
-        unit_key = row["unit_key"]
-        if unit_key is None and row["unit_text"]:
-            unit_key = unknown.get(row["unit_text"])
-            if unit_key is None:
-                _reject(
-                    plan,
-                    row,
-                    "unknown_unit",
-                    value=row["unit_text"],
-                    suggestion=suggestions.get(row["unit_text"], ""),
-                )
-                continue
+        accepted, unit_key = _row_unit_key(plan, row, unknown, parsed)
+        if not accepted:
+            continue
         unit: Unit | None
         new_unit_name = ""
         if unit_key is None:
@@ -472,12 +480,16 @@ class Check:
 def _parse_file(*, kind: str, data: bytes, file_name: str, actor: Any) -> dict[str, Any]:
     """The parsed file as plain data (reads the units; writes nothing)."""
     scope = import_scope(actor)
-    parse = parse_members if kind == ImportJob.Kind.MEMBERS else parse_representatives
     default_unit = None
     if scope is not None and len(scope) == 1:
         default_unit = str(Unit.objects.get(pk=next(iter(scope))).code)
-    result = parse(
-        data, file_name, units=known_units(), limits=import_limits(), default_unit_key=default_unit
+    result = parse_list(
+        data,
+        file_name,
+        kind=kind,
+        units=known_units(),
+        limits=import_limits(),
+        default_unit_key=default_unit,
     )
     return result.as_dict()
 
@@ -906,7 +918,6 @@ def _plan_representatives(
         unit_mapping={k: v for k, v in (unit_mapping or {}).items() if v != CREATE},
         create_units=False,
     )
-    suggestions = {u["name"]: u["suggestion"] for u in parsed["unknown_units"]}
     rows = parsed["members"]
     members = _load_members([row["number"] for row in rows], with_unit=True)
     current = {
@@ -917,15 +928,8 @@ def _plan_representatives(
     }
     covered: set[int] = set()
     for row in rows:
-        unit_key = row["unit_key"] or (unknown.get(row["unit_text"]) if row["unit_text"] else None)
-        if unit_key is None and row["unit_text"]:
-            _reject(
-                plan,
-                row,
-                "unknown_unit",
-                value=row["unit_text"],
-                suggestion=suggestions.get(row["unit_text"], ""),
-            )
+        accepted, unit_key = _row_unit_key(plan, row, unknown, parsed)
+        if not accepted:
             continue
         member = members.get(row["number"])
         if scope is not None and (member is None or member.unit_id not in scope):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tocnet.members.importing.messages import describe_both
 from tocnet.members.importing.normalize import KnownUnit, national_format
-from tocnet.members.importing.parse import parse_members, parse_representatives
+from tocnet.members.importing.parse import parse_list
 
 from .import_builders import MEMBER_HEADER, member_row, xlsx_bytes
 
@@ -24,7 +24,7 @@ UNITS = [
 
 def parse_rows(rows: list[list[object]], **sheets: list[list[object]]):  # type: ignore[no-untyped-def]
     data = xlsx_bytes({"สมาชิก": rows, **sheets})
-    return parse_members(data, "members.xlsx", units=UNITS)
+    return parse_list(data, "members.xlsx", units=UNITS)
 
 
 # --- the shared sample -----------------------------------------------------------------------
@@ -40,7 +40,7 @@ def sample_units(truth: dict) -> list[KnownUnit]:  # type: ignore[type-arg]
 @pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not present")
 def test_it_matches_the_sample_truth_exactly() -> None:
     truth = json.loads((SAMPLES / "truth.json").read_text())
-    result = parse_members(
+    result = parse_list(
         (SAMPLES / "members.xlsx").read_bytes(), "members.xlsx", units=sample_units(truth)
     )
     assert result.rows_read == truth["data_rows"]
@@ -70,9 +70,10 @@ def test_it_matches_the_sample_truth_exactly() -> None:
 @pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not present")
 def test_it_reads_the_sample_representatives() -> None:
     truth = json.loads((SAMPLES / "truth.json").read_text())
-    result = parse_representatives(
+    result = parse_list(
         (SAMPLES / "representatives.xlsx").read_bytes(),
         "representatives.xlsx",
+        kind="representatives",
         units=sample_units(truth),
     )
     assert list(result.members) == truth["representatives"]
@@ -177,7 +178,7 @@ def test_same_name_different_numbers_are_two_people() -> None:
 
 def test_a_sheet_without_a_unit_column_takes_its_unit_from_the_sheet_or_title() -> None:
     header = ["ลำดับ", "เลขทะเบียน", "ชื่อ", "นามสกุล"]
-    result = parse_members(
+    result = parse_list(
         xlsx_bytes(
             {
                 "น่าน": [header, [1, "1", "ก", "ข"]],
@@ -268,7 +269,7 @@ CSV_TEXT = (
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp874", "tis-620"])
 def test_it_reads_csv_in_thai_encodings(encoding: str) -> None:
-    result = parse_members(CSV_TEXT.encode(encoding), "members.csv", units=UNITS)
+    result = parse_list(CSV_TEXT.encode(encoding), "members.csv", units=UNITS)
     assert list(result.members) == ["1", "2"] or list(result.members) == ["500001", "500002"]
     first = result.members["500001"]
     assert first.values["first_name"] == "มาลี"
@@ -283,7 +284,7 @@ def test_it_reads_csv_in_thai_encodings(encoding: str) -> None:
 
 def test_it_reads_semicolon_csv() -> None:
     text = "เลขทะเบียน;ชื่อ;นามสกุล\n500001;สมชาย;ใจดี\n"
-    result = parse_members(text.encode(), "members.csv", units=UNITS)
+    result = parse_list(text.encode(), "members.csv", units=UNITS)
     assert result.members["500001"].values["last_name"] == "ใจดี"
 
 
@@ -318,7 +319,7 @@ def test_every_data_row_is_counted_exactly_once(kinds: list[tuple[str, str]]) ->
             if kind == "member":
                 canonical = str(int(number.translate(str.maketrans("๔", "4"))))
                 expected_last[canonical] = index
-    result = parse_members("\n".join(lines).encode(), "m.csv", units=UNITS)
+    result = parse_list("\n".join(lines).encode(), "m.csv", units=UNITS)
     assert result.rows_read == data_rows
     assert result.rows_read == len(result.members) + len(result.duplicates) + len(result.rejected)
     assert {n: m.row for n, m in result.members.items()} == expected_last

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from tocnet.members.importing.normalize import KnownUnit
-from tocnet.members.importing.parse import parse_members
+from tocnet.members.importing.parse import parse_list
 from tocnet.members.importing.reasons import FILE_ERRORS, ImportFileError
 from tocnet.members.importing.safety import Limits, sniff
 
@@ -30,14 +30,14 @@ def good_xlsx() -> bytes:
 
 def error_code(data: bytes, file_name: str = "members.xlsx", limits: Limits | None = None) -> str:
     with pytest.raises(ImportFileError) as caught:
-        parse_members(data, file_name, units=UNITS, limits=limits)
+        parse_list(data, file_name, units=UNITS, limits=limits)
     assert caught.value.code in FILE_ERRORS
     assert caught.value.message()  # every code has a message that formats
     return caught.value.code
 
 
 def test_it_reads_a_good_workbook() -> None:
-    result = parse_members(good_xlsx(), "members.xlsx", units=UNITS)
+    result = parse_list(good_xlsx(), "members.xlsx", units=UNITS)
     assert list(result.members) == ["500001"]
 
 
@@ -105,7 +105,7 @@ def test_a_zip_that_understates_its_sizes_is_cut_short_not_inflated() -> None:
 def test_it_refuses_a_workbook_over_the_uncompressed_limit() -> None:
     data = xlsx_bytes({"สมาชิก": [MEMBER_HEADER] + [member_row(str(n)) for n in range(1, 400)]})
     assert error_code(data, limits=Limits(max_uncompressed_bytes=20_000)) == "zip_bomb"
-    assert parse_members(data, "m.xlsx", units=UNITS).rows_read == 399
+    assert parse_list(data, "m.xlsx", units=UNITS).rows_read == 399
 
 
 def without_declaration(xml: str) -> str:
