@@ -17,7 +17,7 @@ from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.thai import to_arabic_digits
 from tocnet.line import client
-from tocnet.line.models import GroupMemberSighting, LineGroup, RegisterCode
+from tocnet.line.models import GroupMemberSighting, LineFriend, LineGroup, RegisterCode
 from tocnet.line.services.replies import Reply, reply
 from tocnet.members.models import Member, Unit
 from tocnet.registers.models import Register
@@ -335,7 +335,7 @@ def group_verify(
         return _reply("code_no_representative", register=register)
     member = representative.member
     other = Member.objects.filter(line_user_id=line_user_id).exclude(pk=member.pk).first()
-    if other is not None or (member.line_user_id and member.line_user_id != line_user_id):
+    if other is not None:
         return _reply("code_other_account", register=register)
     now = timezone.now()
     claimed = RegisterCode.objects.filter(pk=register_code.pk, used_at__isnull=True).update(
@@ -359,13 +359,21 @@ def group_verify(
         changes={"line_group_id": {"before": None, "after": group.group_id}, "name": group.name},
     )
     if member.line_user_id != line_user_id:
+        # The code (shown only on the representative's signed-in page) outranks a link made
+        # through the bot with the member number and phone digits, which anyone holding an
+        # attachment 3 form knows: that link moves to the poster.
+        previous = member.line_user_id
         member.line_user_id = line_user_id
         member.save(update_fields=["line_user_id", "updated_at"])
+        if previous:
+            LineFriend.objects.filter(line_user_id=previous, step=LineFriend.Step.LINKED).update(
+                step=LineFriend.Step.ASK_NUMBER, linked_at=None
+            )
         audit_record(
             actor=BOT,
-            action="line.member_linked",
+            action="line.member_relinked" if previous else "line.member_linked",
             target=member,
-            changes={"line_user_id": "linked", "via": "register code"},
+            changes={"line_user_id": "replaced" if previous else "linked", "via": "register code"},
         )
     # The one-time code is shown only on the representative's signed-in page, so posting it
     # ties their web account to this LINE user (LINE Login matches only the account's link).

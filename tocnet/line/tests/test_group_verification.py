@@ -133,6 +133,30 @@ class GroupVerificationTestCase(LineTestCase):
         group.refresh_from_db()
         self.assertEqual(group.status, LineGroup.Status.VERIFIED)
 
+    def test_the_code_outranks_a_bot_link_of_the_representative(self) -> None:
+        # Someone who read the representative's number and phone digits on a form linked
+        # the representative's member record through the bot first; that must not stop the
+        # representative verifying their group, and the link moves to them.
+        from tocnet.line.models import LineFriend
+        from tocnet.line.services.linking import friend_message
+
+        squatter = "U" + "9" * 32
+        friend_message(line_user_id=squatter, text=self.rep_member.number)
+        friend_message(line_user_id=squatter, text=self.rep_member.phones.get().last4)
+        self.assertEqual(Member.objects.get(pk=self.rep_member.pk).line_user_id, squatter)
+        code = register_code_ensure(register=self.register)
+        group = self.join("สอ.พช.กพ.1")
+        self.post_code(group, REP_LINE, code.code)
+        group.refresh_from_db()
+        self.rep_user.refresh_from_db()
+        self.assertEqual(group.status, LineGroup.Status.VERIFIED)
+        self.assertEqual(Member.objects.get(pk=self.rep_member.pk).line_user_id, REP_LINE)
+        self.assertEqual(self.rep_user.line_user_id, REP_LINE)
+        self.assertEqual(
+            LineFriend.objects.get(line_user_id=squatter).step, LineFriend.Step.ASK_NUMBER
+        )
+        self.assertTrue(AuditEvent.objects.filter(action="line.member_relinked").exists())
+
     def test_it_refuses_a_code_from_a_line_account_linked_to_someone_else(self) -> None:
         code = register_code_ensure(register=self.register)
         group = self.join("สอ.พช.กพ.1")
