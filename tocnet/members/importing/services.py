@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -531,41 +531,6 @@ def _check(
         size=len(data),
         parsed=parsed,
         plan=plan,
-    )
-
-
-def member_import_check(
-    *,
-    data: bytes,
-    file_name: str,
-    actor: Any,
-    unit_mapping: dict[str, str] | None = None,
-    create_units: bool = False,
-) -> Check:
-    """Parse and plan a member list without writing anything (the --dry-run path).
-
-    Raises ImportFileError when the file cannot be read, PermissionDenied for non-importers.
-    """
-    return _check(
-        kind=ImportJob.Kind.MEMBERS,
-        data=data,
-        file_name=file_name,
-        actor=actor,
-        unit_mapping=unit_mapping,
-        create_units=create_units,
-    )
-
-
-def representative_import_check(
-    *, data: bytes, file_name: str, actor: Any, unit_mapping: dict[str, str] | None = None
-) -> Check:
-    """Parse and plan a representatives list without writing anything."""
-    return _check(
-        kind=ImportJob.Kind.REPRESENTATIVES,
-        data=data,
-        file_name=file_name,
-        actor=actor,
-        unit_mapping=unit_mapping,
     )
 
 
@@ -1086,15 +1051,37 @@ def member_import_file(
     With dry_run nothing is written. Raises ImportFileError, with no change, when the file
     cannot be read at all.
     """
-    parsed = _parse_file(kind=ImportJob.Kind.MEMBERS, data=data, file_name=file_name, actor=actor)
+    return _import_file(
+        ImportJob.Kind.MEMBERS,
+        data=data,
+        file_name=file_name,
+        actor=actor,
+        dry_run=dry_run,
+        create_units=create_units,
+        apply=lambda plan, job: _apply_members(plan, actor),
+    )
+
+
+def _import_file(
+    kind: str,
+    *,
+    data: bytes,
+    file_name: str,
+    actor: Any,
+    dry_run: bool,
+    apply: Callable[[Plan, ImportJob], None],
+    create_units: bool = False,
+) -> Outcome:
+    """Read a file, then plan, record (ImportJob) and `apply` in one transaction."""
+    parsed = _parse_file(kind=kind, data=data, file_name=file_name, actor=actor)
     if dry_run:
-        plan = _plan(ImportJob.Kind.MEMBERS, parsed, actor=actor, create_units=create_units)
+        plan = _plan(kind, parsed, actor=actor, create_units=create_units)
         return Outcome(summary=plan.summary(), details=plan.details(), job=None)
     # The slow part (reading the file) ran outside; plan and writes share one transaction.
     with transaction.atomic():
-        plan = _plan(ImportJob.Kind.MEMBERS, parsed, actor=actor, create_units=create_units)
-        job = _job_record(ImportJob.Kind.MEMBERS, data, file_name, actor)
-        _apply_members(plan, actor)
+        plan = _plan(kind, parsed, actor=actor, create_units=create_units)
+        job = _job_record(kind, data, file_name, actor)
+        apply(plan, job)
         summary = _finish(job, plan, actor)
     return Outcome(summary=summary, details=job.result["details"], job=job)
 
@@ -1123,14 +1110,13 @@ def representative_import_file(
     term_end: dt.date | None = None,
 ) -> Outcome:
     """Check, record and commit a representatives list in one go; JSON summary."""
-    kind = ImportJob.Kind.REPRESENTATIVES
-    parsed = _parse_file(kind=kind, data=data, file_name=file_name, actor=actor)
-    if dry_run:
-        plan = _plan(kind, parsed, actor=actor)
-        return Outcome(summary=plan.summary(), details=plan.details(), job=None)
-    with transaction.atomic():
-        plan = _plan(kind, parsed, actor=actor)
-        job = _job_record(kind, data, file_name, actor)
-        _apply_representatives(plan, actor, job=job, term_start=term_start, term_end=term_end)
-        summary = _finish(job, plan, actor)
-    return Outcome(summary=summary, details=job.result["details"], job=job)
+    return _import_file(
+        ImportJob.Kind.REPRESENTATIVES,
+        data=data,
+        file_name=file_name,
+        actor=actor,
+        dry_run=dry_run,
+        apply=lambda plan, job: _apply_representatives(
+            plan, actor, job=job, term_start=term_start, term_end=term_end
+        ),
+    )
