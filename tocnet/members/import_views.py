@@ -78,6 +78,8 @@ class UploadForm(forms.Form):
     )
 
     def clean_file(self) -> Any:
+        # tocnet.core.uploads stops storing an upload once it passes IMPORT_MAX_BYTES and
+        # hands over an empty file whose size is the real one: refused here, with the sizes.
         upload = self.cleaned_data["file"]
         limit = import_limits().max_bytes
         if upload.size > limit:

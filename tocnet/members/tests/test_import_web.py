@@ -169,6 +169,14 @@ class ImportWebTestCase(BaseTestCase):
         self.assertFalse(ImportJob.objects.exists())
         self.assertFalse(AuditEvent.objects.exists())
 
+    def test_an_upload_over_the_limit_is_cut_off_and_refused_with_its_size(self) -> None:
+        self.login_as(self.staff)
+        data = self.members_file(member_row("300001", unit=KP)) + b"\0" * (3 * 2**20 // 2)
+        with self.settings(IMPORT_MAX_BYTES=2**20, FILE_UPLOAD_MAX_MEMORY_SIZE=64 * 1024):
+            response = self.upload(data)
+        self.assertContains(response, "ไฟล์มีขนาด 1.5 MB เกินขีดจำกัด 1 MB", status_code=400)
+        self.assertFalse(ImportJob.objects.exists())
+
     def test_a_clash_with_another_import_writes_nothing_and_can_be_retried(self) -> None:
         self.login_as(self.staff)
         self.upload(self.members_file(member_row("300001", unit=KP)))
