@@ -465,18 +465,6 @@ def _plan_members(
 # --- validate (phase 1) ------------------------------------------------------------------------
 
 
-@dataclass
-class Check:
-    """A parsed file and its plan against the register, before anything is stored."""
-
-    kind: str
-    file_name: str
-    sha256: str
-    size: int
-    parsed: dict[str, Any]
-    plan: Plan
-
-
 def _parse_file(*, kind: str, data: bytes, file_name: str, actor: Any) -> dict[str, Any]:
     """The parsed file as plain data (reads the units; writes nothing)."""
     scope = import_scope(actor)
@@ -513,27 +501,6 @@ def _plan(
     return plan
 
 
-def _check(
-    *,
-    kind: str,
-    data: bytes,
-    file_name: str,
-    actor: Any,
-    unit_mapping: dict[str, str] | None = None,
-    create_units: bool = False,
-) -> Check:
-    parsed = _parse_file(kind=kind, data=data, file_name=file_name, actor=actor)
-    plan = _plan(kind, parsed, actor=actor, unit_mapping=unit_mapping, create_units=create_units)
-    return Check(
-        kind=kind,
-        file_name=file_name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        parsed=parsed,
-        plan=plan,
-    )
-
-
 def _job_unit(actor: Any) -> Unit | None:
     scope = import_scope(actor)
     if scope is not None and len(scope) == 1:
@@ -541,34 +508,38 @@ def _job_unit(actor: Any) -> Unit | None:
     return None
 
 
-@transaction.atomic
 def import_job_validate(*, kind: str, data: bytes, file_name: str, actor: Any) -> ImportJob:
     """Parse a file into an ImportJob waiting for confirmation; the register is not touched.
 
-    Raises ImportFileError (nothing stored) when the file cannot be read at all.
+    Raises ImportFileError (nothing stored) when the file cannot be read at all. Reading and
+    planning run before the transaction: on SQLite it holds the write lock from its start.
     """
-    check = _check(kind=kind, data=data, file_name=file_name, actor=actor)
-    job = ImportJob.objects.create(
-        kind=kind,
-        status=ImportJob.Status.PREVIEW,
-        file_name=file_name[:255],
-        sha256=check.sha256,
-        size=check.size,
-        uploaded_by=actor if isinstance(actor, User) else None,
-        unit=_job_unit(actor),
-        summary=_counts(check.plan),
-        result={
-            "parsed": seal_rows(check.parsed),  # national IDs encrypted until the commit
-            "preview": check.plan.details(),
-            "summary": check.plan.summary(),
-        },
-    )
-    audit_record(
-        actor=actor,
-        action="import.validate",
-        target=job,
-        changes={"file_name": file_name, "sha256": check.sha256, **_counts(check.plan)},
-    )
+    parsed = _parse_file(kind=kind, data=data, file_name=file_name, actor=actor)
+    plan = _plan(kind, parsed, actor=actor)
+    sha256 = hashlib.sha256(data).hexdigest()
+    result = {
+        "parsed": seal_rows(parsed),  # national IDs encrypted until the commit
+        "preview": plan.details(),
+        "summary": plan.summary(),
+    }
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            status=ImportJob.Status.PREVIEW,
+            file_name=file_name[:255],
+            sha256=sha256,
+            size=len(data),
+            uploaded_by=actor if isinstance(actor, User) else None,
+            unit=_job_unit(actor),
+            summary=_counts(plan),
+            result=result,
+        )
+        audit_record(
+            actor=actor,
+            action="import.validate",
+            target=job,
+            changes={"file_name": file_name, "sha256": sha256, **_counts(plan)},
+        )
     return job
 
 

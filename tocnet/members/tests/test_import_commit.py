@@ -6,6 +6,7 @@ import io
 import json
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 from django.core.management import CommandError, call_command
 from django.test import TestCase
@@ -378,3 +379,31 @@ def test_default_term_is_four_years_to_the_day_before() -> None:
     assert default_term(dt.date(2026, 11, 26)) == (dt.date(2026, 11, 26), dt.date(2030, 11, 25))
     assert default_term(dt.date(2028, 2, 29)) == (dt.date(2028, 2, 29), dt.date(2032, 2, 28))
     assert default_term(dt.date(2027, 1, 1)) == (dt.date(2027, 1, 1), dt.date(2030, 12, 31))
+
+
+class ValidateLockTestCase(TestCase):
+    def test_reading_a_file_for_a_preview_holds_no_transaction(self) -> None:
+        """On SQLite a transaction holds the write lock from BEGIN: reading a 10,000-row
+        workbook inside one would stall every other writer for seconds."""
+        from django.db import connection
+
+        from tocnet.members.importing import services
+
+        outside = len(connection.atomic_blocks)  # the test case's own blocks
+        depths = []
+        real_parse = services.parse_list
+
+        def parse_list(*args, **kwargs):  # type: ignore[no-untyped-def]
+            depths.append(len(connection.atomic_blocks))
+            return real_parse(*args, **kwargs)
+
+        with mock.patch.object(services, "parse_list", parse_list):
+            job = import_job_validate(
+                kind="members",
+                data=xlsx_bytes({"สมาชิก": [MEMBER_HEADER, member_row("1")]}),
+                file_name="m.xlsx",
+                actor="test",
+            )
+        self.assertEqual(depths, [outside])
+        self.assertEqual(job.summary["created"], 1)
+        self.assertTrue(AuditEvent.objects.filter(action="import.validate").exists())
