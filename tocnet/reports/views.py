@@ -216,7 +216,11 @@ def forms(request: HttpRequest) -> HttpResponse:
                 "warnings": completeness_messages(row, warnings=True),
             }
         )
-    jobs = ReportJob.objects.filter(requested_by=user).defer("content").order_by("-created_at")[:5]
+    jobs = list(
+        ReportJob.objects.filter(requested_by=user).defer("content").order_by("-created_at")[:5]
+    )
+    for job in jobs:
+        job.expired = report_job_expired(job)  # the hourly sweep may not have run yet
     return render(
         request,
         "reports/forms.html",
@@ -310,8 +314,11 @@ def report_job_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         job = ReportJob.objects.get(code=code, requested_by=user, status=ReportJob.Status.DONE)
     except ReportJob.DoesNotExist as exc:
         raise Http404 from exc
-    # Personal data: only while the file is fresh and every unit in it is still in scope.
+    # Personal data: only while the file is fresh and every unit in it is still in scope
+    # (a job without its list of units, made before the list was kept, is not served).
     if report_job_expired(job) or dashboard_level(user) not in ("all", "units"):
+        raise Http404
+    if len(job.unit_codes) != job.units:
         raise Http404
     in_scope = {str(c) for c in exportable_units(user).values_list("code", flat=True)}
     if not set(job.unit_codes) <= in_scope:

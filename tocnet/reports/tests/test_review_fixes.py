@@ -220,6 +220,11 @@ class ReportJobRetentionTestCase(BaseTestCase):
         url = reverse("reports:report_job", args=[job.code])
         self.assertEqual(self.client.get(url).status_code, 200)
         self.assertEqual(job.unit_codes, [str(self.unit_a.code)])
+        # A job made before its units were listed is not served.
+        ReportJob.objects.filter(pk=job.pk).update(unit_codes=[])
+        self.assertEqual(self.client.get(url).status_code, 404)
+        ReportJob.objects.filter(pk=job.pk).update(unit_codes=job.unit_codes)
+        self.assertEqual(self.client.get(url).status_code, 200)
         UnitAgent.objects.filter(user=self.agent).delete()
         self.assertEqual(self.client.get(url).status_code, 404)
 
@@ -235,6 +240,8 @@ class ReportJobRetentionTestCase(BaseTestCase):
             created_at=asked - dt.timedelta(days=7, minutes=1)
         )
         self.assertEqual(self.client.get(url).status_code, 404)
+        # Before the sweep has run, the page already offers no link.
+        self.assertNotIn(url, self.client.get(reverse("reports:forms")).content.decode())
         ReportJob.objects.filter(pk=job.pk).update(created_at=asked)
         with time_machine.travel(asked + dt.timedelta(days=6, hours=23)):
             report_jobs_expire_task.call_local()
