@@ -10,7 +10,9 @@ side by side, each run in a fresh process:
 - openpyxl alone: load_workbook(read_only=True) and read every cell of every sheet;
 - the import: `member_import_file` (check, ImportJob, commit of every member and phone
   with audit events) into the empty register, and again with the register already filled
-  (every member unchanged).
+  (every member unchanged);
+- the web path: `import_job_validate` (preview stored in the ImportJob), then
+  `member_import_commit`, into another copy of the empty register.
 
 Reports median seconds, the ratio import / openpyxl (target <= 4) and each process's peak
 resident memory (target <= 400 MB).
@@ -190,6 +192,28 @@ def run_import(database: Path, workbook_path: Path) -> dict[str, float]:
     }
 
 
+def run_web_path(database: Path, workbook_path: Path) -> dict[str, float]:
+    """The web's two phases back to back: preview (ImportJob with the parsed rows), confirm."""
+    setup_django(database)
+    from tocnet.members.importing.services import import_job_validate, member_import_commit
+
+    data = workbook_path.read_bytes()
+    started, cpu = time.perf_counter(), time.process_time()
+    job = import_job_validate(
+        kind="members", data=data, file_name=workbook_path.name, actor="bench"
+    )
+    preview_s = time.perf_counter() - started
+    summary = member_import_commit(job=job, actor="bench")
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "preview_seconds": preview_s,
+        "created": summary["created"],
+        "peak_mb": peak_mb(),
+    }
+
+
 def in_child(mode: str, *args: Path) -> dict[str, float]:
     output = subprocess.run(
         [sys.executable, __file__, "--child", mode, *map(str, args)],
@@ -212,6 +236,8 @@ def main() -> None:
         mode, *paths = args.child
         if mode == "openpyxl":
             result = run_openpyxl(Path(paths[0]))
+        elif mode == "web":
+            result = run_web_path(Path(paths[0]), Path(paths[1]))
         else:
             result = run_import(Path(paths[0]), Path(paths[1]))
         print(json.dumps(result))
@@ -221,13 +247,16 @@ def main() -> None:
         folder = args.workdir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         database, workbook_path = prepare(folder, args.members)
-        reads, imports, reimports = [], [], []
+        reads, imports, reimports, webs = [], [], [], []
         for run in range(args.runs):
             fresh = folder / f"run{run}.sqlite3"
             shutil.copy(database, fresh)
             reads.append(in_child("openpyxl", workbook_path))
             imports.append(in_child("import", fresh, workbook_path))
             reimports.append(in_child("import", fresh, workbook_path))
+            fresh_web = folder / f"web{run}.sqlite3"
+            shutil.copy(database, fresh_web)
+            webs.append(in_child("web", fresh_web, workbook_path))
         first = imports[0]
         print(
             f"rows read {first['rows_read']}: created {first['created']}, "
@@ -257,10 +286,16 @@ def main() -> None:
                 f"re-import {reimport_s:.2f} s = {reimport_s / read_s:.2f}x"
             )
         print(
-            "peak RSS: openpyxl {:.0f} MB, import {:.0f} MB, re-import {:.0f} MB".format(
+            f"web path (preview, then confirm; {int(webs[0]['created'])} created): preview "
+            f"{median(webs, 'preview_seconds'):.2f} s, both {median(webs, 'seconds'):.2f} s"
+        )
+        print(
+            "peak RSS: openpyxl {:.0f} MB, import {:.0f} MB, re-import {:.0f} MB, "
+            "web path {:.0f} MB".format(
                 max(r["peak_mb"] for r in reads),
                 max(r["peak_mb"] for r in imports),
                 max(r["peak_mb"] for r in reimports),
+                max(r["peak_mb"] for r in webs),
             )
         )
 
