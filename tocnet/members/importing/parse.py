@@ -227,12 +227,7 @@ class _Parser:
         if member_number is None:
             self.reject(sheet, row, "missing_number", value="")
             return
-        if self.result.kind == "members":
-            member = self.member_row(sheet, row, member_number, cell, columns, sheet_unit_key)
-        else:
-            member = self.representative_row(
-                sheet, row, member_number, cell, columns, sheet_unit_key
-            )
+        member = self.member_row(sheet, row, member_number, cell, columns, sheet_unit_key)
         earlier = self.first_seen.get(member_number)
         if earlier is None:
             self.first_seen[member_number] = (sheet, row)
@@ -296,8 +291,34 @@ class _Parser:
         columns: dict[str, int],
         sheet_unit_key: str | None,
     ) -> MemberRow:
-        first_warning = len(self.result.warnings)
+        """One row's values; a representatives list keeps only names and unit."""
         values: dict[str, Any] = self._names(cell, columns)
+        phones: list[dict[str, Any]] = []
+        if self.result.kind == "members":
+            phones = self._member_fields(sheet, row, number, cell, columns, values)
+        unit_text, unit_key = self._unit(cell, columns, sheet_unit_key)
+        return MemberRow(
+            number=number,
+            sheet=sheet,
+            row=row,
+            values=values,
+            phones=phones,
+            has_phone_column="phone" in columns and self.result.kind == "members",
+            unit_text=unit_text,
+            unit_key=unit_key,
+        )
+
+    def _member_fields(
+        self,
+        sheet: str,
+        row: int,
+        number: str,
+        cell: Any,
+        columns: dict[str, int],
+        values: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """A member list's other columns into `values` (warnings for bad cells); the phones."""
+        first_warning = len(self.result.warnings)
         for name in ("position", "district", "province", "line_id"):
             if name in columns:
                 values[name] = clean_text(cell(name))
@@ -346,7 +367,7 @@ class _Parser:
                     value=mask_national_id(clean_text(cell("national_id"))),
                     member_number=number,
                 )
-        phones = []
+        phones: list[dict[str, Any]] = []
         if "phone" in columns:
             for phone in parse_phones(cell("phone")):
                 phones.append(
@@ -366,39 +387,7 @@ class _Parser:
         self.result.warnings[first_warning:] = sorted(
             self.result.warnings[first_warning:], key=lambda w: columns.get(w["field"], 0)
         )
-        unit_text, unit_key = self._unit(cell, columns, sheet_unit_key)
-        return MemberRow(
-            number=number,
-            sheet=sheet,
-            row=row,
-            values=values,
-            phones=phones,
-            has_phone_column="phone" in columns,
-            unit_text=unit_text,
-            unit_key=unit_key,
-        )
-
-    def representative_row(
-        self,
-        sheet: str,
-        row: int,
-        number: str,
-        cell: Any,
-        columns: dict[str, int],
-        sheet_unit_key: str | None,
-    ) -> MemberRow:
-        values: dict[str, Any] = self._names(cell, columns)
-        unit_text, unit_key = self._unit(cell, columns, sheet_unit_key)
-        return MemberRow(
-            number=number,
-            sheet=sheet,
-            row=row,
-            values=values,
-            phones=[],
-            has_phone_column=False,
-            unit_text=unit_text,
-            unit_key=unit_key,
-        )
+        return phones
 
 
 def parse_list(
