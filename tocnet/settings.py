@@ -112,9 +112,13 @@ TEMPLATES = [
 
 # Databases: SQLite under var/ unless DATABASE_URL says otherwise.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tocnet.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+_IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# Seconds a connection is kept between requests. SQLite defaults to 0: runserver starts a thread
+# per request, so kept connections would only pile up; under a pooled server (gunicorn threads)
+# 60 halves the webhook's latency (bench/README.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0 if _IS_SQLITE else 60)
+if _IS_SQLITE:
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so two writers wait instead of failing.
         "transaction_mode": "IMMEDIATE",
