@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -223,7 +224,7 @@ def register_name_is_valid(register: Register, known_abbreviations: Iterable[str
     )
 
 
-def with_reach(members: QuerySet[Member]) -> QuerySet[Member]:
+def with_reach(members: QuerySet[Member]) -> QuerySet[Any]:  # annotated rows
     """Members annotated with ``on_register`` (open register id or None), ``has_phone`` and
     ``seen_in_group``.
 

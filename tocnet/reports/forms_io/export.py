@@ -144,7 +144,7 @@ def exportable_units(user: User) -> QuerySet[Unit]:
     return unit_list_for_user(user)
 
 
-def _members_for(unit: Unit, register_ids: list[int] | None) -> list[Member]:
+def _members_for(unit: Unit, register_ids: list[int] | None) -> list[Any]:
     qs = with_reach(Member.objects.filter(unit=unit, status=Member.Status.ACTIVE)).prefetch_related(
         Prefetch("phones", queryset=Phone.objects.order_by("position", "id"))
     )
@@ -185,7 +185,7 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
         rows = []
         for seq, member in enumerate(group, start=1):
             report = reports.get(member.pk)
-            in_group: bool | None = True if member.seen_in_group else None
+            in_group: bool | None = True if getattr(member, "seen_in_group", False) else None
             if in_group is None and report is not None:
                 in_group = report.in_group
             rows.append(
