@@ -413,9 +413,11 @@ def attachment2_xlsx(*, unit: Unit, user: User | None) -> bytes:
     form = attachment3_build(unit=unit, user=None)
     with translation.override("th"):
         wb = workbook_in_font(L.CELL_FONT, write_only=True)
-        ws = wb.create_sheet(safe_sheet_title(f"{_('Attachment 2')} {unit.abbreviation}"))
+        attachment = _("Attachment 2")  # outside f-strings, where makemessages can see it
+        member_list = _("Member list")
+        ws = wb.create_sheet(safe_sheet_title(f"{attachment} {unit.abbreviation}"))
         set_column_widths(ws, (7, 13, 30, 24, 16, 28, 10, 22))
-        append_row(ws, [f"{_('Member list')} ({_('Attachment 2')}) — {unit.name}"], header=True)
+        append_row(ws, [f"{member_list} ({attachment}) — {unit.name}"], header=True)
         append_row(ws, [L.COOPERATIVE_NAME])
         append_row(
             ws, [f"{L.HEADER_FIELDS[L.FIELD_DATE]} {format_thai_date(timezone.localdate())}"]
