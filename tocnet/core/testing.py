@@ -1,6 +1,7 @@
 """BaseTestCase: the personas every permission test loops over."""
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.test import TestCase
@@ -12,6 +13,9 @@ if TYPE_CHECKING:
     from tocnet.registers.models import Register
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
+# The cooperative's sample files (a messy member list, representatives, and truth.json: what a
+# correct import finds), copied from the project's shared/samples so the tests stand alone.
+SAMPLES = Path(__file__).resolve().parents[1] / "members/tests/fixtures/samples"
 
 
 class BaseTestCase(TestCase):

@@ -2,19 +2,18 @@
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tocnet.core.testing import SAMPLES
 from tocnet.members.importing.messages import describe_both
 from tocnet.members.importing.normalize import KnownUnit, national_format
 from tocnet.members.importing.parse import parse_list
 
 from .import_builders import MEMBER_HEADER, member_row, xlsx_bytes
 
-SAMPLES = Path("/work/shared/samples")
 UNITS = [
     KnownUnit("tak", "สำนักงานพัฒนาชุมชนจังหวัดตาก", "ตก", "province", "ตาก"),
     KnownUnit("nan", "สำนักงานพัฒนาชุมชนจังหวัดน่าน", "นน", "province", "น่าน"),
@@ -37,7 +36,6 @@ def sample_units(truth: dict) -> list[KnownUnit]:  # type: ignore[type-arg]
     ]
 
 
-@pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not present")
 def test_it_matches_the_sample_truth_exactly() -> None:
     truth = json.loads((SAMPLES / "truth.json").read_text())
     result = parse_list(
@@ -67,7 +65,6 @@ def test_it_matches_the_sample_truth_exactly() -> None:
         assert counts[unit["name"]] - warned[unit["name"]] == unit["members"], unit["name"]
 
 
-@pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not present")
 def test_it_reads_the_sample_representatives() -> None:
     truth = json.loads((SAMPLES / "truth.json").read_text())
     result = parse_list(
