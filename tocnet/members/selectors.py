@@ -19,13 +19,13 @@ from tocnet.members.models import Member, Phone, Unit
 _LED_BY_USER = "register_memberships__register__representative__member__user"
 
 
-def _is_signed_in(user: User | None) -> bool:
+def is_signed_in(user: User | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def member_scope_q(user: User) -> Q | None:
     """The filter of members this user may see; None means all, Q(pk__in=[]) none."""
-    if not _is_signed_in(user):
+    if not is_signed_in(user):
         return Q(pk__in=[])
     if user.is_superuser or user.role == User.Role.STAFF:
         return None
@@ -53,7 +53,7 @@ def member_list_for_user(user: User) -> QuerySet[Member]:
     return qs.filter(pk__in=Member.objects.filter(scope).values("pk"))
 
 
-def _as_uuid(code: object) -> uuid.UUID:
+def as_uuid(code: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(code))
     except ValueError as exc:
@@ -63,14 +63,14 @@ def _as_uuid(code: object) -> uuid.UUID:
 def get_member_for_user(user: User, code: object) -> Member:
     """One member by code, or 404 when it does not exist or is outside the user's scope."""
     try:
-        return member_list_for_user(user).prefetch_related("phones").get(code=_as_uuid(code))
+        return member_list_for_user(user).prefetch_related("phones").get(code=as_uuid(code))
     except Member.DoesNotExist as exc:
         raise Http404 from exc
 
 
 def unit_list_for_user(user: User) -> QuerySet[Unit]:
     """Units the user may see: all for staff and board, their own for agents and representatives."""
-    if not _is_signed_in(user):
+    if not is_signed_in(user):
         return Unit.objects.none()
     if user.is_superuser or user.role in (User.Role.STAFF, User.Role.BOARD):
         return Unit.objects.all()
@@ -91,7 +91,7 @@ def unit_list_for_user(user: User) -> QuerySet[Unit]:
 def get_unit_for_user(user: User, code: object) -> Unit:
     """One unit by code, or 404 when outside the user's scope."""
     try:
-        return unit_list_for_user(user).get(code=_as_uuid(code))
+        return unit_list_for_user(user).get(code=as_uuid(code))
     except Unit.DoesNotExist as exc:
         raise Http404 from exc
 

@@ -16,7 +16,7 @@ from django.http import Http404
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import Member, Representative, Unit
-from tocnet.members.selectors import _as_uuid, _is_signed_in, unit_list_for_user
+from tocnet.members.selectors import as_uuid, is_signed_in, unit_list_for_user
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.planning import (
     CurrentRegister,
@@ -34,7 +34,7 @@ def register_list_for_user(user: User) -> QuerySet[Register]:
     qs = Register.objects.filter(retired_at__isnull=True).select_related(
         "unit", "representative__member"
     )
-    if not _is_signed_in(user):
+    if not is_signed_in(user):
         return qs.none()
     if user.is_superuser or user.role in (User.Role.STAFF, User.Role.BOARD):
         return qs
@@ -48,7 +48,7 @@ def register_list_for_user(user: User) -> QuerySet[Register]:
 def get_register_for_user(user: User, code: object) -> Register:
     """One current register by code, or 404 when it does not exist or is outside the scope."""
     try:
-        return register_list_for_user(user).get(code=_as_uuid(code))
+        return register_list_for_user(user).get(code=as_uuid(code))
     except Register.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -58,7 +58,7 @@ def get_register_for_user(user: User, code: object) -> Register:
 
 def can_plan_registers(user: User) -> bool:
     """Staff plan every unit, coop agents their own units; nobody else plans."""
-    return _is_signed_in(user) and (
+    return is_signed_in(user) and (
         user.is_superuser or user.role in (User.Role.STAFF, User.Role.AGENT)
     )
 
@@ -73,7 +73,7 @@ def planning_unit_list_for_user(user: User) -> QuerySet[Unit]:
 def get_planning_unit_for_user(user: User, code: object) -> Unit:
     """One unit the user may plan, or 404."""
     try:
-        return planning_unit_list_for_user(user).get(code=_as_uuid(code))
+        return planning_unit_list_for_user(user).get(code=as_uuid(code))
     except Unit.DoesNotExist as exc:
         raise Http404 from exc
 

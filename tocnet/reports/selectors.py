@@ -21,7 +21,7 @@ from tocnet.core.thai import thai_sort_key
 from tocnet.line.models import GroupMemberSighting, LineGroup
 from tocnet.line.selectors import register_line_stats
 from tocnet.members.models import Member, Phone, Unit
-from tocnet.members.selectors import _is_signed_in, unit_list_for_user
+from tocnet.members.selectors import is_signed_in, unit_list_for_user
 from tocnet.registers.models import (
     DEFAULT_DEADLINE,
     Campaign,
@@ -39,7 +39,7 @@ NO_PROVINCE = "—"
 
 def dashboard_level(user: User) -> str:
     """What the dashboard shows this user: "all", "units", "register", "totals" or "none"."""
-    if not _is_signed_in(user):
+    if not is_signed_in(user):
         return "none"
     if user.is_superuser or user.role == User.Role.STAFF:
         return "all"
