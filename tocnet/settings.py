@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tocnet.core",
     "tocnet.accounts",
     "tocnet.members",
+    "tocnet.privacy",
     "tocnet.registers",
     "tocnet.line",
     "tocnet.messaging",

@@ -7,6 +7,7 @@ see no personal data (aggregates only); anyone else sees nothing.
 
 import re
 import uuid
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -15,8 +16,11 @@ from tocnet.accounts.models import User
 from tocnet.core.thai import clean_text, to_arabic_digits
 from tocnet.members.models import Member, Phone, Unit
 
-# Lookups as strings: registers come after members in the app order.
+# Lookups as strings: registers and privacy come after members in the app order.
 _LED_BY_USER = "register_memberships__register__representative__member__user"
+# A member under restriction of processing (PDPA s.34, privacy.Restriction) is hidden from every
+# list and search; the privacy pages reach them for the data protection officer.
+_RESTRICTED = "privacy_restrictions__active"
 
 
 def is_signed_in(user: User | None) -> bool:
@@ -43,10 +47,20 @@ def member_scope_q(user: User) -> Q | None:
     return Q(pk__in=[])
 
 
-def member_list_for_user(user: User) -> QuerySet[Member]:
-    """Members the user may see, with unit loaded. Board and outsiders get an empty set."""
+def restricted_member_pks() -> QuerySet[Member, Any]:
+    """Pks of members whose processing is restricted, as a subquery."""
+    return Member.objects.filter(**{_RESTRICTED: True}).values("pk")
+
+
+def member_list_for_user(user: User, *, include_restricted: bool = False) -> QuerySet[Member]:
+    """Members the user may see, with unit loaded. Board and outsiders get an empty set.
+
+    Restricted members are left out unless `include_restricted` (privacy pages only).
+    """
     scope = member_scope_q(user)
     qs = Member.objects.select_related("unit")
+    if not include_restricted:
+        qs = qs.exclude(pk__in=restricted_member_pks())
     if scope is None:
         return qs
     # The scope joins to-many relations; collect ids so rows are never duplicated.
