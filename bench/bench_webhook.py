@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tocnet.core.fakes.line_server import FakeLineServer  # noqa: E402
 from tocnet.line import simulate  # noqa: E402
+from tocnet.testing.fakes.line_server import FakeLineServer  # noqa: E402
 
 SECRET = "bench-channel-secret"
 TOKEN = "bench-access-token"

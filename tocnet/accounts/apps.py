@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "tocnet.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from tocnet.accounts import roles
+        from tocnet.accounts.menu import MenuEntry, menu_entry_register
+
+        menu_entry_register(MenuEntry("home", _("Home"), roles.is_signed_in, 0, "home"))
+        menu_entry_register(
+            MenuEntry("admin:index", _("Admin"), lambda user: user.is_staff, 1000, "admin")
+        )

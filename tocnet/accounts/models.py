@@ -23,22 +23,6 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 
-    @property
-    def is_staff_role(self) -> bool:
-        return self.role == self.Role.STAFF
-
-    @property
-    def is_agent(self) -> bool:
-        return self.role == self.Role.AGENT
-
-    @property
-    def is_representative(self) -> bool:
-        return self.role == self.Role.REPRESENTATIVE
-
-    @property
-    def is_board(self) -> bool:
-        return self.role == self.Role.BOARD
-
 
 class LoginFailure(models.Model):
     """One failed sign-in; counted per username and per address to slow and lock guessing."""

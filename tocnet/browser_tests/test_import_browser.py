@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from tocnet.accounts.models import User
-from tocnet.core.testing import SAMPLES
 from tocnet.members.models import ImportJob, Member, Unit
 from tocnet.members.provinces import office_provinces, province_office_name
+from tocnet.testing import SAMPLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-import-password-2564"  # noqa: S105

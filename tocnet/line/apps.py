@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LineConfig(AppConfig):
     name = "tocnet.line"
     label = "line"
+
+    def ready(self) -> None:
+        from tocnet.accounts import roles
+        from tocnet.accounts.menu import MenuEntry, menu_entry_register
+
+        menu_entry_register(
+            MenuEntry(
+                "line:group_list", _("LINE groups"), roles.can_see_line_groups, 70, "line-groups"
+            )
+        )

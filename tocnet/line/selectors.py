@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
 from tocnet.line.models import GroupMemberSighting, LineFriend, LineGroup, RegisterCode
@@ -139,11 +140,9 @@ def register_line_status(*, register: Register, code: RegisterCode | None) -> Re
 def line_group_list_for_user(user: User) -> QuerySet[LineGroup]:
     """Groups staff see (all) and agents see (their units' groups); nobody else sees any."""
     qs = LineGroup.objects.select_related("unit", "register__unit").order_by("status", "name")
-    if not (user.is_authenticated and user.is_active):
-        return qs.none()
-    if user.is_superuser or user.role == User.Role.STAFF:
+    if roles.is_cooperative_staff(user):
         return qs
-    if user.role == User.Role.AGENT:
+    if roles.is_agent(user):
         units = user.unit_links.values("unit_id")
         return qs.filter(Q(unit_id__in=units) | Q(register__unit_id__in=units))
     return qs.none()

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tocnet.accounts.models import User
+from tocnet.accounts.roles import can_see_line_groups
 from tocnet.accounts.services import login_success_record
 from tocnet.core.http import client_ip
 from tocnet.line import client
@@ -51,9 +52,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
 @require_GET
 def group_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not isinstance(user, User) or (
-        user.role not in ("staff", "agent") and not user.is_superuser
-    ):
+    if not isinstance(user, User) or not can_see_line_groups(user):
         raise PermissionDenied
     groups = line_group_list_for_user(user)
     return render(

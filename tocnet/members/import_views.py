@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from tocnet.accounts.models import User
+from tocnet.accounts.roles import can_import, is_cooperative_staff
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip
 from tocnet.core.thai import parse_thai_date
@@ -26,7 +27,6 @@ from tocnet.members.importing.normalize import centre_from_name, office_from_nam
 from tocnet.members.importing.reasons import FIELD_LABELS, ImportFileError
 from tocnet.members.importing.report import error_report_xlsx
 from tocnet.members.importing.selectors import (
-    can_import,
     get_import_job_for_user,
     import_job_list_for_user,
 )
@@ -136,8 +136,7 @@ def _described(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _unit_choices(user: User, kind: str) -> list[tuple[str, str]]:
     units = unit_list_for_user(user).order_by("kind", "name")
     choices = [("", str(_("Do not import these rows")))]
-    staff = user.is_superuser or user.role == User.Role.STAFF
-    if staff and kind == ImportJob.Kind.MEMBERS:
+    if is_cooperative_staff(user) and kind == ImportJob.Kind.MEMBERS:
         choices.append((CREATE, str(_("Create this unit"))))
     choices += [(str(unit.code), unit.name) for unit in units]
     return choices

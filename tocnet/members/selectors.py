@@ -12,7 +12,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
+from tocnet.accounts.roles import is_signed_in
 from tocnet.core.thai import clean_text, to_arabic_digits
 from tocnet.members.models import Member, Phone, Unit
 
@@ -23,19 +25,15 @@ _LED_BY_USER = "register_memberships__register__representative__member__user"
 _RESTRICTED = "privacy_restrictions__active"
 
 
-def is_signed_in(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
 def member_scope_q(user: User) -> Q | None:
     """The filter of members this user may see; None means all, Q(pk__in=[]) none."""
     if not is_signed_in(user):
         return Q(pk__in=[])
-    if user.is_superuser or user.role == User.Role.STAFF:
+    if roles.is_cooperative_staff(user):
         return None
-    if user.role == User.Role.AGENT:
+    if roles.is_agent(user):
         return Q(unit__agent_links__user=user)
-    if user.role == User.Role.REPRESENTATIVE:
+    if roles.is_representative(user):
         return Q(
             register_memberships__until__isnull=True,
             register_memberships__register__retired_at__isnull=True,
@@ -86,11 +84,11 @@ def unit_list_for_user(user: User) -> QuerySet[Unit]:
     """Units the user may see: all for staff and board, their own for agents and representatives."""
     if not is_signed_in(user):
         return Unit.objects.none()
-    if user.is_superuser or user.role in (User.Role.STAFF, User.Role.BOARD):
+    if roles.sees_whole_cooperative(user):
         return Unit.objects.all()
-    if user.role == User.Role.AGENT:
+    if roles.is_agent(user):
         return Unit.objects.filter(pk__in=user.unit_links.values("unit_id"))
-    if user.role == User.Role.REPRESENTATIVE:
+    if roles.is_representative(user):
         # The units of the registers they currently lead, as in member_scope_q.
         return Unit.objects.filter(
             pk__in=Unit.objects.filter(

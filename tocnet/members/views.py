@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tocnet.accounts.models import User
+from tocnet.accounts.roles import is_representative, sees_personal_data
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.paging import thai_ordered_page
@@ -27,7 +28,7 @@ PER_PAGE = 50
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if user.role == User.Role.REPRESENTATIVE:
+    if is_representative(user):
         # A representative's home is their register's page, made for a phone.
         return redirect("reports:my_register")
     units = unit_list_with_counts(unit_list_for_user(user))
@@ -65,17 +66,18 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         active=Count("pk", filter=Q(status=Member.Status.ACTIVE)),
         total=Count("pk"),
     )
-    if user.role == User.Role.BOARD:
+    can_see_members = sees_personal_data(user)
+    if not can_see_members:
         # Board members see aggregates: count the whole unit, show nobody.
         counts = Member.objects.filter(unit=unit).aggregate(
             active=Count("pk", filter=Q(status=Member.Status.ACTIVE)), total=Count("pk")
         )
     representatives = (
         unit.representatives.filter(ended_on__isnull=True).select_related("member")
-        if user.role != User.Role.BOARD
+        if can_see_members
         else []
     )
-    agents = unit.agent_links.select_related("user") if user.role != User.Role.BOARD else []
+    agents = unit.agent_links.select_related("user") if can_see_members else []
     return render(
         request,
         "members/unit_detail.html",
@@ -84,7 +86,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
             "counts": counts,
             "representatives": representatives,
             "agents": agents,
-            "can_see_members": user.role != User.Role.BOARD,
+            "can_see_members": can_see_members,
         },
     )
 

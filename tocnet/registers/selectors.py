@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import Member, Representative, Unit
-from tocnet.members.selectors import as_uuid, is_signed_in, unit_list_for_user
+from tocnet.members.selectors import as_uuid, unit_list_for_user
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.planning import (
     CurrentRegister,
@@ -34,13 +35,11 @@ def register_list_for_user(user: User) -> QuerySet[Register]:
     qs = Register.objects.filter(retired_at__isnull=True).select_related(
         "unit", "representative__member"
     )
-    if not is_signed_in(user):
-        return qs.none()
-    if user.is_superuser or user.role in (User.Role.STAFF, User.Role.BOARD):
+    if roles.sees_whole_cooperative(user):
         return qs
-    if user.role == User.Role.AGENT:
+    if roles.is_agent(user):
         return qs.filter(unit__in=user.unit_links.values("unit_id"))
-    if user.role == User.Role.REPRESENTATIVE:
+    if roles.is_representative(user):
         return qs.filter(representative__member__user=user, representative__ended_on__isnull=True)
     return qs.none()
 
@@ -56,16 +55,9 @@ def get_register_for_user(user: User, code: object) -> Register:
 # --- planning ---------------------------------------------------------------------------------
 
 
-def can_plan_registers(user: User) -> bool:
-    """Staff plan every unit, coop agents their own units; nobody else plans."""
-    return is_signed_in(user) and (
-        user.is_superuser or user.role in (User.Role.STAFF, User.Role.AGENT)
-    )
-
-
 def planning_unit_list_for_user(user: User) -> QuerySet[Unit]:
     """Units whose registers the user may review and approve."""
-    if not can_plan_registers(user):
+    if not roles.can_plan(user):
         return Unit.objects.none()
     return unit_list_for_user(user).order_by("kind", "name")
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tocnet.accounts.models import User
+from tocnet.accounts.roles import can_plan
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip
 from tocnet.members.models import Member, Unit
@@ -29,7 +30,6 @@ from tocnet.registers.planning.types import (
     MOVE_RETIRED_REGISTER,
 )
 from tocnet.registers.selectors import (
-    can_plan_registers,
     get_planning_unit_for_user,
     planning_unit_list_for_user,
     unit_plan_list,
@@ -64,7 +64,7 @@ def _flags(plan: UnitPlan) -> list[Flag]:
 
 def _planner(request: HttpRequest) -> User:
     user: User = request.user  # type: ignore[assignment]
-    if not can_plan_registers(user):
+    if not can_plan(user):
         raise PermissionDenied
     return user
 

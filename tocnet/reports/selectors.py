@@ -17,11 +17,12 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Qu
 from django.utils import timezone
 
 from tocnet.accounts.models import User
+from tocnet.accounts.roles import dashboard_level
 from tocnet.core.thai import thai_sort_key
 from tocnet.line.models import GroupMemberSighting, LineGroup
 from tocnet.line.selectors import register_line_stats
 from tocnet.members.models import Member, Phone, Unit
-from tocnet.members.selectors import is_signed_in, unit_list_for_user
+from tocnet.members.selectors import unit_list_for_user
 from tocnet.registers.models import (
     DEFAULT_DEADLINE,
     Campaign,
@@ -35,21 +36,6 @@ NO_PROVINCE = "—"
 
 
 # --- scope --------------------------------------------------------------------------------
-
-
-def dashboard_level(user: User) -> str:
-    """What the dashboard shows this user: "all", "units", "register", "totals" or "none"."""
-    if not is_signed_in(user):
-        return "none"
-    if user.is_superuser or user.role == User.Role.STAFF:
-        return "all"
-    if user.role == User.Role.AGENT:
-        return "units"
-    if user.role == User.Role.REPRESENTATIVE:
-        return "register"
-    if user.role == User.Role.BOARD:
-        return "totals"
-    return "none"
 
 
 def current_campaign() -> Campaign | None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access, audit_record
 from tocnet.members.models import Unit, UnitAgent
@@ -17,7 +18,6 @@ from tocnet.registers.selectors import register_list_for_user
 from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import (
     CoverageRow,
-    dashboard_level,
     unit_completeness_problems,
     unit_completeness_warnings,
     unit_coverage,
@@ -68,19 +68,16 @@ class SubmissionError(Exception):
 
 def submitter_role(*, unit: Unit, user: User) -> str | None:
     """The role in which this user reports for the unit, or None if they may not."""
-    if user.is_superuser or user.role == User.Role.STAFF:
+    if roles.is_cooperative_staff(user):
         return UnitSubmission.SubmitterRole.MANAGEMENT
-    if user.role == User.Role.AGENT:
+    if roles.is_agent(user):
         link = UnitAgent.objects.filter(unit=unit, user=user).first()
         if link is None:
             return None
         if link.role == UnitAgent.Role.ASSISTANT:
             return UnitSubmission.SubmitterRole.ASSISTANT
         return UnitSubmission.SubmitterRole.AGENT
-    if (
-        user.role == User.Role.REPRESENTATIVE
-        and register_list_for_user(user).filter(unit=unit).exists()
-    ):
+    if roles.is_representative(user) and register_list_for_user(user).filter(unit=unit).exists():
         return UnitSubmission.SubmitterRole.REPRESENTATIVE
     return None
 
@@ -145,7 +142,7 @@ def report_job_request(*, actor: User, kind: str) -> ReportJob:
     """Record a big export for a task to build; enqueued after commit. Staff and agents."""
     from tocnet.reports.tasks import report_job_run_task
 
-    if dashboard_level(actor) not in ("all", "units"):
+    if not roles.can_manage_forms(actor):
         raise PermissionDenied
     job = ReportJob.objects.create(kind=kind, requested_by=actor)
     transaction.on_commit(lambda: report_job_run_task(job.pk))

@@ -19,6 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tocnet.accounts.models import User
+from tocnet.accounts.roles import (
+    can_manage_forms,
+    can_use_forms,
+    dashboard_level,
+    is_cooperative_staff,
+    is_representative,
+)
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.thai import thai_sort_key
@@ -46,7 +53,6 @@ from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import (
     coverage_for_user,
     current_campaign,
-    dashboard_level,
     sort_rows,
     with_reach,
 )
@@ -201,7 +207,7 @@ def _unit_for_export(user: User, code: uuid.UUID) -> Unit:
 def forms(request: HttpRequest) -> HttpResponse:
     """Units in scope with their forms, submission state and what is still missing."""
     user = _user(request)
-    if dashboard_level(user) not in ("all", "units", "register"):
+    if not can_use_forms(user):
         raise PermissionDenied
     coverage = coverage_for_user(user)
     codes = {str(u.code) for u in exportable_units(user)}
@@ -228,7 +234,7 @@ def forms(request: HttpRequest) -> HttpResponse:
             "coverage": coverage,
             "rows": rows,
             "jobs": jobs,
-            "can_member_list": dashboard_level(user) in ("all", "units"),
+            "can_member_list": can_manage_forms(user),
             "upload_form": FormUploadForm(),
         },
     )
@@ -282,7 +288,7 @@ def attachment2_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def forms_zip_download(request: HttpRequest) -> HttpResponse:
     """Attachment 3 (and 2) of every unit in scope, as .xlsx, in one zip."""
     user = _user(request)
-    if dashboard_level(user) not in ("all", "units"):
+    if not can_manage_forms(user):
         raise PermissionDenied
     units = list(exportable_units(user).order_by("name"))
     content = forms_zip(units=units, user=user, fmt="xlsx")
@@ -316,7 +322,7 @@ def report_job_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         raise Http404 from exc
     # Personal data: only while the file is fresh and every unit in it is still in scope
     # (a job without its list of units, made before the list was kept, is not served).
-    if report_job_expired(job) or dashboard_level(user) not in ("all", "units"):
+    if report_job_expired(job) or not can_manage_forms(user):
         raise Http404
     if len(job.unit_codes) != job.units:
         raise Http404
@@ -379,7 +385,7 @@ def _job_for_user(user: User, code: uuid.UUID) -> ImportJob:
         raise Http404 from exc
     if job.unit is None or submitter_role(unit=job.unit, user=user) is None:
         raise Http404
-    if dashboard_level(user) != "all" and job.uploaded_by_id != user.pk:
+    if not is_cooperative_staff(user) and job.uploaded_by_id != user.pk:
         raise Http404
     return job
 
@@ -452,7 +458,7 @@ def submit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def my_register(request: HttpRequest) -> HttpResponse:
     """A representative's own register, made for a phone: members, contacts, what is missing."""
     user = _user(request)
-    if dashboard_level(user) != "register":
+    if not is_representative(user):
         raise PermissionDenied
     registers = list(register_list_for_user(user))
     coverage = coverage_for_user(user)

@@ -1,8 +1,8 @@
 from django.urls import reverse
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.registers.models import RegisterMembership
+from tocnet.testing import BaseTestCase
 
 
 class AdminAuditTestCase(BaseTestCase):

@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import ImportJob
+from tocnet.testing import BaseTestCase
 
 
 @override_settings(IMPORT_MAX_BYTES=50_000, FILE_UPLOAD_MAX_MEMORY_SIZE=10_000)

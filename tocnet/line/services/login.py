@@ -13,11 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from tocnet.accounts.models import User
+from tocnet.accounts.roles import can_use_line_login
 from tocnet.core.audit import audit_record
 
 ISSUER = "https://access.line.me"
 LEEWAY_SECONDS = 60
-LOGIN_ROLES = (User.Role.REPRESENTATIVE, User.Role.AGENT)
 
 
 class IdTokenError(ValueError):
@@ -84,7 +84,7 @@ def user_for_line_login(*, line_user_id: str) -> User | None:
     if not line_user_id:
         return None
     user = User.objects.filter(line_user_id=line_user_id, is_active=True).first()
-    if user is None or user.role not in LOGIN_ROLES:
+    if user is None or not can_use_line_login(user):
         return None
     return user
 
@@ -92,7 +92,7 @@ def user_for_line_login(*, line_user_id: str) -> User | None:
 def user_line_connect(*, user: User, line_user_id: str) -> bool:
     """Tie a signed-in representative's or agent's account to their LINE user (LINE Login
     from the profile). False when that LINE user already belongs to another account."""
-    if user.role not in LOGIN_ROLES:
+    if not can_use_line_login(user):
         return False
     try:
         with transaction.atomic():

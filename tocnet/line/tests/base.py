@@ -5,10 +5,10 @@ from typing import Any
 from django.http import HttpResponse
 from django.test import override_settings
 
-from tocnet.core.fakes.line_server import FakeLineServer
-from tocnet.core.testing import BaseTestCase
 from tocnet.line import simulate
 from tocnet.line.models import WebhookEvent
+from tocnet.testing import BaseTestCase
+from tocnet.testing.fakes.line_server import FakeLineServer
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"

@@ -4,8 +4,8 @@ from unittest import mock
 
 from django.test import SimpleTestCase, override_settings
 
-from tocnet.core.fakes.line_server import FakeLineServer
 from tocnet.line import client
+from tocnet.testing.fakes.line_server import FakeLineServer
 
 
 class LineClientFakeServerTestCase(SimpleTestCase):

@@ -10,7 +10,6 @@ from django.test import LiveServerTestCase, SimpleTestCase, override_settings
 from django.utils import timezone
 
 from tocnet.accounts.models import User
-from tocnet.core.fakes.line_server import FakeLineServer
 from tocnet.line import simulate
 from tocnet.line.models import LineGroup
 from tocnet.line.services.groups import register_code_ensure
@@ -18,6 +17,7 @@ from tocnet.line.tests.base import SECRET, TOKEN
 from tocnet.members.models import Representative
 from tocnet.members.tests.factories import make_member, make_unit
 from tocnet.registers.models import Register, RegisterMembership
+from tocnet.testing.fakes.line_server import FakeLineServer
 
 
 class LineSimulateEndToEndTestCase(LiveServerTestCase):

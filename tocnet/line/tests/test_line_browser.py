@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from tocnet.accounts.models import User
 from tocnet.browser_tests.conftest import chromium, screenshots  # noqa: F401 - fixtures
-from tocnet.core.fakes.line_server import FakeLineServer
 from tocnet.line import simulate
 from tocnet.line.tests.base import SECRET, TOKEN
 from tocnet.members.models import Representative
 from tocnet.members.tests.factories import make_member, make_unit
 from tocnet.registers.models import Register, RegisterMembership
+from tocnet.testing.fakes.line_server import FakeLineServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-line-password-2564"

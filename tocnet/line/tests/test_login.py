@@ -4,7 +4,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import override_settings
 
-from tocnet.core.fakes.line_server import b64url, make_hs256_jwt
 from tocnet.core.models import AuditEvent
 from tocnet.line.services.login import (
     ISSUER,
@@ -13,6 +12,7 @@ from tocnet.line.services.login import (
     user_for_line_login,
 )
 from tocnet.line.tests.base import LineTestCase
+from tocnet.testing.fakes.line_server import b64url, make_hs256_jwt
 
 CHANNEL, SECRET = "1650000000", "login-secret"
 REP_LINE = "U" + "e" * 32

@@ -3,7 +3,7 @@
 from django.test import override_settings
 from django.urls import reverse
 
-from tocnet.core.testing import BaseTestCase
+from tocnet.testing import BaseTestCase
 
 LOGIN_ON = {"LINE_LOGIN_CHANNEL_ID": "1234567890", "LINE_LOGIN_CHANNEL_SECRET": "s"}
 LOGIN_OFF = {"LINE_LOGIN_CHANNEL_ID": "", "LINE_LOGIN_CHANNEL_SECRET": ""}

@@ -11,26 +11,18 @@ import uuid
 from django.db.models import QuerySet
 from django.http import Http404
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.members.models import ImportJob
 
 KINDS = (ImportJob.Kind.MEMBERS, ImportJob.Kind.REPRESENTATIVES)
 
 
-def can_import(user: User) -> bool:
-    """Staff and coop agents may upload lists; nobody else."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role in (User.Role.STAFF, User.Role.AGENT))
-    )
-
-
 def _jobs_for_user(user: User) -> QuerySet[ImportJob]:
     jobs = ImportJob.objects.select_related("uploaded_by", "unit").filter(kind__in=KINDS)
-    if not can_import(user):
+    if not roles.can_import(user):
         return jobs.none()
-    if user.is_superuser or user.role == User.Role.STAFF:
+    if roles.is_cooperative_staff(user):
         return jobs
     return jobs.filter(uploaded_by=user)
 

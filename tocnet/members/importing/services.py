@@ -25,6 +25,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record, redact
 from tocnet.core.models import AuditEvent
@@ -95,9 +96,9 @@ def import_scope(actor: Any) -> set[int] | None:
     """
     if not isinstance(actor, User):
         return None  # the command line: an operator with shell access
-    if actor.is_superuser or actor.role == User.Role.STAFF:
+    if roles.is_cooperative_staff(actor):
         return None
-    if actor.role == User.Role.AGENT:
+    if roles.is_agent(actor):
         return set(actor.unit_links.values_list("unit_id", flat=True))
     raise PermissionDenied
 

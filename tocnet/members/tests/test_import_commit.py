@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import SAMPLES
 from tocnet.members.importing.services import (
     ImportStateError,
     default_term,
@@ -21,6 +20,7 @@ from tocnet.members.importing.services import (
     representative_import_commit,
 )
 from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
+from tocnet.testing import SAMPLES
 
 from .import_builders import MEMBER_HEADER, compound_file, member_row, xlsx_bytes
 

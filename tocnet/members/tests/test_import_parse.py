@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tocnet.core.testing import SAMPLES
 from tocnet.members.importing.messages import describe_both
 from tocnet.members.importing.normalize import KnownUnit, national_format
 from tocnet.members.importing.parse import parse_list
+from tocnet.testing import SAMPLES
 
 from .import_builders import MEMBER_HEADER, member_row, xlsx_bytes
 

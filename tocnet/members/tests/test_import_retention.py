@@ -8,7 +8,6 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.importing.messages import describe
 from tocnet.members.importing.services import (
     import_job_validate,
@@ -17,6 +16,7 @@ from tocnet.members.importing.services import (
 )
 from tocnet.members.models import ImportJob, Member
 from tocnet.members.tasks import import_previews_expire_task
+from tocnet.testing import BaseTestCase
 
 from .import_builders import xlsx_bytes
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import ImportJob, Member, Representative, Unit, UnitAgent
+from tocnet.testing import BaseTestCase
 
 from .import_builders import MEMBER_HEADER, member_row, xlsx_bytes
 

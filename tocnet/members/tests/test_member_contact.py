@@ -3,8 +3,8 @@ from unittest import mock
 from django.urls import reverse
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import Member, Phone
+from tocnet.testing import BaseTestCase
 
 
 class MemberContactEditTestCase(BaseTestCase):

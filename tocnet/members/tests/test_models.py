@@ -3,9 +3,9 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import Member, Representative
 from tocnet.registers.models import Register, RegisterMembership
+from tocnet.testing import BaseTestCase
 
 
 class ModelInvariantsTestCase(BaseTestCase):

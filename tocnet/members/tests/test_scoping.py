@@ -3,8 +3,8 @@
 from django.urls import reverse
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.selectors import member_list_for_user, unit_list_for_user
+from tocnet.testing import BaseTestCase
 
 
 class MemberScopingTestCase(BaseTestCase):

@@ -11,13 +11,13 @@ from django.core.management import call_command
 from django.test import TestCase
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import SAMPLES
 from tocnet.members.models import Member, Representative, Unit
 from tocnet.members.tests.factories import make_member, make_unit
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.planning import MemberIn, UnitInput
 from tocnet.registers.selectors import plan_fingerprint, unit_plan_inputs, unit_plan_list
 from tocnet.registers.services import PlanChangedError, register_plan_apply
+from tocnet.testing import SAMPLES
 
 from .test_planning import check_rules
 

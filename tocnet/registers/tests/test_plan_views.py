@@ -7,11 +7,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import Representative, Unit
 from tocnet.members.tests.factories import make_member, make_unit
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.selectors import unit_plan_list
+from tocnet.testing import BaseTestCase
 
 
 class PlanViewsTestCase(BaseTestCase):

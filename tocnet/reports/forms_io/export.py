@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access
 from tocnet.core.pdf import css_string, render_pdf
@@ -41,7 +42,7 @@ from tocnet.registers.models import Register
 from tocnet.registers.selectors import register_list_for_user
 from tocnet.reports.forms_io import layout as L
 from tocnet.reports.models import MemberFormReport
-from tocnet.reports.selectors import dashboard_level, with_reach
+from tocnet.reports.selectors import with_reach
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -139,7 +140,7 @@ def _note(member: Member, report: MemberFormReport | None) -> str:
 def exportable_units(user: User) -> QuerySet[Unit]:
     """Units whose attachment 3 the user may export: the units in their scope (one scope,
     ``unit_list_for_user``), for staff, agents and representatives; never for the board."""
-    if dashboard_level(user) not in ("all", "units", "register"):
+    if not roles.can_use_forms(user):
         return Unit.objects.none()
     return unit_list_for_user(user)
 
@@ -158,7 +159,7 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
     registers_qs = Register.objects.filter(unit=unit, retired_at__isnull=True).select_related(
         "unit", "representative__member"
     )
-    only_own = user is not None and dashboard_level(user) == "register"
+    only_own = user is not None and roles.is_representative(user)
     if user is not None:
         if not exportable_units(user).filter(pk=unit.pk).exists():
             raise ExportNotAllowed
@@ -232,7 +233,7 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
             )
         )
     reporter = ""
-    if user is not None and user.role in (User.Role.AGENT, User.Role.REPRESENTATIVE):
+    if user is not None and roles.signs_forms_by_name(user):
         reporter = str(user)
     return Attachment3(
         unit=unit,
@@ -406,7 +407,7 @@ def attachment3_pdf(form: Attachment3) -> bytes:
 
 def attachment2_xlsx(*, unit: Unit, user: User | None) -> bytes:
     """The unit's active members for sending out (staff and the unit's agents only)."""
-    if user is not None and dashboard_level(user) not in ("all", "units"):
+    if user is not None and not roles.can_manage_forms(user):
         raise ExportNotAllowed
     if user is not None and not exportable_units(user).filter(pk=unit.pk).exists():
         raise ExportNotAllowed
@@ -478,7 +479,7 @@ def forms_zip(*, units: list[Unit], user: User | None, fmt: str) -> bytes:
         for unit in units:
             content, _form = attachment3_file(unit=unit, user=user, fmt=fmt)
             zf.writestr(form_file_name(unit, "attachment3", fmt), content)
-            if fmt == "xlsx" and (user is None or dashboard_level(user) in ("all", "units")):
+            if fmt == "xlsx" and (user is None or roles.can_manage_forms(user)):
                 zf.writestr(
                     form_file_name(unit, "attachment2", "xlsx"),
                     attachment2_xlsx(unit=unit, user=user),

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import Member, Phone, Unit
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.reports.selectors import (
@@ -19,6 +18,7 @@ from tocnet.reports.selectors import (
     unit_completeness_warnings,
 )
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
+from tocnet.testing import BaseTestCase
 
 URL = "/dashboard/"
 

@@ -18,7 +18,6 @@ from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
 from tocnet.core.pdf import decompose_sara_am
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import ImportJob, Member
 from tocnet.members.services import ContactChange, member_contact_update
 from tocnet.registers.models import Register, UnitSubmission
@@ -39,6 +38,7 @@ from tocnet.reports.forms_io.importing import (
 )
 from tocnet.reports.models import MemberFormReport
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
+from tocnet.testing import BaseTestCase
 
 EXPORTED = dt.datetime(2021, 6, 1, 3, 0, tzinfo=dt.UTC)
 

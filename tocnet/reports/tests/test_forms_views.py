@@ -15,13 +15,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import ImportJob, Member, UnitAgent
 from tocnet.registers.models import RegisterMembership, UnitSubmission
 from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import coverage_for_user, submission_state
 from tocnet.reports.services import report_job_run
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
+from tocnet.testing import BaseTestCase
 
 
 class FormsViewsTestCase(BaseTestCase):

@@ -12,7 +12,6 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import ImportJob, Member, Phone, UnitAgent
 from tocnet.members.services import ContactChange, member_contact_update
 from tocnet.reports.forms_io import layout as L
@@ -28,6 +27,7 @@ from tocnet.reports.models import ReportJob
 from tocnet.reports.services import report_job_expire
 from tocnet.reports.tasks import report_jobs_expire_task
 from tocnet.reports.tests.builders import add_member, add_register
+from tocnet.testing import BaseTestCase
 
 
 def _edit(data: bytes, edit) -> bytes:  # type: ignore[no-untyped-def]

@@ -1,4 +1,9 @@
-"""BaseTestCase: the personas every permission test loops over."""
+"""Test support: BaseTestCase with the personas every permission test loops over, the sample
+files, and (in ``fakes/``) local fake servers.
+
+Kept apart from the apps (as healthchecks keeps ``hc/test.py``): test support builds members,
+registers and LINE groups, so it may import any app; no app imports it outside its tests.
+"""
 
 import datetime as dt
 from pathlib import Path

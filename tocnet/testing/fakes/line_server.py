@@ -6,7 +6,7 @@ the LINE Login v2.1 token/verify endpoints plus a click-through authorize page, 
 error bodies (``{"message": ..., "details": [...]}``).  State is plain Python, settable from
 tests or over a small ``/_fake/...`` control API (used by ``tocnet line_simulate``).
 
-Standalone: ``python -m tocnet.core.fakes.line_server --port 8090``.
+Standalone: ``python -m tocnet.testing.fakes.line_server --port 8090``.
 """
 
 from __future__ import annotations

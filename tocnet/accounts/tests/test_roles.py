@@ -1,0 +1,106 @@
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+
+from tocnet.accounts import roles
+from tocnet.accounts.roles import DashboardLevel
+from tocnet.testing import BaseTestCase
+
+# Which persona each predicate answers yes for (superusers count as staff).
+EXPECTED = {
+    "is_cooperative_staff": {"staff"},
+    "is_agent": {"agent"},
+    "is_representative": {"rep"},
+    "is_board": {"board"},
+    "can_import": {"staff", "agent"},
+    "can_plan": {"staff", "agent"},
+    "can_manage_forms": {"staff", "agent"},
+    "can_use_forms": {"staff", "agent", "rep"},
+    "can_see_line_groups": {"staff", "agent"},
+    "can_use_line_login": {"agent", "rep"},
+    "sees_personal_data": {"staff", "agent", "rep"},
+    "sees_whole_cooperative": {"staff", "board"},
+    "sees_unit_list": {"staff", "agent", "board"},
+    "signs_forms_by_name": {"agent", "rep"},
+}
+
+# The menu each persona gets, by data-nav, in order.
+MENUS = {
+    "staff": [
+        "home",
+        "members",
+        "units",
+        "dashboard",
+        "forms",
+        "register-plan",
+        "import",
+        "line-groups",
+        "admin",
+    ],
+    "agent": [
+        "home",
+        "members",
+        "units",
+        "dashboard",
+        "forms",
+        "register-plan",
+        "import",
+        "line-groups",
+    ],
+    "rep": ["home", "members", "dashboard", "my-register"],
+    "board": ["home", "units", "dashboard"],
+    "member": ["home"],
+    "outsider": ["home"],
+}
+
+
+class RolesTestCase(BaseTestCase):
+    def test_it_answers_each_question_per_persona(self) -> None:
+        for name, allowed in EXPECTED.items():
+            predicate = getattr(roles, name)
+            for persona, user in self.personas().items():
+                with self.subTest(predicate=name, persona=persona):
+                    self.assertIs(predicate(user), persona in allowed)
+                    self.assertIs(predicate(AnonymousUser()), False)
+                    self.assertIs(predicate(None), False)
+
+    def test_it_refuses_inactive_accounts(self) -> None:
+        self.staff.is_active = False
+        self.assertFalse(roles.is_cooperative_staff(self.staff))
+        self.assertEqual(roles.dashboard_level(self.staff), DashboardLevel.NONE)
+
+    def test_it_treats_a_superuser_as_staff(self) -> None:
+        self.outsider.is_superuser = True
+        self.assertTrue(roles.is_cooperative_staff(self.outsider))
+        self.assertTrue(roles.can_import(self.outsider))
+        self.assertEqual(roles.dashboard_level(self.outsider), "all")
+
+    def test_it_gives_each_persona_its_dashboard_level(self) -> None:
+        expected = {
+            "staff": "all",
+            "agent": "units",
+            "rep": "register",
+            "board": "totals",
+            "member": "none",
+            "outsider": "none",
+        }
+        for persona, user in self.personas().items():
+            with self.subTest(persona=persona):
+                self.assertEqual(roles.dashboard_level(user), expected[persona])
+
+
+class MenuTestCase(BaseTestCase):
+    def test_it_shows_each_persona_its_menu(self) -> None:
+        for persona, user in self.personas().items():
+            with self.subTest(persona=persona):
+                self.login_as(user)
+                response = self.client.get(reverse("members:unit_list"))
+                menu = response.context["menu"]
+                self.assertEqual([link.nav for link in menu], MENUS[persona])
+                for link in menu:
+                    self.assertContains(
+                        response, f'href="{link.href}" data-nav="{link.nav}"', count=1
+                    )
+
+    def test_it_shows_no_menu_when_signed_out(self) -> None:
+        response = self.client.get(reverse("accounts:login"))
+        self.assertNotContains(response, "data-nav=")
