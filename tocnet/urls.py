@@ -13,5 +13,6 @@ urlpatterns = [
     path("registers/", include("tocnet.registers.urls")),
     path("", include("tocnet.reports.urls")),
     path("line/", include("tocnet.line.urls")),
+    path("r/", include("tocnet.messaging.responses.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -117,6 +117,31 @@ def friend_message(*, line_user_id: str, text: str, now: dt.datetime | None = No
     return _check_phone(friend, digits, now)
 
 
+def member_link_by_answers(
+    *, line_user_id: str, number: str, last4: str, now: dt.datetime | None = None
+) -> Reply:
+    """Both linking answers at once (the LIFF page's form), under the chat's rules: the same
+    lock-out per LINE user and per member number, the same silence about which answer was
+    wrong. Call inside a transaction. Returns the reply: linked, wrong_answer (left),
+    locked (until), already_linked or ask_phone (the digits were not four)."""
+    now = now or timezone.now()
+    friend = LineFriend.objects.select_for_update().filter(line_user_id=line_user_id).first()
+    if friend is None:
+        friend = _friend(line_user_id)
+    member = _linked_member(line_user_id)
+    if member is not None:
+        return _reply("already_linked", member=member, **_register_context(member))
+    if friend.locked_until and friend.locked_until > now:
+        return _reply("locked", until=friend.locked_until)
+    number_digits, last4_digits = _digits(number), _digits(last4)
+    if not number_digits or len(number_digits) > 20:
+        return _reply("follow_ask_number")
+    if len(last4_digits) != 4:
+        return _reply("ask_phone")
+    friend.claimed_number = number_digits
+    return _check_phone(friend, last4_digits, now)
+
+
 def _check_phone(friend: LineFriend, last4: str, now: dt.datetime) -> Reply:
     number = friend.claimed_number
     window_start = now - _lock_for()

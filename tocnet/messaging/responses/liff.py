@@ -1,0 +1,72 @@
+"""The LIFF page's identity: a LIFF ID token checked by LINE's verify endpoint.
+
+The page sends the raw ID token (never the decoded profile, which a page can forge); LINE
+answers with the claims when the token is genuine, unexpired and issued for our channel.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+from django.conf import settings
+
+from tocnet.line import client
+
+SESSION_KEY = "liff_line_user"
+SESSION_SECONDS = 60 * 60  # an ID token lives an hour; so does what we learnt from it
+DEFAULT_SDK_URL = "https://static.line-scdn.net/liff/edge/2/sdk.js"
+
+
+class LiffTokenError(ValueError):
+    pass
+
+
+def liff_id() -> str:
+    return str(getattr(settings, "LIFF_ID", "") or "")
+
+
+def liff_channel_id() -> str:
+    """The LINE Login channel of the LIFF app: the part of the LIFF ID before the dash."""
+    return liff_id().split("-", 1)[0] if liff_id() else ""
+
+
+def liff_sdk_url() -> str:
+    return str(getattr(settings, "LIFF_SDK_URL", "") or DEFAULT_SDK_URL)
+
+
+def liff_claims_verify(*, id_token: str) -> dict[str, Any]:
+    """Ask LINE whether the ID token is genuine and ours. Returns its claims (``sub`` is the
+    LINE user); raises LiffTokenError (refused) or client.ChannelError (LINE unreachable)."""
+    channel = liff_channel_id()
+    if not channel:
+        raise client.NotConfiguredError()
+    if not id_token or len(id_token) > 4096:
+        raise LiffTokenError("no token")
+    try:
+        response = requests.post(
+            f"{client.api_base_url()}/oauth2/v2.1/verify",
+            data={"id_token": id_token, "client_id": channel},
+            timeout=client.TIMEOUT,
+        )
+    except requests.RequestException as exc:
+        raise client.ChannelError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    if response.status_code >= 500:
+        raise client.ChannelError(response.reason, permanent=False, status=response.status_code)
+    try:
+        claims = response.json()
+    except ValueError as exc:
+        raise LiffTokenError("unreadable answer") from exc
+    if response.status_code != 200 or not isinstance(claims, dict):
+        raise LiffTokenError(str(claims.get("error_description", "refused")))
+    # LINE checked these; check again so a misconfigured proxy or fake cannot widen them.
+    audience = claims.get("aud")
+    if audience != channel and not (isinstance(audience, list) and channel in audience):
+        raise LiffTokenError("token for another channel")
+    if not isinstance(claims.get("exp"), int | float) or claims["exp"] < time.time() - 60:
+        raise LiffTokenError("expired")
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub.startswith("U") or len(sub) > 64:
+        raise LiffTokenError("no LINE user")
+    return claims

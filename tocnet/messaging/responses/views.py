@@ -1,0 +1,157 @@
+"""Members' response pages: the LIFF page (inside LINE) and the personal link (SMS, e-mail)."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tocnet.core.audit import audit_record
+from tocnet.core.models import AuditEvent
+from tocnet.line import client
+from tocnet.line.services.linking import member_link_by_answers
+from tocnet.members.models import Member
+from tocnet.messaging.responses import liff
+from tocnet.messaging.responses.forms import LinkForm
+
+
+def _safe_next(request: HttpRequest, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return reverse("responses:liff_home")
+
+
+def liff_line_user(request: HttpRequest) -> str | None:
+    """The LINE user this browser proved to be within the last hour, through LIFF."""
+    data = request.session.get(liff.SESSION_KEY)
+    if not isinstance(data, dict):
+        return None
+    if time.time() - float(data.get("at", 0)) > liff.SESSION_SECONDS:
+        request.session.pop(liff.SESSION_KEY, None)
+        return None
+    sub = data.get("sub")
+    return sub if isinstance(sub, str) else None
+
+
+def liff_start(request: HttpRequest, next_url: str, *, status: int = 200) -> HttpResponse:
+    """The page that opens LIFF, gets the ID token and posts it back (static JS, no inline)."""
+    return render(
+        request,
+        "messaging/responses/liff_start.html",
+        {
+            "liff_id": liff.liff_id(),
+            "sdk_url": liff.liff_sdk_url(),
+            "next": next_url,
+            "configured": bool(liff.liff_id()),
+        },
+        status=status,
+    )
+
+
+def refusal(request: HttpRequest, title: str, text: str, *, status: int) -> HttpResponse:
+    return render(
+        request,
+        "messaging/responses/refusal.html",
+        {"title": title, "text": text},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def liff_home(request: HttpRequest) -> HttpResponse:
+    """Where the LIFF app lands without an announcement: who you are, linked or not."""
+    line_user = liff_line_user(request)
+    if line_user is None:
+        return liff_start(request, request.get_full_path())
+    member = Member.objects.filter(line_user_id=line_user).first()
+    if member is None:
+        return redirect(f"{reverse('responses:liff_link')}?next={request.path}")
+    return render(request, "messaging/responses/liff_home.html", {"member": member})
+
+
+@require_POST
+def liff_session(request: HttpRequest) -> HttpResponse:
+    """The LIFF page posts its ID token here; LINE confirms it; the browser is that user."""
+    next_url = _safe_next(request, request.POST.get("next"))
+    try:
+        claims = liff.liff_claims_verify(id_token=request.POST.get("id_token", ""))
+    except liff.LiffTokenError as exc:
+        audit_record(
+            actor=None,
+            action="responses.liff_token_refused",
+            target=None,
+            changes={"reason": str(exc)[:100]},
+            kind=AuditEvent.Kind.SECURITY,
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        return refusal(
+            request,
+            _("LINE could not confirm who you are"),
+            _("Close this page and open it again from the LINE message."),
+            status=403,
+        )
+    except client.ChannelError:
+        return refusal(
+            request,
+            _("LINE is not answering"),
+            _("Please try again in a few minutes."),
+            status=502,
+        )
+    request.session.cycle_key()
+    request.session[liff.SESSION_KEY] = {"sub": claims["sub"], "at": time.time()}
+    return redirect(next_url)
+
+
+LINK_ERRORS = {
+    "wrong_answer": "wrong",
+    "locked": "locked",
+    "follow_ask_number": "number",
+    "ask_phone": "digits",
+}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def liff_link(request: HttpRequest) -> HttpResponse:
+    """Once per LINE user: member number + last four phone digits, with the bot's lock-out."""
+    next_url = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    line_user = liff_line_user(request)
+    if line_user is None:
+        return liff_start(request, request.get_full_path())
+    if Member.objects.filter(line_user_id=line_user).exists():
+        return redirect(next_url)
+    form = LinkForm(request.POST or None)
+    problem, left, until = "", None, None
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            outcome = member_link_by_answers(
+                line_user_id=line_user,
+                number=form.cleaned_data["number"],
+                last4=form.cleaned_data["last4"],
+            )
+        if outcome.template in ("linked", "already_linked"):
+            messages.success(
+                request,
+                _("Your LINE account is now linked to member %(number)s.")
+                % {"number": outcome.context["member"].number},
+            )
+            return redirect(next_url)
+        problem = LINK_ERRORS.get(outcome.template, "wrong")
+        left, until = outcome.context.get("left"), outcome.context.get("until")
+    return render(
+        request,
+        "messaging/responses/liff_link.html",
+        {"form": form, "next": next_url, "problem": problem, "left": left, "until": until},
+        status=429 if problem == "locked" else 200,
+    )
