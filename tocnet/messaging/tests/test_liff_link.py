@@ -5,17 +5,22 @@ from unittest import mock
 from django.test import override_settings
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.line.models import LineFriend, LinkAttempt
 from tocnet.members.models import Member
 from tocnet.messaging.responses import liff
+from tocnet.testing import BaseTestCase
 
 NEW = "U" + "d" * 32
 LIFF_ID = "1650000000-AbCdEfGh"
 
 
 def claims(sub: str = NEW) -> dict[str, Any]:
-    return {"iss": "https://access.line.me", "sub": sub, "aud": "1650000000", "exp": time.time() + 600}
+    return {
+        "iss": "https://access.line.me",
+        "sub": sub,
+        "aud": "1650000000",
+        "exp": time.time() + 600,
+    }
 
 
 @override_settings(LIFF_ID=LIFF_ID, LINE_LINK_MAX_ATTEMPTS=3, LINE_LINK_LOCK_MINUTES=60)
@@ -28,7 +33,9 @@ class LiffLinkTestCase(BaseTestCase):
         self.assertRedirects(response, "/r/liff/link/", fetch_redirect_response=False)
 
     def answer(self, number: str, last4: str) -> Any:
-        return self.client.post("/r/liff/link/", {"number": number, "last4": last4, "next": "/r/liff/"})
+        return self.client.post(
+            "/r/liff/link/", {"number": number, "last4": last4, "next": "/r/liff/"}
+        )
 
     def test_it_opens_liff_first(self) -> None:
         response = self.client.get("/r/liff/link/")
@@ -39,7 +46,10 @@ class LiffLinkTestCase(BaseTestCase):
 
     def test_it_refuses_a_token_line_does_not_confirm(self) -> None:
         with mock.patch.object(
-            liff, "liff_claims_verify", autospec=True, side_effect=liff.LiffTokenError("wrong audience")
+            liff,
+            "liff_claims_verify",
+            autospec=True,
+            side_effect=liff.LiffTokenError("wrong audience"),
         ):
             response = self.client.post("/r/liff/session/", {"id_token": "forged"})
         self.assertEqual(response.status_code, 403)
@@ -55,7 +65,10 @@ class LiffLinkTestCase(BaseTestCase):
         member.refresh_from_db()
         self.assertEqual(member.line_user_id, NEW)
         self.assertEqual(
-            AuditEvent.objects.filter(action="line.member_linked", target_id=str(member.code)).count(), 1
+            AuditEvent.objects.filter(
+                action="line.member_linked", target_id=str(member.code)
+            ).count(),
+            1,
         )
         home = self.client.get("/r/liff/")
         self.assertContains(home, f'data-linked-member="{member.number}"')

@@ -2,8 +2,8 @@
 
 from django.db import IntegrityError, transaction
 
-from tocnet.core.testing import BaseTestCase
 from tocnet.messaging.models import Announcement, Channel, Delivery
+from tocnet.testing import BaseTestCase
 
 
 class AnnouncementModelTestCase(BaseTestCase):
