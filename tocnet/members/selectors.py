@@ -1,8 +1,10 @@
 """Reads of units and members, always through the user's scope.
 
 Scope is decided here and nowhere else: staff see everything; a coop agent sees their own
-units; a representative sees the members of the registers they currently lead; board members
-see no personal data (aggregates only); anyone else sees nothing.
+units; a representative sees the members of the registers they currently lead, and a deputy
+(ผู้ช่วยผู้แทน, a user of role representative named deputy of a register) sees exactly the
+register they stand in for; board members see no personal data (aggregates only); anyone else
+sees nothing.
 """
 
 import re
@@ -19,10 +21,25 @@ from tocnet.core.thai import clean_text, to_arabic_digits
 from tocnet.members.models import Member, Phone, Unit
 
 # Lookups as strings: registers and privacy come after members in the app order.
-_LED_BY_USER = "register_memberships__register__representative__member__user"
+_IN_REGISTER = "register_memberships__register__"
 # A member under restriction of processing (PDPA s.34, privacy.Restriction) is hidden from every
 # list and search; the privacy pages reach them for the data protection officer.
 _RESTRICTED = "privacy_restrictions__active"
+
+
+def register_leader_q(user: User, prefix: str = "") -> Q:
+    """Registers (reached through ``prefix``) this user leads as current representative or
+    stands in for as deputy. The one definition of "a representative's own register"."""
+    led = Q(
+        **{
+            f"{prefix}representative__member__user": user,
+            f"{prefix}representative__ended_on__isnull": True,
+        }
+    )
+    deputised = Q(
+        **{f"{prefix}deputy__user": user, f"{prefix}deputy__status": Member.Status.ACTIVE}
+    )
+    return Q(**{f"{prefix}retired_at__isnull": True}) & (led | deputised)
 
 
 def member_scope_q(user: User) -> Q | None:
@@ -34,14 +51,7 @@ def member_scope_q(user: User) -> Q | None:
     if roles.is_agent(user):
         return Q(unit__agent_links__user=user)
     if roles.is_representative(user):
-        return Q(
-            register_memberships__until__isnull=True,
-            register_memberships__register__retired_at__isnull=True,
-            **{
-                _LED_BY_USER: user,
-                "register_memberships__register__representative__ended_on__isnull": True,
-            },
-        )
+        return Q(register_memberships__until__isnull=True) & register_leader_q(user, _IN_REGISTER)
     return Q(pk__in=[])
 
 
@@ -89,13 +99,9 @@ def unit_list_for_user(user: User) -> QuerySet[Unit]:
     if roles.is_agent(user):
         return Unit.objects.filter(pk__in=user.unit_links.values("unit_id"))
     if roles.is_representative(user):
-        # The units of the registers they currently lead, as in member_scope_q.
+        # The units of the registers they currently lead or deputise, as in member_scope_q.
         return Unit.objects.filter(
-            pk__in=Unit.objects.filter(
-                registers__retired_at__isnull=True,
-                registers__representative__member__user=user,
-                registers__representative__ended_on__isnull=True,
-            ).values("pk")
+            pk__in=Unit.objects.filter(register_leader_q(user, "registers__")).values("pk")
         )
     return Unit.objects.none()
 

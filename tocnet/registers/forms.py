@@ -8,3 +8,13 @@ class PlanApproveForm(forms.Form):
     fingerprint = forms.RegexField(
         regex=r"^[0-9a-f]{24}$", label=_("plan fingerprint"), widget=forms.HiddenInput
     )
+
+
+class DeputyForm(forms.Form):
+    """Name the register's deputy among its members, or nobody."""
+
+    deputy = forms.ChoiceField(label=_("Deputy representative"), required=False)
+
+    def __init__(self, *args: object, members: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["deputy"].choices = [("", _("— nobody —")), *members]  # type: ignore[attr-defined]

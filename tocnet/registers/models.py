@@ -26,6 +26,15 @@ class Register(models.Model):
         on_delete=models.SET_NULL,
         related_name="registers",
     )
+    deputy = models.ForeignKey(
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deputy_registers",
+        verbose_name=_("deputy representative"),
+        help_text=_("A member of the register who stands in for the representative"),
+    )
     line_group_name = models.CharField(_("LINE group name"), max_length=100, blank=True)
     line_group_id = models.CharField(
         _("verified LINE group"), max_length=64, null=True, blank=True, unique=True
@@ -51,6 +60,11 @@ class Register(models.Model):
                 fields=["representative"],
                 condition=Q(retired_at__isnull=True),
                 name="register_one_per_representative",
+            ),
+            models.UniqueConstraint(
+                fields=["deputy"],
+                condition=Q(retired_at__isnull=True),
+                name="register_one_per_deputy",
             ),
         ]
 

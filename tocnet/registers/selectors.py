@@ -17,7 +17,7 @@ from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import Member, Representative, Unit
-from tocnet.members.selectors import as_uuid, unit_list_for_user
+from tocnet.members.selectors import as_uuid, register_leader_q, unit_list_for_user
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.planning import (
     CurrentRegister,
@@ -31,16 +31,16 @@ from tocnet.registers.planning import (
 
 def register_list_for_user(user: User) -> QuerySet[Register]:
     """Current registers the user may see: staff and board all, agents their units',
-    representatives the ones they lead."""
+    representatives the ones they lead, deputies the one they stand in for."""
     qs = Register.objects.filter(retired_at__isnull=True).select_related(
-        "unit", "representative__member"
+        "unit", "representative__member", "deputy"
     )
     if roles.sees_whole_cooperative(user):
         return qs
     if roles.is_agent(user):
         return qs.filter(unit__in=user.unit_links.values("unit_id"))
     if roles.is_representative(user):
-        return qs.filter(representative__member__user=user, representative__ended_on__isnull=True)
+        return qs.filter(register_leader_q(user))
     return qs.none()
 
 
@@ -50,6 +50,38 @@ def get_register_for_user(user: User, code: object) -> Register:
         return register_list_for_user(user).get(code=as_uuid(code))
     except Register.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def register_deputy(register: Register) -> Member | None:
+    """The register's deputy (ผู้ช่วยผู้แทน) while they are an active member, else None.
+
+    Escalation (a representative who does not act) goes to this member."""
+    deputy = register.deputy
+    if deputy is None or deputy.status != Member.Status.ACTIVE:
+        return None
+    return deputy
+
+
+def register_deputy_user(register: Register) -> User | None:
+    """The deputy's web account (role representative, active), or None: who signs in for them."""
+    deputy = register_deputy(register)
+    if deputy is None or deputy.user_id is None:
+        return None
+    user = User.objects.filter(
+        pk=deputy.user_id, is_active=True, role=User.Role.REPRESENTATIVE
+    ).first()
+    return user
+
+
+def register_leader_role(user: User, register: Register) -> str:
+    """How the user stands to the register: "representative", "deputy" or ""."""
+    rep = register.representative
+    if rep is not None and rep.ended_on is None and rep.member.user_id == user.pk:
+        return "representative"
+    deputy = register_deputy(register)
+    if deputy is not None and deputy.user_id == user.pk:
+        return "deputy"
+    return ""
 
 
 # --- planning ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tocnet.registers import views
+from tocnet.registers import leader_views, views
 
 app_name = "registers"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("plan/approve-all/", views.plan_approve_all, name="plan_approve_all"),
     path("plan/<uuid:code>/", views.plan_unit_detail, name="plan_unit"),
     path("plan/<uuid:code>/approve/", views.plan_approve, name="plan_approve"),
+    path("<uuid:code>/leaders/", leader_views.register_leaders, name="leaders"),
 ]

@@ -1,0 +1,85 @@
+"""The register's leaders page for staff and coop agents: representative, term, deputy."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tocnet.accounts.models import User
+from tocnet.accounts.roles import can_plan
+from tocnet.core.thai import thai_sort_key
+from tocnet.members.models import Member
+from tocnet.registers.forms import DeputyForm
+from tocnet.registers.leaders import register_deputy_set
+from tocnet.registers.models import Register
+from tocnet.registers.selectors import (
+    get_register_for_user,
+    register_deputy,
+    register_deputy_user,
+)
+
+
+def _manager(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not can_plan(user):
+        raise PermissionDenied
+    return user
+
+
+def _members(register: Register) -> list[Member]:
+    members = list(
+        Member.objects.filter(
+            register_memberships__register=register,
+            register_memberships__until__isnull=True,
+            status=Member.Status.ACTIVE,
+        )
+    )
+    members.sort(key=lambda m: thai_sort_key(m.sort_name))
+    return members
+
+
+def _choices(register: Register, members: list[Member]) -> list[tuple[str, str]]:
+    rep = register.representative
+    rep_member = rep.member_id if rep is not None and rep.ended_on is None else None
+    return [(m.number, f"{m.full_name} ({m.number})") for m in members if m.pk != rep_member]
+
+
+@login_required
+def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
+    """Who leads the register: representative and term, deputy (named here)."""
+    user = _manager(request)
+    register = get_register_for_user(user, code)
+    members = _members(register)
+    form = DeputyForm(
+        request.POST or None,
+        members=_choices(register, members),
+        initial={"deputy": register.deputy.number if register.deputy else ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["deputy"]
+        deputy = next((m for m in members if m.number == number), None) if number else None
+        try:
+            register_deputy_set(register=register, member=deputy, actor=user)
+        except ValidationError as exc:
+            for text in exc.messages:
+                form.add_error("deputy", text)
+        else:
+            messages.success(
+                request, _("The deputy of %(register)s was saved.") % {"register": register}
+            )
+            return redirect("registers:leaders", code=register.code)
+    return render(
+        request,
+        "registers/register_leaders.html",
+        {
+            "register": register,
+            "form": form,
+            "deputy": register_deputy(register),
+            "deputy_user": register_deputy_user(register),
+            "member_count": len(members),
+        },
+    )
