@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from tocnet.accounts.models import User
 from tocnet.core.models import AuditEvent
-from tocnet.testing import PASSWORD, BaseTestCase
 from tocnet.members.models import Member, Representative
 from tocnet.members.selectors import member_list_for_user, unit_list_for_user
 from tocnet.registers.leaders import register_deputy_set
@@ -20,6 +19,7 @@ from tocnet.registers.selectors import (
     register_leader_role,
     register_list_for_user,
 )
+from tocnet.testing import PASSWORD, BaseTestCase
 
 
 class DeputyTestCase(BaseTestCase):
