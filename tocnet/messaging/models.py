@@ -384,3 +384,15 @@ class Relay(models.Model):
 
     def __str__(self) -> str:
         return f"relay {self.register_id} ({self.status})"
+
+
+# Responses live in their own module; importing them here registers them with Django.
+from tocnet.messaging.responses.models import (  # noqa: E402, F401
+    Ask,
+    Chase,
+    PollOption,
+    Response,
+    ResponseLink,
+    TimelineEntry,
+    Way,
+)

@@ -1,5 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from tocnet.messaging.responses.models import Ask, PollOption
 
 
 class LinkForm(forms.Form):
@@ -15,3 +19,24 @@ class LinkForm(forms.Form):
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+
+class AnswerForm(forms.Form):
+    """The answer to what an announcement asks: nothing (รับทราบ), a poll option, or text."""
+
+    option = forms.ModelChoiceField(queryset=PollOption.objects.none(), required=False)
+    text = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, ask: Ask | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ask = ask
+        if ask is not None and ask.kind == Ask.Kind.POLL:
+            field = self.fields["option"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = PollOption.objects.filter(ask=ask)
+            field.required = True
+            field.to_field_name = "position"
+        if ask is not None and ask.kind == Ask.Kind.FEEDBACK:
+            self.fields["text"].required = True

@@ -70,3 +70,12 @@ def liff_claims_verify(*, id_token: str) -> dict[str, Any]:
     if not isinstance(sub, str) or not sub.startswith("U") or len(sub) > 64:
         raise LiffTokenError("no LINE user")
     return claims
+
+
+def liff_url(path: str = "/") -> str:
+    """A link that opens ``path`` of the site inside LINE through the LIFF app (LINE appends
+    the part after the LIFF ID to the app's endpoint URL); the plain path without a LIFF_ID."""
+    if not liff_id():
+        return path
+    base = str(getattr(settings, "LIFF_URL_BASE", "") or "https://liff.line.me").rstrip("/")
+    return f"{base}/{liff_id()}{path}"

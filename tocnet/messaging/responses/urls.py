@@ -8,4 +8,6 @@ urlpatterns = [
     path("liff/", views.liff_home, name="liff_home"),
     path("liff/session/", views.liff_session, name="liff_session"),
     path("liff/link/", views.liff_link, name="liff_link"),
+    path("liff/a/<uuid:code>/", views.liff_announcement, name="liff_announcement"),
+    path("<str:token>", views.link_announcement, name="link"),
 ]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,8 +22,16 @@ from tocnet.core.models import AuditEvent
 from tocnet.line import client
 from tocnet.line.services.linking import member_link_by_answers
 from tocnet.members.models import Member
+from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses import liff
-from tocnet.messaging.responses.forms import LinkForm
+from tocnet.messaging.responses.forms import AnswerForm, LinkForm
+from tocnet.messaging.responses.models import Ask, Response, ResponseLink, Way
+from tocnet.messaging.responses.services import (
+    ResponseRefused,
+    ask_is_closed,
+    response_link_resolve,
+    response_record,
+)
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:
@@ -154,4 +165,120 @@ def liff_link(request: HttpRequest) -> HttpResponse:
         "messaging/responses/liff_link.html",
         {"form": form, "next": next_url, "problem": problem, "left": left, "until": until},
         status=429 if problem == "locked" else 200,
+    )
+
+
+# --- responding: the LIFF page and the personal link -----------------------------------------
+
+REFUSALS = {
+    "not_in_audience": (
+        gettext_lazy("This announcement was not sent to you"),
+        gettext_lazy("Only the members it was sent to can answer it."),
+    ),
+    "closed": (
+        gettext_lazy("Answers are closed"),
+        gettext_lazy("This announcement no longer takes answers. Thank you."),
+    ),
+    "forged": (
+        gettext_lazy("This link is not valid"),
+        gettext_lazy("Check that the whole link was copied, or open the announcement in LINE."),
+    ),
+    "expired": (
+        gettext_lazy("This link has expired"),
+        gettext_lazy("Ask your representative or the cooperative for the announcement."),
+    ),
+    "bad_option": (
+        gettext_lazy("Choose one of the answers"),
+        gettext_lazy("Go back and choose one of the answers shown."),
+    ),
+    "already_responded": (
+        gettext_lazy("Already answered"),
+        gettext_lazy("This member has already answered."),
+    ),
+}
+
+
+def _refused(request: HttpRequest, reason: str) -> HttpResponse:
+    title, text = REFUSALS.get(reason, REFUSALS["forged"])
+    status = {"forged": 404, "expired": 410, "closed": 409, "bad_option": 400}.get(reason, 403)
+    return refusal(request, str(title), str(text), status=status)
+
+
+def _respond(
+    request: HttpRequest, *, announcement: Announcement, member: Member, way: str, source: str
+) -> HttpResponse:
+    ask = Ask.objects.filter(announcement=announcement).prefetch_related("options").first()
+    response = Response.objects.filter(announcement=announcement, member=member).first()
+    form = AnswerForm(request.POST if request.method == "POST" else None, ask=ask)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _refused(request, "bad_option")
+        try:
+            response = response_record(
+                announcement=announcement,
+                member=member,
+                way=way,
+                source=source,
+                option=form.cleaned_data.get("option"),
+                text=form.cleaned_data.get("text") or "",
+            )
+        except ResponseRefused as exc:
+            return _refused(request, exc.reason)
+        return redirect(request.path + "?done=1")
+    return render(
+        request,
+        "messaging/responses/respond.html",
+        {
+            "announcement": announcement,
+            "ask": ask,
+            "member": member,
+            "response": response,
+            "form": form,
+            "closed": ask_is_closed(ask, timezone.now()),
+            "done": request.GET.get("done") == "1",
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def liff_announcement(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The LIFF page behind the card's button: the announcement and one tap to answer."""
+    announcement = get_object_or_404(Announcement, code=code)
+    line_user = liff_line_user(request)
+    if line_user is None:
+        return liff_start(request, request.get_full_path())
+    member = Member.objects.filter(line_user_id=line_user).first()
+    if member is None:
+        return redirect(f"{reverse('responses:liff_link')}?next={request.path}")
+    if not Recipient.objects.filter(announcement=announcement, member=member).exists():
+        return _refused(request, "not_in_audience")
+    return _respond(
+        request, announcement=announcement, member=member, way=Way.LIFF, source=f"liff:{line_user}"
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link_announcement(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal link sent by SMS or e-mail: the same page without LINE."""
+    try:
+        link = response_link_resolve(token=token)
+    except ResponseRefused as exc:
+        audit_record(
+            actor=None,
+            action="responses.link_refused",
+            target=None,
+            changes={"reason": exc.reason},
+            kind=AuditEvent.Kind.SECURITY,
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        return _refused(request, exc.reason)
+    way = Way.SMS_LINK if link.channel == ResponseLink.Channel.SMS else Way.EMAIL_LINK
+    return _respond(
+        request,
+        announcement=link.announcement,
+        member=link.member,
+        way=way,
+        source=f"link:{link.key}",
     )

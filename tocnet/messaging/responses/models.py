@@ -1,0 +1,237 @@
+"""Responses: what an announcement asks of its recipients, and what each one answered.
+
+One :class:`Response` per (announcement, member), whatever the way it came (LIFF page, a
+"รับทราบ" typed in the group, a personal SMS/e-mail link, the representative's mark): the way
+and time of the first acknowledgement are kept, a poll answer can change until the poll
+closes. Imported by ``tocnet.messaging.models`` so Django finds these models.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Ask(models.Model):
+    """What an announcement asks: an acknowledgement, a poll answer, or free feedback."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGE = "ack", _("Acknowledge (รับทราบ)")
+        POLL = "poll", _("Poll: one answer out of 2–6")
+        FEEDBACK = "feedback", _("Open feedback (free text, to staff only)")
+
+    class Audience(models.TextChoices):
+        MEMBERS = "members", _("Members")
+        REPRESENTATIVES = "representatives", _("Representatives only (a consultation)")
+
+    class Stage(models.TextChoices):
+        MEMBERS = "members", _("Members responding")
+        REPRESENTATIVES = "representatives", _("Representatives chasing")
+        DEPUTIES = "deputies", _("Deputies and coop agents chasing")
+        STAFF = "staff", _("Staff call queue")
+        CLOSED = "closed", _("Closed")
+
+    announcement = models.OneToOneField(
+        "messaging.Announcement", on_delete=models.CASCADE, related_name="ask"
+    )
+    kind = models.CharField(_("asks for"), max_length=10, choices=Kind.choices)
+    question = models.CharField(_("question"), max_length=300, blank=True)
+    audience = models.CharField(
+        _("asked of"), max_length=16, choices=Audience.choices, default=Audience.MEMBERS
+    )
+    member_hours = models.PositiveSmallIntegerField(_("members have (hours)"), default=48)
+    representative_hours = models.PositiveSmallIntegerField(
+        _("then representatives have (hours)"), default=48
+    )
+    deputy_hours = models.PositiveSmallIntegerField(
+        _("then deputies and agents have (hours)"), default=48
+    )
+    closes_at = models.DateTimeField(_("answers accepted until"), null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)  # when the send started
+    stage = models.CharField(
+        max_length=16, choices=Stage.choices, default=Stage.MEMBERS, db_index=True
+    )
+    stage_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("response request")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.question or self.announcement_id}"
+
+
+class PollOption(models.Model):
+    ask = models.ForeignKey(Ask, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    label = models.CharField(_("answer"), max_length=100)
+
+    class Meta:
+        ordering = ["ask", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["ask", "position"], name="polloption_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Way(models.TextChoices):
+    LIFF = "liff", _("LINE page (LIFF)")
+    GROUP_TEXT = "group_text", _("Typed รับทราบ in the LINE group")
+    GROUP_QUOTE = "group_quote", _("Quote-replied the card in the group")
+    SMS_LINK = "sms_link", _("SMS link")
+    EMAIL_LINK = "email_link", _("E-mail link")
+    REP_PHONE = "rep_phone", _("Informed by the representative by phone")
+    REP_IN_PERSON = "rep_in_person", _("Informed by the representative in person")
+    REP_UNREACHABLE = "rep_unreachable", _("Representative could not reach them")
+    STAFF_CALL = "staff_call", _("Informed by staff by phone")
+
+
+MEMBER_WAYS = frozenset({Way.LIFF, Way.GROUP_TEXT, Way.GROUP_QUOTE, Way.SMS_LINK, Way.EMAIL_LINK})
+INFORMED_WAYS = frozenset({Way.REP_PHONE, Way.REP_IN_PERSON, Way.STAFF_CALL})
+
+
+class Response(models.Model):
+    """A member's answer to an announcement, or what their representative recorded."""
+
+    announcement = models.ForeignKey(
+        "messaging.Announcement", on_delete=models.CASCADE, related_name="responses"
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="announcement_responses"
+    )
+    way = models.CharField(max_length=16, choices=Way.choices)
+    # The first time it counted (member responded or was informed); kept when answers change.
+    first_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField()
+    # Where it came from: a webhook event id, a link key, "user:<code>" for a person's mark.
+    source = models.CharField(max_length=80, blank=True)
+    option = models.ForeignKey(
+        PollOption, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    text = models.TextField(blank=True)  # open feedback: staff only
+    note = models.CharField(max_length=200, blank=True)  # why they could not be reached
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recorded_responses",
+    )
+
+    class Meta:
+        ordering = ["announcement", "at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "member"], name="response_one_per_member"
+            )
+        ]
+        indexes = [models.Index(fields=["announcement", "first_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.way}"
+
+    @property
+    def counts(self) -> bool:
+        return self.way != Way.REP_UNREACHABLE
+
+
+class ResponseLink(models.Model):
+    """A personal link for SMS or e-mail: the key of a signed token, and when it expires."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    key = models.CharField(max_length=16, unique=True)
+    announcement = models.ForeignKey(
+        "messaging.Announcement", on_delete=models.CASCADE, related_name="response_links"
+    )
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "member", "channel"], name="responselink_one_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} link for {self.member_id}"
+
+
+class TimelineEntry(models.Model):
+    """One step of an announcement's follow-up: deadline passed, who was told, how many."""
+
+    class Step(models.TextChoices):
+        MEMBER_DEADLINE = "member_deadline", _("Members' deadline passed")
+        REPRESENTATIVES_TOLD = "representatives_told", _("Representatives sent their chase list")
+        REMINDERS = "reminders", _("Reminders sent by the members' next channel")
+        REMINDERS_HELD = "reminders_held", _("Reminders held for quiet hours")
+        REPRESENTATIVE_DEADLINE = "representative_deadline", _("Representatives' deadline passed")
+        DEPUTIES_TOLD = "deputies_told", _("Deputies and coop agents told")
+        STAFF_QUEUE = "staff_queue", _("Unreached members put in the staff call queue")
+        CLOSED = "closed", _("Closed")
+
+    announcement = models.ForeignKey(
+        "messaging.Announcement", on_delete=models.CASCADE, related_name="timeline"
+    )
+    step = models.CharField(max_length=24, choices=Step.choices)
+    at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["announcement", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "step"],
+                condition=~Q(step="reminders_held"),
+                name="timeline_one_per_step",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} ({self.count})"
+
+
+class Chase(models.Model):
+    """A person told to chase a member (reminder, representative, deputy, agent, staff):
+    one row per (announcement, member, stage), so nobody is reminded twice at a stage."""
+
+    class Stage(models.TextChoices):
+        REMINDER = "reminder", _("Reminder to the member")
+        REPRESENTATIVE = "representative", _("Representative")
+        DEPUTY = "deputy", _("Deputy representative")
+        AGENT = "agent", _("Coop agent")
+        STAFF = "staff", _("Staff call queue")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    announcement = models.ForeignKey(
+        "messaging.Announcement", on_delete=models.CASCADE, related_name="chases"
+    )
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    channel = models.CharField(max_length=16, blank=True)  # reminder: line_direct, sms, email
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["announcement", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "member", "stage"], name="chase_one_per_stage"
+            )
+        ]
+        indexes = [models.Index(fields=["stage", "done_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.member_id}"

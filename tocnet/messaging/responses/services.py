@@ -1,0 +1,226 @@
+"""Writes for responses: every way in goes through :func:`response_record`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_record
+from tocnet.core.models import AuditEvent
+from tocnet.members.models import Member
+from tocnet.messaging.models import Announcement, Recipient
+from tocnet.messaging.responses.links import link_token_key, link_token_new
+from tocnet.messaging.responses.models import (
+    INFORMED_WAYS,
+    Ask,
+    Chase,
+    PollOption,
+    Response,
+    ResponseLink,
+    Way,
+)
+
+LINK_DAYS_DEFAULT = 14
+
+
+class ResponseRefused(Exception):
+    """A response that cannot count; ``reason`` is a stable code for pages and tests."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _actor(actor: User | None, way: str) -> Any:
+    if actor is not None:
+        return actor
+    return "line" if way in (Way.GROUP_TEXT, Way.GROUP_QUOTE, Way.LIFF) else "response-link"
+
+
+def ask_is_closed(ask: Ask | None, now: dt.datetime) -> bool:
+    return ask is not None and (
+        ask.stage == Ask.Stage.CLOSED or (ask.closes_at is not None and ask.closes_at <= now)
+    )
+
+
+def response_record(
+    *,
+    announcement: Announcement,
+    member: Member,
+    way: str,
+    source: str = "",
+    option: PollOption | None = None,
+    text: str = "",
+    note: str = "",
+    actor: User | None = None,
+    at: dt.datetime | None = None,
+) -> Response:
+    """Record a response of ``member`` to ``announcement``: one row per pair. A later answer
+    replaces the poll answer or the feedback text but keeps the way and time of the first
+    acknowledgement; a member's own response replaces a "could not reach" mark; a
+    representative cannot overwrite what the member said. Raises ResponseRefused (logged)."""
+    now = at or timezone.now()
+    ask = Ask.objects.filter(announcement=announcement).first()
+    reason = ""
+    if not Recipient.objects.filter(announcement=announcement, member=member).exists():
+        reason = "not_in_audience"
+    elif ask_is_closed(ask, now):
+        reason = "closed"
+    elif (option is not None and (ask is None or option.ask_id != ask.pk)) or (
+        text and (ask is None or ask.kind != Ask.Kind.FEEDBACK)
+    ):
+        reason = "bad_option"
+    if reason:
+        # Logged before raising and outside the write's transaction, so the log stays.
+        _refused(announcement, member, way, reason, actor)
+        raise ResponseRefused(reason)
+    try:
+        return _record(
+            announcement=announcement,
+            member=member,
+            way=way,
+            source=source,
+            option=option,
+            text=text,
+            note=note,
+            actor=actor,
+            now=now,
+        )
+    except ResponseRefused as exc:
+        _refused(announcement, member, way, exc.reason, actor)
+        raise
+
+
+@transaction.atomic
+def _record(
+    *,
+    announcement: Announcement,
+    member: Member,
+    way: str,
+    source: str,
+    option: PollOption | None,
+    text: str,
+    note: str,
+    actor: User | None,
+    now: dt.datetime,
+) -> Response:
+    counts = way != Way.REP_UNREACHABLE
+    existing = (
+        Response.objects.select_for_update()
+        .filter(announcement=announcement, member=member)
+        .first()
+    )
+    if existing is None:
+        try:
+            with transaction.atomic():
+                response = Response.objects.create(
+                    announcement=announcement,
+                    member=member,
+                    way=way,
+                    first_at=now if counts else None,
+                    at=now,
+                    source=source[:80],
+                    option=option,
+                    text=text,
+                    note=note[:200],
+                    recorded_by=actor,
+                )
+        except IntegrityError:  # the same member answered at the same moment elsewhere
+            return _record(
+                announcement=announcement,
+                member=member,
+                way=way,
+                source=source,
+                option=option,
+                text=text,
+                note=note,
+                actor=actor,
+                now=now,
+            )
+        action = "responses.recorded"
+    else:
+        response = existing
+        if (way in INFORMED_WAYS or way == Way.REP_UNREACHABLE) and response.counts:
+            raise ResponseRefused("already_responded")
+        if counts and response.counts and option is None and not text:
+            return response  # a repeated รับทราบ changes nothing
+        if not response.counts and counts:
+            response.way, response.first_at, response.note = way, now, ""
+            response.recorded_by = actor
+        elif not response.counts:
+            response.note, response.recorded_by = note[:200], actor
+        if option is not None:
+            response.option = option
+        if text:
+            response.text = text
+        response.at, response.source = now, (source or response.source)[:80]
+        response.save()
+        action = "responses.changed"
+    if counts:
+        Chase.objects.filter(announcement=announcement, member=member, done_at=None).update(
+            done_at=now
+        )
+    audit_record(
+        actor=_actor(actor, way),
+        action=action,
+        target=announcement,
+        changes={
+            "member": member.number,
+            "way": way,
+            "option": option.label if option else None,
+            "source": source[:80],
+        },
+    )
+    return response
+
+
+def _refused(
+    announcement: Announcement, member: Member, way: str, reason: str, actor: User | None
+) -> None:
+    audit_record(
+        actor=_actor(actor, way),
+        action="responses.refused",
+        target=announcement,
+        changes={"member": member.number, "way": way, "reason": reason},
+        kind=AuditEvent.Kind.SECURITY if reason == "not_in_audience" else AuditEvent.Kind.CHANGE,
+    )
+
+
+def _link_days() -> int:
+    return int(getattr(settings, "RESPONSE_LINK_DAYS", LINK_DAYS_DEFAULT))
+
+
+def response_link_create(
+    *, announcement: Announcement, member: Member, channel: str, now: dt.datetime | None = None
+) -> str:
+    """The personal link token for a member on SMS or e-mail (one per channel; a new call
+    makes a new token and invalidates the old one). Returns the token for the URL."""
+    now = now or timezone.now()
+    key, token = link_token_new()
+    ResponseLink.objects.update_or_create(
+        announcement=announcement,
+        member=member,
+        channel=channel,
+        defaults={"key": key, "expires_at": now + dt.timedelta(days=_link_days())},
+    )
+    return token
+
+
+def response_link_resolve(*, token: str, now: dt.datetime | None = None) -> ResponseLink:
+    """The stored link a token names. Raises ResponseRefused("forged" / "expired")."""
+    key = link_token_key(token)
+    link = (
+        ResponseLink.objects.select_related("announcement", "member").filter(key=key).first()
+        if key
+        else None
+    )
+    if link is None:
+        raise ResponseRefused("forged")
+    if link.expires_at <= (now or timezone.now()):
+        raise ResponseRefused("expired")
+    return link
