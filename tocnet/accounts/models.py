@@ -5,6 +5,23 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Department(models.Model):
+    """A department of the cooperative (credit, deposits, welfare...): its staff answer the
+    members' questions about it and author its announcements. Editable in the admin."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    ordering = models.PositiveSmallIntegerField(_("ordering"), default=0)
+
+    class Meta:
+        ordering = ["ordering", "code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person who signs in: cooperative staff, coop agent, representative, board, member."""
 
@@ -19,6 +36,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     line_user_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    departments = models.ManyToManyField(
+        Department, blank=True, related_name="users", verbose_name=_("departments")
+    )
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
