@@ -9,6 +9,9 @@ class LineConfig(AppConfig):
     def ready(self) -> None:
         from tocnet.accounts import roles
         from tocnet.accounts.menu import MenuEntry, menu_entry_register
+        from tocnet.line.handlers import register_line_handlers
+
+        register_line_handlers()
 
         menu_entry_register(
             MenuEntry(

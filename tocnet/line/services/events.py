@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -15,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import override
 from linebot.v3.webhooks import Event
 
-from tocnet.line import client
+from tocnet.line import client, handlers
 from tocnet.line.models import LinkAttempt, WebhookEvent
-from tocnet.line.services.replies import Reply
 
 logger = logging.getLogger(__name__)
 
@@ -119,32 +117,10 @@ def _claim(row: WebhookEvent, status: str) -> bool:
 
 # A handler does its LINE reads first (no transaction held during HTTP calls) and returns a
 # function that makes the writes; that function runs in one transaction with marking the
-# event done, so a crash either leaves nothing done or the event finished.
-Apply = Callable[[], "list[Reply]"]
-Handler = Callable[[dict[str, Any]], Apply]
-
-
-def _handler_for(event: dict[str, Any]) -> Handler | None:
-    from tocnet.line.services import groups, linking
-
-    source = event.get("source") or {}
-    kind = event.get("type")
-    in_group = source.get("type") == "group"
-    if kind == "join" and in_group:
-        return groups.on_join
-    if kind == "leave" and in_group:
-        return groups.on_leave
-    if kind in ("memberJoined", "memberLeft") and in_group:
-        return groups.on_members_changed
-    if kind == "message" and in_group:
-        return groups.on_group_message
-    if kind == "message" and source.get("type") == "user":
-        return linking.on_user_message
-    if kind == "follow":
-        return linking.on_follow
-    if kind == "unfollow":
-        return linking.on_unfollow
-    return None
+# event done, so a crash either leaves nothing done or the event finished. Which handlers an
+# event reaches is decided by the registry in tocnet.line.handlers.
+Apply = handlers.Apply
+Handler = handlers.Handler
 
 
 def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | None:
@@ -162,12 +138,14 @@ def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | Non
         known = True
     except (ValueError, TypeError, KeyError):
         known = False
-    handler = _handler_for(payload) if known else None
-    if handler is None or payload.get("mode") == "standby":
+    if not known or payload.get("mode") == "standby":
         return WebhookEvent.Status.IGNORED if _claim(row, WebhookEvent.Status.IGNORED) else None
     try:
         with override("th"):
-            apply = handler(payload)
+            apply = handlers.line_event_resolve(payload)
+            if apply is None:
+                ignored = _claim(row, WebhookEvent.Status.IGNORED)
+                return WebhookEvent.Status.IGNORED if ignored else None
             with transaction.atomic():
                 if not _claim(row, WebhookEvent.Status.DONE):
                     return None

@@ -282,24 +282,35 @@ def on_members_changed(event: dict[str, Any]) -> Any:
     return apply
 
 
-def on_group_message(event: dict[str, Any]) -> Any:
+def on_group_message_seen(event: dict[str, Any]) -> Any:
+    """Every group message: the group exists for us and its poster was seen in it."""
     group_id = event["source"]["groupId"]
     user_id = event["source"].get("userId") or ""
     at = _event_time(event)
-    message = event.get("message") or {}
-    text = message.get("text", "") if message.get("type") == "text" else ""
-    code = find_code(text)
-    fresh: client.GroupSummary | None = None
-    if code:
-        # Names change without an event; read it again before trusting it.
-        fresh, _count, _error = _read_group(group_id)
 
     def apply() -> list[Reply]:
         group = _ensure_group(group_id)
         if user_id:
             _sightings(group, [user_id], in_group=True, at=at)
-        if not code:
-            return []
+        return []
+
+    return apply
+
+
+def on_group_code(event: dict[str, Any]) -> Any:
+    """A group message carrying a one-time verification code; None for any other message."""
+    group_id = event["source"]["groupId"]
+    user_id = event["source"].get("userId") or ""
+    message = event.get("message") or {}
+    text = message.get("text", "") if message.get("type") == "text" else ""
+    code = find_code(text)
+    if not code:
+        return None
+    # Names change without an event; read it again before trusting it.
+    fresh, _count, _error = _read_group(group_id)
+
+    def apply() -> list[Reply]:
+        group = _ensure_group(group_id)
         return [group_verify(group=group, code=code, line_user_id=user_id, summary=fresh)]
 
     return apply

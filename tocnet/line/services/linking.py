@@ -84,10 +84,20 @@ def friend_unfollowed(*, line_user_id: str) -> None:
 
 
 def on_user_message(event: dict[str, Any]) -> Any:
+    """Any 1:1 message (line's fallback: a linked member is told they are linked)."""
     user_id = (event.get("source") or {}).get("userId") or ""
     message = event.get("message") or {}
     text = message.get("text", "") if message.get("type") == "text" else ""
     return lambda: [friend_message(line_user_id=user_id, text=text)] if user_id else []
+
+
+def on_unlinked_user_message(event: dict[str, Any]) -> Any:
+    """A 1:1 message from a LINE user not linked to a member: the linking conversation.
+    None for linked members, whose messages later apps (conversations) handle."""
+    user_id = (event.get("source") or {}).get("userId") or ""
+    if user_id and Member.objects.filter(line_user_id=user_id).exists():
+        return None
+    return on_user_message(event)
 
 
 def _digits(text: str) -> str:
