@@ -9,7 +9,6 @@ sees nothing.
 
 import re
 import uuid
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -19,27 +18,7 @@ from tocnet.accounts.models import User
 from tocnet.accounts.roles import is_signed_in
 from tocnet.core.thai import clean_text, to_arabic_digits
 from tocnet.members.models import Member, Phone, Unit
-
-# Lookups as strings: registers and privacy come after members in the app order.
-_IN_REGISTER = "register_memberships__register__"
-# A member under restriction of processing (PDPA s.34, privacy.Restriction) is hidden from every
-# list and search; the privacy pages reach them for the data protection officer.
-_RESTRICTED = "privacy_restrictions__active"
-
-
-def register_leader_q(user: User, prefix: str = "") -> Q:
-    """Registers (reached through ``prefix``) this user leads as current representative or
-    stands in for as deputy. The one definition of "a representative's own register"."""
-    led = Q(
-        **{
-            f"{prefix}representative__member__user": user,
-            f"{prefix}representative__ended_on__isnull": True,
-        }
-    )
-    deputised = Q(
-        **{f"{prefix}deputy__user": user, f"{prefix}deputy__status": Member.Status.ACTIVE}
-    )
-    return Q(**{f"{prefix}retired_at__isnull": True}) & (led | deputised)
+from tocnet.members.scope import hidden_member_ids, scope_rule_for
 
 
 def member_scope_q(user: User) -> Q | None:
@@ -50,14 +29,10 @@ def member_scope_q(user: User) -> Q | None:
         return None
     if roles.is_agent(user):
         return Q(unit__agent_links__user=user)
-    if roles.is_representative(user):
-        return Q(register_memberships__until__isnull=True) & register_leader_q(user, _IN_REGISTER)
+    rule = scope_rule_for(user)  # registers: a representative's registers
+    if rule is not None:
+        return Q(pk__in=rule.member_ids(user))
     return Q(pk__in=[])
-
-
-def restricted_member_pks() -> QuerySet[Member, Any]:
-    """Pks of members whose processing is restricted, as a subquery."""
-    return Member.objects.filter(**{_RESTRICTED: True}).values("pk")
 
 
 def member_list_for_user(user: User, *, include_restricted: bool = False) -> QuerySet[Member]:
@@ -68,7 +43,10 @@ def member_list_for_user(user: User, *, include_restricted: bool = False) -> Que
     scope = member_scope_q(user)
     qs = Member.objects.select_related("unit")
     if not include_restricted:
-        qs = qs.exclude(pk__in=restricted_member_pks())
+        # privacy: a member under restriction of processing (PDPA s.34) is hidden from every
+        # list and search; the privacy pages reach them for the data protection officer.
+        for hidden in hidden_member_ids():
+            qs = qs.exclude(pk__in=hidden)
     if scope is None:
         return qs
     # The scope joins to-many relations; collect ids so rows are never duplicated.
@@ -98,11 +76,9 @@ def unit_list_for_user(user: User) -> QuerySet[Unit]:
         return Unit.objects.all()
     if roles.is_agent(user):
         return Unit.objects.filter(pk__in=user.unit_links.values("unit_id"))
-    if roles.is_representative(user):
-        # The units of the registers they currently lead or deputise, as in member_scope_q.
-        return Unit.objects.filter(
-            pk__in=Unit.objects.filter(register_leader_q(user, "registers__")).values("pk")
-        )
+    rule = scope_rule_for(user)  # registers: the units of a representative's registers
+    if rule is not None:
+        return Unit.objects.filter(pk__in=rule.unit_ids(user))
     return Unit.objects.none()
 
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class PrivacyConfig(AppConfig):
     name = "tocnet.privacy"
     label = "privacy"
+
+    def ready(self) -> None:
+        from tocnet.members.scope import hidden_members_register
+        from tocnet.privacy.selectors import restricted_member_ids
+
+        hidden_members_register(restricted_member_ids)

@@ -9,6 +9,16 @@ class RegistersConfig(AppConfig):
     def ready(self) -> None:
         from tocnet.accounts import roles
         from tocnet.accounts.menu import MenuEntry, menu_entry_register
+        from tocnet.members.scope import ScopeRule, scope_rule_register
+        from tocnet.registers.selectors import led_member_ids, led_unit_ids
+
+        scope_rule_register(
+            ScopeRule(
+                applies_to=roles.is_representative,
+                member_ids=led_member_ids,
+                unit_ids=led_unit_ids,
+            )
+        )
 
         menu_entry_register(
             MenuEntry(

@@ -8,16 +8,17 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import Member, Representative, Unit
-from tocnet.members.selectors import as_uuid, register_leader_q, unit_list_for_user
+from tocnet.members.selectors import as_uuid, unit_list_for_user
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.planning import (
     CurrentRegister,
@@ -27,6 +28,21 @@ from tocnet.registers.planning import (
     UnitPlan,
     plan_unit,
 )
+
+
+def register_leader_q(user: User, prefix: str = "") -> Q:
+    """Registers (reached through ``prefix``) this user leads as current representative or
+    stands in for as deputy. The one definition of "a representative's own register"."""
+    led = Q(
+        **{
+            f"{prefix}representative__member__user": user,
+            f"{prefix}representative__ended_on__isnull": True,
+        }
+    )
+    deputised = Q(
+        **{f"{prefix}deputy__user": user, f"{prefix}deputy__status": Member.Status.ACTIVE}
+    )
+    return Q(**{f"{prefix}retired_at__isnull": True}) & (led | deputised)
 
 
 def register_list_for_user(user: User) -> QuerySet[Register]:
@@ -82,6 +98,19 @@ def register_leader_role(user: User, register: Register) -> str:
     if deputy is not None and deputy.user_id == user.pk:
         return "deputy"
     return ""
+
+
+def led_member_ids(user: User) -> QuerySet[RegisterMembership, Any]:
+    """Ids of the members on the current registers this user leads or deputises (a subquery;
+    members.selectors scopes representatives with it)."""
+    return RegisterMembership.objects.filter(
+        Q(until__isnull=True) & register_leader_q(user, "register__")
+    ).values("member_id")
+
+
+def led_unit_ids(user: User) -> QuerySet[Register, Any]:
+    """Ids of the units of the current registers this user leads or deputises (a subquery)."""
+    return Register.objects.filter(register_leader_q(user)).values("unit_id")
 
 
 # --- planning ---------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.members.models import Member
 from tocnet.members.selectors import get_member_for_user, member_list_for_user
 from tocnet.members.tests.factories import make_member
@@ -20,6 +19,7 @@ from tocnet.privacy.selectors import (
     members_not_messageable,
 )
 from tocnet.privacy.services import consent_set, member_restrict, member_restriction_lift
+from tocnet.testing import BaseTestCase
 
 
 def _pks(qs: object) -> set[int]:
