@@ -148,6 +148,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_SLOW_AFTER = env_int("LOGIN_SLOW_AFTER", 3)
 LOGIN_LOCK_AFTER = env_int("LOGIN_LOCK_AFTER", 5)
 LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
+# An address (an office behind one NAT) is only slowed, never locked: after this many failures
+# each further try waits 2, 4, 8 ... up to LOGIN_ADDRESS_MAX_DELAY seconds.
+LOGIN_ADDRESS_SLOW_AFTER = env_int("LOGIN_ADDRESS_SLOW_AFTER", 10)
+LOGIN_ADDRESS_MAX_DELAY = env_int("LOGIN_ADDRESS_MAX_DELAY", 30)
+# Every password check goes through the sign-in throttle (form, admin, password change).
+AUTHENTICATION_BACKENDS = ["tocnet.accounts.backends.ThrottledModelBackend"]
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx:
+# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for). 0: the peer is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Sessions and cookies.
 SESSION_COOKIE_AGE = 8 * 60 * 60

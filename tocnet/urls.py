@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tocnet.accounts import views as account_views
 from tocnet.core import views as core_views
 from tocnet.members import views as member_views
 
@@ -14,5 +15,8 @@ urlpatterns = [
     path("", include("tocnet.reports.urls")),
     path("line/", include("tocnet.line.urls")),
     path("r/", include("tocnet.messaging.responses.urls")),
+    # One sign-in path: the admin's own login and password pages send to the site's.
+    path("admin/login/", account_views.admin_login),
+    path("admin/password_change/", account_views.admin_password_change),
     path("admin/", admin.site.urls),
 ]

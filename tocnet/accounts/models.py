@@ -56,3 +56,19 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.ip_address} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SigninCounter(models.Model):
+    """Sign-in attempts counted per key (a username, a username at an address, an address).
+
+    Attempts are counted before the password is checked, under a row lock, so parallel guesses
+    cannot all slip through between a check and a count.
+    """
+
+    key = models.CharField(max_length=250, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    last_attempt_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.attempts}"

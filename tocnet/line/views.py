@@ -13,9 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from tocnet.accounts.forms import throttle_message
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_see_line_groups
-from tocnet.accounts.services import login_success_record
+from tocnet.accounts.services import (
+    THROTTLED_BACKEND,
+    login_failure_record,
+    login_refusal_record,
+    login_success_record,
+    login_throttle_reserve,
+)
 from tocnet.core.http import client_ip
 from tocnet.line import client
 from tocnet.line.selectors import line_group_list_for_user
@@ -126,7 +133,9 @@ def login_callback(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your LINE account is now connected."))
         return redirect(settings.LOGIN_REDIRECT_URL)
     user = user_for_line_login(line_user_id=line_user_id)
+    ip = client_ip(request)
     if user is None:
+        login_failure_record(username="", ip_address=ip, method="line")
         return _failed(
             request,
             _(
@@ -135,6 +144,11 @@ def login_callback(request: HttpRequest) -> HttpResponse:
             ),
             403,
         )
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    login_success_record(user=user, username=user.username, ip_address=client_ip(request))
+    # The same throttle as the password form: an account locked at this address stays locked.
+    refusal = login_throttle_reserve(username=user.username, ip_address=ip)
+    if refusal is not None:
+        login_refusal_record(username=user.username, ip_address=ip, throttle=refusal, method="line")
+        return _failed(request, throttle_message(refusal), 429)
+    login(request, user, backend=THROTTLED_BACKEND)
+    login_success_record(user=user, username=user.username, ip_address=ip, method="line")
     return redirect(settings.LOGIN_REDIRECT_URL)

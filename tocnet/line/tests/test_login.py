@@ -185,3 +185,19 @@ class LineLoginTestCase(LineTestCase):
                     "line/includes/line_connect_button.html", {"user": user}, request=request
                 )
                 self.assertEqual("data-line-connect" in html, name in ("rep", "agent"))
+
+    def test_line_login_goes_through_the_same_throttle(self) -> None:
+        # Issue #10 item 1: an account locked at the password form stays locked at LINE Login.
+        self.rep_user.line_user_id = REP_LINE
+        self.rep_user.save()
+        with override_settings(LOGIN_SLOW_AFTER=100, LOGIN_LOCK_AFTER=3):
+            for _ in range(3):
+                self.client.post(
+                    "/accounts/login/", {"username": self.rep_user.username, "password": "x"}
+                )
+            response = self.sign_in_with_line(REP_LINE)
+        self.assertEqual(response.status_code, 429)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertTrue(
+            AuditEvent.objects.filter(action="login.locked", changes__method="line").exists()
+        )
