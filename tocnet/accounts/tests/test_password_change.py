@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from tocnet.accounts.models import User
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import PASSWORD, BaseTestCase
+from tocnet.testing import PASSWORD, BaseTestCase
 
 NEW_PASSWORD = "ทดลอง-รหัสใหม่-2569"
 
