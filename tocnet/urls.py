@@ -7,6 +7,7 @@ from tocnet.members import views as member_views
 
 urlpatterns = [
     path("", member_views.home, name="home"),
+    path("favicon.ico", core_views.favicon),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tocnet.accounts.urls")),
@@ -20,3 +21,8 @@ urlpatterns = [
     path("admin/password_change/", account_views.admin_password_change),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error
