@@ -18,3 +18,7 @@ class LineConfig(AppConfig):
                 "line:group_list", _("LINE groups"), roles.can_see_line_groups, 70, "line-groups"
             )
         )
+
+        from tocnet.line.privacy_hooks import register_privacy_hooks
+
+        register_privacy_hooks()

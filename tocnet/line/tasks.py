@@ -10,6 +10,7 @@ from tocnet.line.services.events import (
     webhook_events_stale_ids,
 )
 from tocnet.line.services.groups import group_refresh, line_groups_to_refresh
+from tocnet.privacy.services import retention_run
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +46,9 @@ def line_groups_refresh_task() -> None:
 def webhook_events_purge_task() -> None:
     """Nightly: delete handled webhook events past their retention."""
     webhook_events_purge()
+
+
+@db_periodic_task(crontab(hour="3", minute="45"))
+def sightings_retention_task() -> None:
+    """Nightly: sightings of people who left a group more than 180 days ago (PDPA retention)."""
+    retention_run(name="line.sightings")

@@ -7,6 +7,8 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from tocnet.members.scope import hidden_members_register
+        from tocnet.privacy.hooks import register_hooks
         from tocnet.privacy.selectors import restricted_member_ids
 
         hidden_members_register(restricted_member_ids)
+        register_hooks()

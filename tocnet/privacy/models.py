@@ -136,3 +136,120 @@ class Restriction(models.Model):
         return f"{self.member_id} restricted {self.started_at:%Y-%m-%d}" + (
             "" if self.active else " (lifted)"
         )
+
+
+class DataRequest(models.Model):
+    """A member's request under the PDPA (ss.30–36), answered within 30 days."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("Access (a copy of my data)")
+        PORTABILITY = "portability", _("Portability (my data in a machine-readable file)")
+        RECTIFICATION = "rectification", _("Rectification")
+        OBJECTION = "objection", _("Objection")
+        ERASURE = "erasure", _("Erasure")
+        RESTRICTION = "restriction", _("Restriction of processing")
+        WITHDRAWAL = "withdrawal", _("Withdrawal of consent")
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused (with the reason)")
+
+    class Via(models.TextChoices):
+        LINE = "line", _("LINE")
+        REPRESENTATIVE = "representative", _("Through the representative")
+        PAPER = "paper", _("Paper form or letter")
+        EMAIL = "email", _("E-mail")
+        IN_PERSON = "in_person", _("In person")
+
+    OPEN_STATES = (State.RECEIVED, State.IN_PROGRESS)
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="data_requests")
+    kind = models.CharField(_("request"), max_length=15, choices=Kind.choices)
+    via = models.CharField(_("received through"), max_length=15, choices=Via.choices)
+    received_on = models.DateField(_("received on"))
+    due_on = models.DateField(_("answer due by"))
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.RECEIVED, db_index=True
+    )
+    details = models.TextField(_("what the member asks"), blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("received_on")), name="datarequest_due_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.received_on} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class Erasure(models.Model):
+    """The ledger of erasures: re-applied after a backup is restored, so nobody comes back."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="erasures")
+    member_number = models.CharField(max_length=20)
+    request = models.ForeignKey(
+        DataRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="erasures"
+    )
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    erased_at = models.DateTimeField()
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member_number} erased {self.erased_at:%Y-%m-%d}"
+
+
+class Breach(models.Model):
+    """A personal-data breach: the PDPC Office is told within 72 hours of discovery (s.37(4))."""
+
+    class Risk(models.TextChoices):
+        UNKNOWN = "unknown", _("Not assessed yet")
+        NONE = "none", _("No risk to rights and freedoms")
+        RISK = "risk", _("Risk: notify the PDPC Office")
+        HIGH = "high", _("High risk: notify the Office and the members")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("what happened"), max_length=200)
+    description = models.TextField(_("details"), blank=True)
+    discovered_at = models.DateTimeField(_("discovered at"))
+    occurred_at = models.DateTimeField(_("occurred at (if known)"), null=True, blank=True)
+    risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices, default=Risk.UNKNOWN)
+    members_affected = models.ManyToManyField(Member, blank=True, related_name="+")
+    affected_estimate = models.PositiveIntegerField(_("members affected (estimate)"), default=0)
+    office_notified_at = models.DateTimeField(_("PDPC Office notified at"), null=True, blank=True)
+    members_notified_at = models.DateTimeField(_("members notified at"), null=True, blank=True)
+    measures = models.TextField(_("measures taken"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-discovered_at"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,16 +1,32 @@
 """Writes of PDPA records; each in one transaction with its AuditEvent."""
 
+import datetime as dt
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
-from tocnet.core.audit import audit_record
+from tocnet.core.audit import audit_access, audit_record
+from tocnet.core.xlsx import append_row, safe_sheet_title, workbook_bytes
 from tocnet.members.models import Member
-from tocnet.privacy.models import Channel, Consent, ConsentChange, Method, Purpose, Restriction
+from tocnet.privacy.erasure import identifiers_for
+from tocnet.privacy.models import (
+    Channel,
+    Consent,
+    ConsentChange,
+    DataRequest,
+    Erasure,
+    Method,
+    Purpose,
+    Restriction,
+)
 from tocnet.privacy.notice import current_notice
+from tocnet.privacy.registry import member_data_hooks, retention_kind, retention_kinds
 
 
 def _actor_repr(actor: Any) -> str:
@@ -117,3 +133,224 @@ def member_restriction_lift(*, member: Member, actor: Any) -> int:
     if lifted:
         audit_record(actor=actor, action="privacy.member_restriction_lifted", target=member)
     return lifted
+
+
+# --- members' requests ---------------------------------------------------------------------
+
+REQUEST_ANSWER_DAYS = 30
+
+
+@transaction.atomic
+def data_request_create(
+    *,
+    member: Member,
+    kind: str,
+    via: str,
+    received_on: dt.date,
+    details: str,
+    actor: Any,
+) -> DataRequest:
+    """Register a member's request; it is due 30 days after it was received (PDPA s.30)."""
+    request = DataRequest(
+        member=member,
+        kind=kind,
+        via=via,
+        received_on=received_on,
+        due_on=received_on + dt.timedelta(days=REQUEST_ANSWER_DAYS),
+        details=details.strip(),
+        received_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("The date received cannot be in the future.")})
+    request.full_clean()
+    request.save()
+    audit_record(
+        actor=actor,
+        action="privacy.request_received",
+        target=member,
+        changes={"request": str(request.code), "kind": kind, "due_on": request.due_on.isoformat()},
+    )
+    return request
+
+
+@transaction.atomic
+def data_request_update(
+    *, request: DataRequest, state: str, answer: str, actor: Any
+) -> DataRequest:
+    """Move a request on; done and refused close it, and a refusal needs its reason."""
+    if state not in DataRequest.State.values:
+        raise ValidationError({"state": _("Unknown state.")})
+    if state == DataRequest.State.REFUSED and not answer.strip():
+        raise ValidationError({"answer": _("Write the reason for refusing.")})
+    before = request.state
+    request.state = state
+    request.answer = answer.strip()
+    if state in DataRequest.OPEN_STATES:
+        request.closed_at = None
+        request.closed_by = None
+    elif request.closed_at is None:
+        request.closed_at = timezone.now()
+        request.closed_by = actor if getattr(actor, "is_authenticated", False) else None
+    request.full_clean()
+    request.save()
+    audit_record(
+        actor=actor,
+        action="privacy.request_updated",
+        target=request.member,
+        changes={"request": str(request.code), "state": {"before": before, "after": state}},
+    )
+    return request
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_erase(*, member: Member, actor: Any, request: DataRequest | None = None) -> Erasure:
+    """Erase a member across every app's hook; the number and the counts stay (docs/privacy.md).
+
+    Refused for a current representative (their term must end first). All or nothing.
+    """
+    if Erasure.objects.filter(member=member).exists():
+        raise ValidationError(_("This member's data has already been erased."))
+    if member.representations.filter(ended_on__isnull=True).exists():
+        raise ValidationError(
+            _("This member is a current representative: end their term before erasing.")
+        )
+    member = Member.objects.select_related("unit", "user").get(pk=member.pk)
+    ids = identifiers_for(member)
+    counts: dict[str, dict[str, int]] = {}
+    for hook in member_data_hooks():
+        if hook.erase is not None:
+            counts[hook.name] = hook.erase(member, ids)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    Restriction.objects.filter(member=member, active=True).update(
+        active=False, lifted_at=timezone.now(), lifted_by=user
+    )
+    Restriction.objects.create(
+        member=member, reason=_("Erased"), started_at=timezone.now(), started_by=user
+    )
+    erasure = Erasure.objects.create(
+        member=member,
+        member_number=member.number,
+        request=request,
+        erased_by=user,
+        erased_at=timezone.now(),
+        counts=counts,
+    )
+    member.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="privacy.member_erased",
+        target=member,
+        changes={"request": str(request.code) if request else "", "counts": counts},
+    )
+    return erasure
+
+
+# --- access and portability export ----------------------------------------------------------
+
+
+def member_data_collect(member: Member) -> dict[str, Any]:
+    """Everything held about one member, section by section (every registered hook)."""
+    member = Member.objects.select_related("unit", "user").get(pk=member.pk)
+    return {
+        "member_number": member.number,
+        "generated_at": timezone.now().isoformat(),
+        "privacy_notice_version": current_notice().version,
+        "sections": [
+            {"name": hook.name, "label": str(hook.label), "rows": hook.export(member)}
+            for hook in member_data_hooks()
+        ],
+    }
+
+
+@transaction.atomic
+def member_data_export(
+    *, member: Member, actor: Any, file_format: str, via: str, ip_address: str | None = None
+) -> tuple[bytes, str]:
+    """The export file (json or xlsx) and its name; the export itself is logged as an access."""
+    if file_format not in ("json", "xlsx"):
+        raise ValidationError(_("Unknown file format."))
+    data = member_data_collect(member)
+    audit_access(
+        actor=actor,
+        action="privacy.member_data_exported",
+        target=member,
+        detail={"format": file_format, "via": via},
+        ip_address=ip_address,
+    )
+    name = f"member-{member.number}-data.{file_format}"
+    if file_format == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+        return body.encode("utf-8"), name
+    return member_data_xlsx(data), name
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
+def member_data_xlsx(data: dict[str, Any]) -> bytes:
+    """One sheet per section; the first lists the sections and their row counts."""
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = safe_sheet_title(_("Contents"))
+    append_row(summary, [_("Member number"), data["member_number"]])
+    append_row(summary, [_("Made at"), data["generated_at"]])
+    append_row(summary, [_("Privacy notice version"), data["privacy_notice_version"]])
+    append_row(summary, [])
+    append_row(summary, [_("Data"), _("Rows")], header=True)
+    used: set[str] = set()
+    for section in data["sections"]:
+        append_row(summary, [section["label"], len(section["rows"])])
+        title = safe_sheet_title(section["label"])[:28]
+        while title in used:
+            title = title[:26] + f"{len(used)}"
+        used.add(title)
+        ws = wb.create_sheet(title)
+        rows = section["rows"]
+        keys = list(dict.fromkeys(k for row in rows for k in row))
+        append_row(ws, keys or [_("No data")], header=True)
+        for row in rows:
+            append_row(ws, [_cell(row.get(k)) for k in keys])
+    return workbook_bytes(wb)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def retention_run(*, name: str, dry_run: bool = False, now: dt.datetime | None = None) -> int:
+    """Delete (or count) one kind's rows past its period; audited when anything went."""
+    kind = retention_kind(name)
+    moment = now or timezone.now()
+    if dry_run:
+        return kind.select(moment).count()
+    with transaction.atomic():
+        count = kind.run(moment)
+        if count:
+            audit_record(
+                actor="system: retention",
+                action="privacy.retention_swept",
+                target=None,
+                changes={"kind": name, "count": count, "period_days": kind.period.days},
+            )
+    return count
+
+
+def retention_sweep(
+    *, dry_run: bool = False, kinds: list[str] | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Every registered kind (or `kinds`), each in its own transaction; counts per kind."""
+    names = [k.name for k in retention_kinds()]
+    if kinds:
+        unknown = sorted(set(kinds) - set(names))
+        if unknown:
+            raise ValidationError(
+                _("Unknown kind of data: %(kinds)s") % {"kinds": ", ".join(unknown)}
+            )
+        names = [n for n in names if n in kinds]
+    return {name: retention_run(name=name, dry_run=dry_run, now=now) for name in names}

@@ -25,3 +25,7 @@ class RegistersConfig(AppConfig):
                 "registers:plan_overview", _("Register plan"), roles.can_plan, 50, "register-plan"
             )
         )
+
+        from tocnet.registers.privacy_hooks import register_privacy_hooks
+
+        register_privacy_hooks()

@@ -21,3 +21,7 @@ class ReportsConfig(AppConfig):
             ),
         ):
             menu_entry_register(entry)
+
+        from tocnet.reports.privacy_hooks import register_privacy_hooks
+
+        register_privacy_hooks()

@@ -1,0 +1,105 @@
+"""Hooks through which every app's personal data is exported, erased and expired.
+
+Privacy comes early in the app order and never imports a later app. Each app that holds data
+about members registers, in its AppConfig.ready():
+
+    from tocnet.privacy.registry import register_member_data, register_retention
+
+    register_member_data(
+        "messaging.deliveries",
+        label=_("Messages sent"),
+        export=lambda member: [...],         # rows of plain JSON values
+        erase=my_erase_function,             # (member, identifiers) -> {"deleted": n, ...}
+    )
+    register_retention(
+        "messaging.deliveries",
+        label=_("Delivery rows and message contents"),
+        period=dt.timedelta(days=365),
+        select=lambda now: Delivery.objects.filter(created_at__lt=now - period),
+    )
+
+The access/portability export, the erasure and `tocnet retention_sweep` walk these registries;
+tests check that every model holding member data is covered.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from tocnet.members.models import Member
+    from tocnet.privacy.erasure import Identifiers
+
+ExportFunction = Callable[["Member"], list[dict[str, Any]]]
+EraseFunction = Callable[["Member", "Identifiers"], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class MemberDataHook:
+    name: str
+    label: str | Promise
+    export: ExportFunction
+    erase: EraseFunction | None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class RetentionKind:
+    name: str
+    label: str | Promise
+    period: dt.timedelta
+    select: Callable[[dt.datetime], QuerySet[Any, Any]]
+    purge: Callable[[dt.datetime], int] | None = None
+    note: str | Promise = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def run(self, now: dt.datetime) -> int:
+        if self.purge is not None:
+            return self.purge(now)
+        deleted, _by_model = self.select(now).delete()
+        return deleted
+
+
+_member_data: dict[str, MemberDataHook] = {}
+_retention: dict[str, RetentionKind] = {}
+
+
+def register_member_data(
+    name: str,
+    *,
+    label: str | Promise,
+    export: ExportFunction,
+    erase: EraseFunction | None = None,
+    order: int = 100,
+) -> None:
+    """Declare one kind of member data (idempotent per name: a reload replaces it)."""
+    _member_data[name] = MemberDataHook(name, label, export, erase, order)
+
+
+def member_data_hooks() -> list[MemberDataHook]:
+    return sorted(_member_data.values(), key=lambda h: (h.order, h.name))
+
+
+def register_retention(
+    name: str,
+    *,
+    label: str | Promise,
+    period: dt.timedelta,
+    select: Callable[[dt.datetime], QuerySet[Any, Any]],
+    purge: Callable[[dt.datetime], int] | None = None,
+    note: str | Promise = "",
+) -> None:
+    """Declare one kind of data with its retention period; `select(now)` gives rows past it."""
+    _retention[name] = RetentionKind(name, label, period, select, purge, note)
+
+
+def retention_kinds() -> list[RetentionKind]:
+    return sorted(_retention.values(), key=lambda k: k.name)
+
+
+def retention_kind(name: str) -> RetentionKind:
+    return _retention[name]

@@ -1,0 +1,35 @@
+"""Periodic retention jobs, one per kind of data (docs/retention.md).
+
+Kinds of the apps before privacy run here; later apps schedule theirs in their own tasks.py
+with `retention_run(name=...)`. Import previews, webhook events and report files keep the jobs
+their apps already had.
+"""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from tocnet.privacy.services import retention_run
+
+
+@db_periodic_task(crontab(hour="3", minute="5"))
+def audit_events_retention_task() -> None:
+    """Nightly: audit events older than five years."""
+    retention_run(name="core.audit_events")
+
+
+@db_periodic_task(crontab(hour="3", minute="10"))
+def login_failures_retention_task() -> None:
+    """Nightly: failed sign-ins older than 90 days."""
+    retention_run(name="accounts.login_failures")
+
+
+@db_periodic_task(crontab(hour="3", minute="15"))
+def sessions_retention_task() -> None:
+    """Nightly: expired sessions."""
+    retention_run(name="sessions.expired")
+
+
+@db_periodic_task(crontab(hour="3", minute="20"))
+def closed_requests_retention_task() -> None:
+    """Nightly: members' requests closed more than five years ago."""
+    retention_run(name="privacy.closed_requests")
