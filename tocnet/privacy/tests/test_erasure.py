@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tocnet.core.models import AuditEvent
-from tocnet.core.testing import BaseTestCase
 from tocnet.line.models import GroupMemberSighting, LineFriend, LineGroup, WebhookEvent
 from tocnet.members.models import ImportJob, Member, Phone
 from tocnet.privacy.models import Channel, Erasure, Method, Purpose
@@ -24,6 +23,7 @@ from tocnet.privacy.services import (
 )
 from tocnet.registers.models import RegisterMembership
 from tocnet.reports.models import MemberFormReport
+from tocnet.testing import BaseTestCase
 
 NATIONAL_ID = "3101700123455"
 EMAIL = "somsak.srisuk@example.org"
