@@ -32,3 +32,15 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` address (POST, then GET) when it stays on this site, else ``default``."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default

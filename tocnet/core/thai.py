@@ -107,3 +107,32 @@ __all__ = [
     "thai_sort_key",
     "to_arabic_digits",
 ]
+
+
+def phone_display(e164: str, raw: str = "", extension: str = "") -> str:
+    """How people read a phone number: 081-234-5678, 02-123-4567, 053-123-456 (ต่อ 12).
+
+    Thai numbers in the national format everywhere people read them; E.164 (+66812345678) only
+    where machines do (tel: links, LINE, SMS). A number that could not be read shows as typed.
+    """
+    if e164.startswith("+66"):
+        national = "0" + e164[3:]
+        if len(national) == 10:
+            text = f"{national[:3]}-{national[3:6]}-{national[6:]}"
+        elif len(national) == 9 and national.startswith("02"):
+            text = f"{national[:2]}-{national[2:5]}-{national[5:]}"
+        elif len(national) == 9:
+            text = f"{national[:3]}-{national[3:6]}-{national[6:]}"
+        else:
+            text = national
+    elif e164.startswith("+"):
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(e164, None)
+            text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        except phonenumbers.NumberParseException:
+            text = e164
+    else:
+        text = raw
+    return f"{text} ต่อ {extension}" if extension and text else text

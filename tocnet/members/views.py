@@ -3,12 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import is_representative, sees_personal_data
 from tocnet.core.audit import audit_access
-from tocnet.core.http import client_ip, is_htmx
+from tocnet.core.http import client_ip, is_htmx, safe_next
 from tocnet.core.paging import thai_ordered_page
 from tocnet.members.forms import ContactForm
 from tocnet.members.models import Member, Phone, Unit
@@ -164,6 +165,7 @@ def member_contact_edit(request: HttpRequest, code: str) -> HttpResponse:
         "unreachable_reason": member.unreachable_reason,
     }
     form = ContactForm(request.POST or None, initial=initial)
+    back = safe_next(request, reverse("members:member_detail", args=[member.code]))
     if request.method == "GET":
         audit_access(
             actor=user, action="member.contact_viewed", target=member, ip_address=client_ip(request)
@@ -176,5 +178,9 @@ def member_contact_edit(request: HttpRequest, code: str) -> HttpResponse:
             ip_address=client_ip(request),
         )
         messages.success(request, _("Contact details saved."))
-        return redirect("members:member_detail", code=member.code)
-    return render(request, "members/member_contact_form.html", {"member": member, "form": form})
+        return redirect(back)
+    return render(
+        request,
+        "members/member_contact_form.html",
+        {"member": member, "form": form, "back": back},
+    )

@@ -5,7 +5,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from tocnet.core.thai import format_thai_date
+from tocnet.core.thai import format_thai_date, phone_display
 
 register = template.Library()
 
@@ -33,3 +33,23 @@ def masked_pin(value: str | None) -> str:
     if not value:
         return ""
     return "x-xxxx-xxxxx-" + value[-3:-1] + "-" + value[-1:]
+
+
+@register.filter
+def phone(value: object) -> str:
+    """{{ p|phone }} → 081-234-5678 for a Phone (or an E.164 string); as typed if unreadable."""
+    if isinstance(value, str):
+        return phone_display(value, raw=value)
+    e164 = getattr(value, "e164", "") or ""
+    raw = getattr(value, "raw", "") or ""
+    return phone_display(e164, raw=raw, extension=getattr(value, "extension", "") or "")
+
+
+@register.filter
+def tel_uri(value: object) -> str:
+    """The tel: address of a Phone: its E.164 form, or the digits as typed."""
+    e164 = getattr(value, "e164", "") if not isinstance(value, str) else value
+    if e164:
+        return f"tel:{e164}"
+    raw = getattr(value, "raw", "") if not isinstance(value, str) else value
+    return "tel:" + "".join(c for c in str(raw) if c.isdigit() or c == "+")

@@ -16,7 +16,7 @@ class MemberContactEditTestCase(BaseTestCase):
         response = self.client.post(
             self.url(self.a_not_in_register),
             {
-                "phones": "081-234-5678 / 02-143-8144 ต่อ 701, 12",
+                "phones": "081-234-5678 / 02-143-8144 ต่อ 701",
                 "email": " Someone@Example.COM ",
                 "line_id": "somchai",
             },
@@ -28,10 +28,8 @@ class MemberContactEditTestCase(BaseTestCase):
             [
                 ("+66812345678", "", "mobile", True),
                 ("+6621438144", "701", "landline", True),
-                ("", "", "unknown", False),
             ],
         )
-        self.assertEqual(phones[2].raw, "12")
         member = Member.objects.get(pk=self.a_not_in_register.pk)
         self.assertEqual((member.email, member.email_valid), ("someone@example.com", True))
         event = AuditEvent.objects.get(action="member.contact_updated")
@@ -39,11 +37,65 @@ class MemberContactEditTestCase(BaseTestCase):
         self.assertEqual(event.changes["phones"]["before"], ["081-000-0003"])
         self.assertIn("email", event.changes)
 
-    def test_it_keeps_a_broken_email_flagged(self) -> None:
+    def test_it_refuses_a_broken_number_in_thai_and_keeps_the_valid_one(self) -> None:
         self.login_as(self.rep_user)
-        self.client.post(self.url(self.in_register), {"phones": "", "email": "somchai@@mail"})
+        url = self.url(self.in_register)
+        for typed, words in [
+            ("12345", "ไม่ใช่หมายเลขโทรศัพท์"),
+            ("081-234-567", "เบอร์มือถือมี 10 หลัก"),
+            ("0812345678, 0912", "ไม่ใช่หมายเลขโทรศัพท์"),
+        ]:
+            with self.subTest(typed=typed):
+                response = self.client.post(url, {"phones": typed, "email": "a@example.com"})
+                self.assertEqual(response.status_code, 200)
+                body = response.content.decode()
+                self.assertIn('data-field="phones"', body)
+                self.assertIn(words, body)
+                self.assertIn(typed, body)  # what was typed stays in the field to correct
+                self.assertNotIn("บันทึกข้อมูลการติดต่อแล้ว", body)
+        self.assertEqual(
+            list(self.in_register.phones.values_list("e164", flat=True)), ["+66810000002"]
+        )
+        self.assertFalse(AuditEvent.objects.filter(action="member.contact_updated").exists())
+
+    def test_it_refuses_a_broken_email_and_changes_nothing(self) -> None:
+        self.login_as(self.rep_user)
+        response = self.client.post(
+            self.url(self.in_register), {"phones": "0812345678", "email": "somchai@@mail"}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("ไม่ใช่ที่อยู่อีเมล", response.content.decode())
         member = Member.objects.get(pk=self.in_register.pk)
-        self.assertEqual((member.email, member.email_valid), ("somchai@@mail", False))
+        self.assertEqual(member.email, "")
+        self.assertEqual(list(member.phones.values_list("e164", flat=True)), ["+66810000002"])
+
+    def test_it_returns_to_the_page_the_user_came_from(self) -> None:
+        self.login_as(self.rep_user)
+        back = reverse("reports:my_register")
+        page = self.client.get(self.url(self.in_register) + f"?next={back}")
+        self.assertContains(page, f'name="next" value="{back}"')
+        response = self.client.post(
+            self.url(self.in_register), {"phones": "0812345678", "next": back}
+        )
+        self.assertRedirects(response, back, fetch_redirect_response=False)
+
+    def test_it_ignores_a_next_address_on_another_site(self) -> None:
+        self.login_as(self.rep_user)
+        response = self.client.post(
+            self.url(self.in_register),
+            {"phones": "0812345678", "next": "https://evil.example/"},
+        )
+        self.assertRedirects(
+            response,
+            reverse("members:member_detail", args=[self.in_register.code]),
+            fetch_redirect_response=False,
+        )
+
+    def test_it_shows_phones_in_the_thai_national_format(self) -> None:
+        self.login_as(self.rep_user)
+        response = self.client.get(reverse("members:member_detail", args=[self.in_register.code]))
+        self.assertContains(response, 'href="tel:+66810000002"')
+        self.assertContains(response, ">081-000-0002</a>")
 
     def test_it_refuses_members_outside_scope_without_changing_anything(self) -> None:
         cases = [

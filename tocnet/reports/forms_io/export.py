@@ -24,7 +24,7 @@ from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access
 from tocnet.core.pdf import css_string, render_pdf
-from tocnet.core.thai import format_thai_date, thai_sort_key
+from tocnet.core.thai import format_thai_date, phone_display, thai_sort_key
 from tocnet.core.xlsx import (
     HEADER_FILL,
     append_row,
@@ -35,7 +35,6 @@ from tocnet.core.xlsx import (
     workbook_bytes,
     workbook_in_font,
 )
-from tocnet.members.importing.normalize import national_format
 from tocnet.members.models import Member, Phone, Unit
 from tocnet.members.selectors import unit_list_for_user
 from tocnet.registers.models import Register
@@ -91,23 +90,10 @@ class Attachment3:
         return sum(len(s.rows) for s in self.sections)
 
 
-def thai_phone_display(national: str) -> str:
-    """081-234-5678 for mobiles, 02-123-4567 for Bangkok, 053-123-456 for other landlines."""
-    if len(national) == 10:
-        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
-    if len(national) == 9 and national.startswith("02"):
-        return f"{national[:2]}-{national[2:5]}-{national[5:]}"
-    if len(national) == 9:
-        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
-    return national
-
-
 def _phone_text(phone: Phone) -> str:
-    if phone.valid and phone.e164.startswith("+66"):
-        text = thai_phone_display(national_format(phone.e164))
-    else:
-        text = phone.e164 or phone.raw
-    return f"{text} ต่อ {phone.extension}" if phone.extension else text
+    return phone_display(
+        phone.e164 if phone.valid else "", raw=phone.raw, extension=phone.extension
+    )
 
 
 def _mobiles(member: Member) -> str:

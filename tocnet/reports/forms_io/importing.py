@@ -34,6 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.models import AuditEvent
+from tocnet.core.thai import phone_display
 from tocnet.members.importing.normalize import (
     cell_text,
     normalize_email,
@@ -351,6 +352,11 @@ def _current_mobiles(member: Member) -> list[str]:
     return sorted(p.e164 or p.raw for p in L.form_phones(member))
 
 
+def _phones_text(values: list[str]) -> str:
+    """The compared phones as people read them (081-234-5678), for the preview."""
+    return ", ".join(phone_display(v if v.startswith("+") else "", raw=v) for v in values)
+
+
 def _form_mobiles(text: str) -> tuple[list[str], bool]:
     values = parse_phones(text)
     return sorted(v.e164 or v.raw for v in values), all(v.valid for v in values)
@@ -493,7 +499,7 @@ def _plan_member_fields(
             if not valid:
                 plan.problems.append(Problem("bad_phone", {**where, "value": row.mobile}))
             plan_row.form_phones = row.mobile
-            add("phones", ", ".join(current), ", ".join(form_phones), ("phones",))
+            add("phones", _phones_text(current), _phones_text(form_phones), ("phones",))
     if row.email:
         email, valid = normalize_email(row.email)
         if email != member.email:
