@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from tocnet.core.admin_audit import AuditedAdminMixin, ReadOnlyAdminMixin
-from tocnet.registers.models import Campaign, Register, RegisterMembership, UnitSubmission
+from tocnet.registers.models import Register, RegisterMembership
 
 
 @admin.register(Register)
@@ -17,7 +17,3 @@ class RegisterMembershipAdmin(ReadOnlyAdminMixin):
     list_display = ("member", "register", "since", "until")
     raw_id_fields = ("member", "register")
     list_select_related = ("member", "register")
-
-
-admin.site.register(Campaign)
-admin.site.register(UnitSubmission)

@@ -253,3 +253,22 @@ def _apply_unit(
             "baseline_split_districts": plan.baseline_split_districts,
         },
     )
+
+
+@transaction.atomic
+def register_line_group_name_set(
+    *, register_id: int, name: str, actor: Any, action: str = "register.group_name_set"
+) -> Register:
+    """Rename a register's LINE group (validated, audited as ``action``, row locked)."""
+    register = Register.objects.select_for_update().get(pk=register_id)
+    before = register.line_group_name
+    register.line_group_name = name
+    register.full_clean()
+    register.save(update_fields=["line_group_name", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=action,
+        target=register,
+        changes={"line_group_name": {"before": before, "after": register.line_group_name}},
+    )
+    return register

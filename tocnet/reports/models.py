@@ -1,8 +1,12 @@
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+DEFAULT_DEADLINE = dt.date(2021, 6, 15)  # 15 มิ.ย. 2564, the cooperative's letter
 
 
 class MemberFormReport(models.Model):
@@ -70,3 +74,72 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class Campaign(models.Model):
+    """The TOC-Net drive: units report their registers by the deadline."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    deadline = models.DateField(_("submission deadline"), default=DEFAULT_DEADLINE)
+    is_current = models.BooleanField(_("current"), default=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="campaign_one_current"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitSubmission(models.Model):
+    """A unit's report (attachment 3) for a campaign: its status and who submitted it."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+
+    class SubmitterRole(models.TextChoices):
+        AGENT = "agent", _("Coop agent")
+        ASSISTANT = "assistant", _("Assistant agent")
+        REPRESENTATIVE = "representative", _("Representative")
+        MANAGEMENT = "management", _("Management department")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="submissions")
+    unit = models.ForeignKey("members.Unit", on_delete=models.CASCADE, related_name="submissions")
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.NOT_STARTED, db_index=True
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+    )
+    submitted_role = models.CharField(max_length=15, choices=SubmitterRole.choices, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit"], name="submission_one_per_campaign_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} — {self.get_status_display()}"
+
+    @property
+    def is_late(self) -> bool:
+        if self.status == self.Status.SUBMITTED and self.submitted_at:
+            return self.submitted_at.date() > self.campaign.deadline
+        return False

@@ -23,14 +23,10 @@ from tocnet.line.models import GroupMemberSighting, LineGroup
 from tocnet.line.selectors import register_line_stats
 from tocnet.members.models import Member, Phone, Unit
 from tocnet.members.selectors import unit_list_for_user
-from tocnet.registers.models import (
-    DEFAULT_DEADLINE,
-    Campaign,
-    Register,
-    UnitSubmission,
-)
+from tocnet.registers.models import Register
 from tocnet.registers.naming import RegisterName, normalise_abbreviation, parse_register_name
 from tocnet.registers.selectors import register_list_for_user
+from tocnet.reports.models import DEFAULT_DEADLINE, Campaign, UnitSubmission
 
 NO_PROVINCE = "—"
 

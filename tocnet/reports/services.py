@@ -13,9 +13,8 @@ from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access, audit_record
 from tocnet.members.models import Unit, UnitAgent
-from tocnet.registers.models import Campaign, UnitSubmission
 from tocnet.registers.selectors import register_list_for_user
-from tocnet.reports.models import ReportJob
+from tocnet.reports.models import Campaign, ReportJob, UnitSubmission
 from tocnet.reports.selectors import (
     CoverageRow,
     unit_completeness_problems,

@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.thai import to_arabic_digits
 from tocnet.line import client
 from tocnet.line.models import GroupMemberSighting, LineFriend, LineGroup, RegisterCode
+from tocnet.line.services.login import user_line_connect
 from tocnet.line.services.replies import Reply, reply
 from tocnet.members.models import Member, Unit
 from tocnet.registers.models import Register
@@ -388,16 +388,13 @@ def group_verify(
         )
     # The one-time code is shown only on the representative's signed-in page, so posting it
     # ties their web account to this LINE user (LINE Login matches only the account's link).
-    user = member.user
-    taken = User.objects.filter(line_user_id=line_user_id).exists()
-    if user is not None and user.is_active and not user.line_user_id and not taken:
-        user.line_user_id = line_user_id
-        user.save(update_fields=["line_user_id"])
-        audit_record(
+    if member.user is not None:
+        user_line_connect(
+            user=member.user,
+            line_user_id=line_user_id,
             actor=BOT,
-            action="line.login_connected",
-            target=user,
-            changes={"line_user_id": {"before": False, "after": True}, "via": "register code"},
+            via="register code",
+            keep_existing=True,
         )
     _sightings(group, [line_user_id], in_group=True)
     return _reply("code_verified", register=register, member=member)

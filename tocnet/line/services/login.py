@@ -89,10 +89,21 @@ def user_for_line_login(*, line_user_id: str) -> User | None:
     return user
 
 
-def user_line_connect(*, user: User, line_user_id: str) -> bool:
-    """Tie a signed-in representative's or agent's account to their LINE user (LINE Login
-    from the profile). False when that LINE user already belongs to another account."""
+def user_line_connect(
+    *,
+    user: User,
+    line_user_id: str,
+    actor: Any = None,
+    via: str = "",
+    keep_existing: bool = False,
+) -> bool:
+    """Tie a representative's or agent's account to their LINE user: from the profile (LINE
+    Login while signed in; ``actor`` defaults to the user) or by the bot when the register's
+    one-time code is posted (``via``, ``keep_existing``: an account already tied stays as it
+    is). False when nothing was tied, e.g. that LINE user belongs to another account."""
     if not can_use_line_login(user):
+        return False
+    if keep_existing and user.line_user_id:
         return False
     try:
         with transaction.atomic():
@@ -102,11 +113,14 @@ def user_line_connect(*, user: User, line_user_id: str) -> bool:
             before = user.line_user_id
             user.line_user_id = line_user_id
             user.save(update_fields=["line_user_id"])
+            changes: dict[str, Any] = {"line_user_id": {"before": bool(before), "after": True}}
+            if via:
+                changes["via"] = via
             audit_record(
-                actor=user,
+                actor=user if actor is None else actor,
                 action="line.login_connected",
                 target=user,
-                changes={"line_user_id": {"before": bool(before), "after": True}},
+                changes=changes,
             )
     except IntegrityError:
         return False

@@ -48,6 +48,7 @@ from tocnet.members.services import ContactChange, member_contact_update
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.naming import RegisterName, normalise_abbreviation, parse_register_name
 from tocnet.registers.selectors import register_list_for_user
+from tocnet.registers.services import register_line_group_name_set
 from tocnet.reports.forms_io import layout as L
 from tocnet.reports.models import MemberFormReport
 from tocnet.reports.selectors import current_campaign
@@ -748,16 +749,11 @@ def form_upload_apply(
         if change["conflict"] and change["key"] not in accepted:
             kept.append(change["key"])
             continue
-        register = Register.objects.select_for_update().get(pk=change["register_id"])
-        before = register.line_group_name
-        register.line_group_name = change["form"]
-        register.full_clean()
-        register.save(update_fields=["line_group_name", "updated_at"])
-        audit_record(
+        register_line_group_name_set(
+            register_id=change["register_id"],
+            name=change["form"],
             actor=actor,
             action="register.group_name_from_form",
-            target=register,
-            changes={"line_group_name": {"before": before, "after": register.line_group_name}},
         )
         applied.append(change["key"])
     job.result = {

@@ -20,7 +20,7 @@ from tocnet.core.models import AuditEvent
 from tocnet.core.pdf import decompose_sara_am
 from tocnet.members.models import ImportJob, Member
 from tocnet.members.services import ContactChange, member_contact_update
-from tocnet.registers.models import Register, UnitSubmission
+from tocnet.registers.models import Register
 from tocnet.reports.forms_io import layout as L
 from tocnet.reports.forms_io.export import (
     ExportNotAllowed,
@@ -36,7 +36,7 @@ from tocnet.reports.forms_io.importing import (
     form_upload_preview,
     job_plan,
 )
-from tocnet.reports.models import MemberFormReport
+from tocnet.reports.models import MemberFormReport, UnitSubmission
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
 from tocnet.testing import BaseTestCase
 

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
 from tocnet.members.models import ImportJob, Member, UnitAgent
-from tocnet.registers.models import RegisterMembership, UnitSubmission
-from tocnet.reports.models import ReportJob
+from tocnet.registers.models import RegisterMembership
+from tocnet.reports.models import ReportJob, UnitSubmission
 from tocnet.reports.selectors import coverage_for_user, submission_state
 from tocnet.reports.services import report_job_run
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
