@@ -40,3 +40,21 @@ class AnswerForm(forms.Form):
             field.to_field_name = "position"
         if ask is not None and ask.kind == Ask.Kind.FEEDBACK:
             self.fields["text"].required = True
+
+
+class MarkForm(forms.Form):
+    """A representative's mark on a member who has not responded."""
+
+    WAYS = (
+        ("rep_phone", _("Informed by phone")),
+        ("rep_in_person", _("Informed in person")),
+        ("rep_unreachable", _("Could not reach")),
+    )
+    way = forms.ChoiceField(choices=WAYS)
+    note = forms.CharField(label=_("Why"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("way") == "rep_unreachable" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why they could not be reached."))
+        return data

@@ -9,5 +9,11 @@ urlpatterns = [
     path("liff/session/", views.liff_session, name="liff_session"),
     path("liff/link/", views.liff_link, name="liff_link"),
     path("liff/a/<uuid:code>/", views.liff_announcement, name="liff_announcement"),
+    path("chase/", views.chase_list, name="chase_list"),
+    path(
+        "chase/<uuid:announcement_code>/<uuid:member_code>/",
+        views.chase_mark,
+        name="chase_mark",
+    ),
     path("<str:token>", views.link_announcement, name="link"),
 ]

@@ -6,8 +6,10 @@ import time
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,15 +19,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tocnet.core.audit import audit_record
+from tocnet.accounts import roles
+from tocnet.accounts.models import User
+from tocnet.core.audit import audit_access, audit_record
+from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.models import AuditEvent
 from tocnet.line import client
 from tocnet.line.services.linking import member_link_by_answers
 from tocnet.members.models import Member
 from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses import liff
-from tocnet.messaging.responses.forms import AnswerForm, LinkForm
+from tocnet.messaging.responses.forms import AnswerForm, LinkForm, MarkForm
 from tocnet.messaging.responses.models import Ask, Response, ResponseLink, Way
+from tocnet.messaging.responses.selectors import chase_list_for_user, chase_recipient_for_user
 from tocnet.messaging.responses.services import (
     ResponseRefused,
     ask_is_closed,
@@ -282,3 +288,92 @@ def link_announcement(request: HttpRequest, token: str) -> HttpResponse:
         way=way,
         source=f"link:{link.key}",
     )
+
+
+# --- the chase list (representatives, deputies, agents) ---------------------------------------
+
+
+def _chaser(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not (
+        roles.is_representative(user) or roles.is_agent(user) or roles.is_cooperative_staff(user)
+    ):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+@require_http_methods(["GET"])
+def chase_list(request: HttpRequest) -> HttpResponse:
+    """Members not yet responded to open announcements, with tap-to-call and one-tap marks."""
+    user = _chaser(request)
+    announcement = None
+    if request.GET.get("a"):
+        try:
+            announcement = Announcement.objects.filter(code=uuid.UUID(request.GET["a"])).first()
+        except ValueError:
+            announcement = None
+    sections = chase_list_for_user(user, announcement=announcement)
+    audit_access(
+        actor=user,
+        action="responses.chase_list_viewed",
+        detail={"members": sum(len(s.rows) for s in sections)},
+        ip_address=client_ip(request),
+    )
+    template = "messaging/responses/chase_list.html"
+    if is_htmx(request):
+        template += "#sections"
+    return render(request, template, {"sections": sections, "form": MarkForm()})
+
+
+@login_required
+@require_POST
+def chase_mark(
+    request: HttpRequest, announcement_code: uuid.UUID, member_code: uuid.UUID
+) -> HttpResponse:
+    """Mark one member informed by phone / in person, or not reachable (why)."""
+    user = _chaser(request)
+    recipient = chase_recipient_for_user(
+        user, announcement_code=announcement_code, member_code=member_code
+    )
+    if recipient is None:
+        raise Http404
+    form = MarkForm(request.POST)
+    problem = ""
+    if form.is_valid():
+        try:
+            response_record(
+                announcement=recipient.announcement,
+                member=recipient.member,
+                way=form.cleaned_data["way"],
+                note=form.cleaned_data["note"],
+                source=f"user:{user.code}",
+                actor=user,
+            )
+        except ResponseRefused as exc:
+            problem = exc.reason
+    else:
+        problem = "form"
+    if is_htmx(request):
+        response = Response.objects.filter(
+            announcement=recipient.announcement, member=recipient.member
+        ).first()
+        return render(
+            request,
+            "messaging/responses/includes/chase_row.html",
+            {
+                "row": recipient,
+                "response": response,
+                "form": form,
+                "problem": problem,
+                "marked_now": True,
+            },
+            status=400 if problem == "form" else 200,
+        )
+    if problem:
+        messages.error(
+            request, _("Not saved: %(member)s.") % {"member": recipient.member.full_name}
+        )
+    else:
+        messages.success(request, _("Saved: %(member)s.") % {"member": recipient.member.full_name})
+    return redirect(reverse("responses:chase_list"))

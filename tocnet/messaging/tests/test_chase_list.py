@@ -1,0 +1,109 @@
+from django.urls import reverse
+
+from tocnet.members.models import Member, Phone
+from tocnet.messaging.responses.models import Ask, Response, Way
+from tocnet.messaging.responses.services import response_record
+from tocnet.messaging.tests.response_builders import sent_announcement
+from tocnet.registers.models import RegisterMembership
+from tocnet.testing import BaseTestCase
+
+
+class ChaseListTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.announcement = sent_announcement(
+            [self.rep_member, self.in_register, self.a_not_in_register]
+        )
+        self.url = reverse("responses:chase_list")
+
+    def mark_url(self, member: Member) -> str:
+        return reverse("responses:chase_mark", args=[self.announcement.code, member.code])
+
+    def test_it_lists_the_members_who_have_not_answered(self) -> None:
+        response_record(announcement=self.announcement, member=self.rep_member, way=Way.LIFF)
+        self.login_as(self.rep_user)
+        page = self.client.get(self.url)
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, f'data-member="{self.in_register.number}"')
+        self.assertNotContains(page, f'data-member="{self.rep_member.number}"')  # answered
+        # Outside the representative's register (no register at all here):
+        self.assertNotContains(page, f'data-member="{self.a_not_in_register.number}"')
+        self.assertContains(page, 'href="tel:+66810000002"')
+        self.assertContains(page, 'data-channel="line_group"')
+        self.assertNotContains(page, "<script>")
+        self.assertNotContains(page, "style=")
+
+    def test_it_marks_informed_by_phone_with_htmx(self) -> None:
+        self.login_as(self.rep_user)
+        response = self.client.post(
+            self.mark_url(self.in_register), {"way": "rep_phone"}, HTTP_HX_REQUEST="true"
+        )
+        self.assertContains(response, 'data-marked="rep_phone"')
+        row = Response.objects.get()
+        self.assertEqual(
+            (row.way, row.recorded_by, row.source),
+            (Way.REP_PHONE, self.rep_user, f"user:{self.rep_user.code}"),
+        )
+        self.assertIsNotNone(row.first_at)
+        self.assertNotContains(
+            self.client.get(self.url), f'data-member="{self.in_register.number}"'
+        )
+
+    def test_could_not_reach_needs_a_reason_and_stays_on_the_list(self) -> None:
+        self.login_as(self.rep_user)
+        bad = self.client.post(
+            self.mark_url(self.in_register), {"way": "rep_unreachable"}, HTTP_HX_REQUEST="true"
+        )
+        self.assertEqual(bad.status_code, 400)
+        self.assertFalse(Response.objects.exists())
+        self.client.post(
+            self.mark_url(self.in_register), {"way": "rep_unreachable", "note": "ปิดเครื่อง"}
+        )
+        self.assertEqual(Response.objects.get().first_at, None)
+        page = self.client.get(self.url)
+        self.assertContains(page, f'data-member="{self.in_register.number}"')
+        self.assertContains(page, "ปิดเครื่อง")
+
+    def test_it_refuses_members_outside_the_register(self) -> None:
+        self.login_as(self.rep_user)
+        response = self.client.post(self.mark_url(self.a_not_in_register), {"way": "rep_phone"})
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(Response.objects.exists())
+
+    def test_who_may_open_it(self) -> None:
+        for name, user in self.personas().items():
+            with self.subTest(persona=name):
+                self.client.force_login(user)
+                expected = 200 if name in ("staff", "agent", "rep") else 403
+                self.assertEqual(self.client.get(self.url).status_code, expected)
+
+    def test_a_closed_ask_leaves_the_list(self) -> None:
+        Ask.objects.filter(announcement=self.announcement).update(stage=Ask.Stage.CLOSED)
+        self.login_as(self.rep_user)
+        self.assertContains(self.client.get(self.url), 'data-chase-empty="true"')
+
+    def test_the_representative_page_includes_it(self) -> None:
+        self.login_as(self.rep_user)
+        page = self.client.get(reverse("reports:my_register"))
+        self.assertContains(page, 'id="chase-slot"')
+        self.assertContains(page, f'hx-get="{self.url}"')
+
+    def test_queries_do_not_grow_with_the_register(self) -> None:
+        self.login_as(self.rep_user)
+        self.client.get(self.url)  # warm caches (session, content types)
+        with self.assertNumQueries(6) as small:
+            self.client.get(self.url)
+        now = self.in_register.register_memberships.get().since
+        extra = []
+        for i in range(30):
+            m = Member.objects.create(
+                number=f"3{i:05d}", unit=self.unit_a, first_name=f"ก{i}", last_name="ข"
+            )
+            Phone.objects.create(
+                member=m, raw=f"08100{i:05d}", e164=f"+668100{i:05d}", kind=Phone.Kind.MOBILE
+            )
+            RegisterMembership.objects.create(register=self.register, member=m, since=now)
+            extra.append(m)
+        sent_announcement([*extra, self.in_register])
+        with self.assertNumQueries(len(small.captured_queries)):
+            page = self.client.get(self.url)
+        self.assertContains(page, 'data-member="300029"')
