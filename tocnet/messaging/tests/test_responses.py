@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from tocnet.core.models import AuditEvent
 from tocnet.line import simulate
+from tocnet.line.models import WebhookEvent
+from tocnet.line.tests.base import LineTestCase
 from tocnet.messaging.responses import liff
 from tocnet.messaging.responses.line_handlers import on_group_acknowledgement
 from tocnet.messaging.responses.models import Ask, PollOption, Response, ResponseLink, Way
@@ -231,3 +233,35 @@ class GroupAcknowledgementTestCase(BaseTestCase):
         self.run_handler(self.event("👍"))
         again = Response.objects.get()
         self.assertEqual((again.at, again.source), (first.at, first.source))
+
+
+class GroupAcknowledgementWebhookTestCase(LineTestCase):
+    """Through the real webhook: signature, dedup by webhookEventId, the handler registry."""
+
+    def test_it_counts_once_even_when_redelivered(self) -> None:
+        announcement = sent_announcement([self.in_register])
+        event = simulate.group_message_event("C" + "b" * 32, LINKED, "รับทราบครับ")
+        self.post_events([event])
+        redelivered = {**event, "deliveryContext": {"isRedelivery": True}}
+        self.post_events([redelivered])
+        response = Response.objects.get()
+        self.assertEqual((response.announcement, response.way), (announcement, Way.GROUP_TEXT))
+        self.assertEqual(self.status_of(event), "done")
+        # Nothing of what was said stays on the stored event.
+        stored = WebhookEvent.objects.get(webhook_event_id=event["webhookEventId"])
+        self.assertNotIn("text", stored.payload["message"])
+
+    def test_other_group_chatter_is_not_kept(self) -> None:
+        sent_announcement([self.in_register])
+        event = simulate.group_message_event("C" + "b" * 32, LINKED, "พรุ่งนี้ประชุมกี่โมง")
+        self.post_events([event])
+        self.assertFalse(Response.objects.exists())
+        stored = WebhookEvent.objects.get(webhook_event_id=event["webhookEventId"])
+        self.assertNotIn("text", stored.payload["message"])
+
+    def test_an_unlinked_user_gets_the_link_invitation(self) -> None:
+        sent_announcement([self.in_register])
+        self.post_events([simulate.group_message_event("C" + "b" * 32, "U" + "5" * 32, "รับทราบ")])
+        self.assertFalse(Response.objects.exists())
+        self.assertEqual(len(self.reply_texts()), 1)
+        self.assertIn("/r/liff/link/", self.reply_texts()[0])
