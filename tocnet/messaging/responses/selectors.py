@@ -10,10 +10,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.members.models import Phone
-from tocnet.members.selectors import register_leader_q
 from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses.models import Ask, Response
 from tocnet.registers.models import Register
+from tocnet.registers.selectors import register_leader_q
 
 OPEN_STATES = (Announcement.State.SENDING, Announcement.State.PAUSED, Announcement.State.SENT)
 
