@@ -21,6 +21,11 @@ PUBLIC = {
     "line:webhook": "LINE platform, authenticated by signature",
     "line:login": "LINE Login start",
     "line:login_callback": "LINE Login return, authenticated by state and ID token",
+    "responses:liff_home": "members inside LINE: identity from a LIFF ID token LINE verifies",
+    "responses:liff_session": "receives the LIFF ID token and asks LINE to verify it",
+    "responses:liff_link": "links a LIFF-verified LINE user, under the bot's lock-out",
+    "responses:liff_announcement": "members answer inside LINE (LIFF-verified, recipients only)",
+    "responses:link": "members without LINE: a signed, expiring personal link",
 }
 
 
