@@ -8,6 +8,10 @@ class PlanApproveForm(forms.Form):
     fingerprint = forms.RegexField(
         regex=r"^[0-9a-f]{24}$", label=_("plan fingerprint"), widget=forms.HiddenInput
     )
+    confirm_renames = forms.BooleanField(
+        required=False,
+        label=_("I confirm the LINE group will be renamed in LINE to the new name"),
+    )
 
 
 class DeputyForm(forms.Form):

@@ -167,7 +167,13 @@ def unit_plan_inputs(units: Iterable[Unit]) -> list[UnitInput]:
             else None
         )
         registers[reg.unit_id].append(
-            CurrentRegister(str(reg.code), reg.number, current_rep, reg.line_group_name)
+            CurrentRegister(
+                str(reg.code),
+                reg.number,
+                current_rep,
+                reg.line_group_name,
+                group_verified=bool(reg.line_group_id),
+            )
         )
     assignments: dict[int, dict[str, str]] = defaultdict(dict)
     for unit_id, number, code in RegisterMembership.objects.filter(

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tocnet.accounts import roles
 from tocnet.core.audit import audit_record
 from tocnet.members.models import Member, Representative, Unit
 from tocnet.registers.models import Register, RegisterMembership
@@ -31,6 +32,23 @@ class PlanChangedError(Exception):
         )
 
 
+class RenameNeedsConfirmationError(Exception):
+    """The plan renames a register whose LINE group is verified; staff must confirm that the
+    group will be renamed in LINE too (the Messaging API cannot rename a group)."""
+
+    def __init__(self, unit: Unit, renames: list[tuple[str, str]]) -> None:
+        self.unit = unit
+        self.renames = renames
+        super().__init__(
+            _(
+                "The plan of %(unit)s renames a register whose LINE group is verified "
+                "(%(names)s). Cooperative staff must confirm that the group's name in LINE "
+                "will be changed too."
+            )
+            % {"unit": unit.name, "names": ", ".join(f"{a} → {b}" for a, b in renames)}
+        )
+
+
 @dataclass
 class PlanApplyResult:
     units_changed: list[str] = field(default_factory=list)
@@ -40,6 +58,10 @@ class PlanApplyResult:
     memberships_opened: int = 0
     memberships_closed: int = 0
     moves: int = 0
+    placed: int = 0
+    left: int = 0
+    vacant: int = 0
+    deputies_cleared: int = 0
     skipped_without_representative: list[str] = field(default_factory=list)
 
 
@@ -50,12 +72,16 @@ def register_plan_apply(
     actor: Any,
     fingerprints: Mapping[str, str] | None = None,
     options: PlanOptions | None = None,
+    confirm_renames: bool = False,
 ) -> PlanApplyResult:
     """Plan the units again and save the plan: registers, memberships (since/until), audit.
 
     All units in one transaction. With ``fingerprints`` (unit code -> fingerprint of the plan
     the person reviewed) a unit whose plan changed meanwhile raises PlanChangedError and nothing
-    is saved. Idempotent: approving an unchanged plan again changes nothing.
+    is saved. A plan that renames a register with a verified LINE group raises
+    RenameNeedsConfirmationError unless staff pass ``confirm_renames``. Vacant registers keep
+    their members, number and name. A deputy who is no longer in their register is cleared.
+    Idempotent: approving an unchanged plan again changes nothing.
     """
     units = list(Unit.objects.select_for_update().filter(pk__in=[u.pk for u in units]))
     units.sort(key=lambda u: (u.kind, u.name))
@@ -65,17 +91,59 @@ def register_plan_apply(
             expected = fingerprints.get(str(unit.code))
             if expected is not None and expected != cooperative.fingerprints[plan.key]:
                 raise PlanChangedError(unit)
+    staff_confirms = confirm_renames and roles.is_cooperative_staff(actor)
+    for unit, plan in cooperative.pairs():
+        renames = [(r.previous_name, r.name) for r in plan.registers if r.renames_verified_group]
+        if renames and not staff_confirms:
+            raise RenameNeedsConfirmationError(unit, renames)
     result = PlanApplyResult()
     now = timezone.now()
     for unit, plan in cooperative.pairs():
         if not plan.registers:
             result.skipped_without_representative.append(unit.abbreviation)
             continue
+        result.vacant += len(plan.vacant)
         if not plan.changes_anything:
             continue
         _apply_unit(unit=unit, plan=plan, actor=actor, now=now, result=result)
+        for planned in plan.registers:
+            if planned.renames_verified_group:
+                audit_record(
+                    actor=actor,
+                    action="register.group_rename_confirmed",
+                    target=unit,
+                    changes={"before": planned.previous_name, "after": planned.name},
+                )
+        result.deputies_cleared += _deputies_follow_members(unit=unit, actor=actor)
+        result.placed += len(plan.added)
+        result.left += len(plan.left)
         result.units_changed.append(unit.abbreviation)
     return result
+
+
+def _deputies_follow_members(*, unit: Unit, actor: Any) -> int:
+    """Clear the deputy of any register they no longer belong to (moved, left); audited."""
+    cleared = 0
+    registers = Register.objects.filter(
+        unit=unit, retired_at__isnull=True, deputy__isnull=False
+    ).select_related("deputy")
+    for register in registers:
+        deputy = register.deputy
+        assert deputy is not None
+        still = RegisterMembership.objects.filter(
+            register=register, member=deputy, until__isnull=True
+        ).exists()
+        if still and deputy.status == Member.Status.ACTIVE:
+            continue
+        Register.objects.filter(pk=register.pk).update(deputy=None)
+        cleared += 1
+        audit_record(
+            actor=actor,
+            action="register.deputy_cleared",
+            target=register,
+            changes={"deputy": {"before": deputy.number, "after": None}, "why": "left register"},
+        )
+    return cleared
 
 
 def _apply_unit(
@@ -115,16 +183,19 @@ def _apply_unit(
     planned_existing = [r for r in plan.registers if r.key is not None]
     for index, planned in enumerate(planned_existing):
         register = registers[planned.key]  # type: ignore[index]
-        rep = reps[planned.representative]
-        if register.number != planned.number or register.representative_id != rep.pk:
+        # A vacancy keeps the representative who left: history says who led it until when.
+        rep_pk = reps[planned.representative].pk if planned.representative else None
+        keeps_rep = rep_pk is None or register.representative_id == rep_pk
+        if register.number != planned.number or not keeps_rep:
             Register.objects.filter(pk=register.pk).update(
-                number=_PARKING + index, representative=None
+                number=_PARKING + index,
+                representative=register.representative if rep_pk is None else None,
             )
 
     # 3. Final numbers, names and representatives; new registers.
-    saved: dict[str, Register] = {}
-    for planned in plan.registers:
-        rep = reps[planned.representative]
+    saved: dict[int, Register] = {}
+    for index, planned in enumerate(plan.registers):
+        rep = reps[planned.representative] if planned.representative else None
         if planned.key is None:
             register = Register(
                 unit=unit,
@@ -157,9 +228,11 @@ def _apply_unit(
             after = {
                 "number": planned.number,
                 "line_group_name": planned.name,
-                "representative": planned.representative,
+                "representative": planned.representative or before["representative"],
             }
-            new_term = register.representative_id != rep.pk
+            if rep is None:  # vacant: the representative who left stays on record
+                rep = register.representative
+            new_term = rep is not None and register.representative_id != rep.pk
             register.number = planned.number
             register.line_group_name = planned.name
             register.representative = rep
@@ -178,12 +251,12 @@ def _apply_unit(
                 audit_record(
                     actor=actor, action="register.updated", target=register, changes=changed
                 )
-        saved[planned.representative] = register
+        saved[index] = register
 
     # 4. Memberships: keep who stays, close and open for who moves, arrives or leaves.
     wanted: dict[int, Register] = {}
-    for planned in plan.registers:
-        register = saved[planned.representative]
+    for index, planned in enumerate(plan.registers):
+        register = saved[index]
         for number in planned.members:
             wanted[member_ids[number]] = register
     left_ids = {member_ids[n] for n in plan.left if n in member_ids}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tocnet.accounts.models import User
-from tocnet.accounts.roles import can_plan
+from tocnet.accounts.roles import can_plan, is_cooperative_staff
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip
 from tocnet.members.models import Member, Unit
@@ -24,7 +24,9 @@ from tocnet.registers.planning.types import (
     FLAG_MANY_MEMBERS,
     FLAG_MOVES_PROPOSED,
     FLAG_NEEDS_REPRESENTATIVE,
+    FLAG_RENAMES_VERIFIED_GROUP,
     FLAG_REPRESENTATIVE_NOT_MEMBER,
+    FLAG_VACANT,
     MOVE_BALANCE,
     MOVE_REPRESENTATIVE,
     MOVE_RETIRED_REGISTER,
@@ -34,7 +36,12 @@ from tocnet.registers.selectors import (
     planning_unit_list_for_user,
     unit_plan_list,
 )
-from tocnet.registers.services import PlanApplyResult, PlanChangedError, register_plan_apply
+from tocnet.registers.services import (
+    PlanApplyResult,
+    PlanChangedError,
+    RenameNeedsConfirmationError,
+    register_plan_apply,
+)
 
 FLAG_LABELS = {
     FLAG_NEEDS_REPRESENTATIVE: gettext_lazy("Needs a representative"),
@@ -42,8 +49,14 @@ FLAG_LABELS = {
     FLAG_MANY_MEMBERS: gettext_lazy("Over 65 members per representative"),
     FLAG_REPRESENTATIVE_NOT_MEMBER: gettext_lazy("A representative is not an active member here"),
     FLAG_MOVES_PROPOSED: gettext_lazy("Moves proposed"),
+    FLAG_VACANT: gettext_lazy("Vacant — needs a new representative"),
+    FLAG_RENAMES_VERIFIED_GROUP: gettext_lazy("Renames a verified LINE group"),
 }
-FLAG_LEVELS = {FLAG_NEEDS_REPRESENTATIVE: "bad", FLAG_REPRESENTATIVE_NOT_MEMBER: "bad"}
+FLAG_LEVELS = {
+    FLAG_NEEDS_REPRESENTATIVE: "bad",
+    FLAG_REPRESENTATIVE_NOT_MEMBER: "bad",
+    FLAG_VACANT: "bad",
+}
 MOVE_LABELS = {
     MOVE_BALANCE: gettext_lazy("restores balance"),
     MOVE_REPRESENTATIVE: gettext_lazy("joins the register they lead"),
@@ -110,6 +123,7 @@ def plan_unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "registers/plan_unit.html", {"unit": unit, "plan": None})
     plan = cooperative.plans[0]
     context = _unit_context(unit, plan, cooperative.fingerprints[plan.key])
+    context["can_confirm_renames"] = is_cooperative_staff(user)
     audit_access(
         actor=user,
         action="register_plan.viewed",
@@ -133,7 +147,7 @@ def _unit_context(unit: Unit, plan: UnitPlan, fingerprint: str) -> dict[str, Any
     registers = [
         {
             "register": r,
-            "representative": people.get(r.representative),
+            "representative": people.get(r.representative or ""),
             "members": [(people[n], n in moved_in) for n in r.members if n in people],
         }
         for r in plan.registers
@@ -151,6 +165,7 @@ def _unit_context(unit: Unit, plan: UnitPlan, fingerprint: str) -> dict[str, Any
         "unassigned": [people[n] for n in plan.unassigned if n in people],
         "form": PlanApproveForm(initial={"fingerprint": fingerprint}),
         "pending": bool(plan.registers) and plan.changes_anything,
+        "renames": [r for r in plan.registers if r.renames_verified_group],
     }
 
 
@@ -161,15 +176,19 @@ def _report(request: HttpRequest, result: PlanApplyResult) -> None:
     messages.success(
         request,
         _(
-            "Approved %(units)s unit(s): %(created)s registers created, %(updated)s updated, "
-            "%(retired)s retired, %(moves)s members moved."
+            "Approved %(units)s unit(s): %(placed)s new members placed, %(moves)s members "
+            "moved, %(left)s left; %(created)s registers created, %(updated)s updated, "
+            "%(retired)s retired, %(vacant)s vacant."
         )
         % {
             "units": len(result.units_changed),
+            "placed": result.placed,
+            "moves": result.moves,
+            "left": result.left,
             "created": result.registers_created,
             "updated": result.registers_updated,
             "retired": result.registers_retired,
-            "moves": result.moves,
+            "vacant": result.vacant,
         },
     )
 
@@ -188,8 +207,9 @@ def plan_approve(request: HttpRequest, code: str) -> HttpResponse:
             units=[unit],
             actor=user,
             fingerprints={str(unit.code): form.cleaned_data["fingerprint"]},
+            confirm_renames=form.cleaned_data["confirm_renames"],
         )
-    except PlanChangedError as exc:
+    except (PlanChangedError, RenameNeedsConfirmationError) as exc:
         messages.error(request, str(exc))
     else:
         _report(request, result)
@@ -212,7 +232,7 @@ def plan_approve_all(request: HttpRequest) -> HttpResponse:
         return redirect("registers:plan_overview")
     try:
         result = register_plan_apply(units=chosen, actor=user, fingerprints=fingerprints)
-    except PlanChangedError as exc:
+    except (PlanChangedError, RenameNeedsConfirmationError) as exc:
         messages.error(request, str(exc))
     else:
         _report(request, result)

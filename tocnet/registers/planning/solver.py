@@ -8,16 +8,18 @@ from collections.abc import Iterable, Sequence
 
 from tocnet.registers.naming import register_group_name
 
+from .districts import district_key
 from .fresh import District, solve_fresh
 from .types import (
     FLAG_FEW_MEMBERS,
     FLAG_MANY_MEMBERS,
     FLAG_MOVES_PROPOSED,
     FLAG_NEEDS_REPRESENTATIVE,
+    FLAG_RENAMES_VERIFIED_GROUP,
     FLAG_REPRESENTATIVE_NOT_MEMBER,
+    FLAG_VACANT,
     MOVE_BALANCE,
     MOVE_REPRESENTATIVE,
-    MOVE_RETIRED_REGISTER,
     CurrentRegister,
     MemberIn,
     Move,
@@ -64,7 +66,9 @@ def plan_unit(unit: UnitInput, options: PlanOptions | None = None) -> UnitPlan:
     every current member in place and proposes only the fewest moves that restore the tolerance.
     """
     options = options or PlanOptions()
-    members = {m.number: m for m in unit.members}
+    members = {
+        m.number: MemberIn(m.number, district_key(m.district), m.sort_key) for m in unit.members
+    }
     reps: list[str] = []
     plan = UnitPlan(
         key=unit.key,
@@ -106,9 +110,13 @@ def plan_unit(unit: UnitInput, options: PlanOptions | None = None) -> UnitPlan:
         groups = _fresh(unit, members, reps, options, plan)
 
     _finish(unit, plan, groups, members)
-    plan.baseline_split_districts = baseline_split_districts(members.values(), len(reps))
+    plan.baseline_split_districts = baseline_split_districts(members.values(), len(groups))
     if plan.moves:
         plan.flags.append(FLAG_MOVES_PROPOSED)
+    if plan.vacant:
+        plan.flags.append(FLAG_VACANT)
+    if any(r.renames_verified_group for r in plan.registers):
+        plan.flags.append(FLAG_RENAMES_VERIFIED_GROUP)
     return plan
 
 
@@ -116,14 +124,20 @@ def plan_unit(unit: UnitInput, options: PlanOptions | None = None) -> UnitPlan:
 
 
 class _Slot:
-    """A register while planning: key/number of the existing register it continues, if any."""
+    """A register while planning: key/number of the existing register it continues, if any.
+
+    A slot without representative is a vacancy: it keeps exactly its current members."""
 
     __slots__ = ("current", "members", "representative")
 
-    def __init__(self, representative: str, current: CurrentRegister | None) -> None:
+    def __init__(self, representative: str | None, current: CurrentRegister | None) -> None:
         self.representative = representative
         self.current = current
         self.members: list[str] = []
+
+    @property
+    def vacant(self) -> bool:
+        return self.representative is None
 
 
 def _fresh(
@@ -232,13 +246,21 @@ def _stable(
         else:
             slot = _Slot(rep, None)
         slots.append(slot)
-    plan.retired = [r for r in orphans if r.key not in taken]
+    # A register whose representative left stays as it is, vacant (never merged here): it
+    # keeps its number, name, members and LINE group until a successor takes it over.
+    for register in orphans:
+        if register.key not in taken:
+            slot = _Slot(None, register)
+            slots.append(slot)
+            slot_of_key[register.key] = slot
     plan.method = "stable"
 
     # Current members stay; representatives sit in their own register.
     placed: dict[str, _Slot] = {}
-    to_place: list[tuple[MemberIn, str | None]] = []
+    arriving: list[MemberIn] = []
     for slot in slots:
+        if slot.representative is None:
+            continue
         placed[slot.representative] = slot
         slot.members.append(slot.representative)
         previous = current_of.get(slot.representative)
@@ -257,36 +279,130 @@ def _stable(
             slot.members.append(member.number)
             placed[member.number] = slot
         else:
-            to_place.append((member, sits_in))
+            arriving.append(member)
 
-    # New members (and members of retired registers) go to the smallest register, of their own
-    # district when that keeps the tolerance.
-    districts_in: list[Counter[str]] = [
-        Counter(members[n].district for n in slot.members) for slot in slots
-    ]
-    sizes = [len(slot.members) for slot in slots]
-    for member, previous in to_place:
-        smallest = min(sizes)
-        own = [j for j in range(len(slots)) if districts_in[j][member.district]]
-        own_ok = [j for j in own if sizes[j] + 1 - smallest <= t and member.district]
-        if own_ok:
-            j = min(own_ok, key=lambda j: (sizes[j], j))
-        else:
-            j = min(
-                range(len(slots)), key=lambda j: (sizes[j], not districts_in[j][member.district], j)
-            )
-        slots[j].members.append(member.number)
-        sizes[j] += 1
-        districts_in[j][member.district] += 1
-        if previous is None:
-            plan.added.append(member.number)
-        else:
-            plan.moves.append(
-                _move(member.number, registers[previous], slots[j], MOVE_RETIRED_REGISTER)
-            )
+    # New members go to registers with a representative (someone must invite them), to one
+    # holding their district whenever the tolerance allows; vacant registers are left alone.
+    led = [slot for slot in slots if not slot.vacant]
+    where = _place_newcomers(led, arriving, members, t)
+    for member in arriving:
+        led[where[member.number]].members.append(member.number)
+        plan.added.append(member.number)
 
-    _rebalance(slots, members, t, plan)
+    _rebalance(led, members, t, plan)
     return slots
+
+
+def _place_newcomers(
+    slots: Sequence[_Slot], newcomers: Sequence[MemberIn], members: dict[str, MemberIn], t: int
+) -> dict[str, int]:
+    """Which slot each newcomer joins: sizes within the tolerance without moving anyone when
+    that is possible, and then as few districts split as the greedy finds.
+
+    Tries every level L whose window [L, L+t] the newcomers alone can reach (each register
+    gets between L - size and L + t - size of them) and keeps the placement that splits the
+    fewest districts, then the smallest spread. When no level is reachable, the newcomers fill
+    the smallest registers one by one and the rebalance moves the fewest members."""
+    k = len(slots)
+    sizes = [len(slot.members) for slot in slots]
+    if not newcomers:
+        return {}
+    counts = [Counter(members[n].district for n in slot.members) for slot in slots]
+    total = sum(sizes) + len(newcomers)
+    best: tuple[tuple[int, int, int], dict[str, int]] | None = None
+    for level in range(max(0, max(sizes) - t), total // k + 1):
+        if sum(max(size, level) for size in sizes) > total or total > k * (level + t):
+            continue
+        where = _fill_window(sizes, counts, newcomers, level, t)
+        if where is None:
+            continue
+        final = list(sizes)
+        groups: list[list[MemberIn]] = [[members[n] for n in slot.members] for slot in slots]
+        for member in newcomers:
+            final[where[member.number]] += 1
+            groups[where[member.number]].append(member)
+        score = (count_split_districts(groups), max(final) - min(final), -level)
+        if best is None or score < best[0]:
+            best = (score, where)
+    if best is not None:
+        return best[1]
+    # Out of reach without moves: smallest first, own district on ties.
+    where = {}
+    sizes = list(sizes)
+    for member in newcomers:
+        j = min(range(k), key=lambda j: (sizes[j], not counts[j][member.district], j))
+        where[member.number] = j
+        sizes[j] += 1
+        counts[j][member.district] += 1
+    return where
+
+
+def _fill_window(
+    sizes: Sequence[int],
+    counts: Sequence[Counter[str]],
+    newcomers: Sequence[MemberIn],
+    level: int,
+    t: int,
+) -> dict[str, int] | None:
+    """Greedy placement into the window [level, level+t]: each district's newcomers go whole
+    to the register holding most of that district when it has room, the rest best-fit."""
+    k = len(sizes)
+    cap = [level + t - size for size in sizes]
+    need = [max(0, level - size) for size in sizes]
+    slack = len(newcomers) - sum(need)
+    counts = [Counter(c) for c in counts]
+    by_district: dict[str, list[MemberIn]] = defaultdict(list)
+    for member in newcomers:
+        by_district[member.district].append(member)
+    where: dict[str, int] = {}
+
+    def limit(j: int) -> int:
+        return min(cap[j], need[j] + slack)
+
+    def put(j: int, group: list[MemberIn], take: int) -> list[MemberIn]:
+        nonlocal slack
+        for member in group[:take]:
+            where[member.number] = j
+        slack -= max(0, take - need[j])
+        need[j] = max(0, need[j] - take)
+        cap[j] -= take
+        if group:
+            counts[j][group[0].district] += take
+        return group[take:]
+
+    known = sorted((d for d in by_district if d), key=lambda d: (-len(by_district[d]), d))
+    leftovers: list[list[MemberIn]] = []
+    for district in known:
+        group = by_district[district]
+        homes = sorted(
+            (j for j in range(k) if counts[j][district]),
+            key=lambda j: (-counts[j][district], -need[j], sizes[j], j),
+        )
+        for j in homes:
+            if not group:
+                break
+            take = min(len(group), limit(j))
+            if take > 0:
+                group = put(j, group, take)
+        if group:
+            leftovers.append(group)
+    if "" in by_district:
+        leftovers.append(by_district[""])
+    for group in leftovers:
+        while group:
+            fits = [j for j in range(k) if limit(j) >= len(group)]
+            district = group[0].district
+            if fits and district:
+                j = min(fits, key=lambda j: (not counts[j][district], -need[j], sizes[j], j))
+            else:
+                j = max(range(k), key=lambda j: (need[j], limit(j), -j))
+            take = min(len(group), limit(j))
+            if take <= 0:
+                return None
+            group = put(j, group, take)
+    if any(need):
+        return None
+    return where
 
 
 def _move(number: str, source: CurrentRegister, target: _Slot, reason: str) -> Move:
@@ -402,10 +518,14 @@ def _finish(
                 numbers[j] = next(free)
     registers = []
     for slot, number in zip(slots, numbers, strict=True):
-        name = register_group_name(unit.abbreviation, number)
+        current = slot.current
+        if slot.vacant and current is not None and current.number == number:
+            # A vacancy keeps its name as it stands, even one typed differently.
+            name = current.name or register_group_name(unit.abbreviation, number)
+        else:
+            name = register_group_name(unit.abbreviation, number)
         ordered = sorted((members[n] for n in slot.members), key=_member_order)
         districts = Counter(m.district for m in ordered)
-        current = slot.current
         registers.append(
             PlannedRegister(
                 key=current.key if current else None,
@@ -416,22 +536,22 @@ def _finish(
                 districts=sorted(districts.items(), key=lambda item: (-item[1], item[0])),
                 previous_name=(current.name or _name_or_blank(unit, current)) if current else "",
                 previous_representative=current.representative if current else None,
+                group_verified=current.group_verified if current else False,
             )
         )
     order = sorted(range(k), key=lambda j: (numbers[j] or 0, j))
     plan.registers = [registers[j] for j in order]
-    by_rep = {r.representative: r for r in plan.registers}
-    slot_rep = {}
-    for slot in slots:
+    planned_of: dict[str, PlannedRegister] = {}
+    for slot, planned in zip(slots, registers, strict=True):
         for member_number in slot.members:
-            slot_rep[member_number] = slot.representative
+            planned_of[member_number] = planned
     plan.moves = [
         Move(
             member=m.member,
             from_key=m.from_key,
             from_name=m.from_name or _current_name(unit, m.from_key),
-            to_key=by_rep[slot_rep[m.member]].key,
-            to_name=by_rep[slot_rep[m.member]].name,
+            to_key=planned_of[m.member].key,
+            to_name=planned_of[m.member].name,
             reason=m.reason,
         )
         for m in plan.moves

@@ -11,6 +11,8 @@ FLAG_FEW_MEMBERS = "few_members_per_representative"
 FLAG_MANY_MEMBERS = "many_members_per_representative"
 FLAG_REPRESENTATIVE_NOT_MEMBER = "representative_not_active_member_of_unit"
 FLAG_MOVES_PROPOSED = "moves_proposed"
+FLAG_VACANT = "vacant_register"
+FLAG_RENAMES_VERIFIED_GROUP = "renames_verified_group"
 
 MOVE_BALANCE = "balance"
 MOVE_REPRESENTATIVE = "representative"
@@ -34,6 +36,8 @@ class CurrentRegister:
     number: int | None
     representative: str | None = None
     name: str = ""
+    # A verified LINE group: renaming the register also means renaming the group in LINE.
+    group_verified: bool = False
 
 
 @dataclass(slots=True)
@@ -76,20 +80,28 @@ class PlanOptions:
 
 @dataclass(slots=True)
 class PlannedRegister:
-    """One register of the plan; ``key`` is None for a register to be created."""
+    """One register of the plan; ``key`` is None for a register to be created.
+
+    ``representative`` is None for a vacant register: its representative left and no
+    successor took it over; it keeps its number, name, members and LINE group."""
 
     key: str | None
     number: int | None
     name: str
-    representative: str
+    representative: str | None
     members: list[str]
     districts: list[tuple[str, int]]
     previous_name: str = ""
     previous_representative: str | None = None
+    group_verified: bool = False
 
     @property
     def size(self) -> int:
         return len(self.members)
+
+    @property
+    def is_vacant(self) -> bool:
+        return self.representative is None
 
     @property
     def is_new(self) -> bool:
@@ -101,7 +113,15 @@ class PlannedRegister:
 
     @property
     def representative_changed(self) -> bool:
-        return self.key is not None and self.previous_representative != self.representative
+        return (
+            self.key is not None
+            and self.representative is not None
+            and self.previous_representative != self.representative
+        )
+
+    @property
+    def renames_verified_group(self) -> bool:
+        return self.group_verified and self.is_renamed
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +161,15 @@ class UnitPlan:
     @property
     def sizes(self) -> list[int]:
         return [r.size for r in self.registers]
+
+    @property
+    def vacant(self) -> list[PlannedRegister]:
+        return [r for r in self.registers if r.is_vacant]
+
+    @property
+    def placed(self) -> int:
+        """Members who get a register for the first time (new members, transfers in)."""
+        return len(self.added)
 
     @property
     def spread(self) -> int:

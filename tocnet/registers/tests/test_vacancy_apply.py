@@ -1,0 +1,134 @@
+"""Approving re-plans with a vacancy, a verified group renamed, deputies, the approval message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.contrib.messages import get_messages
+
+from tocnet.accounts.models import User
+from tocnet.core.models import AuditEvent
+from tocnet.members.models import Member, Representative, Unit
+from tocnet.members.tests.factories import make_member, make_unit
+from tocnet.registers.leaders import register_deputy_set
+from tocnet.registers.models import Register, RegisterMembership
+from tocnet.registers.selectors import unit_plan_list
+from tocnet.registers.services import RenameNeedsConfirmationError, register_plan_apply
+from tocnet.testing import PASSWORD
+from tocnet.testing import BaseTestCase as _Base
+
+from .test_plan_apply import make_rep, open_register_of
+
+
+def _open(register: Register) -> set[int]:
+    return set(register.memberships.filter(until__isnull=True).values_list("member_id", flat=True))
+
+
+class VacancyApplyTestCase(_Base):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.unit = make_unit(abbreviation="ทด", kind=Unit.Kind.PROVINCE)
+        districts = ["อำเภอเมือง", "อ.นาดี", "บ้านนา"]
+        cls.members = [make_member(unit=cls.unit, district=districts[i % 3]) for i in range(150)]
+        cls.reps = [make_rep(m) for m in cls.members[:3]]
+        cls.agent_of_unit = User.objects.create_user(
+            username="agent2", password=PASSWORD, role=User.Role.AGENT
+        )
+        cls.unit.agent_links.create(user=cls.agent_of_unit)
+
+    def apply(self, **kwargs: object):  # type: ignore[no-untyped-def]
+        return register_plan_apply(units=[self.unit], actor=self.staff, **kwargs)
+
+    def test_a_representative_who_leaves_leaves_a_vacant_register(self) -> None:
+        self.apply()
+        leaving = self.reps[2]
+        register = open_register_of(leaving.member)
+        name, members = register.line_group_name, _open(register)
+        Representative.objects.filter(pk=leaving.pk).update(
+            ended_on=dt.date(2026, 11, 30), end_reason="resigned"
+        )
+        newcomer = make_member(unit=self.unit, district="นาดี")
+        result = self.apply()
+        register.refresh_from_db()
+        self.assertIsNone(register.retired_at)
+        self.assertEqual(register.line_group_name, name)
+        self.assertEqual(register.representative_id, leaving.pk)  # who led it, kept
+        self.assertEqual(_open(register), members)
+        self.assertEqual((result.vacant, result.placed, result.moves), (1, 1, 0))
+        self.assertNotEqual(open_register_of(newcomer), register)
+        self.assertFalse(AuditEvent.objects.filter(action="register.retired").exists())
+        self.assertFalse(
+            AuditEvent.objects.filter(action="register.updated", target_id=str(register.code))
+        )
+        plan = unit_plan_list([self.unit]).plans[0]
+        self.assertEqual([r.key for r in plan.vacant], [str(register.code)])
+
+    def test_renaming_a_verified_group_needs_staff_confirmation(self) -> None:
+        Representative.objects.filter(pk__in=[r.pk for r in self.reps[1:]]).delete()
+        self.apply()
+        single = Register.objects.get(unit=self.unit)
+        self.assertIsNone(single.number)
+        Register.objects.filter(pk=single.pk).update(line_group_id="C" + "1" * 32)
+        make_rep(self.members[1])
+        memberships = RegisterMembership.objects.count()
+        for actor, confirm in ((self.staff, False), (self.agent_of_unit, True)):
+            with (
+                self.subTest(actor=actor.username),
+                self.assertRaises(RenameNeedsConfirmationError),
+            ):
+                register_plan_apply(units=[self.unit], actor=actor, confirm_renames=confirm)
+            self.assertEqual(RegisterMembership.objects.count(), memberships)
+        self.apply(confirm_renames=True)
+        single.refresh_from_db()
+        self.assertEqual(single.line_group_name, "สอ.พช.ทด.1")
+        self.assertEqual(single.line_group_id, "C" + "1" * 32)  # verification follows
+        event = AuditEvent.objects.get(action="register.group_rename_confirmed")
+        self.assertEqual(event.changes, {"before": "สอ.พช.ทด.", "after": "สอ.พช.ทด.1"})
+
+    def test_the_page_asks_staff_to_confirm_and_tells_agents_they_cannot(self) -> None:
+        Representative.objects.filter(pk__in=[r.pk for r in self.reps[1:]]).delete()
+        self.apply()
+        Register.objects.filter(unit=self.unit).update(line_group_id="C" + "2" * 32)
+        make_rep(self.members[1])
+        url = f"/registers/plan/{self.unit.code}/"
+        self.login_as(self.staff)
+        page = self.client.get(url).content.decode()
+        self.assertIn('data-renames="1"', page)
+        self.assertIn('name="confirm_renames"', page)
+        self.login_as(self.agent_of_unit)
+        page = self.client.get(url).content.decode()
+        self.assertIn('data-renames="1"', page)
+        self.assertNotIn('name="confirm_renames"', page)
+
+    def test_the_approval_message_counts_placed_and_moved(self) -> None:
+        self.apply()
+        for _i in range(4):
+            make_member(unit=self.unit, district="อำเภอเมือง")
+        Member.objects.filter(pk=self.members[10].pk).update(status=Member.Status.RESIGNED)
+        plan = unit_plan_list([self.unit])
+        self.login_as(self.staff)
+        response = self.client.post(
+            f"/registers/plan/{self.unit.code}/approve/",
+            {"fingerprint": plan.fingerprints[plan.plans[0].key]},
+        )
+        self.assertEqual(response.status_code, 302)
+        [message] = [str(m) for m in get_messages(response.wsgi_request)]
+        # units 1, placed 4, moved 0, left 1; registers created 0, updated 0, retired 0, vacant 0
+        self.assertEqual(re.findall(r"\d+", message), ["1", "4", "0", "1", "0", "0", "0", "0"])
+        event = AuditEvent.objects.filter(action="register_plan.applied").latest("pk")
+        self.assertEqual(len(event.changes["added"]), 4)
+        self.assertEqual(len(event.changes["left"]), 1)
+
+    def test_a_deputy_who_leaves_the_register_is_cleared(self) -> None:
+        self.apply()
+        register = open_register_of(self.reps[0].member)
+        deputy = next(m for m in self.members[3:] if open_register_of(m) == register)
+        register_deputy_set(register=register, member=deputy, actor=self.staff)
+        Member.objects.filter(pk=deputy.pk).update(status=Member.Status.RESIGNED)
+        result = self.apply()
+        register.refresh_from_db()
+        self.assertIsNone(register.deputy)
+        self.assertEqual(result.deputies_cleared, 1)
+        self.assertTrue(AuditEvent.objects.filter(action="register.deputy_cleared").exists())
