@@ -51,8 +51,9 @@ def _choices(register: Register, members: list[Member]) -> list[tuple[str, str]]
 @login_required
 def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
     """Who leads the register: representative and term, deputy (named here)."""
-    user = _manager(request)
-    register = get_register_for_user(user, code)
+    user: User = request.user  # type: ignore[assignment]
+    register = get_register_for_user(user, code)  # 404 outside the user's scope
+    _manager(request)
     members = _members(register)
     form = DeputyForm(
         request.POST or None,

@@ -110,7 +110,8 @@ class DeputyTestCase(BaseTestCase):
             with self.subTest(persona=persona):
                 self.login_as(user)
                 status = self.client.get(url).status_code
-                self.assertEqual(status, 200 if persona in ("staff", "agent") else 403)
+                expected = {"staff": 200, "agent": 200, "rep": 403, "board": 403}
+                self.assertEqual(status, expected.get(persona, 404))
         self.login_as(self.agent)
         response = self.client.post(url, {"deputy": "100002"})
         self.assertEqual(response.status_code, 302)
