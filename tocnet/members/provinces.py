@@ -45,3 +45,8 @@ def study_centre_name(province: str) -> str:
 
 def study_centre_abbreviation(province: str) -> str:
     return f"ศพช.{province_by_name()[province].abbr_th}"
+
+
+def short_unit_name(name: str) -> str:
+    """สนง.พช.จ.ตาก for สำนักงานพัฒนาชุมชนจังหวัดตาก, ศพช. for the study centres (charts)."""
+    return name.replace(PROVINCE_OFFICE_PREFIX, "สนง.พช.จ.").replace(STUDY_CENTRE_PREFIX, "ศพช.")

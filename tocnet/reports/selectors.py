@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tocnet.accounts.models import User
@@ -396,3 +396,85 @@ def sort_rows(rows: list[CoverageRow], sort: str) -> tuple[list[CoverageRow], st
     if name not in SORT_KEYS:
         return sorted(rows, key=SORT_KEYS["name"]), "name"
     return sorted(rows, key=SORT_KEYS[name], reverse=descending), sort
+
+
+# --- the representative's page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberContactState:
+    """One member on a representative's page: how they are reached and what is missing."""
+
+    member: Member
+    phones: list[Phone]
+    has_email: bool
+    state: str  # "in_group", "other_way" or "unreachable"
+    missing: list[str]  # "line", "phone", "reason"
+
+
+@dataclass(frozen=True)
+class RegisterSection:
+    """One register a representative leads: its figures, checklist and members."""
+
+    register: Register
+    row: CoverageRow | None
+    rows: list[MemberContactState]
+    checklist: list[tuple[str, bool]]
+
+    @property
+    def todo(self) -> int:
+        return sum(1 for r in self.rows if r.missing)
+
+
+def member_contact_state(member: Member) -> MemberContactState:
+    """How a member (loaded by ``with_reach`` with phones) is reached, and what is missing."""
+    phones = [p for p in member.phones.all() if p.valid]
+    has_email = bool(member.email) and member.email_valid
+    if member.seen_in_group:  # type: ignore[attr-defined]
+        state = "in_group"
+    elif phones or has_email or member.line_user_id:
+        state = "other_way"
+    else:
+        state = "unreachable"
+    missing = []
+    if not member.seen_in_group and not member.no_line:  # type: ignore[attr-defined]
+        missing.append("line")
+    if not phones:
+        missing.append("phone")
+    if state == "unreachable" and not member.unreachable_reason:
+        missing.append("reason")
+    return MemberContactState(
+        member=member, phones=phones, has_email=has_email, state=state, missing=missing
+    )
+
+
+def my_register_sections(user: User, coverage: Coverage) -> list[RegisterSection]:
+    """The registers this representative leads, each with its members (in the group last,
+    then in Thai order) and checklist. Four queries whatever the number of members."""
+    registers = list(register_list_for_user(user))
+    by_register = {r.key: r for r in coverage.registers}
+    members = (
+        with_reach(Member.objects.filter(status=Member.Status.ACTIVE))
+        .filter(on_register__in=[r.pk for r in registers])
+        .prefetch_related(Prefetch("phones", queryset=Phone.objects.order_by("position", "id")))
+        .select_related("form_report")
+    )
+    states: dict[int, list[MemberContactState]] = {r.pk: [] for r in registers}
+    for member in members:
+        states[member.on_register].append(member_contact_state(member))  # type: ignore[attr-defined]
+    sections = []
+    for register in registers:
+        rows = sorted(
+            states[register.pk],
+            key=lambda r: (r.state == "in_group", thai_sort_key(r.member.sort_name)),
+        )
+        row = by_register.get(str(register.code))
+        checklist = [
+            ("representative", register.representative is not None),
+            ("group_name", bool(row and row.valid_names)),
+            ("group_verified", bool(row and row.groups_verified)),
+            ("all_in_group", bool(row and row.members and row.in_group == row.members)),
+            ("all_reachable", bool(row and row.unaccounted == 0)),
+        ]
+        sections.append(RegisterSection(register=register, row=row, rows=rows, checklist=checklist))
+    return sections

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,10 +27,9 @@ from tocnet.accounts.roles import (
 )
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
-from tocnet.core.thai import thai_sort_key
-from tocnet.members.models import ImportJob, Member, Phone, Unit
-from tocnet.registers.selectors import register_list_for_user
-from tocnet.reports.exports import STATUS_LABELS, coverage_xlsx, status_label
+from tocnet.members.models import ImportJob, Unit
+from tocnet.reports.charts import coverage_map, submission_status_chart, unit_group_share_chart
+from tocnet.reports.exports import coverage_xlsx
 from tocnet.reports.forms_io.export import (
     PDF,
     ZIP,
@@ -53,8 +51,8 @@ from tocnet.reports.models import ReportJob
 from tocnet.reports.selectors import (
     coverage_for_user,
     current_campaign,
+    my_register_sections,
     sort_rows,
-    with_reach,
 )
 from tocnet.reports.services import (
     SubmissionError,
@@ -64,22 +62,10 @@ from tocnet.reports.services import (
     submitter_role,
     unit_submission_submit,
 )
-from tocnet.reports.svg import Bar, bar_chart_svg, province_map_svg
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Above this many registers the page shows the register table on request (htmx or a link).
 REGISTERS_INLINE = 40
-STATUS_COLOURS = {
-    "not_started": "#9ca3af",
-    "in_progress": "#f59e0b",
-    "submitted": "#047857",
-    "late": "#b91c1c",
-}
-
-
-def short_unit_name(name: str) -> str:
-    """สนง.พช.จ.ตาก for สำนักงานพัฒนาชุมชนจังหวัดตาก, ศพช. for the study centres (charts)."""
-    return name.replace("สำนักงานพัฒนาชุมชนจังหวัด", "สนง.พช.จ.").replace("ศูนย์ศึกษาและพัฒนาชุมชน", "ศพช.")
 
 
 def _user(request: HttpRequest) -> User:
@@ -130,22 +116,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {"registers": registers, "sort": sort, "map_metric": ""},
         )
     map_metric = "reach" if request.GET.get("map") == "reach" else "line"
-    status_chart = bar_chart_svg(
-        [
-            Bar(
-                label=status_label(key),
-                value=coverage.status_counts.get(key, 0),
-                text=str(coverage.status_counts.get(key, 0)),
-                key=key,
-                colour=STATUS_COLOURS[key],
-            )
-            for key in STATUS_LABELS
-        ],
-        title=_("Units by submission status"),
-        label_width=110,
-        width=420,
-        row_height=22,
-    )
+    status_chart = submission_status_chart(coverage)
     context: dict[str, object] = {
         "coverage": coverage,
         "level": level,
@@ -155,39 +126,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "show_registers": show_registers,
     }
     if level != "totals":
-        by_share = sorted(
-            (u for u in coverage.units if u.members),
-            key=lambda r: (r.group_share or 0, r.label),
-        )
-        context["unit_chart"] = bar_chart_svg(
-            [
-                Bar(
-                    label=short_unit_name(r.label),
-                    value=r.group_share or 0,
-                    text=f"{(r.group_share or 0) * 100:.0f}% ({r.in_group}/{r.members})",
-                    key=r.unit_code,
-                )
-                for r in by_share
-            ],
-            title=_("Members in the LINE group, per unit"),
-            maximum=1,
-            colour_by_share=True,
-            label_width=170,
-            width=480,
-        )
-        shares = {
-            p.label: (p.reach_share if map_metric == "reach" else p.group_share)
-            for p in coverage.provinces
-        }
-        details = {
-            p.label: f"{p.reachable if map_metric == 'reach' else p.in_group}/{p.members}"
-            for p in coverage.provinces
-        }
-        context["province_map"] = province_map_svg(
-            shares,
-            title=_("Coverage by province"),
-            details=details,
-        )
+        context["unit_chart"] = unit_group_share_chart(coverage)
+        context["province_map"] = coverage_map(coverage, metric=map_metric)
         context["units"] = units
         context["registers"] = registers
     return render(request, "reports/dashboard.html", context)
@@ -460,68 +400,14 @@ def my_register(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not is_representative(user):
         raise PermissionDenied
-    registers = list(register_list_for_user(user))
     coverage = coverage_for_user(user)
-    by_register = {r.key: r for r in coverage.registers}
-    members = (
-        with_reach(Member.objects.filter(status=Member.Status.ACTIVE))
-        .filter(on_register__in=[r.pk for r in registers])
-        .prefetch_related(Prefetch("phones", queryset=Phone.objects.order_by("position", "id")))
-        .select_related("form_report")
-    )
-    sections = []
-    for register in registers:
-        rows = []
-        for member in members:
-            if member.on_register != register.pk:
-                continue
-            phones = [p for p in member.phones.all() if p.valid]
-            has_email = bool(member.email) and member.email_valid
-            state = (
-                "in_group"
-                if member.seen_in_group
-                else ("other_way" if phones or has_email or member.line_user_id else "unreachable")
-            )
-            missing = []
-            if not member.seen_in_group and not member.no_line:
-                missing.append("line")
-            if not phones:
-                missing.append("phone")
-            if state == "unreachable" and not member.unreachable_reason:
-                missing.append("reason")
-            rows.append(
-                {
-                    "member": member,
-                    "phones": phones,
-                    "has_email": has_email,
-                    "state": state,
-                    "missing": missing,
-                }
-            )
-        rows.sort(key=lambda r: (r["state"] == "in_group", thai_sort_key(r["member"].sort_name)))
-        row = by_register.get(str(register.code))
-        checklist = [
-            ("representative", register.representative is not None),
-            ("group_name", bool(row and row.valid_names)),
-            ("group_verified", bool(row and row.groups_verified)),
-            ("all_in_group", bool(row and row.members and row.in_group == row.members)),
-            ("all_reachable", bool(row and row.unaccounted == 0)),
-        ]
-        sections.append(
-            {
-                "register": register,
-                "row": row,
-                "rows": rows,
-                "checklist": checklist,
-                "todo": sum(1 for r in rows if r["missing"]),
-            }
-        )
+    sections = my_register_sections(user, coverage)
     audit_access(
         actor=user,
         action="reports.my_register_viewed",
         detail={
-            "registers": len(registers),
-            "members": sum(len(s["rows"]) for s in sections),  # type: ignore[arg-type,misc]
+            "registers": len(sections),
+            "members": sum(len(s.rows) for s in sections),
         },
         ip_address=client_ip(request),
     )

@@ -1,7 +1,7 @@
 import pytest
 
+from tocnet.members.provinces import short_unit_name
 from tocnet.reports.templatetags.reports_tags import thousands
-from tocnet.reports.views import short_unit_name
 
 
 @pytest.mark.parametrize(
