@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tocnet.core.nul.NulStripMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tocnet.core.middleware.ThaiFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

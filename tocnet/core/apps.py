@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "tocnet.core"
     label = "core"
+
+    def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
+        from tocnet.core.nul import install_on_connection
+
+        connection_created.connect(install_on_connection, dispatch_uid="tocnet-nul-guard")
+        for connection in connections.all(initialized_only=True):
+            install_on_connection(sender=None, connection=connection)

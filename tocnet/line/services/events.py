@@ -16,15 +16,17 @@ from linebot.v3.webhooks import Event
 
 from tocnet.line import client, handlers
 from tocnet.line.models import LinkAttempt, WebhookEvent
+from tocnet.line.services.payload import MalformedPayloadError as MalformedPayloadError
+from tocnet.line.services.payload import (
+    ParsedEvent,
+    timestamp_to_datetime,
+    webhook_body_parse,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 STALE_AFTER = dt.timedelta(minutes=2)
-
-
-class MalformedPayloadError(ValueError):
-    pass
 
 
 def _event_id(event: dict[str, Any]) -> str:
@@ -40,47 +42,51 @@ def _as_dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _occurred_at(event: dict[str, Any]) -> dt.datetime | None:
-    stamp = event.get("timestamp")
-    if isinstance(stamp, int | float):
-        return dt.datetime.fromtimestamp(stamp / 1000, tz=dt.UTC)
-    return None
+def _row(parsed: ParsedEvent, now: dt.datetime) -> WebhookEvent:
+    if parsed.payload is None:
+        # Recorded, never processed: redeliveries of the same body find it and skip it.
+        return WebhookEvent(
+            webhook_event_id=parsed.event_id or parsed.fingerprint,
+            event_type="invalid",
+            status=WebhookEvent.Status.FAILED,
+            error=f"rejected: {parsed.reason}",
+            payload={"rejected": parsed.reason},
+            processed_at=now,
+        )
+    event = parsed.payload
+    source: dict[str, Any] = _as_dict(event.get("source"))
+    delivery: dict[str, Any] = _as_dict(event.get("deliveryContext"))
+    return WebhookEvent(
+        webhook_event_id=_event_id(event),
+        event_type=str(event.get("type", ""))[:40],
+        source_type=str(source.get("type", ""))[:10],
+        group_id=str(source.get("groupId") or source.get("roomId") or "")[:64],
+        line_user_id=str(source.get("userId") or "")[:64],
+        is_redelivery=bool(delivery.get("isRedelivery")),
+        occurred_at=timestamp_to_datetime(event.get("timestamp")),
+        payload=event,
+    )
 
 
 def webhook_events_store(*, body: bytes) -> list[str]:
-    """Store the events of a verified webhook body; duplicates are skipped by the unique
-    webhookEventId. Enqueues processing after commit. Returns the event ids of the body."""
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise MalformedPayloadError("body is not JSON") from exc
-    events = data.get("events") if isinstance(data, dict) else None
-    if not isinstance(events, list):
-        raise MalformedPayloadError("no events list")
-    rows = []
-    for event in events:
-        if not isinstance(event, dict):
-            raise MalformedPayloadError("event is not an object")
-        source: dict[str, Any] = _as_dict(event.get("source"))
-        delivery: dict[str, Any] = _as_dict(event.get("deliveryContext"))
-        rows.append(
-            WebhookEvent(
-                webhook_event_id=_event_id(event),
-                event_type=str(event.get("type", ""))[:40],
-                source_type=str(source.get("type", ""))[:10],
-                group_id=str(source.get("groupId") or source.get("roomId") or "")[:64],
-                line_user_id=str(source.get("userId") or "")[:64],
-                is_redelivery=bool(delivery.get("isRedelivery")),
-                occurred_at=_occurred_at(event),
-                payload=event,
-            )
-        )
+    """Store the events of a verified webhook body, each judged on its own: sound events are
+    stored (duplicates skipped by the unique webhookEventId) and processed after commit;
+    unsound ones (NaN timestamps, deep nesting, ...) are recorded as failed, never processed.
+    Raises MalformedPayloadError only when the body has no events list. Returns the ids of
+    the sound events."""
+    parsed = webhook_body_parse(body)
+    now = timezone.now()
+    rows = [_row(event, now) for event in parsed]
+    for event in parsed:
+        if not event.sound:
+            logger.warning("LINE webhook event rejected: %s", event.reason)
     if not rows:
         return []
-    ids = [row.webhook_event_id for row in rows]
+    ids = [row.webhook_event_id for row in rows if row.status == WebhookEvent.Status.PENDING]
     with transaction.atomic():
         WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
-        transaction.on_commit(lambda: _enqueue(ids))
+        if ids:
+            transaction.on_commit(lambda: _enqueue(ids))
     return ids
 
 
