@@ -14,7 +14,7 @@ from tocnet.accounts import roles
 from tocnet.core.audit import audit_record
 from tocnet.members.models import Member, Representative, Unit
 from tocnet.registers.models import Register, RegisterMembership
-from tocnet.registers.planning import PlanOptions, UnitPlan
+from tocnet.registers.planning import PlannedRegister, PlanOptions, UnitPlan
 from tocnet.registers.selectors import unit_plan_list
 
 # Numbers parked while registers swap numbers: the (unit, number) constraint holds throughout.
@@ -146,171 +146,50 @@ def _deputies_follow_members(*, unit: Unit, actor: Any) -> int:
     return cleared
 
 
+@dataclass
+class _UnitApply:
+    """What applying one unit's plan works on: the unit's rows, locked, and the tallies."""
+
+    unit: Unit
+    actor: Any
+    now: Any
+    result: PlanApplyResult
+    registers: dict[str, Register]  # current registers by code
+    reps: dict[str, Representative]  # current representatives by member number
+    member_ids: dict[str, int]  # member number -> pk, for everyone the plan names
+
+
 def _apply_unit(
     *, unit: Unit, plan: UnitPlan, actor: Any, now: Any, result: PlanApplyResult
 ) -> None:
-    registers = {
-        str(r.code): r
-        for r in Register.objects.select_for_update(of=("self",))
-        .filter(unit=unit, retired_at__isnull=True)
-        .select_related("representative__member")
-    }
-    reps = {
-        r.member.number: r
-        for r in Representative.objects.filter(unit=unit, ended_on__isnull=True).select_related(
-            "member"
-        )
-    }
-    numbers = {n for r in plan.registers for n in r.members} | set(plan.left)
-    member_ids = dict(Member.objects.filter(number__in=numbers).values_list("number", "pk"))
-
-    # 1. Retire registers without a representative; their open memberships end now.
-    for current in plan.retired:
-        register = registers.pop(current.key)
-        closed = RegisterMembership.objects.filter(register=register, until__isnull=True)
-        members_removed = sorted(closed.values_list("member__number", flat=True))
-        result.memberships_closed += closed.update(until=now)
-        Register.objects.filter(pk=register.pk).update(retired_at=now)
-        result.registers_retired += 1
-        audit_record(
-            actor=actor,
-            action="register.retired",
-            target=register,
-            changes={"members_removed": members_removed},
-        )
-
-    # 2. Park the numbers and representatives of registers that change them.
-    planned_existing = [r for r in plan.registers if r.key is not None]
-    for index, planned in enumerate(planned_existing):
-        register = registers[planned.key]  # type: ignore[index]
-        # A vacancy keeps the representative who left: history says who led it until when.
-        rep_pk = reps[planned.representative].pk if planned.representative else None
-        keeps_rep = rep_pk is None or register.representative_id == rep_pk
-        if register.number != planned.number or not keeps_rep:
-            Register.objects.filter(pk=register.pk).update(
-                number=_PARKING + index,
-                representative=register.representative if rep_pk is None else None,
+    """Save one unit's plan: retire, renumber, create and update registers, move members."""
+    work = _UnitApply(
+        unit=unit,
+        actor=actor,
+        now=now,
+        result=result,
+        registers={
+            str(r.code): r
+            for r in Register.objects.select_for_update(of=("self",))
+            .filter(unit=unit, retired_at__isnull=True)
+            .select_related("representative__member")
+        },
+        reps={
+            r.member.number: r
+            for r in Representative.objects.filter(unit=unit, ended_on__isnull=True).select_related(
+                "member"
             )
-
-    # 3. Final numbers, names and representatives; new registers.
-    saved: dict[int, Register] = {}
-    for index, planned in enumerate(plan.registers):
-        rep = reps[planned.representative] if planned.representative else None
-        if planned.key is None:
-            register = Register(
-                unit=unit,
-                number=planned.number,
-                representative=rep,
-                line_group_name=planned.name,
-            )
-            register.full_clean()
-            register.save()
-            result.registers_created += 1
-            audit_record(
-                actor=actor,
-                action="register.created",
-                target=register,
-                changes={
-                    "number": planned.number,
-                    "line_group_name": planned.name,
-                    "representative": planned.representative,
-                },
-            )
-        else:
-            register = registers[planned.key]
-            before = {
-                "number": register.number,
-                "line_group_name": register.line_group_name,
-                "representative": register.representative.member.number
-                if register.representative
-                else None,
-            }
-            after = {
-                "number": planned.number,
-                "line_group_name": planned.name,
-                "representative": planned.representative or before["representative"],
-            }
-            if rep is None:  # vacant: the representative who left stays on record
-                rep = register.representative
-            new_term = rep is not None and register.representative_id != rep.pk
-            register.number = planned.number
-            register.line_group_name = planned.name
-            register.representative = rep
-            register.full_clean()
-            register.save(
-                update_fields=["number", "line_group_name", "representative", "updated_at"]
-            )
-            changed = {
-                k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v
-            }
-            if new_term and "representative" not in changed:
-                # Same member, new Representative row (re-elected for a new term).
-                changed["representative_term"] = {"member": planned.representative}
-            if changed:
-                result.registers_updated += 1
-                audit_record(
-                    actor=actor, action="register.updated", target=register, changes=changed
-                )
-        saved[index] = register
-
-    # 4. Memberships: keep who stays, close and open for who moves, arrives or leaves.
-    wanted: dict[int, Register] = {}
-    for index, planned in enumerate(plan.registers):
-        register = saved[index]
-        for number in planned.members:
-            wanted[member_ids[number]] = register
-    left_ids = {member_ids[n] for n in plan.left if n in member_ids}
-    open_rows = RegisterMembership.objects.filter(
-        until__isnull=True, member_id__in=[*wanted, *left_ids]
-    ).values_list("pk", "member_id", "register_id", "register__unit_id")
-    to_close: list[int] = []
-    staying: set[int] = set()
-    removed: dict[int, list[int]] = {}
-    for pk, member_id, register_id, unit_id in open_rows:
-        target = wanted.get(member_id)
-        if target is not None and target.pk == register_id:
-            staying.add(member_id)
-            continue
-        if target is None and unit_id != unit.pk:
-            continue  # left this unit but already placed elsewhere
-        to_close.append(pk)
-        removed.setdefault(register_id, []).append(member_id)
-    result.memberships_closed += RegisterMembership.objects.filter(pk__in=to_close).update(
-        until=now
+        },
+        member_ids=dict(
+            Member.objects.filter(
+                number__in={n for r in plan.registers for n in r.members} | set(plan.left)
+            ).values_list("number", "pk")
+        ),
     )
-    new_rows = [
-        RegisterMembership(register=register, member_id=member_id, since=now)
-        for member_id, register in wanted.items()
-        if member_id not in staying
-    ]
-    RegisterMembership.objects.bulk_create(new_rows, batch_size=2000)
-    result.memberships_opened += len(new_rows)
-
-    number_of = {pk: number for number, pk in member_ids.items()}
-    added_to: dict[int, list[str]] = {}
-    for row in new_rows:
-        added_to.setdefault(row.register.pk, []).append(number_of[row.member_id])
-    for register in saved.values():
-        gained = sorted(added_to.get(register.pk, []))
-        lost = sorted(number_of[m] for m in removed.get(register.pk, []) if m in number_of)
-        if gained or lost:
-            audit_record(
-                actor=actor,
-                action="register.members_changed",
-                target=register,
-                changes={"members_added": gained, "members_removed": lost},
-            )
-    foreign = [pk for pk in removed if pk not in {r.pk for r in saved.values()}]
-    for register in Register.objects.filter(pk__in=foreign):
-        audit_record(
-            actor=actor,
-            action="register.members_changed",
-            target=register,
-            changes={
-                "members_added": [],
-                "members_removed": sorted(number_of[m] for m in removed[register.pk]),
-            },
-        )
+    _retire_registers(work, plan)
+    _park_changing_registers(work, plan)
+    saved = [_save_register(work, planned) for planned in plan.registers]
+    _move_members(work, plan, saved)
     result.moves += len(plan.moves)
     audit_record(
         actor=actor,
@@ -326,6 +205,166 @@ def _apply_unit(
             "baseline_split_districts": plan.baseline_split_districts,
         },
     )
+
+
+def _retire_registers(work: _UnitApply, plan: UnitPlan) -> None:
+    """Retire registers without a representative; their open memberships end now."""
+    for current in plan.retired:
+        register = work.registers.pop(current.key)
+        closed = RegisterMembership.objects.filter(register=register, until__isnull=True)
+        members_removed = sorted(closed.values_list("member__number", flat=True))
+        work.result.memberships_closed += closed.update(until=work.now)
+        Register.objects.filter(pk=register.pk).update(retired_at=work.now)
+        work.result.registers_retired += 1
+        audit_record(
+            actor=work.actor,
+            action="register.retired",
+            target=register,
+            changes={"members_removed": members_removed},
+        )
+
+
+def _park_changing_registers(work: _UnitApply, plan: UnitPlan) -> None:
+    """Park the numbers and representatives of registers that change them, so that the
+    (unit, number) and one-register-per-representative constraints hold throughout."""
+    planned_existing = [r for r in plan.registers if r.key is not None]
+    for index, planned in enumerate(planned_existing):
+        register = work.registers[planned.key]  # type: ignore[index]
+        # A vacancy keeps the representative who left: history says who led it until when.
+        rep_pk = work.reps[planned.representative].pk if planned.representative else None
+        keeps_rep = rep_pk is None or register.representative_id == rep_pk
+        if register.number != planned.number or not keeps_rep:
+            Register.objects.filter(pk=register.pk).update(
+                number=_PARKING + index,
+                representative=register.representative if rep_pk is None else None,
+            )
+
+
+def _save_register(work: _UnitApply, planned: PlannedRegister) -> Register:
+    """Give a register its final number, name and representative, or create it; audited."""
+    rep = work.reps[planned.representative] if planned.representative else None
+    if planned.key is None:
+        register = Register(
+            unit=work.unit,
+            number=planned.number,
+            representative=rep,
+            line_group_name=planned.name,
+        )
+        register.full_clean()
+        register.save()
+        work.result.registers_created += 1
+        audit_record(
+            actor=work.actor,
+            action="register.created",
+            target=register,
+            changes={
+                "number": planned.number,
+                "line_group_name": planned.name,
+                "representative": planned.representative,
+            },
+        )
+        return register
+    register = work.registers[planned.key]
+    before = {
+        "number": register.number,
+        "line_group_name": register.line_group_name,
+        "representative": register.representative.member.number
+        if register.representative
+        else None,
+    }
+    after = {
+        "number": planned.number,
+        "line_group_name": planned.name,
+        "representative": planned.representative or before["representative"],
+    }
+    if rep is None:  # vacant: the representative who left stays on record
+        rep = register.representative
+    new_term = rep is not None and register.representative_id != rep.pk
+    register.number = planned.number
+    register.line_group_name = planned.name
+    register.representative = rep
+    register.full_clean()
+    register.save(update_fields=["number", "line_group_name", "representative", "updated_at"])
+    changed: dict[str, Any] = {
+        k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v
+    }
+    if new_term and "representative" not in changed:
+        # Same member, new Representative row (re-elected for a new term).
+        changed["representative_term"] = {"member": planned.representative}
+    if changed:
+        work.result.registers_updated += 1
+        audit_record(actor=work.actor, action="register.updated", target=register, changes=changed)
+    return register
+
+
+def _move_members(work: _UnitApply, plan: UnitPlan, saved: list[Register]) -> None:
+    """Memberships: keep who stays, close and open for who moves, arrives or leaves."""
+    member_ids, now, result = work.member_ids, work.now, work.result
+    wanted: dict[int, Register] = {}
+    for planned, register in zip(plan.registers, saved, strict=True):
+        for number in planned.members:
+            wanted[member_ids[number]] = register
+    left_ids = {member_ids[n] for n in plan.left if n in member_ids}
+    open_rows = RegisterMembership.objects.filter(
+        until__isnull=True, member_id__in=[*wanted, *left_ids]
+    ).values_list("pk", "member_id", "register_id", "register__unit_id")
+    to_close: list[int] = []
+    staying: set[int] = set()
+    removed: dict[int, list[int]] = {}
+    for pk, member_id, register_id, unit_id in open_rows:
+        target = wanted.get(member_id)
+        if target is not None and target.pk == register_id:
+            staying.add(member_id)
+            continue
+        if target is None and unit_id != work.unit.pk:
+            continue  # left this unit but already placed elsewhere
+        to_close.append(pk)
+        removed.setdefault(register_id, []).append(member_id)
+    result.memberships_closed += RegisterMembership.objects.filter(pk__in=to_close).update(
+        until=now
+    )
+    new_rows = [
+        RegisterMembership(register=register, member_id=member_id, since=now)
+        for member_id, register in wanted.items()
+        if member_id not in staying
+    ]
+    RegisterMembership.objects.bulk_create(new_rows, batch_size=2000)
+    result.memberships_opened += len(new_rows)
+    _audit_member_changes(work, saved, new_rows, removed)
+
+
+def _audit_member_changes(
+    work: _UnitApply,
+    saved: list[Register],
+    new_rows: list[RegisterMembership],
+    removed: dict[int, list[int]],
+) -> None:
+    """One audit row per register whose members changed, registers of other units included."""
+    number_of = {pk: number for number, pk in work.member_ids.items()}
+    added_to: dict[int, list[str]] = {}
+    for row in new_rows:
+        added_to.setdefault(row.register.pk, []).append(number_of[row.member_id])
+    for register in saved:
+        gained = sorted(added_to.get(register.pk, []))
+        lost = sorted(number_of[m] for m in removed.get(register.pk, []) if m in number_of)
+        if gained or lost:
+            audit_record(
+                actor=work.actor,
+                action="register.members_changed",
+                target=register,
+                changes={"members_added": gained, "members_removed": lost},
+            )
+    foreign = [pk for pk in removed if pk not in {r.pk for r in saved}]
+    for register in Register.objects.filter(pk__in=foreign):
+        audit_record(
+            actor=work.actor,
+            action="register.members_changed",
+            target=register,
+            changes={
+                "members_added": [],
+                "members_removed": sorted(number_of[m] for m in removed[register.pk]),
+            },
+        )
 
 
 @transaction.atomic
