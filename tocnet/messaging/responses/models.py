@@ -105,6 +105,15 @@ class Response(models.Model):
     member = models.ForeignKey(
         "members.Member", on_delete=models.CASCADE, related_name="announcement_responses"
     )
+    # The audience row it answers for (same announcement and member): reports group by its
+    # register and unit in one query.
+    recipient = models.OneToOneField(
+        "messaging.Recipient",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="response",
+    )
     way = models.CharField(max_length=16, choices=Way.choices)
     # The first time it counted (member responded or was informed); kept when answers change.
     first_at = models.DateTimeField(null=True, blank=True, db_index=True)

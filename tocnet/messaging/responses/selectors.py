@@ -3,15 +3,26 @@ of queries whatever the audience size."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncHour
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
-from tocnet.members.models import Phone
+from tocnet.core.thai import thai_sort_key
+from tocnet.members.models import Phone, Unit
 from tocnet.messaging.models import Announcement, Recipient
-from tocnet.messaging.responses.models import Ask, Response
+from tocnet.messaging.responses.models import (
+    INFORMED_WAYS,
+    MEMBER_WAYS,
+    Ask,
+    Response,
+    TimelineEntry,
+    Way,
+)
 from tocnet.registers.models import Register
 from tocnet.registers.selectors import register_leader_q
 
@@ -113,3 +124,254 @@ def chase_recipient_for_user(
         .select_related("announcement", "member", "delivery", "register")
         .first()
     )
+
+
+# --- the report per announcement --------------------------------------------------------------
+
+MEMBER_WAY_VALUES = [str(w) for w in MEMBER_WAYS]
+INFORMED_WAY_VALUES = [str(w) for w in INFORMED_WAYS]
+PERCENTILES = (50, 80, 95)
+
+
+@dataclass
+class ReportRow:
+    key: str
+    name: str
+    unit: str
+    representative: str
+    recipients: int
+    responded: int
+    informed: int
+
+    @property
+    def unreached(self) -> int:
+        return self.recipients - self.responded - self.informed
+
+    @property
+    def percent(self) -> int:
+        done = self.responded + self.informed
+        return round(100 * done / self.recipients) if self.recipients else 0
+
+
+@dataclass
+class AnnouncementReport:
+    announcement: Announcement
+    ask: Ask | None
+    recipients: int
+    responded: int
+    informed: int
+    by_way: dict[str, int]
+    unreached_by_reason: dict[str, int]
+    poll: dict[str, int] | None
+    poll_by_unit: list[dict[str, object]]
+    times: dict[int, dt.timedelta | None]
+    by_register: list[ReportRow]
+    by_unit: list[ReportRow]
+    curve: list[tuple[float, int]]  # (hours since the send, responded or informed so far)
+
+    @property
+    def unreached(self) -> int:
+        return self.recipients - self.responded - self.informed
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "announcement": self.announcement.pk,
+            "recipients": self.recipients,
+            "responded": self.responded,
+            "informed_by_representative": self.informed,
+            "unreached": self.unreached,
+            "by_way": self.by_way,
+            "poll": self.poll,
+            "by_register": [
+                {
+                    "register": row.name,
+                    "recipients": row.recipients,
+                    "responded": row.responded,
+                    "informed_by_representative": row.informed,
+                    "unreached": row.unreached,
+                }
+                for row in self.by_register
+            ],
+        }
+
+
+def _rows(recipients: QuerySet[Recipient], keys: list[str]) -> list[dict[str, object]]:
+    return list(
+        recipients.order_by()
+        .values(*keys)
+        .annotate(
+            n=Count("id"),
+            responded=Count("id", filter=Q(response__way__in=MEMBER_WAY_VALUES)),
+            informed=Count("id", filter=Q(response__way__in=INFORMED_WAY_VALUES)),
+        )
+    )
+
+
+def announcement_report(
+    announcement: Announcement, *, units: QuerySet[Unit] | None = None
+) -> AnnouncementReport:
+    """Everything the report shows, in a fixed number of queries (about ten) whatever the
+    audience size: totals by way and reason, poll answers overall and per unit, times to
+    50/80/95 %, per register (with representative) and per unit, and the response curve."""
+    ask = Ask.objects.filter(announcement=announcement).first()
+    recipients = Recipient.objects.filter(announcement=announcement)
+    responses = Response.objects.filter(announcement=announcement)
+    if units is not None:  # a coop agent: their units' share only
+        recipients = recipients.filter(unit__in=units)
+        responses = responses.filter(recipient__unit__in=units)
+    counted = responses.filter(first_at__isnull=False)
+    by_way = {
+        way: n
+        for way, n in responses.order_by().values_list("way").annotate(n=Count("id"))
+        if way != Way.REP_UNREACHABLE
+    }
+    total = recipients.count()
+    responded = sum(n for way, n in by_way.items() if way in MEMBER_WAY_VALUES)
+    informed = sum(n for way, n in by_way.items() if way in INFORMED_WAY_VALUES)
+    # Unreached, by why: what the representative said, what the planner found, or silence.
+    unanswered = recipients.exclude(response__first_at__isnull=False)
+    reasons: dict[str, int] = {}
+    for reason, marked, status, n in (
+        unanswered.order_by()
+        .values_list("reason", "response__way", "delivery__status")
+        .annotate(n=Count("id"))
+    ):
+        if marked == Way.REP_UNREACHABLE:
+            key = "representative_could_not_reach"
+        elif reason:
+            key = str(reason)
+        elif status in ("failed", "unknown", "cancelled", "unreachable"):
+            key = f"delivery_{status}"
+        else:
+            key = "no_answer"
+        reasons[key] = reasons.get(key, 0) + n
+    poll: dict[str, int] | None = None
+    poll_by_unit: list[dict[str, object]] = []
+    if ask is not None and ask.kind == Ask.Kind.POLL:
+        options = list(ask.options.all())
+        counts = dict(
+            responses.filter(option__isnull=False)
+            .order_by()
+            .values_list("option")
+            .annotate(n=Count("id"))
+        )
+        poll = {o.label: counts.get(o.pk, 0) for o in options}
+        per_unit: dict[str, dict[str, object]] = {}
+        for unit, option, n in (
+            recipients.filter(response__option__isnull=False)
+            .order_by()
+            .values_list("unit__name", "response__option")
+            .annotate(n=Count("id"))
+        ):
+            row = per_unit.setdefault(
+                unit, {"unit": unit, "answers": {o.label: 0 for o in options}}
+            )
+            label = next(o.label for o in options if o.pk == option)
+            row["answers"][label] = n  # type: ignore[index]
+        poll_by_unit = [per_unit[k] for k in sorted(per_unit, key=thai_sort_key)]
+    start = announcement.send_started_at
+    times: dict[int, dt.timedelta | None] = {}
+    for p in PERCENTILES:
+        k = math.ceil(total * p / 100)
+        at = (
+            counted.order_by("first_at").values_list("first_at", flat=True)[k - 1 : k].first()
+            if k and start
+            else None
+        )
+        times[p] = (at - start) if at and start else None
+    registers = [
+        ReportRow(
+            key=str(r["register__code"] or ""),
+            name=str(r["register__line_group_name"] or r["register__unit__abbreviation"] or "–"),
+            unit=str(r["unit__name"]),
+            representative=" ".join(
+                str(x)
+                for x in (
+                    r["register__representative__member__first_name"],
+                    r["register__representative__member__last_name"],
+                )
+                if x
+            ),
+            recipients=int(r["n"]),  # type: ignore[call-overload]
+            responded=int(r["responded"]),  # type: ignore[call-overload]
+            informed=int(r["informed"]),  # type: ignore[call-overload]
+        )
+        for r in _rows(
+            recipients,
+            [
+                "register__code",
+                "register__line_group_name",
+                "register__unit__abbreviation",
+                "unit__name",
+                "register__representative__member__first_name",
+                "register__representative__member__last_name",
+            ],
+        )
+    ]
+    registers.sort(key=lambda row: (thai_sort_key(row.unit), thai_sort_key(row.name)))
+    unit_rows = [
+        ReportRow(
+            key=str(r["unit__code"]),
+            name=str(r["unit__name"]),
+            unit=str(r["unit__name"]),
+            representative="",
+            recipients=int(r["n"]),  # type: ignore[call-overload]
+            responded=int(r["responded"]),  # type: ignore[call-overload]
+            informed=int(r["informed"]),  # type: ignore[call-overload]
+        )
+        for r in _rows(recipients, ["unit__code", "unit__name"])
+    ]
+    unit_rows.sort(key=lambda row: thai_sort_key(row.name))
+    curve: list[tuple[float, int]] = []
+    if start is not None:
+        running = 0
+        for hour, n in (
+            counted.annotate(hour=TruncHour("first_at"))
+            .order_by("hour")
+            .values_list("hour")
+            .annotate(n=Count("id"))
+        ):
+            running += n
+            curve.append((max(0.0, (hour - start).total_seconds() / 3600 + 1), running))
+    return AnnouncementReport(
+        announcement=announcement,
+        ask=ask,
+        recipients=total,
+        responded=responded,
+        informed=informed,
+        by_way=by_way,
+        unreached_by_reason=reasons,
+        poll=poll,
+        poll_by_unit=poll_by_unit,
+        times=times,
+        by_register=registers,
+        by_unit=unit_rows,
+        curve=curve,
+    )
+
+
+def report_announcement_list_for_user(user: User) -> QuerySet[Announcement]:
+    """Announcements whose responses this user may see: staff and board all that asked for
+    responses; coop agents those that reached their units."""
+    qs = Announcement.objects.filter(ask__isnull=False, send_started_at__isnull=False)
+    if roles.sees_whole_cooperative(user):
+        return qs.select_related("ask").order_by("-send_started_at")
+    if roles.is_agent(user):
+        units = user.unit_links.values("unit_id")
+        return (
+            qs.filter(Exists(Recipient.objects.filter(announcement=OuterRef("pk"), unit__in=units)))
+            .select_related("ask")
+            .order_by("-send_started_at")
+        )
+    return qs.none()
+
+
+def report_units_for_user(user: User) -> QuerySet[Unit] | None:
+    """None (every unit) for staff and board, the agent's units for an agent."""
+    if roles.sees_whole_cooperative(user):
+        return None
+    return Unit.objects.filter(agent_links__user=user)
+
+
+def timeline_for(announcement: Announcement) -> QuerySet[TimelineEntry]:
+    return TimelineEntry.objects.filter(announcement=announcement).order_by("at", "id")

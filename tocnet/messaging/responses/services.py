@@ -67,7 +67,8 @@ def response_record(
     now = at or timezone.now()
     ask = Ask.objects.filter(announcement=announcement).first()
     reason = ""
-    if not Recipient.objects.filter(announcement=announcement, member=member).exists():
+    recipient = Recipient.objects.filter(announcement=announcement, member=member).first()
+    if recipient is None:
         reason = "not_in_audience"
     elif ask_is_closed(ask, now):
         reason = "closed"
@@ -83,6 +84,7 @@ def response_record(
         return _record(
             announcement=announcement,
             member=member,
+            recipient=recipient,
             way=way,
             source=source,
             option=option,
@@ -101,6 +103,7 @@ def _record(
     *,
     announcement: Announcement,
     member: Member,
+    recipient: Recipient | None,
     way: str,
     source: str,
     option: PollOption | None,
@@ -121,6 +124,7 @@ def _record(
                 response = Response.objects.create(
                     announcement=announcement,
                     member=member,
+                    recipient=recipient,
                     way=way,
                     first_at=now if counts else None,
                     at=now,
@@ -134,6 +138,7 @@ def _record(
             return _record(
                 announcement=announcement,
                 member=member,
+                recipient=recipient,
                 way=way,
                 source=source,
                 option=option,

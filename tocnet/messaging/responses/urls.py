@@ -15,5 +15,6 @@ urlpatterns = [
         views.chase_mark,
         name="chase_mark",
     ),
+    path("report/<uuid:code>/", views.report, name="report"),
     path("<str:token>", views.link_announcement, name="link"),
 ]

@@ -31,7 +31,16 @@ from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses import liff
 from tocnet.messaging.responses.forms import AnswerForm, LinkForm, MarkForm
 from tocnet.messaging.responses.models import Ask, Response, ResponseLink, Way
-from tocnet.messaging.responses.selectors import chase_list_for_user, chase_recipient_for_user
+from tocnet.messaging.responses.report_export import report_xlsx
+from tocnet.messaging.responses.selectors import (
+    AnnouncementReport,
+    announcement_report,
+    chase_list_for_user,
+    chase_recipient_for_user,
+    report_announcement_list_for_user,
+    report_units_for_user,
+    timeline_for,
+)
 from tocnet.messaging.responses.services import (
     ResponseRefused,
     ask_is_closed,
@@ -377,3 +386,69 @@ def chase_mark(
     else:
         messages.success(request, _("Saved: %(member)s.") % {"member": recipient.member.full_name})
     return redirect(reverse("responses:chase_list"))
+
+
+# --- the report per announcement -------------------------------------------------------------
+
+
+def chart_points(
+    report: AnnouncementReport, *, width: int = 600, height: int = 200
+) -> dict[str, object]:
+    """The response curve as SVG polyline points (no inline styles: classes in the CSS)."""
+    if not report.curve or not report.recipients:
+        return {"points": "", "width": width, "height": height}
+    last_hour = max(h for h, _n in report.curve) or 1.0
+    pts = [f"0,{height}"]
+    for hours, n in report.curve:
+        x = round(width * hours / last_hour, 1)
+        y = round(height - height * n / report.recipients, 1)
+        pts.append(f"{x},{y}")
+    marks = [{"y": round(height - height * p / 100, 1), "label": f"{p}%"} for p in (50, 80, 95)]
+    return {
+        "points": " ".join(pts),
+        "width": width,
+        "height": height,
+        "marks": marks,
+        "hours": round(last_hour),
+    }
+
+
+@login_required
+@require_http_methods(["GET"])
+def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Who responded, how, how fast, per unit / register / representative; ?export=xlsx."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    if not (roles.sees_whole_cooperative(user) or roles.is_agent(user)):
+        raise PermissionDenied
+    announcement = get_object_or_404(report_announcement_list_for_user(user), code=code)
+    data = announcement_report(announcement, units=report_units_for_user(user))
+    if request.GET.get("export") == "xlsx":
+        audit_access(
+            actor=user,
+            action="responses.report_exported",
+            target=announcement,
+            ip_address=client_ip(request),
+        )
+        response = HttpResponse(
+            report_xlsx(data),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="responses-{announcement.pk}.xlsx"'
+        return response
+    return render(
+        request,
+        "messaging/responses/report.html",
+        {
+            "report": data,
+            "announcement": announcement,
+            "chart": chart_points(data),
+            "timeline": timeline_for(announcement),
+            "ways": [(Way(w).label, n) for w, n in data.by_way.items()],
+            "times": [
+                (p, round(d.total_seconds() / 3600, 1) if d is not None else None)
+                for p, d in data.times.items()
+            ],
+        },
+    )

@@ -1,0 +1,151 @@
+import datetime as dt
+import io
+import json
+
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from tocnet.members.models import Member, Phone
+from tocnet.messaging.models import Announcement
+from tocnet.messaging.responses.models import Ask, PollOption, Way
+from tocnet.messaging.responses.selectors import announcement_report
+from tocnet.messaging.responses.services import response_record
+from tocnet.messaging.tests.response_builders import sent_announcement
+from tocnet.registers.models import Register, RegisterMembership
+from tocnet.testing import BaseTestCase
+
+
+class ReportCase(BaseTestCase):
+    def setUp(self) -> None:
+        self.b_register = Register.objects.create(unit=self.unit_b, line_group_name="สอ.พช.นว")
+        RegisterMembership.objects.create(
+            register=self.b_register, member=self.b_member, since=timezone.now()
+        )
+        self.extra = []
+        for i in range(6):
+            m = Member.objects.create(number=f"40000{i}", unit=self.unit_b, first_name=f"ค{i}")
+            Phone.objects.create(member=m, raw="0810000000", e164="+66810000000")
+            RegisterMembership.objects.create(
+                register=self.b_register, member=m, since=timezone.now()
+            )
+            self.extra.append(m)
+        self.members = [self.rep_member, self.in_register, self.b_member, *self.extra]
+        self.poll = sent_announcement(
+            self.members, kind=Ask.Kind.POLL, question="วันไหน", options=["เสาร์", "อาทิตย์"]
+        )
+        self.sat, self.sun = PollOption.objects.filter(ask__announcement=self.poll)
+
+    def answer(self, member: Member, way: str, hours: float, **extra: object) -> None:
+        at = self.poll.send_started_at + dt.timedelta(hours=hours)
+        with time_machine.travel(at, tick=False):
+            response_record(announcement=self.poll, member=member, way=way, **extra)  # type: ignore[arg-type]
+
+
+class AnnouncementReportTestCase(ReportCase):
+    def test_it_adds_up(self) -> None:
+        self.answer(self.in_register, Way.LIFF, 1, option=self.sat)
+        self.answer(self.b_member, Way.GROUP_TEXT, 2)
+        self.answer(self.extra[0], Way.SMS_LINK, 3, option=self.sun)
+        self.answer(self.extra[1], Way.LIFF, 5, option=self.sun)
+        self.answer(self.rep_member, Way.REP_PHONE, 50, actor=self.rep_user)
+        self.answer(self.extra[2], Way.REP_UNREACHABLE, 51, note="ย้ายบ้าน")
+        report = announcement_report(self.poll)
+        self.assertEqual(report.recipients, 9)
+        self.assertEqual((report.responded, report.informed, report.unreached), (4, 1, 4))
+        self.assertEqual(report.by_way, {"liff": 2, "group_text": 1, "sms_link": 1, "rep_phone": 1})
+        self.assertEqual(
+            report.unreached_by_reason, {"representative_could_not_reach": 1, "no_answer": 3}
+        )
+        self.assertEqual(report.poll, {"เสาร์": 1, "อาทิตย์": 2})
+        by_unit = {row["unit"]: row["answers"] for row in report.poll_by_unit}
+        self.assertEqual(
+            by_unit,
+            {self.unit_a.name: {"เสาร์": 1, "อาทิตย์": 0}, self.unit_b.name: {"เสาร์": 0, "อาทิตย์": 2}},
+        )
+        # 50 % of 9 = the 5th response: the representative's call at 50 h.
+        self.assertEqual(report.times[50], dt.timedelta(hours=50))
+        self.assertIsNone(report.times[80])
+        registers = {
+            row.name: (row.recipients, row.responded, row.informed, row.unreached)
+            for row in report.by_register
+        }
+        self.assertEqual(registers, {"สอ.พช.กพ.1": (2, 1, 1, 0), "สอ.พช.นว": (7, 3, 0, 4)})
+        for row in report.by_register:
+            self.assertEqual(row.recipients, row.responded + row.informed + row.unreached)
+
+    def test_the_command_prints_the_issue_shape(self) -> None:
+        self.answer(self.in_register, Way.LIFF, 1, option=self.sat)
+        out = io.StringIO()
+        call_command("announcement_report", str(self.poll.pk), "--json", stdout=out)
+        data = json.loads(out.getvalue())
+        self.assertEqual(
+            set(data),
+            {
+                "announcement",
+                "recipients",
+                "responded",
+                "informed_by_representative",
+                "unreached",
+                "by_way",
+                "poll",
+                "by_register",
+            },
+        )
+        self.assertEqual(data["announcement"], self.poll.pk)
+        self.assertEqual(
+            data["recipients"],
+            data["responded"] + data["informed_by_representative"] + data["unreached"],
+        )
+        self.assertEqual(data["poll"], {"เสาร์": 1, "อาทิตย์": 0})
+        self.assertEqual(
+            set(data["by_register"][0]),
+            {"register", "recipients", "responded", "informed_by_representative", "unreached"},
+        )
+
+    def test_an_acknowledgement_has_no_poll(self) -> None:
+        ack = sent_announcement([self.in_register])
+        out = io.StringIO()
+        call_command("announcement_report", str(ack.pk), "--json", stdout=out)
+        self.assertIsNone(json.loads(out.getvalue())["poll"])
+
+    def test_an_unknown_announcement_is_an_error(self) -> None:
+        with self.assertRaises(CommandError):
+            call_command("announcement_report", str(Announcement.objects.count() + 100), "--json")
+
+    def test_queries_do_not_grow_with_the_audience(self) -> None:
+        with self.assertNumQueries(13) as small:
+            announcement_report(self.poll)
+        for m in self.extra:
+            self.answer(m, Way.LIFF, 4, option=self.sat)
+        with self.assertNumQueries(len(small.captured_queries)):
+            announcement_report(self.poll)
+
+
+class ReportPageTestCase(ReportCase):
+    def test_staff_see_it_and_download_it(self) -> None:
+        self.answer(self.in_register, Way.LIFF, 1, option=self.sat)
+        self.login_as(self.staff)
+        url = f"/r/report/{self.poll.code}/"
+        page = self.client.get(url)
+        self.assertContains(page, 'data-report="recipients"><div class="num">9<')
+        self.assertContains(page, 'data-answer="เสาร์">1<')
+        self.assertContains(page, "<polyline")
+        self.assertNotContains(page, "style=")
+        xlsx = self.client.get(url + "?export=xlsx")
+        self.assertEqual(xlsx.status_code, 200)
+        self.assertTrue(xlsx.content.startswith(b"PK"))
+
+    def test_an_agent_sees_their_units_share_only(self) -> None:
+        self.login_as(self.agent)  # agent of กพ: 2 of the 9 recipients
+        page = self.client.get(f"/r/report/{self.poll.code}/")
+        self.assertContains(page, 'data-report="recipients"><div class="num">2<')
+        self.assertNotContains(page, "สอ.พช.นว")
+
+    def test_who_may_open_it(self) -> None:
+        for name, user in self.personas().items():
+            with self.subTest(persona=name):
+                self.client.force_login(user)
+                status = self.client.get(f"/r/report/{self.poll.code}/").status_code
+                self.assertEqual(status, 200 if name in ("staff", "agent", "board") else 403)
