@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -95,6 +96,8 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    if not sees_personal_data(user):
+        raise PermissionDenied  # the board sees totals, not a list of people
     members = member_list_for_user(user)
     query = request.GET.get("q", "")
     members = member_search(members, query)

@@ -125,9 +125,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "map_metric": map_metric,
         "show_registers": show_registers,
     }
+    context["province_map"] = coverage_map(coverage, metric=map_metric)
     if level != "totals":
         context["unit_chart"] = unit_group_share_chart(coverage)
-        context["province_map"] = coverage_map(coverage, metric=map_metric)
         context["units"] = units
         context["registers"] = registers
     return render(request, "reports/dashboard.html", context)
