@@ -148,4 +148,4 @@ class ReportPageTestCase(ReportCase):
             with self.subTest(persona=name):
                 self.client.force_login(user)
                 status = self.client.get(f"/r/report/{self.poll.code}/").status_code
-                self.assertEqual(status, 200 if name in ("staff", "agent", "board") else 403)
+                self.assertEqual(status, 200 if name in ("staff", "agent", "board") else 404)
