@@ -13,6 +13,11 @@ class LineConfig(AppConfig):
 
         register_line_handlers()
 
+        from tocnet.line.services.groups import register_leader_changed
+        from tocnet.registers.leaders import on_leader_changed
+
+        on_leader_changed(register_leader_changed)
+
         menu_entry_register(
             MenuEntry(
                 "line:group_list", _("LINE groups"), roles.can_see_line_groups, 70, "line-groups"

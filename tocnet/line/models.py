@@ -44,6 +44,7 @@ class LineGroup(models.Model):
         UNMATCHED = "unmatched", _("Name does not match a register")
         AWAITING_CODE = "awaiting_code", _("Waiting for the representative's code")
         VERIFIED = "verified", _("Verified")
+        AWAITING_NEW = "awaiting_new", _("Waiting for the new representative to confirm")
         LEFT = "left", _("Bot removed")
 
     class Problem(models.TextChoices):

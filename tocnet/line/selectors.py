@@ -64,6 +64,16 @@ def register_line_verified(register: Register) -> bool:
     return bool(register.line_group_id)
 
 
+def register_awaits_new_representative(register: Register) -> bool:
+    """The register's group waits for the successor's one-time code."""
+    return (
+        bool(register.line_group_id)
+        and LineGroup.objects.filter(
+            group_id=register.line_group_id, status=LineGroup.Status.AWAITING_NEW
+        ).exists()
+    )
+
+
 @dataclass
 class MemberPresence:
     member: Member
@@ -78,6 +88,9 @@ class RegisterLineStatus:
     problem_groups: list[LineGroup]
     code: RegisterCode | None
     members: list[MemberPresence] = field(default_factory=list)
+    # The register's group, verified by the previous representative, waiting for the
+    # successor's own code ("รอผู้แทนใหม่ยืนยัน").
+    awaiting_new: LineGroup | None = None
 
     @property
     def missing(self) -> list[MemberPresence]:
@@ -93,6 +106,14 @@ def register_line_status(*, register: Register, code: RegisterCode | None) -> Re
     groups = list(LineGroup.objects.filter(Q(register=register) | Q(unit_id=register.unit_id)))
     verified = next(
         (g for g in groups if g.group_id == register.line_group_id and g.is_verified), None
+    )
+    awaiting_new = next(
+        (
+            g
+            for g in groups
+            if g.group_id == register.line_group_id and g.status == LineGroup.Status.AWAITING_NEW
+        ),
+        None,
     )
     pending = [
         g
@@ -134,6 +155,7 @@ def register_line_status(*, register: Register, code: RegisterCode | None) -> Re
         problem_groups=problems,
         code=code if verified is None else None,
         members=presence,
+        awaiting_new=awaiting_new,
     )
 
 

@@ -22,3 +22,31 @@ class DeputyForm(forms.Form):
     def __init__(self, *args: object, members: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["deputy"].choices = [("", _("— nobody —")), *members]  # type: ignore[attr-defined]
+
+
+class SuccessorForm(forms.Form):
+    """Name the successor who takes the register as it is."""
+
+    member_number = forms.CharField(label=_("Successor's member number"), max_length=20)
+    term_end = forms.DateField(
+        label=_("Term ends"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: the rest of the predecessor's term, or four years."),
+    )
+    reason = forms.CharField(label=_("Why the representative changes"), max_length=200)
+
+
+class VacateForm(forms.Form):
+    """The representative leaves and nobody succeeds yet: the register becomes vacant."""
+
+    reason = forms.ChoiceField(
+        label=_("Why the representative leaves"),
+        choices=[
+            ("resigned", _("Resigned")),
+            ("deceased", _("Deceased")),
+            ("moved unit", _("Moved to another unit")),
+            ("term ended", _("Term ended")),
+            ("removed by staff", _("Removed by staff")),
+        ],
+    )

@@ -7,19 +7,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_plan
-from tocnet.core.thai import thai_sort_key
+from tocnet.core.thai import thai_sort_key, to_arabic_digits
 from tocnet.members.models import Member
-from tocnet.registers.forms import DeputyForm
-from tocnet.registers.leaders import register_deputy_set
+from tocnet.registers.forms import DeputyForm, SuccessorForm, VacateForm
+from tocnet.registers.leaders import register_deputy_set, register_successor_set, register_vacate
 from tocnet.registers.models import Register
 from tocnet.registers.selectors import (
     get_register_for_user,
     register_deputy,
     register_deputy_user,
+    register_leader_history,
 )
 
 
@@ -55,12 +57,55 @@ def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
     register = get_register_for_user(user, code)  # 404 outside the user's scope
     _manager(request)
     members = _members(register)
+    action = request.POST.get("action", "deputy") if request.method == "POST" else ""
+    successor_form = SuccessorForm(request.POST if action == "successor" else None)
+    vacate_form = VacateForm(request.POST if action == "vacate" else None)
+    if action == "successor" and successor_form.is_valid():
+        data = successor_form.cleaned_data
+        number = to_arabic_digits(data["member_number"]).strip()
+        member = Member.objects.filter(number=number, unit=register.unit).first()
+        if member is None:
+            successor_form.add_error(
+                "member_number",
+                _("No member %(number)s in %(unit)s.")
+                % {"number": number, "unit": register.unit.name},
+            )
+        else:
+            try:
+                register_successor_set(
+                    register=register,
+                    member=member,
+                    actor=user,
+                    term_end=data["term_end"],
+                    reason=data["reason"],
+                )
+            except ValidationError as exc:
+                for text in exc.messages:
+                    successor_form.add_error("member_number", text)
+            else:
+                messages.success(
+                    request,
+                    _("%(member)s now leads %(register)s.")
+                    % {"member": member.full_name, "register": register},
+                )
+                return redirect("registers:leaders", code=register.code)
+    if action == "vacate" and vacate_form.is_valid():
+        try:
+            register_vacate(
+                register=register, reason=vacate_form.cleaned_data["reason"], actor=user
+            )
+        except ValidationError as exc:
+            for text in exc.messages:
+                vacate_form.add_error("reason", text)
+        else:
+            messages.success(request, _("%(register)s is now vacant.") % {"register": register})
+            return redirect("registers:leaders", code=register.code)
     form = DeputyForm(
-        request.POST or None,
+        request.POST if action == "deputy" else None,
         members=_choices(register, members),
         initial={"deputy": register.deputy.number if register.deputy else ""},
     )
-    if request.method == "POST" and form.is_valid():
+    if action == "deputy" and form.is_valid():
         number = form.cleaned_data["deputy"]
         deputy = next((m for m in members if m.number == number), None) if number else None
         try:
@@ -82,5 +127,9 @@ def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
             "deputy": register_deputy(register),
             "deputy_user": register_deputy_user(register),
             "member_count": len(members),
+            "successor_form": successor_form,
+            "vacate_form": vacate_form,
+            "history": register_leader_history(register),
+            "today": timezone.localdate(),
         },
     )

@@ -6,15 +6,17 @@ Kept apart from the planner's services: these change who leads a register, never
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tocnet.core.audit import audit_record
-from tocnet.members.models import Member
+from tocnet.members.models import Member, Representative
 from tocnet.registers.models import Register, RegisterMembership
 
 # Later apps (line) react when a register's representative changes: the LINE group must be
@@ -84,3 +86,127 @@ def register_deputy_set(*, register: Register, member: Member | None, actor: Any
         changes={"deputy": {"before": before, "after": after}},
     )
     return register
+
+
+def _current_rep(register: Register) -> Representative | None:
+    rep = register.representative
+    return rep if rep is not None and rep.ended_on is None else None
+
+
+@transaction.atomic
+def register_vacate(*, register: Register, reason: str, actor: Any) -> Register:
+    """The representative leaves (resigned, deceased, moved, term ended, removed by staff):
+    their term ends today and the register becomes vacant, keeping its number, name, members
+    and LINE group. Audited. Raises ValidationError when it is already vacant."""
+    register = Register.objects.select_for_update().get(pk=register.pk)
+    rep = _current_rep(register)
+    if rep is None:
+        raise ValidationError(_("%(register)s is already vacant.") % {"register": register})
+    reason = (reason or "").strip()[:200]
+    if not reason:
+        raise ValidationError(_("Say why the representative leaves."))
+    Representative.objects.filter(pk=rep.pk).update(
+        ended_on=timezone.localdate(), end_reason=reason
+    )
+    audit_record(
+        actor=actor,
+        action="register.vacated",
+        target=register,
+        changes={"representative": rep.member.number, "reason": reason},
+    )
+    return register
+
+
+@transaction.atomic
+def register_successor_set(
+    *,
+    register: Register,
+    member: Member,
+    actor: Any,
+    term_end: dt.date | None = None,
+    reason: str = "",
+) -> Representative:
+    """The successor (the election's runner-up or a newly elected member of the unit) takes the
+    register as it is: members, number, name and LINE group. The predecessor's term ends
+    today if it had not; history keeps who led it when. The successor joins the register if
+    they sat elsewhere, stops being its deputy, and the LINE group waits for the successor's
+    own one-time code (line's handler). Raises ValidationError and changes nothing otherwise.
+    """
+    register = Register.objects.select_for_update().select_related("unit").get(pk=register.pk)
+    if member.status != Member.Status.ACTIVE or member.unit_id != register.unit_id:
+        raise ValidationError(
+            _("%(member)s is not an active member of %(unit)s.")
+            % {"member": member.full_name, "unit": register.unit.name}
+        )
+    previous = _current_rep(register)
+    if previous is not None and previous.member_id == member.pk:
+        raise ValidationError(
+            _("%(member)s already leads this register.") % {"member": member.full_name}
+        )
+    elsewhere = Register.objects.filter(
+        retired_at__isnull=True,
+        representative__member=member,
+        representative__ended_on__isnull=True,
+    ).exclude(pk=register.pk)
+    if elsewhere.exists():
+        raise ValidationError(
+            _("%(member)s already leads another register.") % {"member": member.full_name}
+        )
+    today = timezone.localdate()
+    if previous is not None:
+        Representative.objects.filter(pk=previous.pk).update(
+            ended_on=today,
+            end_reason=(reason or _("succeeded by %(number)s") % {"number": member.number})[:200],
+        )
+    # A current, unattached Representative row (imported from the election) is taken over.
+    rep = Representative.objects.filter(
+        member=member, ended_on__isnull=True, unit=register.unit
+    ).first()
+    if rep is None:
+        Representative.objects.filter(member=member, ended_on__isnull=True).update(
+            ended_on=today, end_reason="moved unit"
+        )
+        predecessor = previous or register.representative
+        end = term_end or (
+            predecessor.term_end
+            if predecessor is not None and predecessor.term_end >= today
+            else default_term_end(today)
+        )
+        rep = Representative(member=member, unit=register.unit, term_start=today, term_end=end)
+        rep.full_clean()
+        rep.save()
+    before = register.representative.member.number if register.representative else None
+    register.representative = rep
+    if register.deputy_id == member.pk:
+        register.deputy = None
+    register.save(update_fields=["representative", "deputy", "updated_at"])
+    now = timezone.now()
+    sits = RegisterMembership.objects.filter(member=member, until__isnull=True).first()
+    moved_from = None
+    if sits is None or sits.register_id != register.pk:
+        if sits is not None:
+            moved_from = str(sits.register)
+            RegisterMembership.objects.filter(pk=sits.pk).update(until=now)
+        RegisterMembership.objects.create(register=register, member=member, since=now)
+    audit_record(
+        actor=actor,
+        action="register.successor_set",
+        target=register,
+        changes={
+            "representative": {"before": before, "after": member.number},
+            "term": [str(rep.term_start), str(rep.term_end)],
+            "joined_from": moved_from,
+        },
+    )
+    _leader_changed(register=register, actor=actor)
+    return rep
+
+
+def default_term_end(today: dt.date) -> dt.date:
+    """A four-year term from today, ending the day before the anniversary."""
+    years = 4
+    try:
+        anniversary = today.replace(year=today.year + years)
+    except ValueError:  # 29 February
+        anniversary = today.replace(year=today.year + years, day=28)
+    return anniversary - dt.timedelta(days=1)

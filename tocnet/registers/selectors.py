@@ -16,6 +16,7 @@ from django.http import Http404
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
+from tocnet.core.models import AuditEvent
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import Member, Representative, Unit
 from tocnet.members.selectors import as_uuid, unit_list_for_user
@@ -111,6 +112,19 @@ def led_member_ids(user: User) -> QuerySet[RegisterMembership, Any]:
 def led_unit_ids(user: User) -> QuerySet[Register, Any]:
     """Ids of the units of the current registers this user leads or deputises (a subquery)."""
     return Register.objects.filter(register_leader_q(user)).values("unit_id")
+
+
+def register_leader_history(register: Register) -> list[dict[str, object]]:
+    """Who led the register when, newest first, from its audit trail."""
+    events = AuditEvent.objects.filter(
+        target_type="registers.register",
+        target_id=str(register.code),
+        action__in=["register.successor_set", "register.vacated", "register.created"],
+    ).order_by("-created_at", "-pk")
+    return [
+        {"when": e.created_at, "action": e.action, "changes": e.changes, "by": e.actor_repr}
+        for e in events[:20]
+    ]
 
 
 # --- planning ---------------------------------------------------------------------------------

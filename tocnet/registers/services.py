@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -369,11 +370,31 @@ def _audit_member_changes(
 
 @transaction.atomic
 def register_line_group_name_set(
-    *, register_id: int, name: str, actor: Any, action: str = "register.group_name_set"
+    *,
+    register_id: int,
+    name: str,
+    actor: Any,
+    action: str = "register.group_name_set",
+    confirm_verified: bool = False,
 ) -> Register:
-    """Rename a register's LINE group (validated, audited as ``action``, row locked)."""
+    """Rename a register's LINE group (validated, audited as ``action``, row locked).
+
+    A register whose LINE group is verified is renamed only when cooperative staff confirm
+    (``confirm_verified``) that the group is renamed in LINE too; otherwise ValidationError."""
     register = Register.objects.select_for_update().get(pk=register_id)
     before = register.line_group_name
+    if (
+        register.line_group_id
+        and name != before
+        and not (confirm_verified and roles.is_cooperative_staff(actor))
+    ):
+        raise ValidationError(
+            _(
+                "The LINE group of %(register)s is verified: only cooperative staff can rename "
+                "it, confirming that the group's name in LINE is changed too."
+            )
+            % {"register": before}
+        )
     register.line_group_name = name
     register.full_clean()
     register.save(update_fields=["line_group_name", "updated_at"])

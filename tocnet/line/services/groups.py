@@ -329,7 +329,7 @@ def group_verify(
     if register_code is None:
         return _reply("code_unknown")
     register = register_code.register
-    if summary is not None and group.status != Status.VERIFIED:
+    if summary is not None and group.status not in (Status.VERIFIED, Status.AWAITING_NEW):
         group.name = summary.name
         _apply_match(group, group_name_match(name=summary.name, group_id=group.group_id))
         group.save()
@@ -400,6 +400,28 @@ def group_verify(
     return _reply("code_verified", register=register, member=member)
 
 
+# --- a new representative -----------------------------------------------------------------
+
+
+def register_leader_changed(*, register: Register, actor: Any) -> None:
+    """A successor took the register: its verified group waits for the successor's own
+    one-time code (the bot then knows the new leader's LINE user); the predecessor's open
+    code is withdrawn. Called inside the registers transaction."""
+    RegisterCode.objects.filter(register=register, used_at__isnull=True).delete()
+    if not register.line_group_id:
+        return
+    changed = LineGroup.objects.filter(
+        group_id=register.line_group_id, status=Status.VERIFIED
+    ).update(status=Status.AWAITING_NEW)
+    if changed:
+        audit_record(
+            actor=actor,
+            action="line.group_awaiting_new_representative",
+            target=register,
+            changes={"line_group_id": register.line_group_id},
+        )
+
+
 # --- periodic re-read ---------------------------------------------------------------------
 
 
@@ -421,7 +443,7 @@ def group_refresh(*, group_id: str) -> LineGroup | None:
         before = {"name": group.name, "member_count": group.member_count, "drift": group.drift}
         group.name, group.member_count, group.checked_at = summary.name, count, timezone.now()
         match = group_name_match(name=summary.name, group_id=group_id)
-        if group.status == Status.VERIFIED:
+        if group.status in (Status.VERIFIED, Status.AWAITING_NEW):
             if match.register is not None and match.register.pk == group.register_id:
                 group.drift = ""
             else:

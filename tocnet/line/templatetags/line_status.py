@@ -1,7 +1,11 @@
 from django import template
 
 from tocnet.line import client
-from tocnet.line.selectors import RegisterLineStatus, register_line_status
+from tocnet.line.selectors import (
+    RegisterLineStatus,
+    register_awaits_new_representative,
+    register_line_status,
+)
 from tocnet.line.services.groups import register_code_ensure
 from tocnet.registers.models import Register
 
@@ -30,7 +34,9 @@ def register_line_status_for(
     request = context.get("request")
     user = getattr(request, "user", None)
     code = None
-    if not register_obj.line_group_id and _leads(user, register_obj):
+    if _leads(user, register_obj) and (
+        not register_obj.line_group_id or register_awaits_new_representative(register_obj)
+    ):
         code = register_code_ensure(register=register_obj)
     return register_line_status(register=register_obj, code=code)
 

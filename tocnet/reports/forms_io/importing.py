@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.models import AuditEvent
@@ -576,7 +577,10 @@ def _plan_registers(*, unit: Unit, actor: User | None, form: FormRead, plan: Pla
                 "current": register.line_group_name,
                 "form": parsed.name,
                 "conflict": str(register.code) in changed_registers
-                or register.updated_at > form.exported_at,
+                or register.updated_at > form.exported_at
+                # A verified group is renamed only when staff tick it (renamed in LINE too).
+                or bool(register.line_group_id),
+                "verified": bool(register.line_group_id),
                 "register_id": register.pk,
             }
         )
@@ -746,7 +750,10 @@ def form_upload_apply(
                 },
             )
     for change in plan.register_changes:
-        if change["conflict"] and change["key"] not in accepted:
+        verified = change.get("verified", False)
+        if (change["conflict"] and change["key"] not in accepted) or (
+            verified and not roles.is_cooperative_staff(actor)
+        ):
             kept.append(change["key"])
             continue
         register_line_group_name_set(
@@ -754,6 +761,7 @@ def form_upload_apply(
             name=change["form"],
             actor=actor,
             action="register.group_name_from_form",
+            confirm_verified=verified,
         )
         applied.append(change["key"])
     job.result = {

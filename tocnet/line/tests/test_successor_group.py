@@ -1,0 +1,152 @@
+"""A successor takes the register: the LINE group waits for the successor's own code."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tocnet.accounts.models import User
+from tocnet.core.models import AuditEvent
+from tocnet.line import simulate
+from tocnet.line.models import LineGroup, RegisterCode, WebhookEvent
+from tocnet.line.services.groups import register_code_ensure
+from tocnet.line.tests.base import LineTestCase
+from tocnet.members.models import Member, Representative
+from tocnet.registers.leaders import (
+    default_term_end,
+    register_successor_set,
+    register_vacate,
+)
+from tocnet.registers.models import RegisterMembership
+from tocnet.testing import PASSWORD
+
+REP_LINE = "U" + "a" * 32
+NEW_LINE = "U" + "b" * 32
+
+
+class SuccessorGroupTestCase(LineTestCase):
+    def verify_with_first_representative(self) -> LineGroup:
+        code = register_code_ensure(register=self.register)
+        group_id = simulate.group_id_for("สอ.พช.กพ.1")
+        self.fake.add_group(group_id, "สอ.พช.กพ.1", count=3)
+        self.post_events([simulate.join_event(group_id)])
+        self.post_events([simulate.group_message_event(group_id, REP_LINE, code.code)])
+        group = LineGroup.objects.get(group_id=group_id)
+        self.assertEqual(group.status, LineGroup.Status.VERIFIED)
+        return group
+
+    def test_the_successor_takes_the_register_and_re_verifies_the_group(self) -> None:
+        group = self.verify_with_first_representative()
+        successor_user = User.objects.create_user(
+            username="succ", password=PASSWORD, role=User.Role.REPRESENTATIVE
+        )
+        Member.objects.filter(pk=self.in_register.pk).update(user=successor_user)
+        members_before = set(
+            RegisterMembership.objects.filter(
+                register=self.register, until__isnull=True
+            ).values_list("member_id", flat=True)
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            rep = register_successor_set(
+                register=self.register,
+                member=self.in_register,
+                actor=self.staff,
+                reason="resigned",
+            )
+        self.register.refresh_from_db()
+        group.refresh_from_db()
+        self.assertEqual(self.register.representative, rep)
+        self.assertEqual(self.register.line_group_name, "สอ.พช.กพ.1")
+        self.assertEqual(self.register.line_group_id, group.group_id)
+        self.assertEqual(group.status, LineGroup.Status.AWAITING_NEW)
+        old = Representative.objects.get(pk=self.representative.pk)
+        self.assertIsNotNone(old.ended_on)
+        self.assertEqual(old.end_reason, "resigned")
+        self.assertEqual(
+            set(
+                RegisterMembership.objects.filter(
+                    register=self.register, until__isnull=True
+                ).values_list("member_id", flat=True)
+            ),
+            members_before,
+        )
+        # The old representative's page shows no code; the successor's shows a fresh one.
+        self.assertEqual(RegisterCode.objects.filter(used_at__isnull=True).count(), 0)
+        self.login_as(self.rep_user)
+        old_page = self.client.get("/my/register/").content.decode()
+        self.assertNotIn("data-line-code=", old_page)
+        self.assertNotIn("100002", old_page)  # no longer sees the register's members
+        self.login_as(successor_user)
+        page = self.client.get("/my/register/").content.decode()
+        self.assertIn(f'data-line-awaiting-new="{group.group_id}"', page)
+        code = RegisterCode.objects.get(register=self.register, used_at__isnull=True)
+        self.assertIn(f'data-line-code="{code.code}"', page)
+        # The predecessor posting the new code does not verify; the successor's LINE does.
+        Member.objects.filter(pk=self.in_register.pk).update(line_user_id=None)
+        event = simulate.group_message_event(group.group_id, NEW_LINE, code.code)
+        self.post_events([event])
+        self.assertEqual(
+            WebhookEvent.objects.get(webhook_event_id=event["webhookEventId"]).status,
+            WebhookEvent.Status.DONE,
+        )
+        group.refresh_from_db()
+        self.assertEqual(group.status, LineGroup.Status.VERIFIED)
+        self.assertEqual(group.verified_by_line_user_id, NEW_LINE)
+        self.assertEqual(Member.objects.get(pk=self.in_register.pk).line_user_id, NEW_LINE)
+        self.assertTrue(
+            AuditEvent.objects.filter(action="line.group_awaiting_new_representative").exists()
+        )
+        self.assertTrue(AuditEvent.objects.filter(action="register.successor_set").exists())
+
+    def test_a_successor_from_another_unit_or_inactive_is_refused(self) -> None:
+        for member in (self.b_member,):
+            with self.subTest(member=member.number), self.assertRaises(ValidationError):
+                register_successor_set(register=self.register, member=member, actor=self.staff)
+        self.register.refresh_from_db()
+        self.assertEqual(self.register.representative, self.representative)
+        self.assertFalse(AuditEvent.objects.filter(action="register.successor_set").exists())
+
+    def test_a_successor_from_another_register_joins_this_one(self) -> None:
+        rep = register_successor_set(
+            register=self.register, member=self.a_not_in_register, actor=self.staff
+        )
+        self.assertEqual(
+            RegisterMembership.objects.get(
+                member=self.a_not_in_register, until__isnull=True
+            ).register,
+            self.register,
+        )
+        # The predecessor's term ended long ago (2021): the successor gets a four-year term.
+        self.assertEqual(rep.term_end, default_term_end(timezone.localdate()))
+
+    def test_vacating_ends_the_term_and_keeps_the_group(self) -> None:
+        group = self.verify_with_first_representative()
+        register_vacate(register=self.register, reason="deceased", actor=self.staff)
+        self.register.refresh_from_db()
+        group.refresh_from_db()
+        self.assertEqual(self.register.representative, self.representative)
+        self.assertIsNotNone(self.register.representative.ended_on)  # type: ignore[union-attr]
+        self.assertEqual(group.status, LineGroup.Status.VERIFIED)
+        with self.assertRaises(ValidationError):
+            register_vacate(register=self.register, reason="again", actor=self.staff)
+
+    def test_the_leaders_page_names_a_successor_and_marks_a_vacancy(self) -> None:
+        url = f"/registers/{self.register.code}/leaders/"
+        self.login_as(self.agent)
+        response = self.client.post(url, {"action": "vacate", "reason": "resigned"})
+        self.assertEqual(response.status_code, 302)
+        page = self.client.get(url).content.decode()
+        self.assertIn('data-state="vacant"', page)
+        response = self.client.post(
+            url, {"action": "successor", "member_number": "๑๐๐๐๐๒", "reason": "runner-up"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.register.refresh_from_db()
+        self.assertEqual(self.register.representative.member, self.in_register)  # type: ignore[union-attr]
+        page = self.client.get(url).content.decode()
+        self.assertIn('data-representative="100002"', page)
+        self.assertIn('data-history="register.successor_set"', page)
+        response = self.client.post(
+            url, {"action": "successor", "member_number": "200001", "reason": "x"}
+        )
+        self.assertEqual(response.status_code, 200)  # another unit's member: a clear error
