@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -45,8 +46,6 @@ from tocnet.registers.services import (
 
 FLAG_LABELS = {
     FLAG_NEEDS_REPRESENTATIVE: gettext_lazy("Needs a representative"),
-    FLAG_FEW_MEMBERS: gettext_lazy("Under 35 members per representative"),
-    FLAG_MANY_MEMBERS: gettext_lazy("Over 65 members per representative"),
     FLAG_REPRESENTATIVE_NOT_MEMBER: gettext_lazy("A representative is not an active member here"),
     FLAG_MOVES_PROPOSED: gettext_lazy("Moves proposed"),
     FLAG_VACANT: gettext_lazy("Vacant — needs a new representative"),
@@ -71,8 +70,29 @@ class Flag:
     level: str
 
 
+def _flag_label(code: str) -> Any:
+    """The flag in a clerk's words, with the thresholds the settings hold today."""
+    if code == FLAG_FEW_MEMBERS:
+        return _("Fewer than %(low)s members per representative: fewer registers would do") % {
+            "low": settings.REGISTER_MEMBERS_LOW
+        }
+    if code == FLAG_MANY_MEMBERS:
+        return _(
+            "More than %(high)s members per representative: the unit needs more representatives"
+        ) % {"high": settings.REGISTER_MEMBERS_HIGH}
+    return FLAG_LABELS.get(code, code)
+
+
 def _flags(plan: UnitPlan) -> list[Flag]:
-    return [Flag(f, FLAG_LABELS.get(f, f), FLAG_LEVELS.get(f, "warn")) for f in plan.flags]
+    return [Flag(f, _flag_label(f), FLAG_LEVELS.get(f, "warn")) for f in plan.flags]
+
+
+def _plan_settings() -> dict[str, int]:
+    return {
+        "tolerance": settings.REGISTER_SIZE_TOLERANCE,
+        "low": settings.REGISTER_MEMBERS_LOW,
+        "high": settings.REGISTER_MEMBERS_HIGH,
+    }
 
 
 def _planner(request: HttpRequest) -> User:
@@ -110,7 +130,12 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registers/plan_overview.html",
-        {"rows": rows, "totals": totals, "pending": [r for r in rows if r["pending"]]},
+        {
+            "rows": rows,
+            "totals": totals,
+            "pending": [r for r in rows if r["pending"]],
+            "limits": _plan_settings(),
+        },
     )
 
 
@@ -166,6 +191,7 @@ def _unit_context(unit: Unit, plan: UnitPlan, fingerprint: str) -> dict[str, Any
         "form": PlanApproveForm(initial={"fingerprint": fingerprint}),
         "pending": bool(plan.registers) and plan.changes_anything,
         "renames": [r for r in plan.registers if r.renames_verified_group],
+        "limits": _plan_settings(),
     }
 
 

@@ -97,7 +97,9 @@ def plan_unit(unit: UnitInput, options: PlanOptions | None = None) -> UnitPlan:
         return plan
 
     per_rep = len(members) / len(reps)
-    if per_rep < options.low_per_representative:
+    # Few members per representative matters only where fewer registers could hold them: a
+    # unit with one representative cannot do better, however small.
+    if per_rep < options.low_per_representative and len(reps) > 1:
         plan.flags.append(FLAG_FEW_MEMBERS)
     if per_rep > options.high_per_representative:
         plan.flags.append(FLAG_MANY_MEMBERS)

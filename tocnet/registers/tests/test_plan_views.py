@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -141,3 +142,38 @@ class PlanViewsTestCase(BaseTestCase):
         response = self.unit_page(empty)
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, "data-form=")
+
+
+class PlanWordingTestCase(BaseTestCase):
+    """The plan pages speak to a clerk, with the thresholds the settings hold."""
+
+    @override_settings(REGISTER_MEMBERS_LOW=40, REGISTER_MEMBERS_HIGH=60, REGISTER_SIZE_TOLERANCE=3)
+    def test_it_words_the_plan_with_the_settings_values(self) -> None:
+        Representative.objects.create(
+            member=self.a_not_in_register,
+            unit=self.unit_a,
+            term_start=dt.date(2018, 1, 1),
+            term_end=dt.date(2021, 12, 31),
+        )
+        self.login_as(self.staff)
+        body = self.client.get(reverse("registers:plan_overview")).content.decode()
+        self.assertIn('data-limits="3-40-60"', body)
+        self.assertIn("ต่างกันไม่เกิน 3 คน", body)
+        self.assertIn("ดูแลสมาชิก 40 ถึง 60 คน", body)
+        self.assertIn('data-flag="few_members_per_representative"', body)
+        self.assertIn("น้อยกว่า 40 คน", body)
+        self.assertNotIn("น้อยกว่า 35", body)
+        self.assertNotIn("35 ถึง 65", body)
+        # a unit without a representative: said plainly, not a red role name
+        self.assertIn('data-state="no-representative"', body)
+        self.assertIn("ผู้ดูแล: ตัวแทนสหกรณ์", body)
+        unit_page = self.client.get(reverse("registers:plan_unit", args=[self.unit_a.code]))
+        self.assertContains(unit_page, "อำเภอที่สมาชิกถูกแยกไปอยู่มากกว่าหนึ่งทะเบียน")
+        self.assertContains(unit_page, '<span class="district">')
+        self.assertContains(unit_page, " คน)</span>")
+
+    def test_it_does_not_flag_a_small_unit_with_one_representative(self) -> None:
+        self.login_as(self.staff)
+        response = self.client.get(reverse("registers:plan_unit", args=[self.unit_a.code]))
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, 'data-flag="few_members_per_representative"')
