@@ -236,6 +236,41 @@ LINE_LOGIN_AUTHORIZE_URL = env_str(
     "LINE_LOGIN_AUTHORIZE_URL", "https://access.line.me/oauth2/v2.1/authorize"
 )
 
+# LIFF (LINE Front-end Framework) app on the LINE Login channel: the representatives' relay page
+# and members' acknowledgement page open inside LINE. LIFF_SDK_URL: the demo and the tests load
+# the fake LINE server's stand-in instead of LINE's SDK.
+LIFF_ID = env_str("LIFF_ID")
+LIFF_SDK_URL = env_str("LIFF_SDK_URL", "https://static.line-scdn.net/liff/edge/2/sdk.js")
+LIFF_URL_BASE = env_str("LIFF_URL_BASE", "https://liff.line.me")
+# The site's public address, for links in LINE cards, SMS, e-mail, Open Graph tags and the feed.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Announcements: SMS gateway (thaibulksms or ants), its price per credit, relay fallback delays.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "thaibulksms")
+SMS_API_KEY = env_secret("SMS_API_KEY")
+SMS_API_SECRET = env_secret("SMS_API_SECRET")
+SMS_SENDER = env_str("SMS_SENDER", "SMS.")
+SMS_API_BASE_URL = env_str("SMS_API_BASE_URL")  # empty: the provider's own host
+SMS_PRICE_BAHT = env_str("SMS_PRICE_BAHT", "0.35")
+RELAY_FALLBACK_HOURS = env_int("RELAY_FALLBACK_HOURS", 6)
+RELAY_FALLBACK_HOURS_OFF = env_int("RELAY_FALLBACK_HOURS_OFF", 2)  # outside office hours
+ANNOUNCE_RETRY_LIMIT = env_int("ANNOUNCE_RETRY_LIMIT", 8)
+
+# E-mail through Django's SMTP backend (console backend in the demo, locmem in tests).
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TOC-Net <no-reply@example.coop>")
+
 # Data protection: who to contact, shown in the footer and the privacy notice.
 PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", "dpo@example.coop")
 

@@ -23,8 +23,10 @@ from django.conf import settings
 from linebot.v3.messaging import (
     ApiClient,
     ApiException,
+    BroadcastRequest,
     Configuration,
     MessagingApi,
+    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
     SetWebhookEndpointRequest,
@@ -217,14 +219,75 @@ def push_messages(*, to: str, messages: Sequence[Message], retry_key: str) -> Se
                 _request_timeout=TIMEOUT,
             )
     except ChannelError as exc:
-        if exc.status == 409:
-            cause = exc.__cause__
-            headers = getattr(cause, "headers", None) or {}
-            return SendResult(
-                request_id=headers.get("x-line-accepted-request-id"), already_sent=True
-            )
-        raise
+        done = _already_sent(exc)
+        if done is None:
+            raise
+        return done
     return _result(response)
+
+
+def _already_sent(exc: ChannelError) -> SendResult | None:
+    if exc.status != 409:
+        return None
+    headers = getattr(exc.__cause__, "headers", None) or {}
+    return SendResult(request_id=headers.get("x-line-accepted-request-id"), already_sent=True)
+
+
+def multicast_messages(
+    *, to: Sequence[str], messages: Sequence[Message], retry_key: str
+) -> SendResult:
+    """Send the same messages to 1–500 LINE users (friends only; others are skipped by LINE).
+
+    Repeat with the same ``to`` and ``retry_key`` to retry; a 409 means already accepted."""
+    try:
+        with _api() as api:
+            response = api.multicast_with_http_info(
+                MulticastRequest(to=list(to), messages=list(messages)),
+                x_line_retry_key=retry_key,
+                _request_timeout=TIMEOUT,
+            )
+    except ChannelError as exc:
+        done = _already_sent(exc)
+        if done is None:
+            raise
+        return done
+    return _result(response)
+
+
+def broadcast_messages(*, messages: Sequence[Message], retry_key: str) -> SendResult:
+    """Send to every friend of the official account (rate limit: 60 requests an hour)."""
+    try:
+        with _api() as api:
+            response = api.broadcast_with_http_info(
+                BroadcastRequest(messages=list(messages)),
+                x_line_retry_key=retry_key,
+                _request_timeout=TIMEOUT,
+            )
+    except ChannelError as exc:
+        done = _already_sent(exc)
+        if done is None:
+            raise
+        return done
+    return _result(response)
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int | None  # None: no monthly limit
+    used: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+
+def get_quota() -> Quota:
+    """This month's message target and (approximate) consumption: two GET calls."""
+    with _api() as api:
+        quota = api.get_message_quota(_request_timeout=TIMEOUT)
+        used = api.get_message_quota_consumption(_request_timeout=TIMEOUT)
+    limit = int(quota.value) if quota.type == "limited" and quota.value is not None else None
+    return Quota(limit=limit, used=int(used.total_usage or 0))
 
 
 def push_text(*, to: str, texts: Sequence[str], retry_key: str) -> SendResult:
@@ -274,3 +337,35 @@ def login_exchange_code(*, code: str, redirect_uri: str) -> dict[str, Any]:
             str(message), permanent=response.status_code < 500, status=response.status_code
         )
     return dict(body)
+
+
+@dataclass(frozen=True)
+class IdTokenClaims:
+    user_id: str
+    name: str
+    claims: dict[str, Any]
+
+
+def verify_id_token(id_token: str, *, nonce: str | None = None) -> IdTokenClaims:
+    """Check a LIFF / LINE Login ID token with LINE's verify endpoint (``POST
+    /oauth2/v2.1/verify``) for our LINE Login channel; raises ChannelError when LINE refuses it
+    (expired, another channel, forged)."""
+    if not getattr(settings, "LINE_LOGIN_CHANNEL_ID", ""):
+        raise NotConfiguredError()
+    data = {"id_token": id_token, "client_id": settings.LINE_LOGIN_CHANNEL_ID}
+    if nonce:
+        data["nonce"] = nonce
+    try:
+        response = requests.post(f"{api_base_url()}/oauth2/v2.1/verify", data=data, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise ChannelError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.status_code != 200 or not body.get("sub"):
+        message = body.get("error_description") or body.get("error") or response.reason
+        raise ChannelError(
+            str(message), permanent=response.status_code < 500, status=response.status_code
+        )
+    return IdTokenClaims(user_id=str(body["sub"]), name=str(body.get("name") or ""), claims=body)

@@ -1,0 +1,432 @@
+"""The channel plan: for each member of an audience, the cheapest channel that reaches them.
+
+Order (unless the author leaves a channel out): the member's verified register LINE group (in
+relay mode through the representative, else one push per group), their own LINE account (a
+friend of the official account who has not blocked it), SMS to a valid Thai mobile, e-mail, else
+unreachable with the reason.  Members whose processing is restricted are left out; members who
+objected on a channel are not sent to on it.
+
+Constant queries whatever the audience size: every read is one ``values_list`` over the
+audience, then plain Python (bench/bench_announce.py: 10,669 members).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tocnet.line.models import LineFriend, LineGroup
+from tocnet.members.models import Member, Phone, Unit
+from tocnet.messaging.models import Announcement, Channel, Reason
+from tocnet.messaging.channels.sms import sms_segments
+from tocnet.privacy.selectors import Unreachable, members_not_messageable
+from tocnet.registers.models import Register, RegisterMembership
+
+# Announcements are the cooperative's news: allowed until a member objects (privacy app).
+PRIVACY_PURPOSE = "news"
+PRIVACY_CHANNEL = {
+    Channel.LINE_GROUP: "line",
+    Channel.LINE_DIRECT: "line",
+    Channel.SMS: "sms",
+    Channel.EMAIL: "email",
+}
+MEMBER_CHANNELS = (Channel.LINE_GROUP, Channel.LINE_DIRECT, Channel.SMS, Channel.EMAIL)
+PLAN_KEYS = ("line_group", "line_direct", "sms", "email", "unreachable")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who an announcement is for; empty tuples mean "any"."""
+
+    scope: str = "all"  # all | units | registers
+    units: tuple[str, ...] = ()  # unit codes
+    registers: tuple[str, ...] = ()  # register codes
+    member_types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = (Member.Status.ACTIVE,)
+    channels: tuple[str, ...] = tuple(MEMBER_CHANNELS)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Audience:
+        data = data or {}
+        return cls(
+            scope=str(data.get("scope") or "all"),
+            units=tuple(str(c) for c in data.get("units") or ()),
+            registers=tuple(str(c) for c in data.get("registers") or ()),
+            member_types=tuple(data.get("member_types") or ()),
+            statuses=tuple(data.get("statuses") or (Member.Status.ACTIVE,)),
+            channels=tuple(data.get("channels") or MEMBER_CHANNELS),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "units": list(self.units),
+            "registers": list(self.registers),
+            "member_types": list(self.member_types),
+            "statuses": list(self.statuses),
+            "channels": list(self.channels),
+        }
+
+    def members(self) -> QuerySet[Member]:
+        qs = Member.objects.all()
+        if self.statuses:
+            qs = qs.filter(status__in=self.statuses)
+        if self.member_types:
+            qs = qs.filter(member_type__in=self.member_types)
+        if self.scope == "units":
+            qs = qs.filter(unit__code__in=self.units)
+        elif self.scope == "registers":
+            qs = qs.filter(
+                pk__in=RegisterMembership.objects.filter(
+                    until__isnull=True, register__code__in=self.registers
+                ).values("member_id")
+            )
+        return qs
+
+    def unit_ids(self) -> set[int] | None:
+        """Units the audience may touch (None: every unit); scoping checks use it."""
+        if self.scope == "units":
+            return set(Unit.objects.filter(code__in=self.units).values_list("pk", flat=True))
+        if self.scope == "registers":
+            return set(
+                Register.objects.filter(code__in=self.registers).values_list("unit_id", flat=True)
+            )
+        return None
+
+
+@dataclass
+class MemberRoute:
+    member_id: int
+    unit_id: int
+    register_id: int | None
+    channel: str
+    reason: str = ""
+    address: str = ""
+
+
+@dataclass
+class GroupRoute:
+    register_id: int
+    unit_id: int
+    group_id: str
+    reach: int  # people in the group (LINE's count, else members planned into it)
+    relay_member_id: int | None = None  # the representative, when they can relay
+    relay_line_user_id: str = ""
+
+
+@dataclass
+class ChannelPlan:
+    """The plan for one announcement: routes per member and group, counts and costs."""
+
+    mode: str
+    members: list[MemberRoute] = field(default_factory=list)
+    groups: dict[int, GroupRoute] = field(default_factory=dict)
+    sms_per_message: int = 1
+    broadcast_reach: int = 0
+    excluded_restricted: int = 0
+
+    @property
+    def channels(self) -> dict[str, int]:
+        counts = Counter(
+            "unreachable" if m.channel == Channel.NONE else m.channel for m in self.members
+        )
+        return {key: counts.get(key, 0) for key in PLAN_KEYS}
+
+    @property
+    def unreachable_reasons(self) -> dict[str, int]:
+        return dict(Counter(m.reason for m in self.members if m.channel == Channel.NONE))
+
+    @property
+    def relay_groups(self) -> list[GroupRoute]:
+        if self.mode != Announcement.Mode.RELAY:
+            return []
+        return [g for g in self.groups.values() if g.relay_member_id]
+
+    def line_messages(self, *, mode: str | None = None, relayed: bool = True) -> int:
+        """LINE messages billed: a group push counts everyone in the group; a relay push 1."""
+        mode = mode or self.mode
+        direct = self.channels["line_direct"]
+        total = direct + self.broadcast_reach
+        for group in self.groups.values():
+            if mode == Announcement.Mode.RELAY and group.relay_member_id:
+                total += 1 + (0 if relayed else group.reach)
+            else:
+                total += group.reach
+        return total
+
+    @property
+    def sms_segments(self) -> int:
+        return self.channels["sms"] * self.sms_per_message
+
+    @property
+    def sms_cost(self) -> Decimal:
+        return (Decimal(self.sms_segments) * sms_price()).quantize(Decimal("0.01"))
+
+    def alternatives(self, *, reachable_by_sms: int, linked_friends: int) -> dict[str, Any]:
+        price = sms_price()
+        all_sms_segments = reachable_by_sms * self.sms_per_message
+        return {
+            "relay": {"line_messages": self.line_messages(mode=Announcement.Mode.RELAY)},
+            "relay_none_forwarded": {
+                "line_messages": self.line_messages(mode=Announcement.Mode.RELAY, relayed=False)
+            },
+            "direct": {"line_messages": self.line_messages(mode=Announcement.Mode.DIRECT)},
+            "all_sms": {
+                "recipients": reachable_by_sms,
+                "sms_segments": all_sms_segments,
+                "cost_baht": float(
+                    (Decimal(all_sms_segments) * price).quantize(Decimal("0.01"))
+                ),
+            },
+            "all_direct": {"line_messages": linked_friends, "recipients": linked_friends},
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The numbers shown before sending (and printed by ``tocnet announce --json``)."""
+        return {
+            "mode": self.mode,
+            "recipients": len(self.members),
+            "channels": self.channels,
+            "groups": len(self.groups),
+            "relay_groups": len(self.relay_groups),
+            "line_messages": self.line_messages(),
+            "line_messages_if_not_relayed": self.line_messages(relayed=False),
+            "broadcast_reach": self.broadcast_reach,
+            "sms_segments": self.sms_segments,
+            "sms_per_message": self.sms_per_message,
+            "cost_baht": float(self.sms_cost),
+            "unreachable_reasons": self.unreachable_reasons,
+            "excluded_restricted": self.excluded_restricted,
+        }
+
+
+def sms_price() -> Decimal:
+    return Decimal(str(getattr(settings, "SMS_PRICE_BAHT", "0.35")))
+
+
+def sms_body(announcement: Announcement) -> str:
+    """The SMS actually sent: the author's text, else the title."""
+    return (announcement.sms_text or f"สหกรณ์ฯ: {announcement.title}").strip()
+
+
+def _not_messageable(members: QuerySet[Member]) -> tuple[set[int], dict[str, set[int]]]:
+    """(restricted member ids, {privacy channel: objecting member ids}) in three queries."""
+    restricted: set[int] = set()
+    objected: dict[str, set[int]] = {}
+    for channel in ("line", "sms", "email"):
+        rows = members_not_messageable(
+            purpose=PRIVACY_PURPOSE, channel=channel, members=members
+        ).values_list("pk", "privacy_reason")
+        ids = set()
+        for pk, reason in rows:
+            if reason == Unreachable.RESTRICTED:
+                restricted.add(pk)
+            else:
+                ids.add(pk)
+        objected[channel] = ids
+    return restricted, objected
+
+
+def announcement_plan(
+    *, audience: Audience, mode: str, sms_text: str = "", broadcast: bool = False
+) -> ChannelPlan:
+    """Plan every member of ``audience``. Constant queries (about ten) for any audience size."""
+    members_qs = audience.members()
+    restricted, objected = _not_messageable(members_qs)
+    rows = list(
+        members_qs.values_list(
+            "pk", "unit_id", "line_user_id", "email", "email_valid", "no_line"
+        )
+    )
+    member_ids_qs = members_qs.values("pk")
+    register_of = dict(
+        RegisterMembership.objects.filter(
+            until__isnull=True, member_id__in=member_ids_qs, register__retired_at__isnull=True
+        ).values_list("member_id", "register_id")
+    )
+    registers = {
+        pk: (unit_id, group_id, rep_member_id, rep_line_user_id)
+        for pk, unit_id, group_id, rep_member_id, rep_line_user_id in Register.objects.filter(
+            pk__in=set(register_of.values()), retired_at__isnull=True
+        ).values_list(
+            "pk",
+            "unit_id",
+            "line_group_id",
+            "representative__member_id",
+            "representative__member__line_user_id",
+        )
+    }
+    # Only current representatives relay.
+    current_reps = set(
+        Register.objects.filter(
+            pk__in=list(registers), representative__ended_on__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    group_counts = dict(
+        LineGroup.objects.filter(
+            status=LineGroup.Status.VERIFIED,
+            group_id__in=[r[1] for r in registers.values() if r[1]],
+        ).values_list("group_id", "member_count")
+    )
+    mobiles: dict[int, str] = {}
+    for member_id, e164 in (
+        Phone.objects.filter(
+            member_id__in=member_ids_qs,
+            kind=Phone.Kind.MOBILE,
+            valid=True,
+            e164__startswith="+66",
+        )
+        .order_by("member_id", "position", "id")
+        .values_list("member_id", "e164")
+    ):
+        mobiles.setdefault(member_id, e164)
+    has_phone = set(
+        Phone.objects.filter(member_id__in=member_ids_qs).values_list("member_id", flat=True)
+    )
+    friends: dict[str, bool] = dict(
+        LineFriend.objects.filter(
+            line_user_id__in=Member.objects.filter(pk__in=member_ids_qs)
+            .exclude(line_user_id=None)
+            .values("line_user_id")
+        ).values_list("line_user_id", "blocked")
+    )
+    rep_friends: dict[str, bool] = dict(
+        LineFriend.objects.filter(
+            line_user_id__in=[r[3] for r in registers.values() if r[3]]
+        ).values_list("line_user_id", "blocked")
+    )
+
+    allowed = set(audience.channels)
+    plan = ChannelPlan(mode=mode, sms_per_message=max(1, sms_segments(sms_text)))
+    in_group: Counter[int] = Counter()
+    for pk, unit_id, line_user_id, email, email_valid, _no_line in rows:
+        if pk in restricted:
+            plan.excluded_restricted += 1
+            continue
+        register_id = register_of.get(pk)
+        register = registers.get(register_id) if register_id else None
+        route = MemberRoute(member_id=pk, unit_id=unit_id, register_id=register_id, channel="")
+        objected_line = pk in objected["line"]
+        blocked = bool(line_user_id) and friends.get(line_user_id) is True
+        if (
+            Channel.LINE_GROUP in allowed
+            and register is not None
+            and register[1]
+            and register[1] in group_counts
+            and not objected_line
+        ):
+            route.channel, route.address = Channel.LINE_GROUP, register[1]
+            in_group[register_id] += 1  # type: ignore[index]
+        elif (
+            Channel.LINE_DIRECT in allowed
+            and line_user_id
+            and friends.get(line_user_id) is False
+            and not objected_line
+        ):
+            route.channel, route.address = Channel.LINE_DIRECT, line_user_id
+        elif Channel.SMS in allowed and pk in mobiles and pk not in objected["sms"]:
+            route.channel, route.address = Channel.SMS, mobiles[pk]
+        elif (
+            Channel.EMAIL in allowed
+            and email
+            and email_valid
+            and pk not in objected["email"]
+        ):
+            route.channel, route.address = Channel.EMAIL, email
+        else:
+            route.channel = Channel.NONE
+            if objected_line or pk in objected["sms"] or pk in objected["email"]:
+                route.reason = Reason.OBJECTED
+            elif blocked:
+                route.reason = Reason.BLOCKED
+            elif pk in has_phone or email:
+                route.reason = Reason.INVALID_CONTACT
+            else:
+                route.reason = Reason.NO_CONTACT
+        plan.members.append(route)
+
+    for register_id, count in in_group.items():
+        unit_id, group_id, rep_member_id, rep_line_user_id = registers[register_id]
+        reach = group_counts.get(group_id) or count
+        can_relay = (
+            rep_member_id is not None
+            and register_id in current_reps
+            and bool(rep_line_user_id)
+            and rep_friends.get(rep_line_user_id) is False
+        )
+        plan.groups[register_id] = GroupRoute(
+            register_id=register_id,
+            unit_id=unit_id,
+            group_id=group_id,
+            reach=max(reach, count),
+            relay_member_id=rep_member_id if can_relay else None,
+            relay_line_user_id=rep_line_user_id if can_relay else "",
+        )
+    if broadcast:
+        plan.broadcast_reach = LineFriend.objects.filter(blocked=False).count()
+    return plan
+
+
+def plan_alternatives(plan: ChannelPlan, audience: Audience) -> dict[str, Any]:
+    """Costs of the other ways to send the same announcement (two more queries)."""
+    members = audience.members()
+    reachable_by_sms = (
+        Phone.objects.filter(
+            member_id__in=members.values("pk"),
+            kind=Phone.Kind.MOBILE,
+            valid=True,
+            e164__startswith="+66",
+        )
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+    linked_friends = members.filter(
+        line_user_id__in=LineFriend.objects.filter(blocked=False).values("line_user_id")
+    ).count()
+    return plan.alternatives(reachable_by_sms=reachable_by_sms, linked_friends=linked_friends)
+
+
+# --- quiet hours and relay deadlines --------------------------------------------------------
+
+QUIET_START = dt.time(21, 0)
+QUIET_END = dt.time(9, 0)
+
+
+def sms_allowed_from(now: dt.datetime) -> dt.datetime:
+    """``now`` outside quiet hours (21:00–09:00 Bangkok), else the next 09:00 Bangkok."""
+    local = timezone.localtime(now)
+    t = local.time()
+    if QUIET_END <= t < QUIET_START:
+        return now
+    day = local.date() if t < QUIET_END else local.date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, QUIET_END), local.tzinfo)
+
+
+def is_office_hours(now: dt.datetime) -> bool:
+    local = timezone.localtime(now)
+    return local.weekday() < 5 and dt.time(8, 30) <= local.time() < dt.time(16, 30)
+
+
+def relay_delay(now: dt.datetime, announcement: Announcement) -> dt.timedelta:
+    """How long representatives have to relay: 6 h in office hours, 2 h outside, or as set."""
+    if announcement.relay_delay_minutes:
+        return dt.timedelta(minutes=announcement.relay_delay_minutes)
+    hours = settings.RELAY_FALLBACK_HOURS if is_office_hours(now) else settings.RELAY_FALLBACK_HOURS_OFF
+    return dt.timedelta(hours=hours)
+
+
+def ceil_div(a: int, b: int) -> int:
+    return math.ceil(a / b) if b else 0
+
+
+# Q kept for callers building audience filters alongside the plan.
+__all__ = ["Audience", "ChannelPlan", "Q", "announcement_plan", "plan_alternatives"]
