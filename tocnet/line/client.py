@@ -337,35 +337,3 @@ def login_exchange_code(*, code: str, redirect_uri: str) -> dict[str, Any]:
             str(message), permanent=response.status_code < 500, status=response.status_code
         )
     return dict(body)
-
-
-@dataclass(frozen=True)
-class IdTokenClaims:
-    user_id: str
-    name: str
-    claims: dict[str, Any]
-
-
-def verify_id_token(id_token: str, *, nonce: str | None = None) -> IdTokenClaims:
-    """Check a LIFF / LINE Login ID token with LINE's verify endpoint (``POST
-    /oauth2/v2.1/verify``) for our LINE Login channel; raises ChannelError when LINE refuses it
-    (expired, another channel, forged)."""
-    if not getattr(settings, "LINE_LOGIN_CHANNEL_ID", ""):
-        raise NotConfiguredError()
-    data = {"id_token": id_token, "client_id": settings.LINE_LOGIN_CHANNEL_ID}
-    if nonce:
-        data["nonce"] = nonce
-    try:
-        response = requests.post(f"{api_base_url()}/oauth2/v2.1/verify", data=data, timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        raise ChannelError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if response.status_code != 200 or not body.get("sub"):
-        message = body.get("error_description") or body.get("error") or response.reason
-        raise ChannelError(
-            str(message), permanent=response.status_code < 500, status=response.status_code
-        )
-    return IdTokenClaims(user_id=str(body["sub"]), name=str(body.get("name") or ""), claims=body)

@@ -13,20 +13,19 @@ audience, then plain Python (bench/bench_announce.py: 10,669 members).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from tocnet.line.models import LineFriend, LineGroup
 from tocnet.members.models import Member, Phone, Unit
-from tocnet.messaging.models import Announcement, Channel, Reason
 from tocnet.messaging.channels.sms import sms_segments
+from tocnet.messaging.models import Announcement, Channel, Reason
 from tocnet.privacy.selectors import Unreachable, members_not_messageable
 from tocnet.registers.models import Register, RegisterMembership
 
@@ -182,9 +181,7 @@ class ChannelPlan:
             "all_sms": {
                 "recipients": reachable_by_sms,
                 "sms_segments": all_sms_segments,
-                "cost_baht": float(
-                    (Decimal(all_sms_segments) * price).quantize(Decimal("0.01"))
-                ),
+                "cost_baht": float((Decimal(all_sms_segments) * price).quantize(Decimal("0.01"))),
             },
             "all_direct": {"line_messages": linked_friends, "recipients": linked_friends},
         }
@@ -224,7 +221,7 @@ def _not_messageable(members: QuerySet[Member]) -> tuple[set[int], dict[str, set
     for channel in ("line", "sms", "email"):
         rows = members_not_messageable(
             purpose=PRIVACY_PURPOSE, channel=channel, members=members
-        ).values_list("pk", "privacy_reason")
+        ).values_list("pk", "privacy_reason")  # type: ignore[misc]  # an annotation
         ids = set()
         for pk, reason in rows:
             if reason == Unreachable.RESTRICTED:
@@ -242,9 +239,7 @@ def announcement_plan(
     members_qs = audience.members()
     restricted, objected = _not_messageable(members_qs)
     rows = list(
-        members_qs.values_list(
-            "pk", "unit_id", "line_user_id", "email", "email_valid", "no_line"
-        )
+        members_qs.values_list("pk", "unit_id", "line_user_id", "email", "email_valid", "no_line")
     )
     member_ids_qs = members_qs.values("pk")
     register_of = dict(
@@ -315,7 +310,7 @@ def announcement_plan(
         register = registers.get(register_id) if register_id else None
         route = MemberRoute(member_id=pk, unit_id=unit_id, register_id=register_id, channel="")
         objected_line = pk in objected["line"]
-        blocked = bool(line_user_id) and friends.get(line_user_id) is True
+        blocked = bool(line_user_id) and friends.get(line_user_id or "") is True
         if (
             Channel.LINE_GROUP in allowed
             and register is not None
@@ -328,18 +323,13 @@ def announcement_plan(
         elif (
             Channel.LINE_DIRECT in allowed
             and line_user_id
-            and friends.get(line_user_id) is False
+            and friends.get(line_user_id or "") is False
             and not objected_line
         ):
             route.channel, route.address = Channel.LINE_DIRECT, line_user_id
         elif Channel.SMS in allowed and pk in mobiles and pk not in objected["sms"]:
             route.channel, route.address = Channel.SMS, mobiles[pk]
-        elif (
-            Channel.EMAIL in allowed
-            and email
-            and email_valid
-            and pk not in objected["email"]
-        ):
+        elif Channel.EMAIL in allowed and email and email_valid and pk not in objected["email"]:
             route.channel, route.address = Channel.EMAIL, email
         else:
             route.channel = Channel.NONE
@@ -355,6 +345,8 @@ def announcement_plan(
 
     for register_id, count in in_group.items():
         unit_id, group_id, rep_member_id, rep_line_user_id = registers[register_id]
+        group_id = group_id or ""
+        rep_line_user_id = rep_line_user_id or ""
         reach = group_counts.get(group_id) or count
         can_relay = (
             rep_member_id is not None
@@ -420,13 +412,7 @@ def relay_delay(now: dt.datetime, announcement: Announcement) -> dt.timedelta:
     """How long representatives have to relay: 6 h in office hours, 2 h outside, or as set."""
     if announcement.relay_delay_minutes:
         return dt.timedelta(minutes=announcement.relay_delay_minutes)
-    hours = settings.RELAY_FALLBACK_HOURS if is_office_hours(now) else settings.RELAY_FALLBACK_HOURS_OFF
+    hours = (
+        settings.RELAY_FALLBACK_HOURS if is_office_hours(now) else settings.RELAY_FALLBACK_HOURS_OFF
+    )
     return dt.timedelta(hours=hours)
-
-
-def ceil_div(a: int, b: int) -> int:
-    return math.ceil(a / b) if b else 0
-
-
-# Q kept for callers building audience filters alongside the plan.
-__all__ = ["Audience", "ChannelPlan", "Q", "announcement_plan", "plan_alternatives"]

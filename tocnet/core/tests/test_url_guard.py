@@ -26,6 +26,9 @@ PUBLIC = {
     "responses:liff_link": "links a LIFF-verified LINE user, under the bot's lock-out",
     "responses:liff_announcement": "members answer inside LINE (LIFF-verified, recipients only)",
     "responses:link": "members without LINE: a signed, expiring personal link",
+    "messaging:public_list": "public announcements (no personal data)",
+    "messaging:feed": "Atom feed of public announcements",
+    "messaging:public_detail": "a public announcement, Open Graph card",
 }
 
 

@@ -9,7 +9,7 @@ connection sent nothing and is retried.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 from django.conf import settings
@@ -29,7 +29,7 @@ GSM7_EXTENSION = set("^{}\\[~]|€\f")
 
 
 def sms_encoding(text: str) -> str:
-    """"GSM-7" when every character fits the GSM alphabet, else "UCS-2" (any Thai)."""
+    """ "GSM-7" when every character fits the GSM alphabet, else "UCS-2" (any Thai)."""
     return "GSM-7" if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text) else "UCS-2"
 
 
@@ -71,9 +71,9 @@ def _local_number(e164: str) -> str:
     return "0" + e164[3:] if e164.startswith("+66") else e164
 
 
-def _post(url: str, **kwargs: object) -> requests.Response:
+def _post(url: str, **kwargs: Any) -> requests.Response:
     try:
-        return requests.post(  # type: ignore[arg-type]
+        return requests.post(
             url,
             auth=(settings.SMS_API_KEY, settings.SMS_API_SECRET),
             timeout=TIMEOUT,

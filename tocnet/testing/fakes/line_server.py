@@ -62,9 +62,24 @@ class RecordedRequest:
 
 @dataclass
 class ScriptedFailure:
+    """``status`` 0 is a timeout: ``hang_before`` never handles the request, else it is
+    handled (and counted) and the answer never comes (a read timeout after acceptance)."""
+
     status: int
     message: str
     path_prefix: str
+    hang_before: bool = False
+
+
+@dataclass
+class Accepted:
+    """A message request LINE accepted: who it reached and how many messages it cost."""
+
+    path: str
+    to: list[str]
+    retry_key: str | None
+    messages: list[dict[str, Any]]
+    cost: int
 
 
 def b64url(data: bytes) -> str:
@@ -113,6 +128,15 @@ class FakeLineServer:
         self.login_codes: dict[str, dict[str, Any]] = {}
         self.webhook_endpoint = ""
         self.delay_seconds = 0.0
+        self.hang_seconds = 1.0  # how long a scripted timeout keeps the client waiting
+        self.quota_limit: int | None = None  # None: no monthly limit
+        self.quota_used = 0
+        self.accepted: list[Accepted] = []
+        # LIFF stand-in: who is "signed in to LINE" on the LIFF page, and what pages shared.
+        self.liff_user: str | None = None
+        self.liff_shares: list[dict[str, Any]] = []
+        self.liff_context = "utou"  # what liff.getContext().type says: utou, group, none
+        self.liff_share_cancel = False  # the user closes the share target picker
         handler = type("Handler", (_Handler,), {"fake": self})
         self.httpd = _QuietHTTPServer((host, port), handler)
         self.thread: threading.Thread | None = None
@@ -182,6 +206,46 @@ class FakeLineServer:
         """Bodies of successful reply calls, oldest first."""
         return [r.json for r in self.requests_to("/v2/bot/message/reply") if r.status == 200]
 
+    def fail_timeout(self, count: int = 1, *, path_prefix: str = "/", after: bool = True) -> None:
+        """Make the next ``count`` calls under ``path_prefix`` time out: ``after`` accepts the
+        request first (the client never hears it was sent), else nothing is accepted."""
+        with self.lock:
+            self.failures.extend(
+                ScriptedFailure(0, "timeout", path_prefix, hang_before=not after)
+                for _ in range(count)
+            )
+
+    def deliveries_by_recipient(self) -> dict[str, int]:
+        """How many accepted requests reached each user or group id (duplicates show as > 1)."""
+        counts: dict[str, int] = {}
+        with self.lock:
+            for item in self.accepted:
+                for to in item.to:
+                    counts[to] = counts.get(to, 0) + 1
+        return counts
+
+    @property
+    def messages_counted(self) -> int:
+        with self.lock:
+            return sum(item.cost for item in self.accepted)
+
+    def mint_id_token(self, *, user_id: str, channel_id: str, ttl: int = 3600) -> str:
+        """An ID token as LIFF's getIDToken() returns, verifiable at /oauth2/v2.1/verify."""
+        now = int(time.time())
+        claims = {
+            "iss": LOGIN_ISSUER,
+            "sub": user_id,
+            "aud": channel_id,
+            "exp": now + ttl,
+            "iat": now,
+            "amr": ["linesso"],
+            "name": self.profiles.get(user_id, ""),
+        }
+        return make_hs256_jwt(claims, self._id_token_key())
+
+    def _id_token_key(self) -> str:
+        return "fake-liff-key:" + (self.login_channel_secret or "")
+
     def pushes(self) -> list[dict[str, Any]]:
         return [r.json for r in self.requests_to("/v2/bot/message/push") if r.status == 200]
 
@@ -208,6 +272,11 @@ class FakeLineServer:
             self.used_reply_tokens.clear()
             self.login_codes.clear()
             self.delay_seconds = 0.0
+            self.quota_limit = None
+            self.quota_used = 0
+            self.accepted.clear()
+            self.liff_user = None
+            self.liff_shares.clear()
 
     def take_failure(self, path: str) -> ScriptedFailure | None:
         with self.lock:
@@ -253,15 +322,28 @@ class _Handler(BaseHTTPRequestHandler):
         if split.path.startswith("/_fake/"):
             self._control(record)
             return
+        if split.path.startswith("/liff/"):
+            self._liff(record)
+            return
         with self.fake.lock:
             self.fake.requests.append(record)
         if self.fake.delay_seconds:
             time.sleep(self.fake.delay_seconds)
         failure = self.fake.take_failure(split.path)
+        if failure and failure.status == 0:
+            if not failure.hang_before:
+                self._muted = True  # handle (and count) the request, answer nothing
+                self._route(record)
+            time.sleep(self.fake.hang_seconds)
+            self.close_connection = True
+            return
         if failure:
             self._error(failure.status, failure.message)
             return
-        if split.path.startswith("/oauth2/"):
+        self._route(record)
+
+    def _route(self, record: RecordedRequest) -> None:
+        if record.path.startswith("/oauth2/"):
             self._login(record)
             return
         if not self._authorised(record):
@@ -271,7 +353,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = _dispatch
 
+    _muted = False
+
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        if self._muted:
+            self.record.status = status
+            return
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.record.status = status
         self.send_response(status)
@@ -350,6 +437,23 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/v2/bot/message/push" and method == "POST":
             self._push(record)
             return
+        if path == "/v2/bot/message/multicast" and method == "POST":
+            self._multicast(record)
+            return
+        if path == "/v2/bot/message/broadcast" and method == "POST":
+            self._broadcast(record)
+            return
+        if path == "/v2/bot/message/quota" and method == "GET":
+            limit = fake.quota_limit
+            self._send(
+                200, {"type": "none"} if limit is None else {"type": "limited", "value": limit}
+            )
+            return
+        if path == "/v2/bot/message/quota/consumption" and method == "GET":
+            with fake.lock:
+                used = fake.quota_used + sum(item.cost for item in fake.accepted)
+            self._send(200, {"totalUsage": used})
+            return
         if path == "/v2/bot/channel/webhook/endpoint":
             if method == "PUT":
                 endpoint = (record.json or {}).get("endpoint", "")
@@ -419,20 +523,70 @@ class _Handler(BaseHTTPRequestHandler):
         if not known:
             self._error(400, "Failed to send messages")
             return
-        key = record.header("x-line-retry-key")
         with self.fake.lock:
-            if key and key in self.fake.retry_keys:
-                accepted_id, sent = self.fake.retry_keys[key]
-                self._send(
-                    409,
-                    {"message": "The retry key is already accepted", "sentMessages": sent},
-                    {"X-Line-Accepted-Request-Id": accepted_id},
-                )
+            cost = self.fake.groups[to].count if to.startswith("C") else 1
+        self._accept(record, payload, to=[to], cost=cost, answer_sent=True)
+
+    def _multicast(self, record: RecordedRequest) -> None:
+        payload = record.json
+        errors = self._messages_errors(payload)
+        to = payload.get("to") if isinstance(payload, dict) else None
+        if not isinstance(to, list) or not 1 <= len(to) <= 500:
+            errors.append({"message": "Size must be between 1 and 500", "property": "to"})
+        elif not all(isinstance(u, str) and u.startswith("U") for u in to):
+            errors.append({"message": "Invalid user ID", "property": "to"})
+        if errors or not isinstance(to, list):
+            self._error(400, "The request body has 1 error(s)", errors)
+            return
+        self._accept(record, payload, to=list(to), cost=len(to), answer_sent=False)
+
+    def _broadcast(self, record: RecordedRequest) -> None:
+        payload = record.json
+        errors = self._messages_errors(payload)
+        if errors:
+            self._error(400, "The request body has 1 error(s)", errors)
+            return
+        with self.fake.lock:
+            friends = list(self.fake.profiles)
+        self._accept(record, payload, to=friends, cost=len(friends), answer_sent=False)
+
+    def _accept(
+        self,
+        record: RecordedRequest,
+        payload: dict[str, Any],
+        *,
+        to: list[str],
+        cost: int,
+        answer_sent: bool,
+    ) -> None:
+        """Accept once per retry key (a repeat answers 409 and costs nothing), within quota."""
+        fake = self.fake
+        key = record.header("x-line-retry-key")
+        with fake.lock:
+            if key and key in fake.retry_keys:
+                accepted_id, sent = fake.retry_keys[key]
+                body: dict[str, Any] = {"message": "The retry key is already accepted"}
+                if answer_sent:
+                    body["sentMessages"] = sent
+                self._send(409, body, {"X-Line-Accepted-Request-Id": accepted_id})
+                return
+            used = fake.quota_used + sum(item.cost for item in fake.accepted)
+            if fake.quota_limit is not None and used + cost > fake.quota_limit:
+                self._error(429, "You have reached your monthly limit.")
                 return
             sent = self._sent(payload)
             if key:
-                self.fake.retry_keys[key] = (str(uuid.uuid4()), sent)
-        self._send(200, {"sentMessages": sent})
+                fake.retry_keys[key] = (str(uuid.uuid4()), sent)
+            fake.accepted.append(
+                Accepted(
+                    path=record.path,
+                    to=to,
+                    retry_key=key,
+                    messages=payload["messages"],
+                    cost=cost,
+                )
+            )
+        self._send(200, {"sentMessages": sent} if answer_sent else {})
 
     # --- LINE Login ----------------------------------------------------------------------
     def _login(self, record: RecordedRequest) -> None:
@@ -458,6 +612,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", target)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if record.path == "/oauth2/v2.1/verify" and record.method == "POST":
+            self._verify_id_token(record.form)
             return
         if record.path == "/oauth2/v2.1/token" and record.method == "POST":
             form = record.form
@@ -513,6 +670,89 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(404, {"error": "not_found", "error_description": "Not found"})
 
+    def _verify_id_token(self, form: dict[str, str]) -> None:
+        """LINE's ID-token verify endpoint: signature, audience (client_id) and expiry."""
+        token, client_id = form.get("id_token", ""), form.get("client_id", "")
+        refused = {"error": "invalid_request", "error_description": "Invalid IdToken."}
+        try:
+            header, body, signature = token.split(".")
+            claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        except ValueError:
+            self._send(400, refused)
+            return
+        keys = [self.fake._id_token_key()]
+        if self.fake.login_channel_secret:
+            keys.append(self.fake.login_channel_secret)
+        signing_input = f"{header}.{body}".encode()
+        genuine = any(
+            hmac.compare_digest(
+                b64url(hmac.new(key.encode(), signing_input, hashlib.sha256).digest()), signature
+            )
+            for key in keys
+        )
+        if not genuine:
+            self._send(400, refused)
+        elif claims.get("aud") != client_id:
+            self._send(
+                400, {"error": "invalid_request", "error_description": "Invalid IdToken Audience."}
+            )
+        elif int(claims.get("exp", 0)) < time.time():
+            self._send(400, {"error": "invalid_request", "error_description": "IdToken expired."})
+        elif form.get("nonce") and claims.get("nonce") != form["nonce"]:
+            self._send(
+                400, {"error": "invalid_request", "error_description": "Invalid IdToken Nonce."}
+            )
+        else:
+            self._send(200, claims)
+
+    # --- LIFF stand-in -------------------------------------------------------------------
+    def _liff(self, record: RecordedRequest) -> None:
+        """A stand-in for LINE's LIFF SDK: ``/liff/sdk.js`` defines ``window.liff``; the page's
+        identity is the fake's ``liff_user``; shares and sends are recorded, not delivered."""
+        fake = self.fake
+        with fake.lock:
+            fake.requests.append(record)
+        if record.path == "/liff/sdk.js":
+            host = self.headers.get("Host") or "127.0.0.1"
+            script = LIFF_SDK_JS.replace("__BASE__", f"http://{host}")
+            self._send_cors(200, script.encode(), "application/javascript; charset=utf-8")
+            return
+        if record.path == "/liff/session" and record.method == "GET":
+            liff_id = (record.query.get("liffId") or [""])[0]
+            with fake.lock:
+                user = fake.liff_user
+                context = fake.liff_context
+            payload: dict[str, Any] = {"userId": user, "contextType": context}
+            if user:
+                payload["idToken"] = fake.mint_id_token(
+                    user_id=user, channel_id=liff_id.split("-", 1)[0]
+                )
+                payload["displayName"] = fake.profiles.get(user, "")
+            self._send_cors(200, json.dumps(payload).encode(), "application/json")
+            return
+        if record.path == "/liff/share" and record.method == "POST":
+            try:
+                shared = json.loads(record.body or b"{}")
+            except ValueError:
+                shared = {}
+            with fake.lock:
+                cancel = fake.liff_share_cancel
+                if not cancel:
+                    fake.liff_shares.append(shared)
+            self._send_cors(200, json.dumps({"cancelled": cancel}).encode(), "application/json")
+            return
+        self._send_cors(404, b'{"message": "Not found"}', "application/json")
+
+    def _send_cors(self, status: int, data: bytes, content_type: str) -> None:
+        self.record.status = status
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
     def _authorize_page(self, record: RecordedRequest) -> None:
         q = {k: v[0] for k, v in record.query.items()}
         with self.fake.lock:
@@ -559,6 +799,28 @@ class _Handler(BaseHTTPRequestHandler):
                 path_prefix=payload.get("pathPrefix", "/"),
             )
             self._send(200, {})
+        elif parts[1:2] == ["liff"] and record.method == "PUT":
+            with fake.lock:
+                if "userId" in payload:
+                    fake.liff_user = payload["userId"] or None
+                fake.liff_context = payload.get("contextType", fake.liff_context)
+                fake.liff_share_cancel = bool(payload.get("shareCancel", False))
+            self._send(200, {})
+        elif parts[1:2] == ["liff"] and record.method == "GET":
+            with fake.lock:
+                self._send(200, {"userId": fake.liff_user, "shares": list(fake.liff_shares)})
+        elif parts[1:2] == ["quota"] and record.method == "PUT":
+            with fake.lock:
+                fake.quota_limit = payload.get("limit")
+                fake.quota_used = int(payload.get("used", fake.quota_used))
+            self._send(200, {})
+        elif parts[1:2] == ["accepted"] and record.method == "GET":
+            with fake.lock:
+                rows = [
+                    {"path": a.path, "to": a.to, "retryKey": a.retry_key, "cost": a.cost}
+                    for a in fake.accepted
+                ]
+            self._send(200, rows)
         elif parts[1:2] == ["requests"] and record.method == "GET":
             with fake.lock:
                 rows = [
@@ -583,6 +845,64 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, state)
         else:
             self._send(404, {"message": "Not found"})
+
+
+LIFF_SDK_JS = r"""/* Stand-in for LINE's LIFF SDK, served by TOC-Net's fake LINE server (tests, demo). */
+(function () {
+  "use strict";
+  var base = "__BASE__";
+  var state = { liffId: null, userId: null, idToken: null, name: "", context: "none" };
+  function call(method, path, body) {
+    return fetch(base + path, {
+      method: method,
+      headers: { "Content-Type": "text/plain" },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (r) { return r.json(); });
+  }
+  function record(kind, messages) {
+    return call("POST", "/liff/share", {
+      kind: kind, liffId: state.liffId, userId: state.userId, context: state.context,
+      page: window.location.href, messages: messages
+    });
+  }
+  window.liff = {
+    id: null,
+    init: function (config) {
+      state.liffId = config && config.liffId;
+      window.liff.id = state.liffId;
+      return call("GET", "/liff/session?liffId=" + encodeURIComponent(state.liffId || ""))
+        .then(function (d) {
+          state.userId = d.userId; state.idToken = d.idToken || null;
+          state.name = d.displayName || ""; state.context = d.contextType || "none";
+        });
+    },
+    isLoggedIn: function () { return !!state.idToken; },
+    isInClient: function () { return true; },
+    login: function () { document.documentElement.setAttribute("data-fake-liff-login", "1"); },
+    logout: function () { state.idToken = null; },
+    getIDToken: function () { return state.idToken; },
+    getDecodedIDToken: function () { return state.userId ? { sub: state.userId, name: state.name } : null; },
+    getProfile: function () { return Promise.resolve({ userId: state.userId, displayName: state.name }); },
+    getContext: function () { return { type: state.context }; },
+    isApiAvailable: function (name) {
+      if (name === "shareTargetPicker") { return true; }
+      return false;
+    },
+    shareTargetPicker: function (messages) {
+      return record("share", messages).then(function (d) {
+        return d.cancelled ? undefined : { status: "success" };
+      });
+    },
+    sendMessages: function (messages) {
+      if (state.context !== "group" && state.context !== "utou" && state.context !== "room") {
+        return Promise.reject(new Error("sendMessages is only available in a chat"));
+      }
+      return record("send", messages).then(function () { return undefined; });
+    },
+    closeWindow: function () { document.documentElement.setAttribute("data-fake-liff-closed", "1"); }
+  };
+})();
+"""
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,368 @@
+"""The sending worker: claims due deliveries, calls the channel, records the outcome.
+
+State lives in rows, never in the queue: a run claims rows with a conditional update
+(``queued → sending``), calls the provider outside any transaction, and records the result.
+A run killed half-way leaves rows "sending" with an old ``claimed_at``; the next run puts LINE
+rows back in the queue (their retry key makes LINE answer 409 instead of sending again) and
+marks SMS/e-mail rows "unknown" (no idempotency key there: a person checks before resending).
+
+Outcomes: success or LINE 409 → sent; 5xx, rate-limit 429, timeouts → retried with backoff
+(full jitter) up to ANNOUNCE_RETRY_LIMIT tries; other 4xx → failed, not retried; LINE's
+"monthly limit" 429 → the announcement pauses with the reason, no further LINE calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import smtplib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Min, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from tocnet.line import client as line_client
+from tocnet.line.client import ChannelError, SendResult
+from tocnet.messaging import content
+from tocnet.messaging.channels.sms import AmbiguousSendError, send_sms
+from tocnet.messaging.models import (
+    Announcement,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    LineBatch,
+    Reason,
+    Relay,
+)
+from tocnet.messaging.planning import sms_allowed_from, sms_body
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = dt.timedelta(minutes=5)  # a claim older than this belongs to a dead worker
+BACKOFF_BASE = 2.0  # seconds
+BACKOFF_CAP = 300.0
+LINE_CHANNELS = (Channel.LINE_GROUP, Channel.LINE_RELAY, Channel.LINE_BROADCAST)
+
+
+class QuotaExhausted(Exception):
+    pass
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Full jitter: random(0, min(cap, base·2^attempts)), at least one second."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
+    return dt.timedelta(seconds=max(1.0, random.uniform(0, ceiling)))
+
+
+def _due(now: dt.datetime) -> Q:
+    return (
+        Q(status=DeliveryStatus.QUEUED)
+        & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
+
+
+def revive_stale(announcement: Announcement, *, now: dt.datetime) -> int:
+    """Rows a dead worker left "sending": LINE back to the queue, SMS/e-mail to "unknown"."""
+    stale = Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_AFTER)
+    revived = Delivery.objects.filter(
+        stale, announcement=announcement, channel__in=LINE_CHANNELS
+    ).update(status=DeliveryStatus.QUEUED, next_attempt_at=None, updated_at=now)
+    revived += LineBatch.objects.filter(stale, announcement=announcement).update(
+        status=DeliveryStatus.QUEUED, next_attempt_at=None
+    )
+    revived += Delivery.objects.filter(
+        stale, announcement=announcement, channel__in=(Channel.SMS, Channel.EMAIL)
+    ).update(
+        status=DeliveryStatus.UNKNOWN,
+        reason=Reason.TIMEOUT,
+        last_error="worker stopped while sending; check the provider's log before resending",
+        updated_at=now,
+    )
+    return revived
+
+
+def _claim(model: type[Delivery] | type[LineBatch], pk: int, now: dt.datetime) -> bool:
+    from django.db.models import F
+
+    return (
+        model.objects.filter(pk=pk, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        == 1
+    )
+
+
+def _record_failure(row: Delivery | LineBatch, exc: ChannelError, *, now: dt.datetime) -> None:
+    """Retry later, or end failed/unknown; the row is "sending" (claimed) when called."""
+    row.refresh_from_db(fields=["attempts"])
+    model = type(row)
+    fields: dict[str, object] = {"last_error": str(exc)[:500]}
+    if isinstance(exc, AmbiguousSendError):
+        fields.update(status=DeliveryStatus.UNKNOWN, reason=Reason.TIMEOUT)
+    elif exc.quota_exhausted:
+        # Not this row's fault: back in the queue for when the quota allows.
+        fields.update(status=DeliveryStatus.QUEUED)
+    elif exc.permanent or row.attempts >= settings.ANNOUNCE_RETRY_LIMIT:
+        fields.update(status=DeliveryStatus.FAILED)
+        if model is Delivery:
+            fields["reason"] = Reason.PERMANENT if exc.permanent else Reason.TIMEOUT
+    else:
+        fields.update(status=DeliveryStatus.QUEUED, next_attempt_at=now + backoff(row.attempts))
+    if model is LineBatch:
+        fields.pop("reason", None)
+        LineBatch.objects.filter(pk=row.pk).update(**fields)
+        if fields["status"] == DeliveryStatus.FAILED:
+            Delivery.objects.filter(batch_id=row.pk).update(
+                status=DeliveryStatus.FAILED,
+                reason=Reason.PERMANENT,
+                last_error=fields["last_error"],
+                updated_at=now,
+            )
+    else:
+        Delivery.objects.filter(pk=row.pk).update(updated_at=now, **fields)
+    if exc.quota_exhausted:
+        raise QuotaExhausted(str(exc))
+
+
+def _record_sent(row: Delivery, result: SendResult, *, now: dt.datetime, reason: str = "") -> None:
+    Delivery.objects.filter(pk=row.pk, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.SENT,
+        sent_at=now,
+        provider_message_id=(result.request_id or "")[:100],
+        last_error="",
+        reason=reason,
+        updated_at=now,
+    )
+
+
+# --- per channel -----------------------------------------------------------------------------
+
+
+def _flex(announcement: Announcement, *, relay: Relay | None = None) -> list[object]:
+    from linebot.v3.messaging import FlexMessage
+
+    relay_url = content.liff_url(f"/news/relay/{relay.code}/") if relay else ""
+    return [FlexMessage.from_dict(content.announcement_card(announcement, relay_url=relay_url))]
+
+
+def _send_line_row(row: Delivery, announcement: Announcement, now: dt.datetime) -> None:
+    reason = ""
+    if row.channel == Channel.LINE_GROUP:
+        relay = Relay.objects.filter(group_delivery=row).first()
+        messages = _flex(announcement)
+        result = line_client.push_messages(
+            to=row.address,
+            messages=messages,
+            retry_key=str(row.retry_key),  # type: ignore[arg-type]
+        )
+        if relay is not None:
+            reason = Reason.FALLBACK
+            Relay.objects.filter(pk=relay.pk, status=Relay.Status.WAITING).update(
+                status=Relay.Status.FALLBACK
+            )
+    elif row.channel == Channel.LINE_RELAY:
+        relay = Relay.objects.get(push=row)
+        result = line_client.push_messages(
+            to=row.address,
+            messages=_flex(announcement, relay=relay),  # type: ignore[arg-type]
+            retry_key=str(row.retry_key),
+        )
+        Relay.objects.filter(pk=relay.pk).update(pushed_at=now)
+    else:  # broadcast
+        result = line_client.broadcast_messages(
+            messages=_flex(announcement),
+            retry_key=str(row.retry_key),  # type: ignore[arg-type]
+        )
+    _record_sent(row, result, now=now, reason=reason)
+
+
+def _send_batch(batch: LineBatch, announcement: Announcement, now: dt.datetime) -> None:
+    result = line_client.multicast_messages(
+        to=batch.to,
+        messages=_flex(announcement),
+        retry_key=str(batch.retry_key),  # type: ignore[arg-type]
+    )
+    LineBatch.objects.filter(pk=batch.pk).update(
+        status=DeliveryStatus.SENT, sent_at=now, request_id=(result.request_id or "")[:64]
+    )
+    Delivery.objects.filter(batch=batch, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.SENT, sent_at=now, attempts=batch.attempts + 1, updated_at=now
+    )
+
+
+def _send_sms(row: Delivery, announcement: Announcement, now: dt.datetime) -> None:
+    result = send_sms(to=row.address, text=sms_body(announcement), reference=str(row.retry_key))
+    _record_sent(row, result, now=now)
+
+
+def _send_email(row: Delivery, announcement: Announcement, now: dt.datetime) -> None:
+    context = {
+        "announcement": announcement,
+        "body_html": content.body_html(announcement.body),
+        "body_text": content.body_text(announcement.body),
+        "read_more_url": content.read_more_url(announcement),
+        "image_url": content.image_url(announcement),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"[สหกรณ์] {announcement.title}"[:200],
+        body=render_to_string("messaging/email/announcement.txt", context),
+        to=[row.address],
+        headers={"X-TOCNet-Delivery": str(row.retry_key)},
+    )
+    message.attach_alternative(
+        render_to_string("messaging/email/announcement.html", context), "text/html"
+    )
+    try:
+        message.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise ChannelError(f"e-mail refused: {exc}", permanent=True) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise ChannelError(
+            f"e-mail {exc.smtp_code}", permanent=exc.smtp_code >= 500, status=exc.smtp_code
+        ) from exc
+    except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
+        raise AmbiguousSendError(f"e-mail: {type(exc).__name__}") from exc
+    except (ConnectionError, OSError) as exc:
+        raise ChannelError(f"e-mail: {type(exc).__name__}", permanent=False) from exc
+    _record_sent(row, SendResult(), now=now)
+
+
+SENDERS: dict[str, Callable[[Delivery, Announcement, dt.datetime], None]] = {
+    Channel.LINE_RELAY: _send_line_row,
+    Channel.LINE_GROUP: _send_line_row,
+    Channel.LINE_BROADCAST: _send_line_row,
+    Channel.SMS: _send_sms,
+    Channel.EMAIL: _send_email,
+}
+ORDER = (
+    Channel.LINE_RELAY,
+    Channel.LINE_GROUP,
+    "batch",
+    Channel.LINE_BROADCAST,
+    Channel.SMS,
+    Channel.EMAIL,
+)
+
+
+def _queue(announcement: Announcement, channel: str, now: dt.datetime) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(_due(now), announcement=announcement, channel=channel).order_by(
+        "id"
+    )
+
+
+def announcement_process(
+    announcement_id: int, *, now: dt.datetime | None = None, budget: int = 200
+) -> dt.datetime | None:
+    """Send up to ``budget`` due items of one announcement. Idempotent; skips sent rows.
+
+    Returns when to run again: now (more due work), later (retries, relay fallback, quiet
+    hours), or None (nothing left, or not sending)."""
+    now = now or timezone.now()
+    announcement = Announcement.objects.get(pk=announcement_id)
+    if announcement.state != Announcement.State.SENDING:
+        return None
+    revive_stale(announcement, now=now)
+    done = 0
+    try:
+        for kind in ORDER:
+            if done >= budget:
+                break
+            if kind == "batch":
+                for batch in LineBatch.objects.filter(
+                    Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+                    announcement=announcement,
+                    status=DeliveryStatus.QUEUED,
+                ).order_by("id")[: budget - done]:
+                    if not _still_sending(announcement):
+                        return None
+                    if not _claim(LineBatch, batch.pk, now):
+                        continue
+                    done += 1
+                    batch.refresh_from_db()
+                    try:
+                        _send_batch(batch, announcement, now)
+                    except ChannelError as exc:
+                        _record_failure(batch, exc, now=now)
+                continue
+            if kind == Channel.SMS and sms_allowed_from(now) > now:
+                # Quiet hours: hold SMS (also retries) until 09:00.
+                Delivery.objects.filter(
+                    _due(now), announcement=announcement, channel=Channel.SMS
+                ).update(not_before=sms_allowed_from(now))
+                continue
+            for row in _queue(announcement, kind, now)[: budget - done]:
+                if not _still_sending(announcement):
+                    return None
+                if not _claim(Delivery, row.pk, now):
+                    continue
+                done += 1
+                try:
+                    SENDERS[kind](row, announcement, now)
+                except ChannelError as exc:
+                    _record_failure(row, exc, now=now)
+                    if kind == Channel.LINE_RELAY and exc.permanent and not exc.quota_exhausted:
+                        # The representative cannot get it: push into the group now.
+                        Delivery.objects.filter(
+                            relay__push=row, status=DeliveryStatus.QUEUED
+                        ).update(not_before=now)
+    except QuotaExhausted as exc:
+        Announcement.objects.filter(pk=announcement.pk, state=Announcement.State.SENDING).update(
+            state=Announcement.State.PAUSED,
+            halted_reason=f"quota: {exc}"[:300],
+            updated_at=now,
+        )
+        logger.warning("announcement %s paused: LINE monthly quota reached", announcement.pk)
+        return None
+    return _next_run(announcement, now=now)
+
+
+def _still_sending(announcement: Announcement) -> bool:
+    return Announcement.objects.filter(
+        pk=announcement.pk, state=Announcement.State.SENDING
+    ).exists()
+
+
+def _next_run(announcement: Announcement, *, now: dt.datetime) -> dt.datetime | None:
+    open_rows = Delivery.objects.filter(
+        announcement=announcement, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+    )
+    open_batches = LineBatch.objects.filter(
+        announcement=announcement, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+    )
+    if not open_rows.exists() and not open_batches.exists():
+        Announcement.objects.filter(pk=announcement.pk, state=Announcement.State.SENDING).update(
+            state=Announcement.State.SENT, finished_at=now, updated_at=now
+        )
+        return None
+    if (
+        open_rows.filter(_due(now)).exists()
+        or open_batches.filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+            status=DeliveryStatus.QUEUED,
+        ).exists()
+    ):
+        return now
+    times = [
+        t
+        for t in (
+            open_rows.filter(status=DeliveryStatus.QUEUED)
+            .aggregate(a=Min("not_before"), b=Min("next_attempt_at"))
+            .values()
+        )
+        if t is not None
+    ]
+    batch_time = open_batches.aggregate(t=Min("next_attempt_at"))["t"]
+    if batch_time:
+        times.append(batch_time)
+    if (
+        open_rows.filter(status=DeliveryStatus.SENDING).exists()
+        or open_batches.filter(status=DeliveryStatus.SENDING).exists()
+    ):
+        times.append(now + STALE_AFTER)
+    later = [t for t in times if t > now]
+    return min(later) if later else now + dt.timedelta(minutes=1)

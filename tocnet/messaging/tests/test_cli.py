@@ -1,0 +1,106 @@
+"""The command line: `tocnet announce` and `tocnet announcement_status` in the issue's shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import time_machine
+from django.core.management import CommandError, call_command
+
+from tocnet.core.models import AuditEvent
+from tocnet.messaging.models import Announcement, Delivery
+from tocnet.messaging.tests.base import MessagingTestCase
+
+BANGKOK = dt.timezone(dt.timedelta(hours=7))
+
+
+def run(*args: str) -> dict:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+@time_machine.travel(dt.datetime(2026, 12, 2, 10, 0, tzinfo=BANGKOK), tick=False)
+class AnnounceCommandTestCase(MessagingTestCase):
+    def test_it_plans_a_dry_run_whose_numbers_add_up_and_saves_nothing(self) -> None:
+        out = run("announce", "--title", "ปันผล", "--body", "ข้อความ", "--dry-run", "--json")
+        self.assertEqual(
+            set(out),
+            {
+                "announcement",
+                "mode",
+                "recipients",
+                "channels",
+                "line_messages",
+                "sms_segments",
+                "cost_baht",
+                "unreachable_reasons",
+            },
+        )
+        self.assertIsNone(out["announcement"])
+        self.assertEqual(out["mode"], "relay")
+        self.assertEqual(
+            out["channels"],
+            {"line_group": 4, "line_direct": 1, "sms": 1, "email": 1, "unreachable": 1},
+        )
+        self.assertEqual(out["recipients"], sum(out["channels"].values()))
+        self.assertEqual(out["unreachable_reasons"], {"invalid": 1})
+        # Relay: 1 message to กพ.1's representative + นว.1 pushed (3) + 1 multicast user.
+        self.assertEqual(out["line_messages"], 1 + 3 + 1)
+        self.assertEqual(out["sms_segments"], 1)
+        self.assertEqual(out["cost_baht"], 0.35)
+        self.assertFalse(Announcement.objects.exists())
+        self.assertFalse(Delivery.objects.exists())
+
+    def test_it_sends_and_reports_the_status(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            out = run(
+                "announce",
+                "--title",
+                "ประชุมใหญ่",
+                "--body",
+                "เชิญประชุม",
+                "--audience",
+                "unit:นว",
+                "--mode",
+                "direct",
+                "--json",
+            )
+        announcement = Announcement.objects.get()
+        self.assertEqual(out["announcement"], announcement.pk)
+        self.assertEqual(out["recipients"], 2)
+        self.assertEqual(out["channels"]["line_group"], 2)
+        self.assertTrue(announcement.by_command_line)
+        self.assertTrue(
+            AuditEvent.objects.filter(action="announcement.approved", actor_repr="cli").exists()
+        )
+        status = run("announcement_status", str(announcement.pk), "--json")
+        self.assertEqual(status["announcement"], announcement.pk)
+        self.assertEqual(status["state"], "sent")
+        self.assertEqual(
+            status["deliveries"],
+            {"queued": 0, "sent": 2, "failed": 0, "unknown": 0, "unreachable": 0, "cancelled": 0},
+        )
+        self.assertEqual(status["by_channel"], {"line_group": {"sent": 2}})
+
+    def test_it_names_an_unknown_unit(self) -> None:
+        with self.assertRaisesMessage(CommandError, "ซซ"):
+            run("announce", "--title", "x", "--body", "y", "--audience", "unit:ซซ", "--json")
+        self.assertFalse(Announcement.objects.exists())
+
+    def test_it_accepts_a_register_by_its_group_name(self) -> None:
+        out = run(
+            "announce",
+            "--title",
+            "x",
+            "--body",
+            "y",
+            "--audience",
+            "register:สอ.พช.กพ.1",
+            "--dry-run",
+            "--json",
+        )
+        self.assertEqual(out["recipients"], 2)
+        self.assertEqual(out["channels"]["line_group"], 2)
