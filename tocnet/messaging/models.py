@@ -87,6 +87,14 @@ class Announcement(models.Model):
         related_name="announcements_approved",
         verbose_name=_("approved by"),
     )
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="announcements",
+        verbose_name=_("department"),
+    )
     # Written by the command line (no user): shown as such, audited as "cli".
     by_command_line = models.BooleanField(default=False)
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)

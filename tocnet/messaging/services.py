@@ -150,8 +150,8 @@ def approval_refusal(*, announcement: Announcement, user: User) -> str:
         return _("Only cooperative staff approve announcements.")
     if announcement.author_id == user.pk:
         return _("The author cannot approve their own announcement: ask another staff member.")
-    department_id = getattr(announcement, "department_id", None)
-    if department_id is not None and hasattr(user, "departments"):
+    department_id = announcement.department_id
+    if department_id is not None:
         codes = set(user.departments.values_list("code", flat=True))
         ids = set(user.departments.values_list("pk", flat=True))
         if department_id not in ids and "management" not in codes:
