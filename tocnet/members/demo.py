@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
@@ -23,8 +24,25 @@ from tocnet.members.provinces import (
 
 DEFAULT_MEMBERS = 10_669
 DEMO_PASSWORD = "tocnet-demo-2564"  # noqa: S105 - printed for the demo logins on purpose
-TERM_START = dt.date(2018, 1, 1)
-TERM_END = dt.date(2021, 12, 31)  # the bylaws' current term ends at the end of B.E. 2564
+TERM_YEARS = 4
+# Units whose representatives' terms end within 90 days, and one whose terms have ended, so
+# the demo shows both flags; every other term is running.
+UNITS_TERM_ENDING = {"กพ", "ขก"}
+UNITS_TERM_ENDED = {"นว"}
+
+
+def demo_terms(abbreviation: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Term dates relative to today: running (started two years ago), ending in ~60 days, or
+    ended 30 days ago, by unit."""
+    if abbreviation in UNITS_TERM_ENDING:
+        end = today + dt.timedelta(days=60)
+    elif abbreviation in UNITS_TERM_ENDED:
+        end = today - dt.timedelta(days=30)
+    else:
+        end = dt.date(today.year + 2, 1, 1) - dt.timedelta(days=1)
+    start = dt.date(end.year - TERM_YEARS, end.month, 1) + dt.timedelta(days=end.day)
+    return start, end
+
 
 STUDY_CENTRE_PROVINCES = [
     "ลำปาง", "ขอนแก่น", "นครราชสีมา", "อุบลราชธานี", "พิษณุโลก",
@@ -347,7 +365,9 @@ def demo_cooperative_create(*, members: int = DEFAULT_MEMBERS, seed: int = 2564)
         if m.status == Member.Status.ACTIVE:
             by_unit.setdefault(m.unit.pk, []).append(m)
     reps: list[Representative] = []
+    today = timezone.localdate()
     for unit in units:
+        term_start, term_end = demo_terms(unit.abbreviation, today)
         active = by_unit.get(unit.pk, [])
         if unit.abbreviation in UNITS_WITHOUT_REPRESENTATIVE or not active:
             continue
@@ -358,8 +378,8 @@ def demo_cooperative_create(*, members: int = DEFAULT_MEMBERS, seed: int = 2564)
                     code=_uuid(rng),
                     member_id=saved[m.number].pk,
                     unit=unit,
-                    term_start=TERM_START,
-                    term_end=TERM_END,
+                    term_start=term_start,
+                    term_end=term_end,
                 )
             )
     Representative.objects.bulk_create(reps)

@@ -50,3 +50,30 @@ class VacateForm(forms.Form):
             ("removed by staff", _("Removed by staff")),
         ],
     )
+
+
+class TermRenewForm(forms.Form):
+    """The new election's results: member numbers of re-elected representatives and the term."""
+
+    file = forms.FileField(
+        label=_("Election results (Excel: a column of member numbers)"), required=False
+    )
+    numbers = forms.CharField(
+        label=_("or member numbers, one per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    term_start = forms.DateField(
+        label=_("New term starts"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    term_end = forms.DateField(
+        label=_("New term ends"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        start, end = data.get("term_start"), data.get("term_end")
+        if start and end and end < start:  # type: ignore[operator]
+            self.add_error("term_end", _("The term must end after it starts."))
+        return data

@@ -1,7 +1,10 @@
-"""The register's leaders page for staff and coop agents: representative, term, deputy."""
+"""The register's leaders page (staff and coop agents) and the new-term page (staff)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import openpyxl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,11 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tocnet.accounts.models import User
-from tocnet.accounts.roles import can_plan
+from tocnet.accounts.roles import can_plan, is_cooperative_staff
 from tocnet.core.thai import thai_sort_key, to_arabic_digits
 from tocnet.members.models import Member
-from tocnet.registers.forms import DeputyForm, SuccessorForm, VacateForm
-from tocnet.registers.leaders import register_deputy_set, register_successor_set, register_vacate
+from tocnet.registers.forms import DeputyForm, SuccessorForm, TermRenewForm, VacateForm
+from tocnet.registers.leaders import (
+    register_deputy_set,
+    register_successor_set,
+    register_vacate,
+    representative_terms_renew,
+    term_renewal_preview,
+)
 from tocnet.registers.models import Register
 from tocnet.registers.selectors import (
     get_register_for_user,
@@ -132,4 +141,70 @@ def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
             "history": register_leader_history(register),
             "today": timezone.localdate(),
         },
+    )
+
+
+def _numbers_from(upload: Any, text: str) -> tuple[list[str], str]:
+    """Member numbers from an Excel file (the column headed เลขทะเบียน…, else the first) or
+    from text; and a Thai/English problem naming the place, if any."""
+    found: list[str] = []
+    if upload:
+        try:
+            book = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+        except Exception:
+            return [], _("The file could not be read as Excel (.xlsx).")
+        sheet = book.worksheets[0]
+        column = 0
+        for row in sheet.iter_rows(min_row=1, max_row=10, values_only=True):
+            for index, value in enumerate(row):
+                if value is not None and "เลขทะเบียน" in str(value):
+                    column = index
+                    break
+        for row in sheet.iter_rows(values_only=True):
+            if len(row) > column and row[column] is not None:
+                found.append(str(row[column]))
+    found += text.splitlines()
+    numbers = []
+    for raw in found:
+        value = to_arabic_digits(str(raw)).strip().removesuffix(".0")
+        if value.isdigit():
+            numbers.append(value)
+    return list(dict.fromkeys(numbers)), ""
+
+
+@login_required
+def terms_renew(request: HttpRequest) -> HttpResponse:
+    """Staff set a new term for re-elected representatives in one action: preview, confirm."""
+    user: User = request.user  # type: ignore[assignment]
+    if not is_cooperative_staff(user):
+        raise PermissionDenied
+    form = TermRenewForm(request.POST or None, request.FILES or None)
+    preview = None
+    numbers: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        numbers, problem = _numbers_from(data["file"], data["numbers"])
+        if problem:
+            form.add_error("file", problem)
+        elif not numbers:
+            form.add_error("numbers", _("No member number was found."))
+        elif data["confirm"]:
+            result = representative_terms_renew(
+                numbers=numbers,
+                term_start=data["term_start"],
+                term_end=data["term_end"],
+                actor=user,
+            )
+            messages.success(
+                request,
+                _("New term set for %(count)s re-elected representatives.")
+                % {"count": len(result.renewed)},
+            )
+            return redirect("registers:plan_overview")
+        else:
+            preview = term_renewal_preview(numbers=numbers, term_start=data["term_start"])
+    return render(
+        request,
+        "registers/terms_renew.html",
+        {"form": form, "preview": preview, "numbers": "\n".join(numbers)},
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -210,3 +211,73 @@ def default_term_end(today: dt.date) -> dt.date:
     except ValueError:  # 29 February
         anniversary = today.replace(year=today.year + years, day=28)
     return anniversary - dt.timedelta(days=1)
+
+
+@dataclass
+class TermRenewal:
+    renewed: list[str] = field(default_factory=list)
+    not_current: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+
+
+def term_renewal_preview(*, numbers: list[str], term_start: dt.date) -> TermRenewal:
+    """What renewing would do (reads only): see representative_terms_renew."""
+    result = TermRenewal()
+    current = {
+        rep.member.number: rep
+        for rep in Representative.objects.filter(
+            ended_on__isnull=True, member__number__in=numbers
+        ).select_related("member")
+    }
+    for number in dict.fromkeys(numbers):
+        rep = current.get(number)
+        if rep is None:
+            result.not_current.append(number)
+        elif rep.term_start >= term_start:
+            result.already.append(number)
+        else:
+            result.renewed.append(number)
+    return result
+
+
+@transaction.atomic
+def representative_terms_renew(
+    *, numbers: list[str], term_start: dt.date, term_end: dt.date, actor: Any
+) -> TermRenewal:
+    """Re-elected representatives (the new election's results) get a new term in one action.
+
+    Each listed member who is a current representative gets a new Representative row for
+    [term_start, term_end]; the old row ends the day before, and their register follows the
+    new row (same register, members, name and LINE group). Listed members who are not current
+    representatives are reported, not changed (new representatives come with the import).
+    Idempotent: a representative already on a term starting then is left alone."""
+    if term_end < term_start:
+        raise ValidationError(_("The term must end after it starts."))
+    result = term_renewal_preview(numbers=numbers, term_start=term_start)
+    reps = Representative.objects.filter(
+        ended_on__isnull=True, member__number__in=result.renewed
+    ).select_related("member")
+    for old in reps:
+        Representative.objects.filter(pk=old.pk).update(
+            ended_on=max(term_start - dt.timedelta(days=1), old.term_start),
+            end_reason="re-elected",
+        )
+        new = Representative(
+            member=old.member, unit_id=old.unit_id, term_start=term_start, term_end=term_end
+        )
+        new.full_clean()
+        new.save()
+        moved = Register.objects.filter(representative=old, retired_at__isnull=True)
+        for register in moved:
+            Register.objects.filter(pk=register.pk).update(representative=new)
+        audit_record(
+            actor=actor,
+            action="representative.term_renewed",
+            target=new,
+            changes={
+                "member": old.member.number,
+                "before": [str(old.term_start), str(old.term_end)],
+                "after": [str(term_start), str(term_end)],
+            },
+        )
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -309,3 +310,60 @@ def plan_as_json(cooperative: CooperativePlan) -> dict[str, object]:
             for m in plan.moves
         ],
     }
+
+
+# --- terms ------------------------------------------------------------------------------------
+
+TERM_WARNING_DAYS = 90
+
+
+def term_state(term_end: dt.date, today: dt.date) -> str:
+    """ "ended" (past its end), "ending" (within TERM_WARNING_DAYS) or "running"."""
+    if term_end < today:
+        return "ended"
+    if term_end <= today + dt.timedelta(days=TERM_WARNING_DAYS):
+        return "ending"
+    return "running"
+
+
+@dataclass
+class UnitTerms:
+    """A unit's current representatives by term state; due for election once a term ended."""
+
+    unit: Unit
+    ended: list[Representative] = field(default_factory=list)
+    ending: list[Representative] = field(default_factory=list)
+    running: int = 0
+
+    @property
+    def due_for_election(self) -> bool:
+        return bool(self.ended)
+
+
+def unit_terms_list(units: Iterable[Unit], *, today: dt.date) -> list[UnitTerms]:
+    """Units whose representatives' terms have ended or end within 90 days (one query)."""
+    by_unit = {u.pk: UnitTerms(unit=u) for u in units}
+    reps = (
+        Representative.objects.filter(unit_id__in=by_unit, ended_on__isnull=True)
+        .select_related("member")
+        .order_by("term_end", "member__number")
+    )
+    for rep in reps:
+        terms = by_unit[rep.unit_id]
+        state = term_state(rep.term_end, today)
+        if state == "ended":
+            terms.ended.append(rep)
+        elif state == "ending":
+            terms.ending.append(rep)
+        else:
+            terms.running += 1
+    return [t for t in by_unit.values() if t.ended or t.ending]
+
+
+def representative_terms(units: Iterable[Unit]) -> dict[str, dt.date]:
+    """Member number -> term end of each current representative of these units."""
+    return dict(
+        Representative.objects.filter(unit__in=list(units), ended_on__isnull=True).values_list(
+            "member__number", "term_end"
+        )
+    )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -35,7 +36,10 @@ from tocnet.registers.planning.types import (
 from tocnet.registers.selectors import (
     get_planning_unit_for_user,
     planning_unit_list_for_user,
+    representative_terms,
+    term_state,
     unit_plan_list,
+    unit_terms_list,
 )
 from tocnet.registers.services import (
     PlanApplyResult,
@@ -116,6 +120,9 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
         }
         for unit, plan in cooperative.pairs()
     ]
+    terms = unit_terms_list(
+        [unit for unit, _plan in cooperative.pairs()], today=timezone.localdate()
+    )
     totals = {
         "units": len(rows),
         "members": sum(p.member_count for p in cooperative.plans),
@@ -135,6 +142,8 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "pending": [r for r in rows if r["pending"]],
             "limits": _plan_settings(),
+            "terms_due": [t for t in terms if t.due_for_election],
+            "terms_ending": [t for t in terms if not t.due_for_election],
         },
     )
 
@@ -169,9 +178,15 @@ def _unit_context(unit: Unit, plan: UnitPlan, fingerprint: str) -> dict[str, Any
         )
     }
     moved_in = {m.member for m in plan.moves} | set(plan.added)
+    term_ends = representative_terms([unit])
+    today = timezone.localdate()
     registers = [
         {
             "register": r,
+            "term_end": term_ends.get(r.representative or ""),
+            "term_state": term_state(term_ends[r.representative], today)
+            if r.representative in term_ends
+            else "",
             "representative": people.get(r.representative or ""),
             "members": [(people[n], n in moved_in) for n in r.members if n in people],
         }

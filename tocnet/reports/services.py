@@ -206,3 +206,32 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
         )
     job.refresh_from_db()
     return job
+
+
+@transaction.atomic
+def campaign_current_set(
+    *, starts_on: dt.date, deadline: dt.date, ends_on: dt.date, actor: object = None
+) -> Campaign:
+    """Make a campaign starting ``starts_on`` the current one (named by its Buddhist-era
+    year); the previous current campaign stays as history. Idempotent per start date."""
+    if not starts_on <= deadline <= ends_on:
+        raise ValueError("starts_on <= deadline <= ends_on")
+    name = f"TOC-Net {starts_on.year + 543}"
+    existing = Campaign.objects.filter(is_current=True).first()
+    if existing is not None and existing.starts_on == starts_on:
+        Campaign.objects.filter(pk=existing.pk).update(deadline=deadline, ends_on=ends_on)
+        existing.refresh_from_db()
+        return existing
+    Campaign.objects.filter(is_current=True).update(is_current=False)
+    campaign = Campaign(
+        name=name, starts_on=starts_on, ends_on=ends_on, deadline=deadline, is_current=True
+    )
+    campaign.full_clean()
+    campaign.save()
+    audit_record(
+        actor=actor,
+        action="campaign.started",
+        target=campaign,
+        changes={"starts_on": str(starts_on), "deadline": str(deadline)},
+    )
+    return campaign

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         # Registers come after members in the app order: reach the planner by command name.
         planned = io.StringIO()
         call_command("plan_registers", apply=True, stdout=planned)
+        # A campaign running now, with its deadline ahead (reports comes later in the order).
+        call_command("campaign_current", stdout=io.StringIO())
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Demo cooperative: {result.members} members, {result.units} units, "
