@@ -2,11 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import is_representative, sees_personal_data
 from tocnet.core.audit import audit_access
@@ -55,6 +56,9 @@ def _prepare_rows(members: QuerySet[Member]) -> QuerySet[Member]:
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    if not roles.sees_unit_list(user):
+        # Representatives see their register, not the unit's other representatives/agents.
+        raise PermissionDenied
     units = unit_list_with_counts(unit_list_for_user(user))
     return render(request, "members/unit_list.html", {"units": units})
 
@@ -62,6 +66,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    if not roles.sees_unit_list(user):
+        raise Http404  # the answer for a unit out of scope: no page tells units apart
     unit = get_unit_for_user(user, code)
     members = member_list_for_user(user).filter(unit=unit)
     counts = members.aggregate(

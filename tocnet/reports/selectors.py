@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefe
 from django.utils import timezone
 
 from tocnet.accounts.models import User
-from tocnet.accounts.roles import dashboard_level
+from tocnet.accounts.roles import DashboardLevel, dashboard_level
 from tocnet.core.thai import thai_sort_key
 from tocnet.line.models import GroupMemberSighting, LineGroup
 from tocnet.line.selectors import register_line_stats
@@ -253,12 +253,17 @@ def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
     level = dashboard_level(user)
     if level == "none":
         return _empty_coverage(level, today)
-    return coverage_for(
+    coverage = coverage_for(
         list(unit_list_for_user(user).order_by("name")),
         list(register_list_for_user(user)),
         level=level,
         today=today,
     )
+    if level == DashboardLevel.TOTALS:
+        # The board sees cooperative totals only: rows are dropped here, once, so that no
+        # page, htmx partial or export built from this coverage can show them.
+        coverage.registers, coverage.units, coverage.provinces = [], [], []
+    return coverage
 
 
 def unit_coverage(unit: Unit, *, today: dt.date | None = None) -> CoverageRow:

@@ -74,8 +74,9 @@ ROW_REJECTIONS = {
     # An agent's answer for a number outside their units, existing or not: it must tell
     # nothing of the register beyond their units (no unit, no name), only the file's values.
     "not_a_member_here": _(
-        "Sheet %(sheet)s, row %(row)s: no member of your units has the number %(value)s "
-        "(the cooperative's staff move members between units)."
+        "Sheet %(sheet)s, row %(row)s: no member of your units has the number %(value)s. "
+        "New members and moves between units are entered by the cooperative's staff: send "
+        "them this row."
     ),
     "wrong_unit": _(
         "Sheet %(sheet)s, row %(row)s: member %(value)s belongs to %(actual)s, not to %(unit)s."

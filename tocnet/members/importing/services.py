@@ -369,14 +369,20 @@ def _plan_members(
         new_unit_name = ""
         if unit_key is None:
             if member is None:
-                _reject(plan, row, "missing_unit", value="")
+                if scope is not None:
+                    _reject_outside_scope(plan, row)
+                else:
+                    _reject(plan, row, "missing_unit", value="")
                 continue
             unit = units_by_pk[member.unit_id]
         elif unit_key.startswith(f"{CREATE}:"):
             unit, new_unit_name = None, unit_key.split(":", 1)[1]
         else:
             unit = units_by_key[unit_key]
-        if scope is not None and member is not None and member.unit_id not in scope:
+        if scope is not None and (member is None or member.unit_id not in scope):
+            # An unused number and another unit's member get the same answer: creating the
+            # one and refusing the other told an agent which numbers exist. New members and
+            # moves between units are entered by the cooperative's staff.
             _reject_outside_scope(plan, row)
             continue
         if scope is not None and (unit is None or unit.pk not in scope):

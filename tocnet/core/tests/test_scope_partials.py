@@ -1,0 +1,117 @@
+"""Issue #10 item 4: a partial (htmx) answer never shows more than its full page.
+
+Walks every page without URL parameters, for every persona, with every partial the templates
+define: the htmx answer must have the same status as the full page and may name no record
+(by its code) that the full page, asked the same way, does not. The probe found the board
+getting all registers' figures from /dashboard/?part=registers with HX-Request: true.
+"""
+
+import re
+from pathlib import Path
+
+from django.urls import get_resolver
+
+from tocnet.core.tests.test_url_guard import PUBLIC, _walk
+from tocnet.testing import BaseTestCase
+
+ROOT = Path(__file__).resolve().parents[3]
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PARTIAL = re.compile(r"{%\s*partialdef\s+(\w+)")
+# Signing out would end the walk; the zip of every unit's forms is a download.
+SKIP_NAMES = {"accounts:logout", "reports:forms_zip"}
+
+
+def _partials() -> set[str]:
+    names: set[str] = set()
+    for folder in (ROOT / "templates", ROOT / "tocnet"):
+        for path in folder.rglob("*.html"):
+            names.update(PARTIAL.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+class PartialScopeTestCase(BaseTestCase):
+    def test_no_partial_shows_more_than_its_page(self) -> None:
+        partials = sorted(_partials())
+        self.assertIn("registers", partials)
+        routes = [
+            (name, "/" + route)
+            for name, route in _walk(get_resolver().url_patterns)
+            if "<" not in route and name not in PUBLIC and name not in SKIP_NAMES
+        ]
+        self.client.raise_request_exception = False
+        personas = {k: v for k, v in self.personas().items() if k != "outsider"}
+        for persona, user in personas.items():
+            self.client.force_login(user)
+            for name, url in routes:
+                first = self.client.get(url)
+                if not first.get("Content-Type", "").startswith("text/html"):
+                    continue  # downloads have no partials
+                for part in partials:
+                    query = f"?part={part}&registers=1"
+                    with self.subTest(persona=persona, page=name, part=part):
+                        page = self.client.get(url + query)
+                        fragment = self.client.get(url + query, headers={"HX-Request": "true"})
+                        self.assertEqual(fragment.status_code, page.status_code)
+                        if page.status_code != 200:
+                            continue
+                        shown = set(UUID.findall(page.content.decode(errors="replace")))
+                        found = UUID.findall(fragment.content.decode(errors="replace"))
+                        self.assertEqual(set(found) - shown, set())
+            self.client.logout()
+
+
+class UnitPagesTestCase(BaseTestCase):
+    def test_units_pages_are_for_staff_agents_and_board_only(self) -> None:
+        # The probe: a representative saw another register's representative and the agents.
+        expected = {"staff": 200, "agent": 200, "board": 200, "rep": 403, "member": 403}
+        for persona, status in expected.items():
+            user = self.personas()[persona]
+            self.client.force_login(user)
+            with self.subTest(persona=persona):
+                self.assertEqual(self.client.get("/members/units/").status_code, status)
+                detail = self.client.get(f"/members/units/{self.unit_a.code}/")
+                # Their own unit answers as a unit out of scope does.
+                self.assertEqual(detail.status_code, 404 if status == 403 else 200)
+                if persona == "rep":
+                    self.assertNotContains(detail, self.agent.username, status_code=404)
+
+    def test_the_board_sees_totals_only_in_page_partial_and_export(self) -> None:
+        from tocnet.reports.selectors import coverage_for_user
+
+        coverage = coverage_for_user(self.board)
+        self.assertEqual((coverage.registers, coverage.units, coverage.provinces), ([], [], []))
+        self.assertGreater(coverage.total.members, 0)
+        self.client.force_login(self.board)
+        fragment = self.client.get("/dashboard/?part=registers", headers={"HX-Request": "true"})
+        self.assertEqual(fragment.status_code, 200)
+        self.assertNotContains(fragment, str(self.register.code))
+        self.assertNotContains(fragment, "สอ.พช.กพ.1")
+
+
+class ImportOracleTestCase(BaseTestCase):
+    def test_an_agent_gets_one_answer_for_unused_and_foreign_numbers(self) -> None:
+        # The probe: another unit's number answered not_a_member_here, an unused one created.
+        from tocnet.members.importing.services import import_job_validate
+        from tocnet.members.tests.import_builders import MEMBER_HEADER, member_row, xlsx_bytes
+
+        kp = "สำนักงานพัฒนาชุมชนจังหวัดกำแพงเพชร"
+        rows = {
+            "unused, own unit": member_row("399999", unit=kp),
+            "foreign, own unit": member_row(self.b_member.number, unit=kp),
+            "unused, no unit": member_row("399998", unit=""),
+            "foreign, no unit": member_row(self.b_member.number, unit=""),
+        }
+        answers = {}
+        for label, row in rows.items():
+            data = xlsx_bytes({"สมาชิก": [MEMBER_HEADER, row]})
+            job = import_job_validate(
+                kind="members", data=data, file_name="m.xlsx", actor=self.agent
+            )
+            rejected = job.result["summary"]["rejected"]
+            answers[label] = (
+                [(r["reason"], r["row"]) for r in rejected],
+                job.summary["created"],
+                job.summary["updated"],
+            )
+        self.assertEqual(len(set(map(repr, answers.values()))), 1, answers)
+        self.assertEqual(answers["unused, own unit"][0], [("not_a_member_here", 2)])
