@@ -20,6 +20,7 @@ urlpatterns = [
     # One sign-in path: the admin's own login and password pages send to the site's.
     path("admin/login/", account_views.admin_login),
     path("admin/password_change/", account_views.admin_password_change),
+    path("conversations/", include("tocnet.conversations.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -290,6 +290,28 @@ def get_quota() -> Quota:
     return Quota(limit=limit, used=int(used.total_usage or 0))
 
 
+def get_message_content(*, message_id: str, max_bytes: int) -> bytes:
+    """The bytes of an image or file a user sent (LINE keeps them a short while); refuses
+    (permanent ChannelError) content larger than ``max_bytes``."""
+    from linebot.v3.messaging import MessagingApiBlob
+
+    if not is_configured():
+        raise NotConfiguredError()
+    try:
+        with ApiClient(_configuration()) as api_client:
+            response = MessagingApiBlob(api_client).get_message_content_with_http_info(
+                message_id, _request_timeout=TIMEOUT
+            )
+    except ApiException as exc:
+        raise _error_from_api(exc) from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise ChannelError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    data = bytes(response.data or b"")
+    if len(data) > max_bytes:
+        raise ChannelError(f"content larger than {max_bytes} bytes", permanent=True)
+    return data
+
+
 def push_text(*, to: str, texts: Sequence[str], retry_key: str) -> SendResult:
     return push_messages(
         to=to, messages=[TextMessage(text=text) for text in texts], retry_key=retry_key

@@ -6,11 +6,12 @@ The handler makes its LINE reads first (no transaction held during HTTP calls) a
 event runs in one transaction with marking the event done. Returning ``None`` means "not mine".
 
 Order of dispatch for an event:
-1. observers (``observer=True``): every matching one runs; they record (sightings, a message
-   kept for later) and usually reply nothing;
-2. line's own handlers (group verification, member linking): the first that claims wins;
-3. handlers registered by later apps, in registration order: the first that claims wins;
-4. line's fallbacks (e.g. "you are linked already" when no app handles a 1:1 message).
+1. line's own handlers (group verification, member linking): the first that claims wins;
+2. handlers registered by later apps, in registration order: the first that claims wins;
+3. line's fallbacks (e.g. "you are linked already" when no app handles a 1:1 message);
+4. observers (``observer=True``): every matching one runs, its writes after the winner's (so
+   it sees, e.g., a member linked by this very message); they record (sightings, a message
+   kept for later) and usually reply nothing.
 So line's handlers keep their precedence and later apps never edit line's dispatch table.
 """
 
@@ -122,12 +123,14 @@ def line_event_resolve(event: dict[str, Any]) -> Apply | None:
     function running the observers' and the winning handler's writes in order, or None when
     nobody handles the event."""
     observers, candidates = line_handlers_for(event)
-    applies = [a for a in (h(event) for h in observers) if a is not None]
+    applies: list[Apply] = []
     for handler in candidates:
         claimed = handler(event)
         if claimed is not None:
             applies.append(claimed)
             break
+    # Observers write after the winner, so they see what it did (a member linked just now).
+    applies.extend(a for a in (h(event) for h in observers) if a is not None)
     if not applies:
         return None
 

@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tocnet.line.signature import sign_body
@@ -94,6 +95,16 @@ def user_message_event(user_id: str, text: str) -> dict[str, Any]:
     return _event("message", {"type": "user", "userId": user_id}, message=text_message(text))
 
 
+def user_event(user_id: str, message: dict[str, Any]) -> dict[str, Any]:
+    """A 1:1 message event with any message object (image, sticker, file, location...)."""
+    return _event("message", {"type": "user", "userId": user_id}, message=message)
+
+
+def postback_event(user_id: str, data: str, display_text: str = "") -> dict[str, Any]:
+    """The user tapped a postback button (quick reply) in the 1:1 chat."""
+    return _event("postback", {"type": "user", "userId": user_id}, postback={"data": data})
+
+
 def follow_event(user_id: str, *, unblocked: bool = False) -> dict[str, Any]:
     return _event("follow", {"type": "user", "userId": user_id}, follow={"isUnblocked": unblocked})
 
@@ -111,3 +122,25 @@ def webhook_body(events: list[dict[str, Any]], destination: str = BOT_USER_ID) -
 def signed(events: list[dict[str, Any]], channel_secret: str) -> tuple[bytes, str]:
     body = webhook_body(events)
     return body, sign_body(body, channel_secret)
+
+
+# Later apps tell `line_simulate` what became of an event (e.g. the conversation a 1:1 message
+# landed in): a reporter takes the event and returns lines to print, or [] when not theirs.
+Reporter = Callable[[dict[str, Any]], list[str]]
+_REPORTERS: dict[str, Reporter] = {}
+
+
+def reporter_register(name: str, reporter: Reporter) -> None:
+    """Called from a later app's AppConfig.ready()."""
+    _REPORTERS[name] = reporter
+
+
+def reports_after(event: dict[str, Any], *, wait_seconds: float = 0.0) -> list[str]:
+    """What the registered reporters say about ``event``, polling up to ``wait_seconds`` while
+    the worker processes it."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        lines = [line for reporter in _REPORTERS.values() for line in reporter(event)]
+        if lines or time.monotonic() >= deadline:
+            return lines
+        time.sleep(0.2)

@@ -22,6 +22,7 @@ from tocnet.line.services.payload import (
     timestamp_to_datetime,
     webhook_body_parse,
 )
+from tocnet.line.services.replies import reply_message
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | Non
                 if not _claim(row, WebhookEvent.Status.DONE):
                     return None
                 replies = apply()
-            texts = [str(r) for r in replies]
+            messages = [reply_message(r) for r in replies]
     except client.ChannelError as exc:
         retry = not exc.permanent and row.attempts + 1 < MAX_ATTEMPTS
         status = WebhookEvent.Status.PENDING if retry else WebhookEvent.Status.FAILED
@@ -167,9 +168,9 @@ def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | Non
         _failed(row, WebhookEvent.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
         return WebhookEvent.Status.FAILED
     token = payload.get("replyToken")
-    if texts and token:
+    if messages and token:
         try:
-            client.reply_text(reply_token=token, texts=texts[:5])
+            client.reply_messages(reply_token=token, messages=messages[:5])
         except client.ChannelError as exc:
             # A reply token lives about a minute; a late reply is lost, the work is not.
             logger.warning("LINE reply for %s failed: %s", webhook_event_id, exc)

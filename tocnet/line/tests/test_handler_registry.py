@@ -77,7 +77,7 @@ class HandlerRegistryTestCase(LineTestCase):
         self.post_events([event])
         self.assertEqual(
             self.calls,
-            ["test.observe:read", "test.first:read", "test.observe:apply", "test.first:apply"],
+            ["test.first:read", "test.observe:read", "test.first:apply", "test.observe:apply"],
         )
 
     def test_it_passes_to_the_next_handler_when_one_declines(self) -> None:

@@ -125,6 +125,12 @@ class FakeLineServer:
         self.failures: list[ScriptedFailure] = []
         self.retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
         self.used_reply_tokens: set[str] = set()
+        # Reply tokens the tests/simulator announced: token -> monotonic time of the event.
+        # Announced tokens expire after reply_token_ttl seconds, as LINE's do (about 1 min);
+        # tokens never announced stay valid until used (older tests build events alone).
+        self.issued_reply_tokens: dict[str, float] = {}
+        self.reply_token_ttl = 60.0
+        self.contents: dict[str, tuple[bytes, str]] = {}  # message id -> (bytes, content type)
         self.login_codes: dict[str, dict[str, Any]] = {}
         self.webhook_endpoint = ""
         self.delay_seconds = 0.0
@@ -262,8 +268,21 @@ class FakeLineServer:
             }
         return code
 
+    def issue_reply_token(self, token: str, *, age: float = 0.0) -> None:
+        """Announce the reply token of an event sent ``age`` seconds ago (expiry applies)."""
+        with self.lock:
+            self.issued_reply_tokens[token] = time.monotonic() - age
+
+    def add_content(self, message_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """What GET /v2/bot/message/{id}/content returns for an image or file message."""
+        with self.lock:
+            self.contents[message_id] = (data, content_type)
+
     def reset(self) -> None:
         with self.lock:
+            self.issued_reply_tokens.clear()
+            self.contents.clear()
+            self.reply_token_ttl = 60.0
             self.groups.clear()
             self.profiles.clear()
             self.requests.clear()
@@ -297,6 +316,7 @@ _DEFAULT_MESSAGES = {
 
 _GROUP_RE = re.compile(r"^/v2/bot/group/([^/]+)/(summary|members/count|leave|member/([^/]+))$")
 _PROFILE_RE = re.compile(r"^/v2/bot/profile/([^/]+)$")
+_CONTENT_RE = re.compile(r"^/v2/bot/message/([^/]+)/content$")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -371,6 +391,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+        self.record.status = status
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _error(
         self, status: int, message: str, details: list[dict[str, str]] | None = None, **extra: Any
     ) -> None:
@@ -433,6 +461,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == "/v2/bot/message/reply" and method == "POST":
             self._reply(record)
+            return
+        match = _CONTENT_RE.match(path)
+        if match and method == "GET":
+            with fake.lock:
+                content = fake.contents.get(match.group(1))
+            if content is None:
+                self._error(404, "Not found")
+            else:
+                self._send_bytes(200, *content)
             return
         if path == "/v2/bot/message/push" and method == "POST":
             self._push(record)
@@ -503,7 +540,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         token = payload.get("replyToken") or ""
         with self.fake.lock:
-            if not token or token in self.fake.used_reply_tokens:
+            issued = self.fake.issued_reply_tokens.get(token)
+            expired = issued is not None and time.monotonic() - issued > self.fake.reply_token_ttl
+            if not token or token in self.fake.used_reply_tokens or expired:
                 self._error(400, "Invalid reply token")
                 return
             self.fake.used_reply_tokens.add(token)
@@ -791,6 +830,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {})
         elif parts[1:2] == ["profiles"] and len(parts) == 3 and record.method == "PUT":
             fake.add_profile(parts[2], payload.get("displayName", parts[2]))
+            self._send(200, {})
+        elif parts[1:2] == ["reply-tokens"] and record.method == "POST":
+            fake.issue_reply_token(str(payload.get("token", "")), age=float(payload.get("age", 0)))
             self._send(200, {})
         elif parts[1:2] == ["fail"] and record.method == "POST":
             fake.fail_next(

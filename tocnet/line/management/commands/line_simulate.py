@@ -5,6 +5,7 @@ Examples (with ./scripts/run, which starts the fake LINE API):
   tocnet line_simulate message --group-name "สอ.พช.กพ.1" --user rep --text TOC-ABC234
   tocnet line_simulate follow --user somchai
   tocnet line_simulate say --user somchai --text 100123
+  tocnet line_simulate postback --user somchai --data "conv=route&c=...&d=credit"  (a button tap)
   tocnet line_simulate member-joined --group-name "สอ.พช.กพ.1" --user somchai
   tocnet line_simulate rename --group-name "สอ.พช.กพ.1" --new-name "ครอบครัว"   (fake only)
   tocnet line_simulate refresh        (re-read every group now, as the hourly job does)
@@ -33,6 +34,7 @@ ACTIONS = (
     "follow",
     "unfollow",
     "say",
+    "postback",
     "rename",
 )
 
@@ -64,6 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--user-id", default="", help="an exact LINE user id (U...)")
         parser.add_argument("--display-name", default="", help="the LINE display name (fake LINE)")
         parser.add_argument("--text", default="", help="message text")
+        parser.add_argument("--data", default="", help="postback: the tapped button's data")
         parser.add_argument(
             "--url", default="http://127.0.0.1:8000/line/webhook", help="webhook URL"
         )
@@ -135,9 +138,13 @@ class Command(BaseCommand):
             event = simulate.follow_event(user_id)
         elif action == "unfollow":
             event = simulate.unfollow_event(user_id)
+        elif action == "postback":
+            event = simulate.postback_event(user_id, options["data"])
         else:  # say: a 1:1 message to the official account
             event = simulate.user_message_event(user_id, options["text"])
         seen = len(self._replies(fake))
+        if event.get("replyToken"):  # the fake expires it like LINE does (about a minute)
+            self._fake(fake, "POST", "/_fake/reply-tokens", {"token": event["replyToken"]})
         body, signature = simulate.signed([event], secret)
         status, answer = _http(
             "POST",
@@ -150,9 +157,13 @@ class Command(BaseCommand):
         )
         if status != 200:
             raise CommandError("The webhook refused the event.")
-        if action in ("join", "message", "follow", "say"):  # the events the bot answers
-            for text in self._wait_for_replies(fake, seen):
+        if action in ("join", "message", "follow", "say", "postback"):  # the bot may answer
+            quiet = action == "postback"
+            for text in self._wait_for_replies(fake, seen, quiet=quiet):
                 self.stdout.write(f"bot replied: {text}")
+        if action in ("say", "postback", "message"):
+            for line in simulate.reports_after(event, wait_seconds=3.0):
+                self.stdout.write(line)
 
     def _profile(self, fake: str, user_id: str, options: dict[str, Any]) -> None:
         """Make the LINE user known to the fake (profiles, and its LINE Login page)."""
@@ -178,16 +189,25 @@ class Command(BaseCommand):
         texts: list[str] = []
         for row in json.loads(body):
             if row["path"] == "/v2/bot/message/reply" and row["status"] == 200:
-                texts.extend(m.get("text", "") for m in json.loads(row["body"])["messages"])
+                for m in json.loads(row["body"])["messages"]:
+                    buttons = [
+                        f'\n  [{item["action"].get("label", "")}] --data "{item["action"].get("data", "")}"'
+                        for item in (m.get("quickReply") or {}).get("items", [])
+                    ]
+                    texts.append(m.get("text", "") + "".join(buttons))
         return texts
 
-    def _wait_for_replies(self, fake: str, seen: int, seconds: float = 3.0) -> list[str]:
+    def _wait_for_replies(
+        self, fake: str, seen: int, seconds: float = 3.0, *, quiet: bool = False
+    ) -> list[str]:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             texts = self._replies(fake)
             if len(texts) > seen:
                 return texts[seen:]
             time.sleep(0.2)
+        if quiet:
+            return []
         self.stdout.write(
             "(no reply: plain chat gets none; otherwise is `tocnet run_huey` running?)"
         )

@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from tocnet.conversations.models import Article, SavedAnswer
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ("title", "department", "published", "updated_at")
+    list_filter = ("department", "published")
+    search_fields = ("title", "keywords", "answer")
+
+
+@admin.register(SavedAnswer)
+class SavedAnswerAdmin(admin.ModelAdmin):
+    list_display = ("title", "department")
+    list_filter = ("department",)
+    search_fields = ("title", "text")

@@ -1,0 +1,39 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tocnet.accounts.models import Department, User
+from tocnet.conversations.models import Conversation
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Internal note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ManageForm(forms.Form):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.all(),
+        required=False,
+        label=_("Department"),
+        empty_label=_("Triage"),
+    )
+    assigned_to = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label=_("Assigned to"),
+        empty_label=_("Nobody"),
+    )
+    status = forms.ChoiceField(choices=Conversation.Status.choices, label=_("Status"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["assigned_to"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            role=User.Role.STAFF, is_active=True
+        ).order_by("username")

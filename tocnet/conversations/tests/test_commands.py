@@ -1,0 +1,53 @@
+import io
+import json
+
+from django.core.management import CommandError, call_command
+
+from tocnet.conversations import services
+from tocnet.conversations.models import Conversation
+from tocnet.conversations.reporting import simulate_report
+from tocnet.conversations.tests.base import ConversationTestCase
+
+
+class InboxCommandTestCase(ConversationTestCase):
+    def test_it_prints_the_inbox_as_json_in_the_agreed_shape(self) -> None:
+        self.say("อยากกู้เงินฉุกเฉิน")
+        self.say("เรื่องสวัสดิการ", user_id="U" + "9" * 32)  # unlinked: not in the inbox yet
+        out = io.StringIO()
+        call_command("inbox", "--json", "--department", "credit", "--status", "open", stdout=out)
+        data = json.loads(out.getvalue())
+        conversation = Conversation.objects.get(member=self.in_register)
+        self.assertEqual(
+            data,
+            {
+                "conversations": [
+                    {
+                        "id": str(conversation.code),
+                        "member": self.in_register.number,
+                        "department": "credit",
+                        "status": "open",
+                        "assigned_to": None,
+                        "messages": 1,
+                        "waiting_since": conversation.waiting_since.isoformat(),
+                    }
+                ]
+            },
+        )
+        out = io.StringIO()
+        call_command("inbox", "--json", "--status", "solved", stdout=out)
+        self.assertEqual(json.loads(out.getvalue()), {"conversations": []})
+
+    def test_it_names_an_unknown_department(self) -> None:
+        with self.assertRaisesMessage(CommandError, "ไม่พบฝ่าย"):
+            call_command("inbox", "--json", "--department", "loans", stdout=io.StringIO())
+
+    def test_it_reports_the_conversation_a_simulated_message_landed_in(self) -> None:
+        event = self.say("สวัสดีครับ")
+        lines = simulate_report(event)
+        self.assertEqual(len(lines), 1)
+        self.assertIn(str(self.conversation().code), lines[0])
+        self.assertIn("triage", lines[0])
+        services.conversation_route(
+            conversation=self.conversation(), department=self.credit, routing="staff", actor="t"
+        )
+        self.assertIn("สินเชื่อ", simulate_report(event)[0])

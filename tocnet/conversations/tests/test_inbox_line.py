@@ -1,0 +1,234 @@
+"""Members write 1:1; the bot routes; staff answer free while the reply token lives, else push."""
+
+import datetime as dt
+from unittest import mock
+
+from django.utils import timezone
+
+from tocnet.conversations import services
+from tocnet.conversations.models import Article, Conversation, Message
+from tocnet.conversations.tests.base import MEMBER_LINE, ConversationTestCase
+from tocnet.line import simulate
+from tocnet.line.models import LineFriend, WebhookEvent
+from tocnet.privacy.models import Consent
+
+
+class InboxLineTestCase(ConversationTestCase):
+    def test_it_opens_a_conversation_and_offers_the_department_menu(self) -> None:
+        self.say("สวัสดีครับ")
+        conversation = self.conversation()
+        self.assertEqual(
+            (conversation.status, conversation.department_id, conversation.message_count),
+            (Conversation.Status.OPEN, None, 1),
+        )
+        labels = [a["label"] for a in self.last_quick_replies()]
+        self.assertEqual(labels[:2], ["สินเชื่อ", "เงินฝาก"])
+        self.assertEqual(labels[-1], "ไม่แน่ใจ")
+        self.assertEqual(conversation.reply_token, "")  # the bot used it for the menu
+
+    def test_it_routes_by_the_members_choice_asks_consent_once_and_keeps_the_token(self) -> None:
+        self.say("สวัสดีครับ")
+        route = next(a for a in self.last_quick_replies() if a["label"] == "สินเชื่อ")
+        self.tap(route["data"])
+        conversation = self.conversation()
+        self.assertEqual(conversation.department, self.credit)
+        self.assertEqual(conversation.routing, Conversation.Routing.MEMBER)
+        consent = [a for a in self.last_quick_replies() if a["label"] == "ยินยอม"]
+        self.assertEqual(len(consent), 1)
+        event = self.tap(consent[0]["data"])
+        record = Consent.objects.get(member=self.in_register)
+        self.assertTrue(record.allowed)
+        conversation.refresh_from_db()
+        self.assertEqual(conversation.reply_token, event["replyToken"])
+        replies_before = len(self.fake.replies())
+        # asked once: a later conversation routed by keywords does not ask again
+        services.conversation_set_status(
+            conversation=conversation, status=Conversation.Status.SOLVED, actor="test"
+        )
+        self.say("อยากกู้เงินฉุกเฉิน")
+        self.assertEqual(self.last_quick_replies(), [])
+        self.assertEqual(len(self.fake.replies()), replies_before + 1)
+
+    def test_it_routes_by_keywords(self) -> None:
+        self.say("อยากกู้เงินฉุกเฉินต้องทำอย่างไร")
+        conversation = self.conversation()
+        self.assertEqual((conversation.department, conversation.routing), (self.credit, "keywords"))
+
+    def test_it_keeps_continuing_messages_silently_with_their_reply_token(self) -> None:
+        self.say("สวัสดีครับ")
+        replies = len(self.fake.replies())
+        event = self.say("ขอสอบถามเรื่องหุ้นครับ")
+        conversation = self.conversation()
+        self.assertEqual(conversation.message_count, 2)
+        self.assertEqual(len(self.fake.replies()), replies)
+        self.assertEqual(conversation.reply_token, event["replyToken"])
+
+    def test_it_answers_free_within_the_token_life_then_by_billed_push(self) -> None:
+        self.say("สวัสดีครับ")
+        event = self.say("ถามเรื่องเงินกู้ครับ")
+        self.fake.issue_reply_token(event["replyToken"])
+        conversation = self.conversation()
+        with self.captureOnCommitCallbacks(execute=True):
+            services.conversation_answer(conversation=conversation, author=self.staff, text="ได้ครับ")
+        first = Message.objects.get(direction="out")
+        self.assertEqual((first.send_status, first.via, first.billed), ("sent", "reply", False))
+        self.assertEqual(self.fake.replies()[-1]["replyToken"], event["replyToken"])
+        with self.captureOnCommitCallbacks(execute=True):
+            services.conversation_answer(
+                conversation=conversation, author=self.staff, text="เพิ่มเติม"
+            )
+        second = Message.objects.filter(direction="out").last()
+        assert second is not None
+        self.assertEqual((second.send_status, second.via, second.billed), ("sent", "push", True))
+        push = self.fake.requests_to("/v2/bot/message/push")[-1]
+        self.assertEqual(push.header("x-line-retry-key"), str(second.retry_key))
+        self.assertEqual(push.json["to"], MEMBER_LINE)
+        self.assertEqual(services.pushes_this_month(), 1)
+        conversation.refresh_from_db()
+        self.assertIsNotNone(conversation.first_reply_at)
+        self.assertIsNone(conversation.waiting_since)
+
+    def test_it_pushes_when_the_token_expired_at_line(self) -> None:
+        self.say("สวัสดีครับ")
+        event = self.say("ถามเรื่องเงินกู้ครับ")
+        self.fake.issue_reply_token(event["replyToken"], age=120)  # LINE refuses it
+        with self.captureOnCommitCallbacks(execute=True):
+            services.conversation_answer(
+                conversation=self.conversation(), author=self.staff, text="ได้ครับ"
+            )
+        answer = Message.objects.get(direction="out")
+        self.assertEqual((answer.via, answer.billed), ("push", True))
+        self.assertEqual(len(self.fake.pushes()), 1)
+
+    def test_it_sends_two_simultaneous_answers_once_each_in_order(self) -> None:
+        self.say("สวัสดีครับ")
+        conversation = self.conversation()
+        Conversation.objects.filter(pk=conversation.pk).update(reply_token="")
+        with mock.patch("tocnet.conversations.services._enqueue_send"):
+            services.conversation_answer(conversation=conversation, author=self.staff, text="หนึ่ง")
+            services.conversation_answer(
+                conversation=conversation, author=self.welfare_staff, text="สอง"
+            )
+        services.conversation_send_pending(conversation_id=conversation.pk)
+        services.conversation_send_pending(conversation_id=conversation.pk)
+        pushes = self.fake.pushes()
+        self.assertEqual(len(pushes), 1)
+        self.assertEqual([m["text"] for m in pushes[0]["messages"]], ["หนึ่ง", "สอง"])
+        self.assertEqual(Message.objects.filter(send_status="sent", direction="out").count(), 2)
+
+    def test_it_marks_answers_to_a_member_who_blocked_the_account_and_does_not_retry(self) -> None:
+        self.say("สวัสดีครับ")
+        self.post_events([simulate.unfollow_event(MEMBER_LINE)])
+        self.assertTrue(LineFriend.objects.get(line_user_id=MEMBER_LINE).blocked)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.conversation_answer(
+                conversation=self.conversation(), author=self.staff, text="ตอบ"
+            )
+        answer = Message.objects.get(direction="out")
+        self.assertEqual(answer.send_status, Message.SendStatus.BLOCKED)
+        self.assertTrue(self.conversation().blocked)
+        self.assertEqual(self.fake.pushes(), [])
+        self.assertEqual(
+            services.conversations_with_stale_answers(now=timezone.now() + dt.timedelta(hours=1)),
+            [],
+        )
+
+    def test_it_stores_a_redelivered_event_once(self) -> None:
+        event = simulate.user_message_event(MEMBER_LINE, "สวัสดีครับ")
+        self.post_events([event])
+        again = {**event, "deliveryContext": {"isRedelivery": True}}
+        self.post_events([again])
+        self.assertEqual(Message.objects.count(), 1)
+        self.assertEqual(WebhookEvent.objects.count(), 1)
+
+    def test_it_answers_a_common_question_with_an_article_and_the_member_can_still_ask(
+        self,
+    ) -> None:
+        article = Article.objects.create(
+            department=self.credit,
+            title="เงินกู้ฉุกเฉิน ใช้เอกสารอะไรบ้าง",
+            keywords="กู้ฉุกเฉิน, เงินกู้ฉุกเฉิน, เอกสาร",
+            answer="ใช้สำเนาบัตรประชาชนและสลิปเงินเดือน",
+        )
+        self.say("เงินกู้ฉุกเฉินใช้เอกสารอะไรบ้างครับ")
+        conversation = self.conversation()
+        self.assertEqual((conversation.article, conversation.status), (article, "solved"))
+        body = self.fake.replies()[-1]["messages"][0]["text"]
+        self.assertIn("สลิปเงินเดือน", body)
+        person = self.last_quick_replies()[0]
+        self.tap(person["data"])
+        conversation.refresh_from_db()
+        self.assertEqual(conversation.status, Conversation.Status.OPEN)
+        self.assertEqual(conversation.department, self.credit)
+
+    def test_it_does_not_offer_an_article_for_an_unrelated_question(self) -> None:
+        Article.objects.create(
+            department=self.credit, title="เงินกู้ฉุกเฉิน", keywords="กู้ฉุกเฉิน", answer="..."
+        )
+        self.say("ถอนเงินฝากออมทรัพย์ได้ที่ไหน")
+        self.assertIsNone(self.conversation().article)
+
+    def test_it_acknowledges_unsupported_types_without_storing(self) -> None:
+        event = simulate.user_event(
+            MEMBER_LINE, {"id": "555", "type": "location", "latitude": 1.0, "longitude": 2.0}
+        )
+        self.post_events([event])
+        self.assertEqual(Message.objects.count(), 0)
+        self.assertEqual(len(self.fake.replies()), 1)
+
+    def test_it_keeps_images_and_refuses_files_over_the_limit(self) -> None:
+        self.fake.add_content("901", b"\xff\xd8jpegbytes")
+        self.post_events(
+            [
+                simulate.user_event(
+                    MEMBER_LINE,
+                    {
+                        "id": "901",
+                        "type": "image",
+                        "quoteToken": "q1",
+                        "contentProvider": {"type": "line"},
+                    },
+                )
+            ]
+        )
+        image = Message.objects.get()
+        self.assertEqual((image.kind, image.file_size), ("image", 11))
+        self.assertEqual(image.file.read(), b"\xff\xd8jpegbytes")
+        self.addCleanup(image.file.storage.delete, image.file.name)
+        with self.settings(CONVERSATIONS_MAX_FILE_BYTES=100):
+            self.post_events(
+                [
+                    simulate.user_event(
+                        MEMBER_LINE,
+                        {"id": "902", "type": "file", "fileName": "big.pdf", "fileSize": 5000},
+                    )
+                ]
+            )
+        self.assertEqual(Message.objects.count(), 1)
+        self.assertEqual(self.fake.requests_to("/v2/bot/message/902/content"), [])
+
+    def test_it_limits_floods_per_user_without_crashing(self) -> None:
+        with self.settings(CONVERSATIONS_RATE_LIMIT_PER_MINUTE=3):
+            events = [simulate.user_message_event(MEMBER_LINE, f"ข้อความ {i}") for i in range(6)]
+            self.post_events(events)
+        self.assertEqual(Message.objects.count(), 3)
+        self.assertEqual(WebhookEvent.objects.filter(status=WebhookEvent.Status.DONE).count(), 6)
+
+    def test_it_keeps_very_long_texts_cut_at_the_limit(self) -> None:
+        self.say("ก" * 7000)
+        message = Message.objects.get()
+        self.assertEqual(len(message.text), 5000)
+        self.assertTrue(message.text.endswith("…"))
+
+    def test_it_keeps_an_unlinked_users_question_and_attaches_it_once_linked(self) -> None:
+        stranger = "U" + "7" * 32
+        self.say("อยากทราบยอดหุ้นของผม", user_id=stranger)
+        pending = Conversation.objects.get(line_user_id=stranger)
+        self.assertIsNone(pending.member)
+        self.assertEqual(len(self.reply_texts()), 1)  # line asks for the member number
+        self.say(self.a_not_in_register.number, user_id=stranger)
+        self.say(self.a_not_in_register.phones.get().last4, user_id=stranger)
+        pending.refresh_from_db()
+        self.assertEqual(pending.member, self.a_not_in_register)
+        self.assertEqual(pending.messages.count(), 1)  # the number and digits are not kept
+        self.assertEqual(len(self.fake.replies()[-1]["messages"]), 2)  # linked + attached

@@ -1,0 +1,173 @@
+"""Inbox and conversation pages: scoping per persona, query counts, access log, answering."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tocnet.accounts.models import User
+from tocnet.conversations import services
+from tocnet.conversations.models import Article, Conversation, Message
+from tocnet.conversations.tests.base import ConversationTestCase
+from tocnet.core.models import AuditEvent
+from tocnet.privacy.models import Channel, Consent, Method, Purpose
+
+
+def make_conversation(member, department=None, **extra) -> Conversation:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    return Conversation.objects.create(
+        member=member,
+        line_user_id=member.line_user_id or "",
+        department=department,
+        opened_at=now,
+        last_message_at=now,
+        waiting_since=now,
+        due_at=services.due_from(now),
+        **extra,
+    )
+
+
+class InboxViewTestCase(ConversationTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.credit_conv = make_conversation(self.in_register, self.credit)
+        self.other_conv = make_conversation(self.b_member, self.welfare_staff.departments.get())
+
+    def visible(self, user: User) -> set[str]:
+        self.login_as(user)
+        response = self.client.get("/conversations/")
+        if response.status_code != 200:
+            return set()
+        return (
+            {str(c.code) for c in response.context["page"]} if "page" in response.context else set()
+        )
+
+    def test_it_scopes_the_inbox_per_persona(self) -> None:
+        Consent.objects.create(
+            member=self.in_register,
+            purpose=Purpose.COACHING,
+            channel=Channel.LINE,
+            allowed=True,
+            method=Method.LINE,
+            notice_version="1",
+            recorded_at=timezone.now(),
+        )
+        manager = User.objects.create_user("boss", role=User.Role.STAFF, is_superuser=True)
+        expected = {
+            "staff": {str(self.credit_conv.code)},  # credit team
+            "welfare": {str(self.other_conv.code)},
+            "boss": {str(self.credit_conv.code), str(self.other_conv.code)},
+            "agent": {str(self.credit_conv.code)},  # unit กพ only
+            "rep": {str(self.credit_conv.code)},  # their register's member, who consented
+            "board": set(),
+            "member": set(),
+        }
+        users = {
+            "staff": self.staff,
+            "welfare": self.welfare_staff,
+            "boss": manager,
+            "agent": self.agent,
+            "rep": self.rep_user,
+            "board": self.board,
+            "member": self.member_user,
+        }
+        for name, user in users.items():
+            with self.subTest(persona=name):
+                self.assertEqual(self.visible(user), expected[name])
+
+    def test_it_hides_members_who_did_not_consent_from_their_representative(self) -> None:
+        self.assertEqual(self.visible(self.rep_user), set())
+        self.login_as(self.rep_user)
+        response = self.client.get(f"/conversations/{self.credit_conv.code}/")
+        self.assertEqual(response.status_code, 404)
+
+    def test_it_shows_the_board_counts_only(self) -> None:
+        self.login_as(self.board)
+        response = self.client.get("/conversations/")
+        self.assertContains(response, 'data-count="open"')
+        self.assertNotContains(response, self.in_register.first_name)
+        self.assertEqual(
+            self.client.get(f"/conversations/{self.credit_conv.code}/").status_code, 404
+        )
+
+    def test_it_renders_the_inbox_in_constant_queries(self) -> None:
+        self.login_as(self.staff)
+        with CaptureQueriesContext(connection) as few:
+            self.client.get("/conversations/")
+        for _ in range(20):
+            make_conversation(self.in_register, self.credit, status="solved")
+        with CaptureQueriesContext(connection) as many:
+            response = self.client.get("/conversations/")
+        self.assertEqual(len(response.context["page"]), 21)
+        self.assertEqual(len(few), len(many))
+
+    def test_it_logs_every_opening_of_a_conversation(self) -> None:
+        self.login_as(self.staff)
+        self.client.get(f"/conversations/{self.credit_conv.code}/")
+        event = AuditEvent.objects.get(action="conversation.viewed")
+        self.assertEqual((event.actor, event.kind), (self.staff, AuditEvent.Kind.ACCESS))
+
+    def test_it_refuses_another_departments_conversation(self) -> None:
+        self.login_as(self.staff)
+        response = self.client.get(f"/conversations/{self.other_conv.code}/")
+        self.assertEqual(response.status_code, 404)
+        response = self.client.post(
+            f"/conversations/{self.other_conv.code}/", {"action": "answer", "text": "x"}
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(Message.objects.exists())
+
+    def test_staff_answer_assign_and_solve(self) -> None:
+        self.login_as(self.staff)
+        url = f"/conversations/{self.credit_conv.code}/"
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(url, {"action": "answer", "text": "ตอบแล้วครับ"})
+        self.assertEqual(response.status_code, 302)
+        answer = Message.objects.get(direction="out")
+        self.assertEqual((answer.author, answer.send_status), (self.staff, "sent"))
+        response = self.client.post(
+            url,
+            {
+                "action": "manage",
+                "department": self.credit.pk,
+                "assigned_to": self.staff.pk,
+                "status": "solved",
+            },
+        )
+        self.credit_conv.refresh_from_db()
+        self.assertEqual(
+            (self.credit_conv.status, self.credit_conv.assigned_to), ("solved", self.staff)
+        )
+        self.assertIsNotNone(self.credit_conv.solved_at)
+
+    def test_the_representative_cannot_manage_but_can_note(self) -> None:
+        Consent.objects.create(
+            member=self.in_register,
+            purpose=Purpose.COACHING,
+            channel=Channel.LINE,
+            allowed=True,
+            method=Method.LINE,
+            notice_version="1",
+            recorded_at=timezone.now(),
+        )
+        self.login_as(self.rep_user)
+        url = f"/conversations/{self.credit_conv.code}/"
+        self.client.post(url, {"action": "note", "note": "โทรคุยแล้ว"})
+        self.assertEqual(Message.objects.get().direction, "note")
+        response = self.client.post(url, {"action": "manage", "status": "solved"})
+        self.assertEqual(response.status_code, 404)
+        response = self.client.get("/conversations/my/")
+        self.assertContains(response, str(self.credit_conv.code))
+
+    def test_representatives_browse_the_knowledge_base(self) -> None:
+        article = Article.objects.create(
+            title="ดอกเบี้ยเงินกู้สามัญ", answer="ร้อยละ 6", department=self.credit
+        )
+        Article.objects.create(title="ร่าง", answer="-", published=False)
+        self.login_as(self.rep_user)
+        response = self.client.get("/conversations/kb/?q=ดอกเบี้ย")
+        self.assertContains(response, "ดอกเบี้ยเงินกู้สามัญ")
+        self.assertNotContains(response, "ร่าง")
+        response = self.client.get(f"/conversations/kb/{article.code}/")
+        self.assertContains(response, "line.me/R/share")
+        self.login_as(self.member_user)
+        self.assertEqual(self.client.get("/conversations/kb/").status_code, 404)

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from tocnet.accounts import roles
+from tocnet.accounts.models import Department, User
+from tocnet.conversations import selectors, services
+from tocnet.conversations.forms import AnswerForm, ManageForm, NoteForm
+from tocnet.conversations.models import Article, Conversation
+from tocnet.core.audit import audit_access
+from tocnet.core.http import client_ip, is_htmx
+
+PAGE_SIZE = 50
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox: conversations in the user's scope (the board: counts only)."""
+    user = request.user
+    if not selectors.may_open_inbox(user):
+        raise Http404
+    counts = selectors.conversation_counts(user)
+    if roles.is_board(user):
+        return render(request, "conversations/inbox_counts.html", {"counts": counts})
+    department = request.GET.get("department", "")
+    status = request.GET.get("status", "")
+    if status not in Conversation.Status.values:
+        status = ""
+    assigned = "me" if request.GET.get("assigned") == "me" else ""
+    conversations = selectors.conversation_list_for_user(
+        user, department=department, status=status, assigned=assigned
+    )
+    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "counts": counts,
+        "departments": Department.objects.all(),
+        "department": department,
+        "status": status,
+        "statuses": Conversation.Status.choices,
+        "assigned": assigned,
+        "now": timezone.now(),
+        "pushes_this_month": services.pushes_this_month(),
+    }
+    template = "conversations/inbox.html#rows" if is_htmx(request) else "conversations/inbox.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One conversation: its messages, the answer box and (staff) routing, assignment, status."""
+    user = request.user
+    assert isinstance(user, User)
+    conversation = selectors.get_conversation_for_user(user, code)
+    manages = roles.is_cooperative_staff(user)
+    answers = manages or roles.is_representative(user)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "answer" and answers:
+            form = AnswerForm(request.POST)
+            if form.is_valid():
+                services.conversation_answer(
+                    conversation=conversation, author=user, text=form.cleaned_data["text"]
+                )
+                messages.success(request, _("Answer queued for sending."))
+                return redirect("conversations:detail", code=conversation.code)
+        elif action == "note" and answers:
+            note = NoteForm(request.POST)
+            if note.is_valid():
+                services.conversation_note_add(
+                    conversation=conversation, author=user, text=note.cleaned_data["note"]
+                )
+                return redirect("conversations:detail", code=conversation.code)
+        elif action == "manage" and manages:
+            manage = ManageForm(request.POST)
+            if manage.is_valid():
+                with transaction.atomic():
+                    data = manage.cleaned_data
+                    if data["department"] != conversation.department:
+                        services.conversation_route(
+                            conversation=conversation,
+                            department=data["department"],
+                            routing=Conversation.Routing.STAFF,
+                            actor=user,
+                        )
+                    if data["assigned_to"] != conversation.assigned_to:
+                        services.conversation_assign(
+                            conversation=conversation, assignee=data["assigned_to"], actor=user
+                        )
+                    if data["status"] != conversation.status:
+                        services.conversation_set_status(
+                            conversation=conversation, status=data["status"], actor=user
+                        )
+                messages.success(request, _("Saved."))
+                return redirect("conversations:detail", code=conversation.code)
+        else:
+            raise Http404
+    audit_access(
+        actor=user,
+        action="conversation.viewed",
+        target=conversation,
+        ip_address=client_ip(request),
+    )
+    now = timezone.now()
+    token_fresh = (
+        bool(conversation.reply_token)
+        and conversation.reply_token_at is not None
+        and (now - conversation.reply_token_at < services.reply_token_life())
+    )
+    context = {
+        "conversation": conversation,
+        "thread": conversation.messages.select_related("author").order_by("created_at", "id"),
+        "answer_form": AnswerForm(),
+        "note_form": NoteForm(),
+        "manage_form": ManageForm(
+            initial={
+                "department": conversation.department,
+                "assigned_to": conversation.assigned_to,
+                "status": conversation.status,
+            }
+        )
+        if manages
+        else None,
+        "answers": answers,
+        "token_fresh": token_fresh,
+        "token_until": (conversation.reply_token_at + services.reply_token_life())
+        if token_fresh and conversation.reply_token_at
+        else None,
+        "saved_answers": selectors.saved_answers_for(conversation) if manages else [],
+        "now": now,
+        "pushes_this_month": services.pushes_this_month(),
+    }
+    return render(request, "conversations/conversation_detail.html", context)
+
+
+@login_required
+def my_members(request: HttpRequest) -> HttpResponse:
+    """The representative's phone page: their members' conversations (with consent)."""
+    if not roles.is_representative(request.user):
+        raise Http404
+    conversations = selectors.conversation_list_for_user(request.user)[:50]
+    return render(
+        request,
+        "conversations/my_members.html",
+        {"conversations": conversations, "now": timezone.now()},
+    )
+
+
+@login_required
+def article_list(request: HttpRequest) -> HttpResponse:
+    """The knowledge base: search and browse (the coach's handbook)."""
+    if not selectors.may_browse_articles(request.user):
+        raise Http404
+    query = request.GET.get("q", "").strip()[:100]
+    department = request.GET.get("department", "")
+    articles = selectors.article_list_for_user(request.user, query=query, department=department)
+    return render(
+        request,
+        "conversations/article_list.html",
+        {
+            "articles": articles,
+            "query": query,
+            "department": department,
+            "departments": Department.objects.all(),
+        },
+    )
+
+
+@login_required
+def article_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if not selectors.may_browse_articles(request.user):
+        raise Http404
+    try:
+        article = selectors.article_list_for_user(request.user).get(code=code)
+    except Article.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "conversations/article_detail.html", {"article": article})
