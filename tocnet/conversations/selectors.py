@@ -11,8 +11,9 @@ from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.conversations.models import Article, Conversation, SavedAnswer
 from tocnet.members.models import Member, Representative
-from tocnet.members.selectors import as_uuid, register_leader_q
+from tocnet.members.selectors import as_uuid
 from tocnet.privacy.models import Channel, Consent, Purpose
+from tocnet.registers.selectors import register_leader_q
 
 MANAGEMENT = "management"
 

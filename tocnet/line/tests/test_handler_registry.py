@@ -1,6 +1,7 @@
 """Later apps register webhook handlers; line's own keep their precedence."""
 
 from typing import Any
+from unittest import mock
 
 from tocnet.line import handlers, simulate
 from tocnet.line.models import GroupMemberSighting, LineGroup, WebhookEvent
@@ -15,6 +16,11 @@ class HandlerRegistryTestCase(LineTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.calls: list[str] = []
+        # line's own handlers only: the later apps' registrations are theirs to test
+        isolated = mock.patch.dict(handlers._REGISTRY, clear=True)
+        isolated.start()
+        self.addCleanup(isolated.stop)
+        handlers.register_line_handlers()
 
     def add_handler(self, name: str, event_type: str, source_type: str | None, **kw: Any) -> None:
         template = kw.pop("template", "follow_ask_number")
