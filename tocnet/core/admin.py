@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from tocnet.core.models import AuditEvent
+
+admin.site.site_header = _("TOC-Net administration")
+admin.site.site_title = _("TOC-Net administration")
+admin.site.index_title = _("Data management")
 
 
 @admin.register(AuditEvent)

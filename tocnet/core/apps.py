@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
         from django.db import connections
         from django.db.backends.signals import connection_created
 
+        from tocnet.core.model_names import thai_model_names_apply
         from tocnet.core.nul import install_on_connection
+
+        thai_model_names_apply()
 
         connection_created.connect(install_on_connection, dispatch_uid="tocnet-nul-guard")
         for connection in connections.all(initialized_only=True):

@@ -57,9 +57,7 @@ def error_report_xlsx(details: dict[str, Any], *, file_name: str) -> bytes:
             _("Member no."),
             _("Field"),
             _("Outcome"),
-            _("Code"),
-            _("Message (Thai)"),
-            _("Message (English)"),
+            _("What to fix"),
             _("Value in the file"),
         ],
         header=True,
@@ -69,18 +67,17 @@ def error_report_xlsx(details: dict[str, Any], *, file_name: str) -> bytes:
         "warning": _("imported, to fix"),
         "duplicate": _("duplicate: the later row is used"),
     }
+    # Offices read this report: Thai only, no internal codes (the page keeps both languages).
     for row in error_report_rows(details):
         if row["kind"] == "duplicate":
-            messages = []
-            for language in ("th", "en"):
-                with translation.override(language):
-                    messages.append(
-                        str(DUPLICATE_MESSAGE)
-                        % {"sheet": row["sheet"], "row": row["row"], "place": row["value"]}
-                    )
-            thai, english = messages
+            with translation.override("th"):
+                thai = str(DUPLICATE_MESSAGE) % {
+                    "sheet": row["sheet"],
+                    "row": row["row"],
+                    "place": row["value"],
+                }
         else:
-            thai, english = describe_both(row)
+            thai, _english = describe_both(row)
         append_row(
             sheet,
             [
@@ -89,11 +86,9 @@ def error_report_xlsx(details: dict[str, Any], *, file_name: str) -> bytes:
                 row.get("number") or row.get("member_number") or "",
                 str(FIELD_LABELS.get(row.get("field", ""), row.get("field", ""))),
                 str(outcomes[row["kind"]]),
-                row["reason"],
                 thai,
-                english,
                 str(row.get("value") or ""),
             ],
         )
-    set_column_widths(sheet, [22, 8, 14, 14, 24, 16, 60, 60, 30])
+    set_column_widths(sheet, [22, 8, 14, 14, 24, 70, 30])
     return workbook_bytes(workbook)

@@ -84,9 +84,14 @@ class ImportWebTestCase(BaseTestCase):
         self.assertEqual(report.status_code, 200)
         self.assertIn("errors-members.xlsx", report["Content-Disposition"])
         sheet = load_workbook(io.BytesIO(report.content)).active
+        header = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
+        self.assertEqual(len(header), 7)  # Thai only: no code column, no English column
         rows = list(sheet.iter_rows(min_row=3))
-        self.assertEqual([r[5].value for r in rows], ["bad_email", "missing_number"])
-        value_cell = rows[0][8]
+        self.assertEqual(len(rows), 2)  # the bad e-mail and the missing member number
+        self.assertEqual(rows[0][3].value, "อีเมล")
+        for row in rows:
+            self.assertRegex(row[5].value, "[ก-๙]")
+        value_cell = rows[0][6]
         self.assertEqual(value_cell.value, '=HYPERLINK("http://x")')
         self.assertEqual(value_cell.data_type, "s")
         self.assertTrue(value_cell.quotePrefix)
