@@ -20,12 +20,15 @@ from tocnet.members.models import Member
 from tocnet.registers.forms import DeputyForm, SuccessorForm, TermRenewForm, VacateForm
 from tocnet.registers.leaders import (
     register_deputy_set,
+    register_merge,
+    register_merge_preview,
     register_successor_set,
     register_vacate,
     representative_terms_renew,
     term_renewal_preview,
 )
 from tocnet.registers.models import Register
+from tocnet.registers.planning import Move
 from tocnet.registers.selectors import (
     get_register_for_user,
     register_deputy,
@@ -109,6 +112,33 @@ def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("%(register)s is now vacant.") % {"register": register})
             return redirect("registers:leaders", code=register.code)
+    merge_moves = None
+    merge_error = ""
+    rep = register.representative
+    vacant = rep is None or rep.ended_on is not None
+    if vacant and (request.GET.get("merge") == "preview" or action == "merge"):
+        try:
+            merge_moves = register_merge_preview(register=register)
+        except ValidationError as exc:
+            merge_error = " ".join(exc.messages)
+    if action == "merge" and merge_moves is not None:
+        shown = [
+            Move(member=n, from_key="", from_name="", to_key=k, to_name="")
+            for n, _sep, k in (
+                item.partition(":") for item in request.POST.get("moves", "").split(",") if item
+            )
+        ]
+        try:
+            moved = register_merge(register=register, actor=user, expected=shown)
+        except ValidationError as exc:
+            merge_error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("%(register)s was merged: %(count)s members moved.")
+                % {"register": register, "count": moved},
+            )
+            return redirect("registers:plan_unit", code=register.unit.code)
     form = DeputyForm(
         request.POST if action == "deputy" else None,
         members=_choices(register, members),
@@ -140,6 +170,10 @@ def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
             "vacate_form": vacate_form,
             "history": register_leader_history(register),
             "today": timezone.localdate(),
+            "vacant": vacant,
+            "merge_moves": merge_moves,
+            "merge_key": ",".join(f"{m.member}:{m.to_key}" for m in merge_moves or []),
+            "merge_error": merge_error,
         },
     )
 

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from tocnet.core.audit import audit_record
 from tocnet.members.models import Member, Representative
 from tocnet.registers.models import Register, RegisterMembership
+from tocnet.registers.planning import Move, plan_merge
+from tocnet.registers.selectors import default_plan_options, unit_plan_inputs
 
 # Later apps (line) react when a register's representative changes: the LINE group must be
 # confirmed again by the new representative. Registered in AppConfig.ready.
@@ -281,3 +283,55 @@ def representative_terms_renew(
             },
         )
     return result
+
+
+def register_merge_preview(*, register: Register) -> list[Move]:
+    """The moves that merging this vacant register into the unit's others would make."""
+    [unit_input] = unit_plan_inputs([register.unit])
+    try:
+        return plan_merge(unit_input, str(register.code), default_plan_options())
+    except ValueError as exc:
+        raise ValidationError(
+            _("Only a vacant register can be merged, into registers that have a representative.")
+        ) from exc
+
+
+@transaction.atomic
+def register_merge(*, register: Register, actor: Any, expected: list[Move]) -> int:
+    """Merge a vacant register into the unit's other registers: the previewed moves (refused
+    if the preview changed meanwhile), memberships closed and opened with history, the
+    register retired, one audit event with every move. Returns the members moved."""
+    register = Register.objects.select_for_update().select_related("unit").get(pk=register.pk)
+    moves = register_merge_preview(register=register)
+    if [(m.member, m.to_key) for m in moves] != [(m.member, m.to_key) for m in expected]:
+        raise ValidationError(_("The merge changed since it was shown; review it again."))
+    now = timezone.now()
+    targets = {
+        str(r.code): r
+        for r in Register.objects.filter(code__in=[m.to_key for m in moves if m.to_key])
+    }
+    member_ids = dict(
+        Member.objects.filter(number__in=[m.member for m in moves]).values_list("number", "pk")
+    )
+    RegisterMembership.objects.filter(register=register, until__isnull=True).update(until=now)
+    RegisterMembership.objects.bulk_create(
+        [
+            RegisterMembership(
+                register=targets[m.to_key],  # type: ignore[index]
+                member_id=member_ids[m.member],
+                since=now,
+            )
+            for m in moves
+        ]
+    )
+    Register.objects.filter(pk=register.pk).update(retired_at=now, deputy=None)
+    audit_record(
+        actor=actor,
+        action="register.merged",
+        target=register,
+        changes={
+            "moves": [[m.member, m.from_name, m.to_name] for m in moves],
+            "line_group_id": register.line_group_id,
+        },
+    )
+    return len(moves)

@@ -1,6 +1,12 @@
 """Register planning: pure functions from members and representatives to registers and moves."""
 
-from .solver import baseline_split_districts, count_split_districts, plan_unit, plan_units
+from .solver import (
+    baseline_split_districts,
+    count_split_districts,
+    plan_merge,
+    plan_unit,
+    plan_units,
+)
 from .types import (
     CurrentRegister,
     MemberIn,
@@ -21,6 +27,7 @@ __all__ = [
     "UnitPlan",
     "baseline_split_districts",
     "count_split_districts",
+    "plan_merge",
     "plan_unit",
     "plan_units",
 ]

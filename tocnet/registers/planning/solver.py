@@ -581,3 +581,58 @@ def plan_units(units: Sequence[UnitInput], options: PlanOptions | None = None) -
     """Plan every unit independently (a unit's plan never depends on another's)."""
     options = options or PlanOptions()
     return [plan_unit(unit, options) for unit in units]
+
+
+MOVE_MERGE = "merge"
+
+
+def plan_merge(unit: UnitInput, key: str, options: PlanOptions | None = None) -> list[Move]:
+    """Where the members of register ``key`` (a vacancy being merged away) go: into the
+    unit's registers that have a representative, whole districts to a register holding them
+    when the tolerance allows. Pure; nothing moves until the merge is approved.
+
+    Raises ValueError when the register is unknown, has a representative, or no register
+    with a representative remains to take its members."""
+    options = options or PlanOptions()
+    members = {
+        m.number: MemberIn(m.number, district_key(m.district), m.sort_key) for m in unit.members
+    }
+    registers = {r.key: r for r in unit.registers}
+    source = registers.get(key)
+    if source is None:
+        raise ValueError("unknown register")
+    if source.representative is not None:
+        raise ValueError("the register has a representative")
+    led = [
+        _Slot(r.representative, r)
+        for r in unit.registers
+        if r.representative is not None and r.key != key
+    ]
+    if not led:
+        raise ValueError("no register with a representative")
+    slot_of = {slot.current.key: slot for slot in led if slot.current is not None}
+    leaving: list[MemberIn] = []
+    for number, where in sorted(unit.assignments.items()):
+        if number not in members:
+            continue
+        if where == key:
+            leaving.append(members[number])
+        elif where in slot_of:
+            slot_of[where].members.append(number)
+    leaving.sort(key=lambda m: (m.district, *_member_order(m)))
+    where_to = _place_newcomers(led, leaving, members, options.tolerance)
+    moves = []
+    for member in leaving:
+        target = led[where_to[member.number]].current
+        assert target is not None
+        moves.append(
+            Move(
+                member=member.number,
+                from_key=key,
+                from_name=source.name or _current_name(unit, key),
+                to_key=target.key,
+                to_name=target.name or _current_name(unit, target.key),
+                reason=MOVE_MERGE,
+            )
+        )
+    return moves

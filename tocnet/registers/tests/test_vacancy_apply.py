@@ -6,12 +6,13 @@ import datetime as dt
 import re
 
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 
 from tocnet.accounts.models import User
 from tocnet.core.models import AuditEvent
 from tocnet.members.models import Member, Representative, Unit
 from tocnet.members.tests.factories import make_member, make_unit
-from tocnet.registers.leaders import register_deputy_set
+from tocnet.registers.leaders import register_deputy_set, register_merge_preview
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.selectors import unit_plan_list
 from tocnet.registers.services import RenameNeedsConfirmationError, register_plan_apply
@@ -132,3 +133,44 @@ class VacancyApplyTestCase(_Base):
         self.assertIsNone(register.deputy)
         self.assertEqual(result.deputies_cleared, 1)
         self.assertTrue(AuditEvent.objects.filter(action="register.deputy_cleared").exists())
+
+    def test_merge_is_previewed_then_applied_and_audited(self) -> None:
+        self.apply()
+        leaving = self.reps[2]
+        register = open_register_of(leaving.member)
+        members = _open(register)
+        Representative.objects.filter(pk=leaving.pk).update(ended_on=dt.date(2026, 11, 30))
+        url = f"/registers/{register.code}/leaders/"
+        self.login_as(self.agent_of_unit)
+        page = self.client.get(url + "?merge=preview").content.decode()
+        self.assertIn(f'data-moves="{len(members)}"', page)
+        self.assertEqual(_open(register), members)  # the preview changes nothing
+        self.assertFalse(AuditEvent.objects.filter(action="register.merged").exists())
+        moves = register_merge_preview(register=register)
+        key = ",".join(f"{m.member}:{m.to_key}" for m in moves)
+        stale = self.client.post(url, {"action": "merge", "moves": key + ",1:x"})
+        self.assertEqual(stale.status_code, 200)
+        self.assertIsNone(Register.objects.get(pk=register.pk).retired_at)
+        response = self.client.post(url, {"action": "merge", "moves": key})
+        self.assertEqual(response.status_code, 302)
+        register.refresh_from_db()
+        self.assertIsNotNone(register.retired_at)
+        self.assertEqual(_open(register), set())
+        others = Register.objects.filter(unit=self.unit, retired_at__isnull=True)
+        sizes = [len(_open(r)) for r in others]
+        self.assertEqual(sum(sizes), 150)
+        self.assertLessEqual(max(sizes) - min(sizes), 2)
+        event = AuditEvent.objects.get(action="register.merged")
+        self.assertEqual(len(event.changes["moves"]), len(members))
+        # The next plan leaves everyone where the merge put them.
+        self.assertEqual(unit_plan_list([self.unit]).plans[0].moves, [])
+
+    def test_a_register_with_a_representative_cannot_be_merged(self) -> None:
+        self.apply()
+        register = open_register_of(self.reps[0].member)
+        with self.assertRaises(ValidationError):
+            register_merge_preview(register=register)
+        page = self.client
+        self.login_as(self.staff)
+        html = page.get(f"/registers/{register.code}/leaders/?merge=preview").content.decode()
+        self.assertNotIn('data-section="merge"', html)
