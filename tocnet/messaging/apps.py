@@ -9,7 +9,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from tocnet.line.handlers import Apply, line_handler_register
-        from tocnet.messaging.responses import line_handlers
+        from tocnet.messaging.responses import line_handlers, tasks  # noqa: F401 (periodic job)
 
         def acknowledge(event: dict[str, Any]) -> Apply | None:
             # Looked up at call time so tests can patch the module's function (the seam).

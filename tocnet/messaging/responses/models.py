@@ -244,3 +244,58 @@ class Chase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.member_id}"
+
+
+class Notice(models.Model):
+    """A message the follow-up sends: a representative's chase list, a deputy's or agent's
+    escalation, a member's reminder. One per (announcement, stage, address): never twice;
+    the retry key is saved before the first try, so a retried LINE push is answered 409."""
+
+    class Channel(models.TextChoices):
+        LINE = "line", _("LINE 1:1")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not needed: they responded")
+
+    announcement = models.ForeignKey(
+        "messaging.Announcement", on_delete=models.CASCADE, related_name="notices"
+    )
+    stage = models.CharField(max_length=16, choices=Chase.Stage.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    address = models.CharField(max_length=254)  # LINE user id, E.164, e-mail
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    count = models.PositiveIntegerField(default=0)  # members it is about
+    retry_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["announcement", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "stage", "channel", "address"],
+                name="notice_one_per_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.channel} ({self.status})"

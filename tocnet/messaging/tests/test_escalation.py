@@ -1,0 +1,123 @@
+import datetime as dt
+
+import time_machine
+from django.core import mail
+from django.test import override_settings
+
+from tocnet.line.tests.base import LineTestCase
+from tocnet.members.models import Member
+from tocnet.messaging.responses.escalation import escalations_advance, staff_call_queue
+from tocnet.messaging.responses.models import Ask, Chase, Notice, TimelineEntry, Way
+from tocnet.messaging.responses.services import response_record
+from tocnet.messaging.tests.response_builders import sent_announcement
+from tocnet.registers.models import RegisterMembership
+
+BANGKOK = dt.timezone(dt.timedelta(hours=7))
+SENT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=BANGKOK)  # a Monday, 10:00
+REP_LINE = "U" + "2" * 32
+DEPUTY_LINE = "U" + "3" * 32
+MEMBER_LINE = "U" + "1" * 32
+
+
+@override_settings(LIFF_ID="1650000000-AbCdEfGh", SITE_URL="https://toc.example")
+class EscalationTestCase(LineTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        Member.objects.filter(pk=self.rep_member.pk).update(line_user_id=REP_LINE)
+        self.deputy = Member.objects.create(
+            number="100009",
+            unit=self.unit_a,
+            first_name="รอง",
+            last_name="ผู้แทน",
+            line_user_id=DEPUTY_LINE,
+        )
+        RegisterMembership.objects.create(register=self.register, member=self.deputy, since=SENT)
+        self.register.deputy = self.deputy
+        self.register.save()
+        self.agent.email = "agent@example.coop"
+        self.agent.save()
+        with time_machine.travel(SENT, tick=False):
+            self.announcement = sent_announcement(
+                [self.rep_member, self.in_register, self.deputy, self.a_not_in_register]
+            )
+        response_record(announcement=self.announcement, member=self.deputy, way=Way.LIFF, at=SENT)
+
+    def advance(self, hours: float) -> dict[str, int]:
+        with time_machine.travel(SENT + dt.timedelta(hours=hours), tick=False):
+            return escalations_advance()
+
+    def pushes_to(self, user_id: str) -> list[str]:
+        return [m["text"] for p in self.fake.pushes() if p["to"] == user_id for m in p["messages"]]
+
+    def test_it_waits_for_the_members_deadline(self) -> None:
+        self.assertEqual(self.advance(47.9), {"stages": 0, "notices": 0})
+        self.assertEqual(self.fake.pushes(), [])
+
+    def test_the_representative_gets_one_push_and_members_a_reminder(self) -> None:
+        self.advance(48)
+        ask = Ask.objects.get()
+        self.assertEqual(ask.stage, Ask.Stage.REPRESENTATIVES)
+        rep = self.pushes_to(REP_LINE)
+        # One push to the representative (their list) + their own reminder as a member.
+        self.assertEqual(len(rep), 2)
+        self.assertTrue(any("/r/chase/?a=" in text for text in rep))
+        self.assertEqual(len(self.pushes_to(MEMBER_LINE)), 1)
+        self.assertIn(f"/r/liff/a/{self.announcement.code}/", self.pushes_to(MEMBER_LINE)[0])
+        # Responded (the deputy) never reminded; no channel left for a_not_in_register.
+        self.assertEqual(self.pushes_to(DEPUTY_LINE), [])
+        steps = list(TimelineEntry.objects.values_list("step", "count"))
+        self.assertEqual(
+            steps,
+            [("member_deadline", 3), ("representatives_told", 1), ("reminders", 2)],
+        )
+        # Every push carried a retry key; a second run sends nothing more.
+        self.assertTrue(
+            all(r.header("x-line-retry-key") for r in self.fake.requests_to("/v2/bot/message/push"))
+        )
+        self.advance(48.5)
+        self.assertEqual(len(self.fake.pushes()), 3)
+
+    def test_quiet_hours_hold_and_a_response_cancels_the_reminder(self) -> None:
+        self.advance(48 + 12)  # 22:00 Bangkok: stage entered, nothing sent
+        self.assertEqual(self.fake.pushes(), [])
+        self.assertTrue(TimelineEntry.objects.filter(step="reminders_held").exists())
+        response_record(announcement=self.announcement, member=self.in_register, way=Way.GROUP_TEXT)
+        self.advance(48 + 23)  # 09:00 next day
+        self.assertEqual(self.pushes_to(MEMBER_LINE), [])
+        self.assertEqual(Notice.objects.get(address=MEMBER_LINE).status, Notice.Status.SKIPPED)
+        self.assertEqual(len(self.pushes_to(REP_LINE)), 2)
+
+    def test_deputy_and_agent_then_the_staff_queue(self) -> None:
+        self.advance(48)
+        self.advance(96)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.DEPUTIES)
+        deputy = self.pushes_to(DEPUTY_LINE)
+        self.assertEqual(len(deputy), 1)
+        self.assertIn("/r/chase/", deputy[0])
+        self.assertEqual([m.to for m in mail.outbox], [["agent@example.coop"]])
+        self.assertEqual(
+            set(Chase.objects.filter(stage="agent").values_list("member__number", flat=True)),
+            # The unit's agent also gets members on no register at all.
+            {self.rep_member.number, self.in_register.number, self.a_not_in_register.number},
+        )
+        response_record(
+            announcement=self.announcement,
+            member=self.in_register,
+            way=Way.REP_PHONE,
+            actor=self.rep_user,
+        )
+        self.advance(144)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.STAFF)
+        queue = {c.member.number for c in staff_call_queue()}
+        self.assertEqual(queue, {self.rep_member.number, self.a_not_in_register.number})
+        self.assertEqual(
+            list(TimelineEntry.objects.values_list("step", flat=True))[-1], "staff_queue"
+        )
+
+    def test_it_closes_when_answers_close(self) -> None:
+        Ask.objects.update(closes_at=SENT + dt.timedelta(hours=24))
+        self.advance(30)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.CLOSED)
+        self.assertEqual(TimelineEntry.objects.get(step="closed").count, 1)
+        self.advance(60)
+        self.assertEqual(self.fake.pushes(), [])
