@@ -39,6 +39,7 @@ from tocnet.messaging.models import (
     Relay,
 )
 from tocnet.messaging.planning import sms_allowed_from, sms_body
+from tocnet.messaging.responses.content import personal_url, respond_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,10 @@ def _flex(announcement: Announcement, *, relay: Relay | None = None) -> list[obj
     from linebot.v3.messaging import FlexMessage
 
     relay_url = content.liff_url(f"/news/relay/{relay.code}/") if relay else ""
-    return [FlexMessage.from_dict(content.announcement_card(announcement, relay_url=relay_url))]
+    card = content.announcement_card(
+        announcement, relay_url=relay_url, extra_buttons=respond_buttons(announcement)
+    )
+    return [FlexMessage.from_dict(card)]
 
 
 def _send_line_row(row: Delivery, announcement: Announcement, now: dt.datetime) -> None:
@@ -196,7 +200,11 @@ def _send_batch(batch: LineBatch, announcement: Announcement, now: dt.datetime) 
 
 
 def _send_sms(row: Delivery, announcement: Announcement, now: dt.datetime) -> None:
-    result = send_sms(to=row.address, text=sms_body(announcement), reference=str(row.retry_key))
+    text = sms_body(announcement)
+    if row.member is not None:  # a response asked for: the member's own short link
+        url = personal_url(announcement, row.member, channel="sms")
+        text = f"{text} {url}" if url else text
+    result = send_sms(to=row.address, text=text, reference=str(row.retry_key))
     _record_sent(row, result, now=now)
 
 
@@ -207,6 +215,9 @@ def _send_email(row: Delivery, announcement: Announcement, now: dt.datetime) -> 
         "body_text": content.body_text(announcement.body),
         "read_more_url": content.read_more_url(announcement),
         "image_url": content.image_url(announcement),
+        "respond_url": (
+            personal_url(announcement, row.member, channel="email") if row.member else ""
+        ),
     }
     message = EmailMultiAlternatives(
         subject=f"[สหกรณ์] {announcement.title}"[:200],

@@ -37,6 +37,11 @@ def link_token_new() -> tuple[str, str]:
     return key, key + _mac(key)
 
 
+def link_token_for_key(key: str) -> str:
+    """The token of a stored key (the same link again, e.g. in a reminder)."""
+    return key + _mac(key)
+
+
 def link_token_key(token: str) -> str | None:
     """The stored key a token names, or None when the token is malformed or not ours."""
     if not isinstance(token, str) or len(token) != TOKEN_LENGTH:

@@ -14,7 +14,7 @@ from tocnet.core.audit import audit_record
 from tocnet.core.models import AuditEvent
 from tocnet.members.models import Member
 from tocnet.messaging.models import Announcement, Recipient
-from tocnet.messaging.responses.links import link_token_key, link_token_new
+from tocnet.messaging.responses.links import link_token_for_key, link_token_key, link_token_new
 from tocnet.messaging.responses.models import (
     INFORMED_WAYS,
     Ask,
@@ -203,9 +203,15 @@ def _link_days() -> int:
 def response_link_create(
     *, announcement: Announcement, member: Member, channel: str, now: dt.datetime | None = None
 ) -> str:
-    """The personal link token for a member on SMS or e-mail (one per channel; a new call
-    makes a new token and invalidates the old one). Returns the token for the URL."""
+    """The personal link token for a member on SMS or e-mail: the same token while the link
+    is valid (a retried or reminded send repeats it), a new one once it has expired.
+    Returns the token for the URL."""
     now = now or timezone.now()
+    link = ResponseLink.objects.filter(
+        announcement=announcement, member=member, channel=channel
+    ).first()
+    if link is not None and link.expires_at > now:
+        return link_token_for_key(link.key)
     key, token = link_token_new()
     ResponseLink.objects.update_or_create(
         announcement=announcement,

@@ -133,14 +133,20 @@ class PersonalLinkTestCase(BaseTestCase):
         self.assertFalse(Response.objects.exists())
         self.assertEqual(AuditEvent.objects.filter(action="responses.link_refused").count(), 2)
 
-    def test_a_new_link_replaces_the_old_one(self) -> None:
-        old = response_link_create(
+    def test_the_same_link_until_it_expires_then_a_new_one(self) -> None:
+        first = response_link_create(
             announcement=self.announcement, member=self.a_not_in_register, channel="sms"
         )
+        again = response_link_create(
+            announcement=self.announcement, member=self.a_not_in_register, channel="sms"
+        )
+        self.assertEqual(first, again)
+        ResponseLink.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
         new = response_link_create(
             announcement=self.announcement, member=self.a_not_in_register, channel="sms"
         )
-        self.assertEqual(self.client.get(f"/r/{old}").status_code, 404)
+        self.assertNotEqual(new, first)
+        self.assertEqual(self.client.get(f"/r/{first}").status_code, 404)
         self.assertEqual(self.client.get(f"/r/{new}").status_code, 200)
 
 
