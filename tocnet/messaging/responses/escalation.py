@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from tocnet.line import client
 from tocnet.members.models import Member, UnitAgent
+from tocnet.messaging.channels.sms import send_sms
 from tocnet.messaging.models import Announcement, Channel, Recipient
 from tocnet.messaging.responses.liff import liff_url
 from tocnet.messaging.responses.models import Ask, Chase, Notice, TimelineEntry
@@ -343,9 +344,7 @@ def _deliver(notice: Notice) -> None:
         subject = notice.announcement.title[:150]
         send_mail(subject, text, None, [notice.address])
     else:
-        from tocnet.messaging.channels import sms  # the announcements' gateway adapter
-
-        sms.send_sms(to=notice.address, text=text, reference=str(notice.retry_key))
+        send_sms(to=notice.address, text=text, reference=str(notice.retry_key))
 
 
 def _hold_for_quiet_hours(now: dt.datetime) -> None:
