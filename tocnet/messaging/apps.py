@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
@@ -8,6 +9,20 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
+        from tocnet.accounts import roles
+        from tocnet.accounts.menu import MenuEntry, menu_entry_register
+
+        menu_entry_register(
+            MenuEntry(
+                url_name="messaging:list",
+                label=_("Announcements"),
+                shown_to=lambda u: (
+                    roles.is_cooperative_staff(u) or roles.is_agent(u) or roles.is_board(u)
+                ),
+                position=55,
+                nav="announcements",
+            )
+        )
         from tocnet.line.handlers import Apply, line_handler_register
         from tocnet.messaging.responses import line_handlers, tasks  # noqa: F401 (periodic job)
 

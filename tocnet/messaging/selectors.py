@@ -35,7 +35,7 @@ def can_view_announcements(user: User) -> bool:
 
 
 def can_compose(user: User) -> bool:
-    return roles.is_cooperative_staff(user)
+    return roles.is_cooperative_staff(user) or roles.is_agent(user)
 
 
 def announcement_list_for_user(user: User) -> QuerySet[Announcement]:
@@ -45,7 +45,18 @@ def announcement_list_for_user(user: User) -> QuerySet[Announcement]:
     qs = Announcement.objects.select_related("author", "approver")
     if roles.is_cooperative_staff(user):
         return qs
-    if roles.is_agent(user) or roles.is_board(user):
+    if roles.is_agent(user):
+        return qs.filter(
+            Q(author=user)
+            | ~Q(
+                state__in=(
+                    Announcement.State.DRAFT,
+                    Announcement.State.SUBMITTED,
+                    Announcement.State.APPROVED,
+                )
+            )
+        )
+    if roles.is_board(user):
         return qs.exclude(
             state__in=(
                 Announcement.State.DRAFT,

@@ -70,8 +70,37 @@ def _audit(actor: Actor, action: str, announcement: Announcement, changes: dict[
 
 
 def _check_can_author(actor: Actor) -> None:
-    if isinstance(actor, User) and not roles.is_cooperative_staff(actor):
+    if isinstance(actor, User) and not (roles.is_cooperative_staff(actor) or roles.is_agent(actor)):
         raise AnnouncementError(_("Only cooperative staff write announcements."))
+
+
+def audience_outside_scope(audience: dict[str, Any], user: User) -> bool:
+    """True when an agent's audience reaches beyond their own units (staff: never)."""
+    if roles.is_cooperative_staff(user):
+        return False
+    if not roles.is_agent(user):
+        return True
+    units = Audience.from_json(audience).unit_ids()
+    if units is None:  # the whole cooperative
+        return True
+    mine = set(user.unit_links.values_list("unit_id", flat=True))
+    return not units or not units <= mine
+
+
+def _check_audience(actor: Actor, audience: dict[str, Any]) -> None:
+    if isinstance(actor, User) and audience_outside_scope(audience, actor):
+        raise AnnouncementError(_("Coop agents send only to their own units."))
+
+
+def can_send(user: User, announcement: Announcement) -> bool:
+    """Staff send any approved announcement; an agent their own, within their units."""
+    if roles.is_cooperative_staff(user):
+        return True
+    return (
+        roles.is_agent(user)
+        and announcement.author_id == user.pk
+        and not audience_outside_scope(announcement.audience, user)
+    )
 
 
 @transaction.atomic
@@ -81,6 +110,7 @@ def announcement_create(*, actor: Actor, **fields: Any) -> Announcement:
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"department"}
     if unknown:
         raise TypeError(f"unknown fields {sorted(unknown)}")
+    _check_audience(actor, fields.get("audience") or {})
     announcement = Announcement(
         author=_actor_user(actor), by_command_line=not isinstance(actor, User), **fields
     )
@@ -97,6 +127,10 @@ def announcement_update(*, announcement: Announcement, actor: Actor, **fields: A
     announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
     if not announcement.is_editable:
         raise AnnouncementError(_("This announcement can no longer be changed."))
+    if isinstance(actor, User) and roles.is_agent(actor) and announcement.author_id != actor.pk:
+        raise AnnouncementError(_("Coop agents change only their own announcements."))
+    if "audience" in fields:
+        _check_audience(actor, fields["audience"])
     changes = {}
     for name, value in fields.items():
         if name not in EDITABLE_FIELDS and name != "department":
@@ -223,6 +257,8 @@ def announcement_send(
 
     now = now or timezone.now()
     announcement.refresh_from_db()
+    if isinstance(actor, User) and not can_send(actor, announcement):
+        raise AnnouncementError(_("You may not send this announcement."))
     allowed = (Announcement.State.APPROVED, Announcement.State.SCHEDULED)
     if announcement.state not in allowed:
         if announcement.state in (Announcement.State.SENDING, Announcement.State.PAUSED):

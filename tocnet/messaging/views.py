@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from tocnet.messaging import content
-from tocnet.messaging.models import Announcement
-from tocnet.messaging.selectors import public_announcement_list
+from tocnet.accounts import roles
+from tocnet.accounts.models import User
+from tocnet.messaging import content, services
+from tocnet.messaging.forms import AnnouncementForm
+from tocnet.messaging.models import Announcement, Relay
+from tocnet.messaging.planning import Audience, announcement_plan, plan_alternatives, sms_body
+from tocnet.messaging.selectors import (
+    announcement_list_for_user,
+    announcement_progress_by_register,
+    announcement_status,
+    can_compose,
+    can_view_announcements,
+    delivery_unit_scope,
+    get_announcement_for_user,
+    public_announcement_list,
+    recipient_list_for_export,
+    register_announcement_deliveries,
+)
 
 
 @require_GET
@@ -41,3 +65,385 @@ def public_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "image_url": content.image_url(announcement),
         },
     )
+
+
+# --- staff and agents -----------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _refuse(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:
+    return render(request, "messaging/refusal.html", {"message": message}, status=status)
+
+
+@login_required
+@require_GET
+def announcement_list(request: HttpRequest) -> HttpResponse:
+    """Announcements the user may open, newest first."""
+    user = _user(request)
+    if not can_view_announcements(user):
+        return _refuse(request, _("Announcements are for cooperative staff and coop agents."))
+    return render(
+        request,
+        "messaging/announcement_list.html",
+        {
+            "announcements": announcement_list_for_user(user)[:100],
+            "can_compose": can_compose(user),
+        },
+    )
+
+
+def _form_page(
+    request: HttpRequest, form: AnnouncementForm, announcement: Announcement | None
+) -> HttpResponse:
+    return render(
+        request,
+        "messaging/announcement_form.html",
+        {"form": form, "announcement": announcement, "preview": _preview_context(form)},
+    )
+
+
+@login_required
+def announcement_create(request: HttpRequest) -> HttpResponse:
+    """Write a new announcement (a draft); the preview follows as you type."""
+    user = _user(request)
+    if not can_compose(user):
+        return _refuse(request, _("Only cooperative staff and coop agents write announcements."))
+    form = AnnouncementForm(request.POST or None, request.FILES or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            announcement = services.announcement_create(actor=user, **form.announcement_fields())
+        except services.AnnouncementError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("messaging:detail", code=announcement.code)
+    return _form_page(request, form, None)
+
+
+@login_required
+def announcement_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    announcement = get_announcement_for_user(user, code)
+    if not announcement.is_editable or not can_compose(user):
+        return _refuse(request, _("This announcement can no longer be changed."))
+    form = AnnouncementForm(
+        request.POST or None, request.FILES or None, instance=announcement, user=user
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = form.announcement_fields()
+        announcement.refresh_from_db()  # the form wrote into the instance; compare to the DB
+        try:
+            services.announcement_update(announcement=announcement, actor=user, **fields)
+        except services.AnnouncementError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("messaging:detail", code=announcement.code)
+    return _form_page(request, form, announcement)
+
+
+def _preview_context(form: AnnouncementForm) -> dict[str, Any]:
+    data = form.data if form.is_bound else {}
+    instance = form.instance
+    draft = Announcement(
+        title=str(data.get("title", instance.title or "")),
+        body=str(data.get("body", instance.body or "")),
+        link=str(data.get("link", instance.link or "")),
+        category=str(data.get("category", instance.category or "other")),
+        is_public=bool(data.get("is_public", instance.is_public)),
+        sms_text=str(data.get("sms_text", instance.sms_text or "")),
+        image=instance.image,
+    )
+    if instance.pk:
+        draft.code = instance.code
+    return preview_context(draft)
+
+
+def preview_context(announcement: Announcement) -> dict[str, Any]:
+    from tocnet.messaging.channels.sms import sms_length, sms_segments, sms_single_limit
+    from tocnet.messaging.planning import sms_body
+
+    sms = sms_body(announcement)
+    return {
+        "card": content.announcement_card(announcement),
+        "body_html": content.body_html(announcement.body),
+        "body_text": content.body_text(announcement.body),
+        "sms": sms,
+        "sms_length": sms_length(sms),
+        "sms_segments": sms_segments(sms),
+        "sms_limit": sms_single_limit(sms),
+        "announcement": announcement,
+        "image_url": content.image_url(announcement) if announcement.image else "",
+    }
+
+
+@login_required
+@require_POST
+def announcement_preview(request: HttpRequest) -> HttpResponse:
+    """htmx: the LINE card, SMS and e-mail as a member will see them."""
+    user = _user(request)
+    if not can_compose(user):
+        raise PermissionDenied
+    form = AnnouncementForm(request.POST, user=user)
+    return render(request, "messaging/includes/preview.html", {"preview": _preview_context(form)})
+
+
+def _detail_context(request: HttpRequest, announcement: Announcement) -> dict[str, Any]:
+    user = _user(request)
+    scope = delivery_unit_scope(user)
+    context: dict[str, Any] = {
+        "announcement": announcement,
+        "preview": preview_context(announcement),
+        "is_staff": roles.is_cooperative_staff(user),
+        "can_edit": announcement.is_editable
+        and (roles.is_cooperative_staff(user) or announcement.author_id == user.pk),
+        "approval_refusal": services.approval_refusal(announcement=announcement, user=user)
+        if announcement.state == Announcement.State.SUBMITTED
+        else "",
+        "can_send": services.can_send(user, announcement),
+        "scoped": scope is not None,
+    }
+    if announcement.state in (Announcement.State.APPROVED, Announcement.State.SCHEDULED):
+        audience = Audience.from_json(announcement.audience)
+        plan = announcement_plan(
+            audience=audience,
+            mode=announcement.mode,
+            sms_text=sms_body(announcement),
+            broadcast=announcement.oa_broadcast,
+        )
+        quota, refusal = services.quota_check(plan)
+        context.update(
+            plan=plan.summary(),
+            alternatives=plan_alternatives(plan, audience),
+            quota=quota,
+            quota_refusal=refusal,
+        )
+    if announcement.send_started_at:
+        context.update(_progress_context(announcement, scope))
+    return context
+
+
+def _progress_context(announcement: Announcement, scope: Any) -> dict[str, Any]:
+    status = announcement_status(announcement, scope=scope)
+    return {
+        "status": status,
+        "progress_class": f"w-{min(100, round(status['progress'], -1))}",
+        "table": announcement_progress_by_register(announcement, scope=scope),
+        "polling": announcement.state == Announcement.State.SENDING,
+    }
+
+
+@login_required
+@require_GET
+def announcement_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The announcement: preview, approval, the cost before sending, then progress."""
+    user = _user(request)
+    announcement = get_announcement_for_user(user, code)  # 404 outside the user's scope
+    return render(
+        request, "messaging/announcement_detail.html", _detail_context(request, announcement)
+    )
+
+
+@login_required
+@require_GET
+def announcement_progress(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """htmx polling: the progress bar, counts and the per-register table."""
+    user = _user(request)
+    announcement = get_announcement_for_user(user, code)  # 404 outside the user's scope
+    context = {"announcement": announcement}
+    context.update(_progress_context(announcement, delivery_unit_scope(user)))
+    return render(request, "messaging/includes/progress.html", context)
+
+
+ACTIONS = {
+    "submit": lambda a, u, r: services.announcement_submit(announcement=a, actor=u),
+    "approve": lambda a, u, r: services.announcement_approve(announcement=a, actor=u),
+    "reject": lambda a, u, r: services.announcement_reject(
+        announcement=a, actor=u, note=r.POST.get("note", "").strip() or "-"
+    ),
+    "send": lambda a, u, r: services.announcement_send(announcement=a, actor=u),
+    "pause": lambda a, u, r: services.announcement_pause(announcement=a, actor=u),
+    "resume": lambda a, u, r: services.announcement_resume(announcement=a, actor=u),
+    "cancel": lambda a, u, r: services.announcement_cancel(announcement=a, actor=u),
+}
+STAFF_ONLY = {"pause", "resume", "cancel"}
+
+
+@login_required
+@require_POST
+def announcement_action(request: HttpRequest, code: uuid.UUID, action: str) -> HttpResponse:
+    """One step of the state machine; every refusal is a message, nothing half-done."""
+    user = _user(request)
+    if action not in ACTIONS or not can_view_announcements(user):
+        raise Http404
+    announcement = get_announcement_for_user(user, code)
+    if action in STAFF_ONLY and not roles.is_cooperative_staff(user):
+        return _refuse(request, _("Only cooperative staff can do this."))
+    if action == "submit" and not (
+        roles.is_cooperative_staff(user) or announcement.author_id == user.pk
+    ):
+        return _refuse(request, _("Only cooperative staff can do this."))
+    try:
+        ACTIONS[action](announcement, user, request)
+    except services.AnnouncementError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, DONE_MESSAGES[action])
+    return redirect("messaging:detail", code=announcement.code)
+
+
+DONE_MESSAGES = {
+    "submit": _("Sent for approval."),
+    "approve": _("Approved."),
+    "reject": _("Sent back to the author."),
+    "send": _("Sending has started."),
+    "pause": _("Paused."),
+    "resume": _("Sending again."),
+    "cancel": _("Cancelled."),
+}
+
+
+@login_required
+@require_GET
+def announcement_export(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The deliveries as .xlsx: member, unit, register, channel, state, reason (agents: their
+    units). Logged as an access to personal data."""
+    user = _user(request)
+    announcement = get_announcement_for_user(user, code)  # 404 outside the user's scope
+    if not (roles.is_cooperative_staff(user) or roles.is_agent(user)):
+        return _refuse(request, _("Only cooperative staff and coop agents export deliveries."))
+    from tocnet.core.audit import audit_access
+    from tocnet.core.http import client_ip
+    from tocnet.core.xlsx import append_row, workbook_bytes, workbook_in_font
+
+    wb = workbook_in_font("Sarabun", write_only=True)
+    ws = wb.create_sheet("deliveries")
+    append_row(
+        ws,
+        [
+            str(_("member number")),
+            str(_("name")),
+            str(_("unit")),
+            str(_("register")),
+            str(_("channel")),
+            str(_("state")),
+            str(_("reason")),
+            str(_("sent at")),
+        ],
+        header=True,
+    )
+    count = 0
+    for r in recipient_list_for_export(announcement, scope=delivery_unit_scope(user)).iterator(
+        chunk_size=2000
+    ):
+        append_row(
+            ws,
+            [
+                r.member.number,
+                r.member.full_name,
+                r.unit.name,
+                str(r.register) if r.register else "",
+                str(r.get_channel_display()),
+                str(r.delivery.get_status_display()),
+                str(r.get_reason_display() if r.reason else r.delivery.get_reason_display()),
+                timezone.localtime(r.delivery.sent_at).strftime("%Y-%m-%d %H:%M")
+                if r.delivery.sent_at
+                else "",
+            ],
+        )
+        count += 1
+    audit_access(
+        actor=user,
+        action="messaging.deliveries_exported",
+        detail={"announcement": str(announcement.code), "rows": count},
+        ip_address=client_ip(request),
+    )
+    response = HttpResponse(
+        workbook_bytes(wb),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="deliveries-{announcement.pk}.xlsx"'
+    return response
+
+
+# --- the representative: relay page (LIFF) and their members' deliveries ---------------------
+
+
+@require_GET
+@xframe_options_exempt
+def relay_page(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The LIFF page a representative opens from the card pushed to them: shares the card into
+    their group as themselves (shareTargetPicker, or sendMessages when opened in the group) and
+    reports back. No personal data on the page; identity comes from the LIFF ID token."""
+    relay = get_object_or_404(Relay.objects.select_related("announcement", "register"), code=code)
+    services.relay_opened(relay=relay)
+    card = content.announcement_card(relay.announcement)
+    return render(
+        request,
+        "messaging/relay_page.html",
+        {
+            "relay": relay,
+            "announcement": relay.announcement,
+            "preview": preview_context(relay.announcement),
+            "card_json": card,
+            "liff_id": settings.LIFF_ID,
+            "liff_sdk_url": settings.LIFF_SDK_URL,
+        },
+    )
+
+
+@csrf_exempt  # called from inside LINE by script; authenticated by the LIFF ID token
+@require_POST
+def relay_report(request: HttpRequest, code: uuid.UUID) -> JsonResponse:
+    """The relay page says the card went into the group. The ID token must be the
+    representative's (verified by LINE); repeated reports are harmless."""
+    from tocnet.line.client import ChannelError
+    from tocnet.messaging.responses.liff import LiffTokenError, liff_claims_verify
+
+    relay = get_object_or_404(Relay, code=code)
+    method = request.POST.get("method", "")
+    if method not in (Relay.Method.SHARE_TARGET_PICKER, Relay.Method.SEND_MESSAGES):
+        return JsonResponse({"ok": False, "error": "method"}, status=400)
+    try:
+        claims = liff_claims_verify(id_token=request.POST.get("id_token", ""))
+    except LiffTokenError:
+        return JsonResponse({"ok": False, "error": "token"}, status=403)
+    except ChannelError:
+        return JsonResponse({"ok": False, "error": "line"}, status=502)
+    try:
+        settled = services.relay_forwarded(relay=relay, line_user_id=claims["sub"], method=method)
+    except services.AnnouncementError:
+        return JsonResponse({"ok": False, "error": "not_representative"}, status=403)
+    return JsonResponse({"ok": True, "settled": settled})
+
+
+@login_required
+@require_GET
+def register_deliveries(request: HttpRequest) -> HttpResponse:
+    """htmx fragment for /my/register/: how the representative's members were reached."""
+    user = _user(request)
+    if not roles.is_representative(user):
+        raise PermissionDenied
+    return render(
+        request,
+        "messaging/includes/register_deliveries.html",
+        {"sections": register_deliveries_for_user(user)},
+    )
+
+
+def register_deliveries_for_user(user: User) -> list[tuple[Any, Any, Any]]:
+    from tocnet.registers.models import Register
+
+    registers = Register.objects.filter(
+        retired_at__isnull=True,
+        representative__member__user=user,
+        representative__ended_on__isnull=True,
+    )
+    return [
+        (register, announcement, recipients)
+        for register in registers
+        for announcement, recipients in register_announcement_deliveries(register=register)
+    ]

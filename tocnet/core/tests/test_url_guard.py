@@ -29,6 +29,8 @@ PUBLIC = {
     "messaging:public_list": "public announcements (no personal data)",
     "messaging:feed": "Atom feed of public announcements",
     "messaging:public_detail": "a public announcement, Open Graph card",
+    "messaging:relay_page": "representative's LIFF relay page inside LINE: no personal data",
+    "messaging:relay_report": "LIFF relay report, authenticated by a LINE-verified ID token",
 }
 
 
