@@ -43,6 +43,7 @@ class ReportJob(models.Model):
 
     class Kind(models.TextChoices):
         FORMS_PDF_ZIP = "forms_pdf_zip", _("Attachment 3 of every unit (PDF, zip)")
+        FORMS_XLSX_ZIP = "forms_xlsx_zip", _("Forms of every unit (.xlsx, zip)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -63,6 +64,8 @@ class ReportJob(models.Model):
     content = models.BinaryField(blank=True, default=b"")
     size = models.PositiveIntegerField(default=0)
     units = models.PositiveIntegerField(default=0)
+    # Units written so far, for the progress bar (units holds the total once the job runs).
+    progress = models.PositiveIntegerField(default=0)
     # The units whose members are in the file: a download needs them all still in scope.
     unit_codes = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=500, blank=True)

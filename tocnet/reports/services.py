@@ -180,7 +180,13 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
         if user is None or not user.is_active:
             raise PermissionDenied
         units = list(exportable_units(user).order_by("name"))
-        content = forms_zip(units=units, user=user, fmt="pdf")
+        ReportJob.objects.filter(pk=job_id).update(units=len(units), progress=0)
+        fmt = "xlsx" if job.kind == ReportJob.Kind.FORMS_XLSX_ZIP else "pdf"
+
+        def advance(done: int) -> None:
+            ReportJob.objects.filter(pk=job_id).update(progress=done)
+
+        content = forms_zip(units=units, user=user, fmt=fmt, on_unit=advance)
     except Exception as exc:  # the row records the failure; the worker keeps running
         ReportJob.objects.filter(pk=job_id).update(
             status=ReportJob.Status.FAILED,
@@ -195,13 +201,14 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
             content=content,
             size=len(content),
             units=len(units),
+            progress=len(units),
             unit_codes=[str(u.code) for u in units],
-            file_name=f"tocnet-attachment3-pdf-{stamp}.zip",
+            file_name=f"tocnet-attachment3-{fmt}-{stamp}.zip",
             finished_at=timezone.now(),
         )
         audit_access(
             actor=user,
-            action="reports.forms_pdf_zip_built",
+            action=f"reports.forms_{fmt}_zip_built",
             detail={"units": len(units), "bytes": len(content), "job": str(job.code)},
         )
     job.refresh_from_db()

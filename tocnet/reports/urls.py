@@ -9,7 +9,9 @@ urlpatterns = [
     path("reports/forms/", views.forms, name="forms"),
     path("reports/forms/all.zip", views.forms_zip_download, name="forms_zip"),
     path("reports/forms/pdf-zip/", views.forms_pdf_zip_request, name="forms_pdf_zip"),
+    path("reports/forms/xlsx-zip/", views.forms_xlsx_zip_request, name="forms_xlsx_zip"),
     path("reports/jobs/<uuid:code>/", views.report_job_download, name="report_job"),
+    path("reports/jobs/<uuid:code>/status/", views.report_job_status, name="report_job_status"),
     path(
         "reports/units/<uuid:code>/attachment3.<str:fmt>",
         views.attachment3_download,

@@ -254,6 +254,29 @@ def forms_pdf_zip_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def forms_xlsx_zip_request(request: HttpRequest) -> HttpResponse:
+    """Ask for every unit's forms as .xlsx in one zip, built by a task (about 30 s for all)."""
+    report_job_request(actor=_user(request), kind=ReportJob.Kind.FORMS_XLSX_ZIP)
+    messages.success(
+        request, _("The forms are being prepared; the download appears here when ready.")
+    )
+    return redirect("reports:forms")
+
+
+@login_required
+def report_job_status(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """One job's line on the forms page; htmx polls it every 2 s until the job has finished."""
+    user = _user(request)
+    try:
+        job = ReportJob.objects.defer("content").get(code=code, requested_by=user)
+    except ReportJob.DoesNotExist as exc:
+        raise Http404 from exc
+    job.expired = report_job_expired(job)  # type: ignore[attr-defined]
+    return render(request, "reports/includes/report_job.html", {"job": job})
+
+
+@login_required
 def report_job_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     user = _user(request)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -458,11 +459,20 @@ def attachment3_file(*, unit: Unit, user: User | None, fmt: str) -> tuple[bytes,
     return content, form
 
 
-def forms_zip(*, units: list[Unit], user: User | None, fmt: str) -> bytes:
-    """Attachment 3 of every unit given (and attachment 2 with xlsx) in one zip."""
+def forms_zip(
+    *,
+    units: list[Unit],
+    user: User | None,
+    fmt: str,
+    on_unit: Callable[[int], None] | None = None,
+) -> bytes:
+    """Attachment 3 of every unit given (and attachment 2 with xlsx) in one zip.
+
+    ``on_unit(n)`` is called after the n-th unit is written (progress of a background job).
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for unit in units:
+        for done, unit in enumerate(units, start=1):
             content, _form = attachment3_file(unit=unit, user=user, fmt=fmt)
             zf.writestr(form_file_name(unit, "attachment3", fmt), content)
             if fmt == "xlsx" and (user is None or roles.can_manage_forms(user)):
@@ -470,6 +480,8 @@ def forms_zip(*, units: list[Unit], user: User | None, fmt: str) -> bytes:
                     form_file_name(unit, "attachment2", "xlsx"),
                     attachment2_xlsx(unit=unit, user=user),
                 )
+            if on_unit is not None:
+                on_unit(done)
     return buffer.getvalue()
 
 

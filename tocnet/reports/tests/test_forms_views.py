@@ -272,3 +272,44 @@ class MyRegisterQueryCountTestCase(BaseTestCase):
         )
         verify_group(self.register, seen=extra[:5])
         self.assertEqual(self._queries(), small)
+
+
+class BackgroundFormsZipTestCase(BaseTestCase):
+    """Long downloads run in the background with a progress line that updates itself."""
+
+    def test_it_builds_the_xlsx_zip_in_a_task_with_progress_and_a_download(self) -> None:
+        add_register(self.unit_a, 2, [self.a_not_in_register])
+        self.login_as(self.agent)
+        page = self.client.get(reverse("reports:forms")).content.decode()
+        self.assertIn('data-request="xlsx-zip"', page)
+        self.assertNotIn('data-download="zip"', page)  # no 30-second wait on a blank page
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            response = self.client.post(reverse("reports:forms_xlsx_zip"))
+        self.assertEqual(response.status_code, 302)
+        job = ReportJob.objects.get()
+        self.assertEqual(job.kind, ReportJob.Kind.FORMS_XLSX_ZIP)
+        status_url = reverse("reports:report_job_status", args=[job.code])
+        waiting = self.client.get(status_url).content.decode()
+        self.assertIn('hx-trigger="every 2s"', waiting)
+        self.assertIn('data-progress="waiting"', waiting)
+        ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.RUNNING, units=4)
+        ReportJob.objects.filter(pk=job.pk).update(progress=1)
+        running = self.client.get(status_url).content.decode()
+        self.assertIn('data-progress="1/4"', running)
+        self.assertIn('hx-get="' + status_url + '"', running)
+        ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.PENDING, units=0)
+        for callback in callbacks:
+            callback()
+        job.refresh_from_db()
+        self.assertEqual(job.status, ReportJob.Status.DONE)
+        self.assertEqual((job.progress, job.units), (1, 1))
+        done = self.client.get(status_url).content.decode()
+        self.assertNotIn("hx-trigger", done)  # polling stops
+        self.assertIn(f'data-job-download="{job.code}"', done)
+        download = self.client.get(reverse("reports:report_job", args=[job.code]))
+        names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
+        self.assertEqual(names, ["attachment3-กพ.xlsx", "attachment2-กพ.xlsx"])
+        self.assertTrue(AuditEvent.objects.filter(action="reports.forms_xlsx_zip_built").exists())
+        # Someone else's job: not found, not even its progress.
+        self.login_as(self.staff)
+        self.assertEqual(self.client.get(status_url).status_code, 404)
