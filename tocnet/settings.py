@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tocnet.core.middleware.AdminAccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

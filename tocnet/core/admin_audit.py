@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.contrib import admin
-from django.db import models
+from django.contrib.admin.actions import delete_selected
+from django.db import models, transaction
 from django.forms import BaseModelForm
 from django.http import HttpRequest
 
@@ -66,3 +67,31 @@ class ReadOnlyAdminMixin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def audited_delete_selected(modeladmin: Any, request: HttpRequest, queryset: Any) -> Any:
+    """Django's "delete selected" for every admin, with one AuditEvent per deleted row
+    written in the transaction that deletes them (registered site-wide in CoreConfig)."""
+    if not request.POST.get("post"):
+        return delete_selected(modeladmin, request, queryset)
+    with transaction.atomic():
+        rows = list(queryset)
+        response = delete_selected(modeladmin, request, queryset)
+        remaining = set(
+            queryset.model._default_manager.filter(pk__in=[r.pk for r in rows]).values_list(
+                "pk", flat=True
+            )
+        )
+        for obj in rows:
+            if obj.pk not in remaining:
+                audit_record(
+                    actor=request.user,
+                    action=f"{obj._meta.model_name}.admin_deleted",
+                    target=obj,
+                    changes={"bulk": True},
+                )
+    return response
+
+
+audited_delete_selected.short_description = delete_selected.short_description  # type: ignore[attr-defined]
+audited_delete_selected.allowed_permissions = ("delete",)  # type: ignore[attr-defined]

@@ -24,3 +24,41 @@ class ThaiFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class AdminAccessLogMiddleware:
+    """Every admin page a signed-in user reads leaves an access event (PDPA: who saw what).
+
+    Site-wide rather than per ModelAdmin, so an admin registered later is covered too: its
+    lists and forms show member data (names, numbers, phones) like any product page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and request.path.startswith(_admin_prefix())
+            and getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+            and not request.path.endswith("/jsi18n/")
+        ):
+            from tocnet.core.audit import audit_access
+            from tocnet.core.http import client_ip
+
+            audit_access(
+                actor=request.user,
+                action="admin.viewed",
+                detail={"path": request.path[:200], "query": sorted(request.GET.keys())[:20]},
+                ip_address=client_ip(request),
+            )
+        return response
+
+
+def _admin_prefix() -> str:
+    from django.urls import reverse
+
+    return reverse("admin:index")

@@ -86,6 +86,9 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         else []
     )
     agents = unit.agent_links.select_related("user") if can_see_members else []
+    if can_see_members:
+        # Names of the unit's representatives and agents: a read of personal data.
+        audit_access(actor=user, action="unit.viewed", target=unit, ip_address=client_ip(request))
     return render(
         request,
         "members/unit_detail.html",

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_plan, is_cooperative_staff
+from tocnet.core.audit import audit_access
+from tocnet.core.http import client_ip
 from tocnet.core.thai import thai_sort_key, to_arabic_digits
 from tocnet.members.models import Member
 from tocnet.registers.forms import DeputyForm, SuccessorForm, TermRenewForm, VacateForm
@@ -68,6 +70,13 @@ def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     register = get_register_for_user(user, code)  # 404 outside the user's scope
     _manager(request)
+    if request.method == "GET":
+        audit_access(
+            actor=user,
+            action="register.leaders_viewed",
+            target=register,
+            ip_address=client_ip(request),
+        )
     members = _members(register)
     action = request.POST.get("action", "deputy") if request.method == "POST" else ""
     successor_form = SuccessorForm(request.POST if action == "successor" else None)
