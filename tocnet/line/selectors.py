@@ -161,7 +161,9 @@ def register_line_status(*, register: Register, code: RegisterCode | None) -> Re
 
 def line_group_list_for_user(user: User) -> QuerySet[LineGroup]:
     """Groups staff see (all) and agents see (their units' groups); nobody else sees any."""
-    qs = LineGroup.objects.select_related("unit", "register__unit").order_by("status", "name")
+    qs = LineGroup.objects.select_related(
+        "unit", "register__unit", "register__representative"
+    ).order_by("status", "name")
     if roles.is_cooperative_staff(user):
         return qs
     if roles.is_agent(user):

@@ -475,7 +475,10 @@ def my_register_sections(user: User, coverage: Coverage) -> list[RegisterSection
         )
         row = by_register.get(str(register.code))
         checklist = [
-            ("representative", register.representative is not None),
+            (
+                "representative",
+                register.representative is not None and register.representative.ended_on is None,
+            ),
             ("group_name", bool(row and row.valid_names)),
             ("group_verified", bool(row and row.groups_verified)),
             ("all_in_group", bool(row and row.members and row.in_group == row.members)),

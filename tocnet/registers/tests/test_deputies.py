@@ -70,6 +70,9 @@ class DeputyTestCase(BaseTestCase):
         body = page.content.decode()
         self.assertIn("100001", body)
         self.assertNotIn("100003", body)  # the other register's member
+        self.assertIn('data-you-are="deputy"', body)
+        self.assertIn('data-term="ended"', body)  # the representative's term ended in 2021
+        self.assertNotIn("data-line-code=", body)  # the one-time code is the representative's
 
     def test_it_ends_scope_when_the_deputy_is_cleared_or_leaves(self) -> None:
         self.name_deputy()

@@ -1,0 +1,30 @@
+"""The leader notice on a register's phone page: vacancy, term, deputy, who is looking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from tocnet.registers.models import Register
+from tocnet.registers.selectors import register_deputy, register_leader_role, term_state
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def register_leader_notice(context: template.Context, register_obj: Register) -> dict[str, Any]:
+    """What the notice shows for this register and the signed-in user."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    rep = register_obj.representative
+    current = rep if rep is not None and rep.ended_on is None else None
+    return {
+        "vacant": current is None,
+        "role": register_leader_role(user, register_obj) if user is not None else "",
+        "term_end": current.term_end if current else None,
+        "term_state": term_state(current.term_end, timezone.localdate()) if current else "",
+        "deputy": register_deputy(register_obj),
+        "representative": current.member if current else None,
+    }
