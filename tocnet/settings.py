@@ -232,6 +232,8 @@ REGISTER_MEMBERS_HIGH = env_int("REGISTER_MEMBERS_HIGH", 65)
 LINE_CHANNEL_SECRET = env_secret("LINE_CHANNEL_SECRET")
 LINE_CHANNEL_ACCESS_TOKEN = env_secret("LINE_CHANNEL_ACCESS_TOKEN")
 LINE_API_BASE_URL = env_str("LINE_API_BASE_URL", "https://api.line.me")
+# The official account's basic ID (@123abcde): representatives get its add-friend link and QR.
+LINE_OA_BASIC_ID = env_str("LINE_OA_BASIC_ID")
 LINE_LOGIN_CHANNEL_ID = env_str("LINE_LOGIN_CHANNEL_ID")
 LINE_LOGIN_CHANNEL_SECRET = env_secret("LINE_LOGIN_CHANNEL_SECRET")
 LINE_LOGIN_AUTHORIZE_URL = env_str(

@@ -94,6 +94,22 @@ def api_base_url() -> str:
     return (getattr(settings, "LINE_API_BASE_URL", "") or DEFAULT_API_BASE_URL).rstrip("/")
 
 
+def official_account_id() -> str:
+    """The official account's basic ID with its leading @ (LINE_OA_BASIC_ID), or ""."""
+    basic_id = (getattr(settings, "LINE_OA_BASIC_ID", "") or "").strip()
+    if basic_id and not basic_id.startswith("@"):
+        basic_id = "@" + basic_id
+    return basic_id
+
+
+def official_account_add_url() -> str:
+    """LINE's add-friend address for the official account (opens LINE on a phone)."""
+    from urllib.parse import quote
+
+    basic_id = official_account_id()
+    return f"https://line.me/R/ti/p/{quote(basic_id)}" if basic_id else ""
+
+
 def is_configured() -> bool:
     """True when the Messaging API channel secret and access token are both set."""
     return bool(

@@ -172,6 +172,19 @@ def line_group_list_for_user(user: User) -> QuerySet[LineGroup]:
     return qs.none()
 
 
+def register_without_group_list_for_user(user: User) -> QuerySet[Register]:
+    """Current registers in the user's scope whose LINE group is not verified yet."""
+    from tocnet.registers.selectors import register_list_for_user
+
+    if not roles.can_see_line_groups(user):
+        return Register.objects.none()
+    return (
+        register_list_for_user(user)
+        .filter(Q(line_group_id__isnull=True) | Q(line_group_id=""))
+        .order_by("unit__name", "number")
+    )
+
+
 def line_user_blocked(line_user_id: str) -> bool:
     """True when this LINE user blocked the official account (unfollow)."""
     return LineFriend.objects.filter(line_user_id=line_user_id, blocked=True).exists()

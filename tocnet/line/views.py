@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from tocnet.accounts.services import (
 )
 from tocnet.core.http import client_ip
 from tocnet.line import client
-from tocnet.line.selectors import line_group_list_for_user
+from tocnet.line.selectors import line_group_list_for_user, register_without_group_list_for_user
 from tocnet.line.services.events import MalformedPayloadError, webhook_events_store
 from tocnet.line.services.login import (
     IdTokenError,
@@ -57,6 +57,20 @@ def webhook(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def official_account_qr(request: HttpRequest) -> HttpResponse:
+    """The add-friend QR code of the official account, as SVG (404 when not configured)."""
+    import qrcode
+    import qrcode.image.svg
+
+    url = client.official_account_add_url()
+    if not url:
+        raise Http404
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    response = HttpResponse(image.to_string(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 def group_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not isinstance(user, User) or not can_see_line_groups(user):
@@ -65,7 +79,11 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "line/group_list.html",
-        {"groups": groups, "configured": client.is_configured()},
+        {
+            "groups": groups,
+            "configured": client.is_configured(),
+            "without_group": register_without_group_list_for_user(user),
+        },
     )
 
 

@@ -49,3 +49,12 @@ def line_configured() -> bool:
 @register.simple_tag
 def line_login_configured() -> bool:
     return client.is_login_configured()
+
+
+@register.simple_tag
+def line_official_account() -> dict[str, str] | None:
+    """The official account's basic ID and add-friend link, or None when not configured."""
+    basic_id = client.official_account_id()
+    if not basic_id:
+        return None
+    return {"basic_id": basic_id, "add_friend_url": client.official_account_add_url()}
