@@ -28,3 +28,12 @@ def register_leader_notice(context: template.Context, register_obj: Register) ->
         "deputy": register_deputy(register_obj),
         "representative": current.member if current else None,
     }
+
+
+@register.filter
+def end_reason_label(reason: str) -> str:
+    """A stored reason ("resigned", ...) in the reader's language; free text as typed."""
+    from tocnet.registers.forms import VacateForm
+
+    labels = dict(VacateForm.base_fields["reason"].choices)  # type: ignore[attr-defined]
+    return str(labels.get(reason, reason))
