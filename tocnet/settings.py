@@ -217,6 +217,8 @@ else:
 
 # Imports.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Seconds one upload may spend being read before it is stopped with a message.
+IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 30)
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "tocnet.core.uploads.SizeCappedUploadHandler",

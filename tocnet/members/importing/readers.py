@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,15 +53,37 @@ _READ_ERRORS = (
 )
 
 
-def _sheet_rows(worksheet: ReadOnlyWorksheet) -> Iterator[Row]:
+class _Budget:
+    """Rows, cells and seconds one file may cost, counted across all its sheets."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.rows = 0
+        self.cells = 0
+        self.deadline = time.monotonic() + limits.max_seconds
+
+    def spend(self, cells: int) -> None:
+        self.rows += 1
+        self.cells += cells
+        if self.rows > self.limits.max_rows or self.cells > self.limits.max_cells:
+            raise ImportFileError(
+                "too_many_rows", rows=self.limits.max_rows, cells=self.limits.max_cells
+            )
+        if self.rows % 256 == 0 and time.monotonic() > self.deadline:
+            raise ImportFileError("too_slow", seconds=int(self.limits.max_seconds))
+
+
+def _sheet_rows(worksheet: ReadOnlyWorksheet, budget: _Budget) -> Iterator[Row]:
     try:
         # Rows without cells come back as () so numbering follows the sheet's own rows.
-        yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            budget.spend(len(values))
+            yield number, values
     except _READ_ERRORS as error:
         raise _translate(error) from error
 
 
-def read_xlsx(data: bytes) -> Iterator[Sheet]:
+def read_xlsx(data: bytes, limits: Limits | None = None) -> Iterator[Sheet]:
     """Worksheets in order, rows streamed by openpyxl in read-only mode (formulas' values)."""
     try:
         workbook = openpyxl.load_workbook(
@@ -68,13 +91,14 @@ def read_xlsx(data: bytes) -> Iterator[Sheet]:
         )
     except _READ_ERRORS as error:
         raise _translate(error) from error
+    budget = _Budget(limits or Limits())
     try:
         for worksheet in workbook.worksheets:
             if not isinstance(worksheet, ReadOnlyWorksheet):
                 continue  # a chart sheet
             # Some writers record a wrong sheet size; without it openpyxl reads every cell.
             worksheet.reset_dimensions()
-            yield Sheet(name=worksheet.title, rows=_sheet_rows(worksheet))
+            yield Sheet(name=worksheet.title, rows=_sheet_rows(worksheet, budget))
     finally:
         workbook.close()
 
@@ -100,7 +124,7 @@ def _looks_like_text(text: str) -> bool:
     return controls <= len(sample) // 100
 
 
-def read_csv(data: bytes, sheet_name: str) -> Iterator[Sheet]:
+def read_csv(data: bytes, sheet_name: str, limits: Limits | None = None) -> Iterator[Sheet]:
     """One sheet named after the file; the delimiter is sniffed from , ; tab |."""
     text = decode_csv(data)
     try:
@@ -110,10 +134,13 @@ def read_csv(data: bytes, sheet_name: str) -> Iterator[Sheet]:
     except csv.Error:
         dialect = csv.excel
 
+    budget = _Budget(limits or Limits())
+
     def rows() -> Iterator[Row]:
         reader = csv.reader(io.StringIO(text, newline=""), dialect)
         try:
             for number, values in enumerate(reader, start=1):
+                budget.spend(len(values))
                 yield number, tuple(value if value != "" else None for value in values)
         except csv.Error as error:
             raise ImportFileError("unknown_encoding") from error
@@ -125,5 +152,5 @@ def open_sheets(data: bytes, file_name: str, limits: Limits | None = None) -> It
     """Check the file (size, type, bombs), then stream its sheets."""
     kind = sniff(data, file_name, limits)
     if kind == "xlsx":
-        return read_xlsx(data)
-    return read_csv(data, PurePath(file_name).name or "CSV")
+        return read_xlsx(data, limits)
+    return read_csv(data, PurePath(file_name).name or "CSV", limits)

@@ -32,6 +32,18 @@ FILE_ERRORS = {
     "zip_bomb": _(
         "The workbook expands to far more data than a member list can hold; it was refused unread."
     ),
+    "too_many_sheets": _(
+        "The workbook has %(count)s sheets; at most %(limit)s are read. Send only the sheets "
+        "with the member list."
+    ),
+    "too_many_rows": _(
+        "The file has more than %(rows)s rows or %(cells)s cells, far more than a member list; "
+        "it was not read further."
+    ),
+    "too_slow": _(
+        "Reading the file took longer than %(seconds)s seconds and was stopped. Send only the "
+        "member list, saved again from Excel."
+    ),
     "unsafe_xml": _(
         "The workbook contains XML entity declarations, which are refused for safety. Save it "
         "again from Excel."

@@ -12,13 +12,21 @@ import openpyxl
 from .reasons import ImportFileError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# A member list of 11,000 rows unpacks to about 10 MB; 200 MB leaves room for odd workbooks
-# while keeping openpyxl's shared-string table far below the memory budget.
-DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# A member list of 11,000 rows unpacks to about 10 MB. The probe's 20 sheets of 9.9 MB each
+# (198 MB) passed the old 200 MB cap and cost minutes of CPU: the caps below bound what a
+# reader can be made to do before and while it reads.
+DEFAULT_MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024
+DEFAULT_MAX_SHEETS = 40
+DEFAULT_MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_ROWS = 60_000
+DEFAULT_MAX_CELLS = 1_500_000
+DEFAULT_MAX_SECONDS = 30.0
 # Spreadsheet XML compresses about 5-30 times; a part that claims more than this ratio while
 # also being large is a decompression bomb.
 MAX_COMPRESSION_RATIO = 100
-RATIO_CHECK_MIN_BYTES = 10 * 1024 * 1024
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+SHEET_PREFIX = "xl/worksheets/"
+SHARED_STRINGS = "xl/sharedStrings.xml"
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -42,6 +50,11 @@ if not openpyxl.DEFUSEDXML:  # pragma: no cover - a broken install, not a runtim
 class Limits:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES
+    max_sheets: int = DEFAULT_MAX_SHEETS
+    max_shared_strings_bytes: int = DEFAULT_MAX_SHARED_STRINGS_BYTES
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_cells: int = DEFAULT_MAX_CELLS
+    max_seconds: float = DEFAULT_MAX_SECONDS
 
 
 def check_size(size: int, limits: Limits) -> None:
@@ -89,6 +102,14 @@ def check_zip(data: bytes, limits: Limits) -> None:
         if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:100]:
             raise ImportFileError("ods_file")
         raise ImportFileError("corrupt_xlsx")
+    sheets = [
+        i for i in infos if i.filename.startswith(SHEET_PREFIX) and i.filename.endswith(".xml")
+    ]
+    if len(sheets) > limits.max_sheets:
+        raise ImportFileError("too_many_sheets", count=len(sheets), limit=limits.max_sheets)
+    for info in infos:
+        if info.filename == SHARED_STRINGS and info.file_size > limits.max_shared_strings_bytes:
+            raise ImportFileError("zip_bomb")
     total = 0
     for info in infos:
         # zipfile never inflates a member past its declared file_size (it stops and fails the

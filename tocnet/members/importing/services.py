@@ -72,6 +72,7 @@ def import_limits() -> Limits:
         max_uncompressed_bytes=getattr(
             settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED_BYTES
         ),
+        max_seconds=getattr(settings, "IMPORT_MAX_SECONDS", 30.0),
     )
 
 

@@ -263,6 +263,8 @@ def _is_signature_row(values: Iterable[object]) -> bool:
 def read_form(data: bytes, file_name: str) -> tuple[FormRead, list[Problem]]:
     """Parse an uploaded attachment 3; FormUploadError when it cannot be used at all."""
     try:
+        # The caps on sheets, shared strings and unpacked size apply before openpyxl loads
+        # the whole workbook (a returned form is one sheet per register, a few MB at most).
         kind = sniff(data, file_name, Limits(max_bytes=settings.IMPORT_MAX_BYTES))
     except ImportFileError as exc:
         raise FormUploadError("file", message=exc.message()) from exc
