@@ -15,6 +15,15 @@ class CoreConfig(AppConfig):
         from tocnet.core.nul import install_on_connection
 
         thai_model_names_apply()
+
+        from pathlib import Path
+
+        from django.conf import settings
+
+        from tocnet.core.catalogue import stale_catalogues_compile
+
+        # A plain install (no gettext tools, no scripts/setup) still serves Thai.
+        stale_catalogues_compile([Path(p) for p in settings.LOCALE_PATHS])
         admin.site.add_action(audited_delete_selected, "delete_selected")
 
         connection_created.connect(install_on_connection, dispatch_uid="tocnet-nul-guard")
