@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tocnet.line.models import LineFriend, LineGroup
-from tocnet.members.models import Member, Phone, Unit
+from tocnet.members.models import Member, Phone, Representative, Unit
 from tocnet.messaging.channels.sms import sms_segments
 from tocnet.messaging.models import Announcement, Channel, Reason
 from tocnet.privacy.selectors import Unreachable, members_not_messageable
@@ -51,6 +51,8 @@ class Audience:
     member_types: tuple[str, ...] = ()
     statuses: tuple[str, ...] = (Member.Status.ACTIVE,)
     channels: tuple[str, ...] = tuple(MEMBER_CHANNELS)
+    # A consultation of the representatives (responses' Ask.audience): current ones only.
+    representatives_only: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Audience:
@@ -62,6 +64,7 @@ class Audience:
             member_types=tuple(data.get("member_types") or ()),
             statuses=tuple(data.get("statuses") or (Member.Status.ACTIVE,)),
             channels=tuple(data.get("channels") or MEMBER_CHANNELS),
+            representatives_only=bool(data.get("representatives_only")),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -72,6 +75,7 @@ class Audience:
             "member_types": list(self.member_types),
             "statuses": list(self.statuses),
             "channels": list(self.channels),
+            "representatives_only": self.representatives_only,
         }
 
     def members(self) -> QuerySet[Member]:
@@ -80,6 +84,10 @@ class Audience:
             qs = qs.filter(status__in=self.statuses)
         if self.member_types:
             qs = qs.filter(member_type__in=self.member_types)
+        if self.representatives_only:
+            qs = qs.filter(
+                pk__in=Representative.objects.filter(ended_on__isnull=True).values("member_id")
+            )
         if self.scope == "units":
             qs = qs.filter(unit__code__in=self.units)
         elif self.scope == "registers":

@@ -58,3 +58,34 @@ class MarkForm(forms.Form):
         if data.get("way") == "rep_unreachable" and not (data.get("note") or "").strip():
             self.add_error("note", _("Say why they could not be reached."))
         return data
+
+
+class AskForm(forms.Form):
+    """What an announcement asks of its recipients."""
+
+    kind = forms.ChoiceField(label=_("Ask for"), choices=Ask.Kind.choices, widget=forms.RadioSelect)
+    question = forms.CharField(label=_("Question"), max_length=300, required=False)
+    options = forms.CharField(
+        label=_("Answers (poll): one per line, 2 to 6"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    audience = forms.ChoiceField(label=_("Asked of"), choices=Ask.Audience.choices)
+    member_hours = forms.IntegerField(
+        label=_("Members have (hours)"), min_value=1, max_value=720, initial=48
+    )
+    representative_hours = forms.IntegerField(
+        label=_("Then representatives have (hours)"), min_value=1, max_value=720, initial=48
+    )
+    deputy_hours = forms.IntegerField(
+        label=_("Then deputies and coop agents have (hours)"),
+        min_value=1,
+        max_value=720,
+        initial=48,
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Answers accepted until (empty: no end)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )

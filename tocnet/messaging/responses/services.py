@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
@@ -235,3 +236,70 @@ def response_link_resolve(*, token: str, now: dt.datetime | None = None) -> Resp
     if link.expires_at <= (now or timezone.now()):
         raise ResponseRefused("expired")
     return link
+
+
+class AskError(ValueError):
+    """What is wrong with an ask, in Thai and English (field named)."""
+
+
+def ask_set(
+    *,
+    announcement: Announcement,
+    actor: User,
+    kind: str,
+    question: str = "",
+    options: list[str] | None = None,
+    audience: str = Ask.Audience.MEMBERS,
+    member_hours: int = 48,
+    representative_hours: int = 48,
+    deputy_hours: int = 48,
+    closes_at: dt.datetime | None = None,
+) -> Ask:
+    """Attach (or replace) what an announcement asks, while it can still be edited. A
+    consultation of the representatives narrows the announcement's audience to current
+    representatives, reached 1:1 (never through their members' group). Audited."""
+    options = [o.strip() for o in (options or []) if o.strip()]
+    if not announcement.is_editable:
+        raise AskError(_("Only an announcement not yet approved can change what it asks."))
+    if kind == Ask.Kind.POLL and not 2 <= len(options) <= 6:
+        raise AskError(_("Answers: give between 2 and 6 answers, one per line."))
+    if kind in (Ask.Kind.POLL, Ask.Kind.FEEDBACK) and not question.strip():
+        raise AskError(_("Question: write the question members answer."))
+    if len(set(options)) != len(options):
+        raise AskError(_("Answers: each answer must be different."))
+    with transaction.atomic():
+        ask, _created = Ask.objects.update_or_create(
+            announcement=announcement,
+            defaults={
+                "kind": kind,
+                "question": question.strip(),
+                "audience": audience,
+                "member_hours": member_hours,
+                "representative_hours": representative_hours,
+                "deputy_hours": deputy_hours,
+                "closes_at": closes_at,
+            },
+        )
+        ask.full_clean()
+        PollOption.objects.filter(ask=ask).delete()
+        PollOption.objects.bulk_create(
+            [
+                PollOption(ask=ask, position=i, label=label[:100])
+                for i, label in enumerate(options, 1)
+            ]
+        )
+        data = dict(announcement.audience or {})
+        data["representatives_only"] = audience == Ask.Audience.REPRESENTATIVES
+        if data["representatives_only"]:
+            data["channels"] = ["line_direct", "sms", "email"]
+        elif "channels" in data and "line_group" not in data["channels"]:
+            data.pop("channels")
+        Announcement.objects.filter(pk=announcement.pk).update(audience=data)
+        announcement.audience = data
+        audit_record(
+            actor=actor,
+            action="responses.ask_set",
+            target=announcement,
+            changes={"kind": kind, "question": question, "options": options, "audience": audience},
+        )
+    return ask

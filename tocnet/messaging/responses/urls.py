@@ -16,5 +16,6 @@ urlpatterns = [
         name="chase_mark",
     ),
     path("report/<uuid:code>/", views.report, name="report"),
+    path("ask/<uuid:code>/", views.ask_edit, name="ask"),
     path("<str:token>", views.link_announcement, name="link"),
 ]

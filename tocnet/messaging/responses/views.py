@@ -29,7 +29,7 @@ from tocnet.line.services.linking import member_link_by_answers
 from tocnet.members.models import Member
 from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses import liff
-from tocnet.messaging.responses.forms import AnswerForm, LinkForm, MarkForm
+from tocnet.messaging.responses.forms import AnswerForm, AskForm, LinkForm, MarkForm
 from tocnet.messaging.responses.models import Ask, Response, ResponseLink, Way
 from tocnet.messaging.responses.report_export import report_xlsx
 from tocnet.messaging.responses.selectors import (
@@ -42,8 +42,10 @@ from tocnet.messaging.responses.selectors import (
     timeline_for,
 )
 from tocnet.messaging.responses.services import (
+    AskError,
     ResponseRefused,
     ask_is_closed,
+    ask_set,
     response_link_resolve,
     response_record,
 )
@@ -450,4 +452,57 @@ def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
                 for p, d in data.times.items()
             ],
         },
+    )
+
+
+# --- what an announcement asks (staff) -------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Staff choose what an announcement asks: รับทราบ, a poll, or open feedback."""
+    user = request.user
+    if not isinstance(user, User) or not roles.is_cooperative_staff(user):
+        raise Http404
+    announcement = get_object_or_404(Announcement, code=code)
+    ask = Ask.objects.filter(announcement=announcement).prefetch_related("options").first()
+    initial: dict[str, object] = {"kind": Ask.Kind.ACKNOWLEDGE, "audience": Ask.Audience.MEMBERS}
+    if ask is not None:
+        initial = {
+            "kind": ask.kind,
+            "question": ask.question,
+            "options": "\n".join(o.label for o in ask.options.all()),
+            "audience": ask.audience,
+            "member_hours": ask.member_hours,
+            "representative_hours": ask.representative_hours,
+            "deputy_hours": ask.deputy_hours,
+            "closes_at": ask.closes_at,
+        }
+    form = AskForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ask_set(
+                announcement=announcement,
+                actor=user,
+                kind=data["kind"],
+                question=data["question"],
+                options=data["options"].splitlines(),
+                audience=data["audience"],
+                member_hours=data["member_hours"],
+                representative_hours=data["representative_hours"],
+                deputy_hours=data["deputy_hours"],
+                closes_at=data["closes_at"],
+            )
+        except AskError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Saved what the announcement asks."))
+            return redirect(request.path)
+    return render(
+        request,
+        "messaging/responses/ask_form.html",
+        {"form": form, "announcement": announcement, "ask": ask},
+        status=400 if request.method == "POST" else 200,
     )

@@ -10,6 +10,8 @@ Examples (with ./scripts/run, which starts the fake LINE API):
   tocnet line_simulate rename --group-name "สอ.พช.กพ.1" --new-name "ครอบครัว"   (fake only)
   tocnet line_simulate refresh        (re-read every group now, as the hourly job does)
   tocnet line_simulate leave --group-name "สอ.พช.กพ.1"
+  tocnet line_simulate ack --group-name "สอ.พช.กพ.1" --user somchai   (types รับทราบ in the group)
+  tocnet line_simulate liff --user somchai --path /r/liff/a/<code>/  (the LIFF page as somchai)
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ ACTIONS = (
     "say",
     "postback",
     "rename",
+    "ack",
+    "liff",
 )
 
 
@@ -71,6 +75,9 @@ class Command(BaseCommand):
             "--url", default="http://127.0.0.1:8000/line/webhook", help="webhook URL"
         )
         parser.add_argument(
+            "--path", default="/r/liff/", help="liff: the page to open inside the fake LINE"
+        )
+        parser.add_argument(
             "--fake-url", default="", help="fake LINE API (default LINE_API_BASE_URL)"
         )
         parser.add_argument(
@@ -87,7 +94,7 @@ class Command(BaseCommand):
         name = options["group_name"]
         group_id = simulate.group_id_for(name) if name else ""
         if (
-            action in ("join", "leave", "message", "member-joined", "member-left", "rename")
+            action in ("join", "leave", "message", "member-joined", "member-left", "rename", "ack")
             and not name
         ):
             raise CommandError("--group-name is required for this action.")
@@ -102,6 +109,15 @@ class Command(BaseCommand):
                         f"{group.name or gid}: {group.get_status_display()}, "
                         f"{group.member_count} people{drift}"
                     )
+            return
+        if action == "liff":  # the fake LIFF SDK answers as this LINE user from now on
+            self._profile(fake, user_id, options)
+            self._fake(fake, "PUT", "/_fake/liff", {"userId": user_id, "contextType": "group"})
+            site = options["url"].split("/line/webhook")[0]
+            self.stdout.write(
+                f"Fake LIFF: pages now open as {options['user']} ({user_id}). "
+                f"Open in a browser: {site}{options['path']}"
+            )
             return
         if action == "rename":
             self._fake(
@@ -125,9 +141,10 @@ class Command(BaseCommand):
         elif action == "leave":
             self._fake(fake, "DELETE", f"/_fake/groups/{group_id}", None)
             event = simulate.leave_event(group_id)
-        elif action == "message":
+        elif action in ("message", "ack"):
             self._profile(fake, user_id, options)
-            event = simulate.group_message_event(group_id, user_id, options["text"])
+            text = options["text"] or ("รับทราบ" if action == "ack" else "")
+            event = simulate.group_message_event(group_id, user_id, text)
         elif action == "member-joined":
             self._profile(fake, user_id, options)
             event = simulate.member_joined_event(group_id, [user_id])
