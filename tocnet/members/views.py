@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from tocnet.accounts import roles
@@ -125,13 +126,20 @@ def member_list(request: HttpRequest) -> HttpResponse:
         per_page=PER_PAGE,
         prepare=_prepare_rows,
     )
+    units = list(unit_list_for_user(user).order_by("name").only("code", "name"))
+    kept = {"q": query, "unit": str(unit.code) if unit else "", "status": status}
     context = {
         "page": page.page,
         "rows": page.rows,
         "query": query,
         "unit": unit,
+        "units": units if len(units) > 1 else [],
         "status": status,
         "statuses": Member.Status.choices,
+        "page_query": urlencode({k: v for k, v in kept.items() if v}),
+        "page_range": page.page.paginator.get_elided_page_range(
+            page.page.number, on_each_side=2, on_ends=1
+        ),
     }
     if page.rows:
         audit_access(
