@@ -150,10 +150,20 @@ def forms(request: HttpRequest) -> HttpResponse:
     if not can_use_forms(user):
         raise PermissionDenied
     coverage = coverage_for_user(user)
-    codes = {str(u.code) for u in exportable_units(user)}
+    codes = {str(u.code): u.abbreviation for u in exportable_units(user)}
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    status_counts: dict[str, int] = {"all": 0}
     rows = []
     for row in coverage.units:
         if row.unit_code not in codes:
+            continue
+        key = row.submission.key if row.submission else "not_started"
+        status_counts["all"] += 1
+        status_counts[key] = status_counts.get(key, 0) + 1
+        if query and query.lower() not in f"{row.label} {codes[row.unit_code]}".lower():
+            continue
+        if status and key != status:
             continue
         rows.append(
             {
@@ -167,10 +177,29 @@ def forms(request: HttpRequest) -> HttpResponse:
     )
     for job in jobs:
         job.expired = report_job_expired(job)  # type: ignore[attr-defined]  # sweep may lag
+    status_labels = {
+        "not_started": _("Not started"),
+        "in_progress": _("In progress"),
+        "submitted": _("Submitted"),
+        "late": _("Late"),
+    }
+    context = {
+        "rows": rows,
+        "query": query,
+        "status": status,
+        "status_counts": status_counts,
+        "status_choices": [
+            (key, label, status_counts.get(key, 0)) for key, label in status_labels.items()
+        ],
+        "can_member_list": can_manage_forms(user),
+    }
+    if is_htmx(request):
+        return render(request, "reports/forms.html#rows", context)
     return render(
         request,
         "reports/forms.html",
         {
+            **context,
             "coverage": coverage,
             "rows": rows,
             "jobs": jobs,

@@ -313,3 +313,26 @@ class BackgroundFormsZipTestCase(BaseTestCase):
         # Someone else's job: not found, not even its progress.
         self.login_as(self.staff)
         self.assertEqual(self.client.get(status_url).status_code, 404)
+
+
+class FormsTableTestCase(BaseTestCase):
+    """The forms page is a compact table with search and status filters (htmx)."""
+
+    def test_it_filters_units_by_name_and_status(self) -> None:
+        self.login_as(self.staff)
+        url = reverse("reports:forms")
+        body = self.client.get(url).content.decode()
+        self.assertIn("data-forms-filter", body)
+        self.assertIn(f'<tr class="unit-forms" data-unit="{self.unit_a.code}"', body)
+        self.assertIn(f'data-unit="{self.unit_b.code}"', body)
+        by_abbreviation = self.client.get(url, {"q": "นว"}).content.decode()
+        self.assertIn(f'data-unit="{self.unit_b.code}"', by_abbreviation)
+        self.assertNotIn(f'data-unit="{self.unit_a.code}"', by_abbreviation)
+        submitted = self.client.get(url, {"status": "submitted"}).content.decode()
+        self.assertNotIn('class="unit-forms"', submitted)
+        self.assertIn("data-empty", submitted)
+        fragment = self.client.get(url, {"q": "นว"}, headers={"HX-Request": "true"})
+        text = fragment.content.decode()
+        self.assertNotIn("<html", text)
+        self.assertIn(f'data-unit="{self.unit_b.code}"', text)
+        self.assertNotIn(f'data-unit="{self.unit_a.code}"', text)
