@@ -42,3 +42,23 @@ def _fast_tests(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
     settings.LANGUAGE_CODE = "th"  # type: ignore[attr-defined]
+
+
+# Second factor: tests that sign a persona in with client.login()/force_login() get a session
+# that passed it (a confirmed device of that user marked in the session), as a real sign-in
+# followed by a code would. The check itself is untouched; tests of it set
+# `client.otp_autoverify = False` or sign in through the real form.
+from django.test.client import ClientMixin  # noqa: E402
+
+_real_client_login = ClientMixin._login
+
+
+def _login_with_second_factor(self: ClientMixin, user: object, backend: str | None = None) -> None:
+    _real_client_login(self, user, backend)  # type: ignore[arg-type]
+    if getattr(self, "otp_autoverify", True):
+        from tocnet.testing.two_factor import session_mark_verified
+
+        session_mark_verified(self, user)
+
+
+ClientMixin._login = _login_with_second_factor  # type: ignore[method-assign]

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "template_partials",
     "huey.contrib.djhuey",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tocnet.core",
     "tocnet.accounts",
     "tocnet.members",
@@ -86,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tocnet.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tocnet.core.middleware.AdminAccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -161,6 +166,13 @@ AUTHENTICATION_BACKENDS = ["tocnet.accounts.backends.ThrottledModelBackend"]
 # Reverse proxies in front of the app that append to X-Forwarded-For (nginx:
 # proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for). 0: the peer is the client.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Second factor (django-otp): the issuer shown in authenticator apps. Codes are throttled by the
+# sign-in throttle (slowed, then locked, per user and address), so django-otp's own per-device
+# delay is off: it refused a right code typed within a second of a wrong one.
+OTP_TOTP_ISSUER = "TOC-Net"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # Sessions and cookies.
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -14,3 +14,8 @@ class AccountsConfig(AppConfig):
         menu_entry_register(
             MenuEntry("admin:index", _("Admin"), lambda user: user.is_staff, 1000, "admin")
         )
+        from django.contrib import admin
+        from django_otp.admin import OTPAdminSite
+
+        # The admin also asks for the second factor (besides SecondFactorMiddleware).
+        admin.site.__class__ = OTPAdminSite

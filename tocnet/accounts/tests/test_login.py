@@ -140,6 +140,17 @@ class AdminSigninTestCase(TestCase):
             {"username": "staff", "password": PASSWORD, "next": "/admin/"},
         )
         self.assertEqual(response["Location"], "/admin/")
+        # Then the second factor (the admin requires it too), back to the admin.
+        from tocnet.testing.two_factor import totp_code, totp_device_for
+
+        device = totp_device_for(User.objects.get(username="staff"))
+        response = self.client.get("/admin/")
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith(reverse("accounts:two_factor_verify")))
+        response = self.client.post(
+            reverse("accounts:two_factor_verify"), {"code": totp_code(device), "next": "/admin/"}
+        )
+        self.assertEqual(response["Location"], "/admin/")
         self.assertEqual(self.client.get("/admin/").status_code, 200)
 
     def test_every_password_check_is_throttled_whatever_the_form(self) -> None:

@@ -1,0 +1,270 @@
+"""The second factor (django-otp): TOTP in an authenticator app, ten one-time recovery codes,
+"remember this device" for at most 30 days, reset by another staff member.
+
+It sits on the one sign-in path: a password (or LINE Login, a first factor only) signs the
+user in; SecondFactorMiddleware then lets a user who must verify reach nothing but the
+verify/enrol pages until a code is accepted. Codes go through the sign-in throttle under the
+username "2fa:<username>", so guessing codes is slowed and locked like guessing passwords.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from base64 import b32encode
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tocnet.accounts import roles
+from tocnet.accounts.models import User
+from tocnet.accounts.services import (
+    Throttle,
+    login_counters_clear,
+    login_failure_record,
+    login_refusal_record,
+    login_throttle_reserve,
+)
+from tocnet.core.audit import audit_record
+from tocnet.core.http import client_ip
+from tocnet.core.models import AuditEvent
+
+RECOVERY_CODES = 10
+REMEMBER_COOKIE = "tocnet_2fa_device"
+REMEMBER_SALT = "tocnet.accounts.two_factor.remember"
+REMEMBER_MAX = dt.timedelta(days=30)
+
+
+def needs_second_factor(user: object) -> bool:
+    """Staff, agents and anyone who can open the admin must use a second factor."""
+    if not roles.is_signed_in(user):
+        return False
+    return bool(
+        roles.is_cooperative_staff(user) or roles.is_agent(user) or user.is_staff  # type: ignore[attr-defined]
+    )
+
+
+def may_use_second_factor(user: object) -> bool:
+    """Representatives and the board may turn it on; members sign in only through LINE."""
+    return needs_second_factor(user) or roles.is_representative(user) or roles.is_board(user)
+
+
+def confirmed_totp(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def has_second_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def must_verify(user: object) -> bool:
+    """Whether this signed-in user has to pass the second factor before any page."""
+    if not roles.is_signed_in(user):
+        return False
+    return needs_second_factor(user) or has_second_factor(user)
+
+
+def is_verified(user: object) -> bool:
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+
+def totp_pending(user: User) -> TOTPDevice:
+    """The unconfirmed device shown as a QR code while the user enrols (one at a time)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The key as base32, in groups of four, for typing into an app by hand."""
+    raw = b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def totp_qr_svg(device: TOTPDevice) -> str:
+    import segno
+
+    return str(segno.make(device.config_url, error="m").svg_inline(scale=5, border=2))
+
+
+def recovery_codes_issue(*, user: User, actor: Any) -> list[str]:
+    """Replace the user's recovery codes by ten new one-time codes; returns them (shown once)."""
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+        codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+        audit_record(
+            actor=actor,
+            action="2fa.recovery_codes_issued",
+            target=user,
+            kind=AuditEvent.Kind.SECURITY,
+        )
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user).count()
+
+
+# --- verification, throttled -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    ok: bool
+    throttle: Throttle | None = None
+    method: str = ""
+
+
+def _throttle_name(user: User) -> str:
+    return f"2fa:{user.get_username()}"
+
+
+def code_check(
+    *, request: HttpRequest, user: User, code: str, device: TOTPDevice | None = None
+) -> CodeCheck:
+    """Check a TOTP or recovery code through the sign-in throttle; log in the device if good.
+
+    `device` given: only that (unconfirmed) TOTP device is tried (enrolment). A recovery code
+    works once. A TOTP code is refused when replayed (django-otp keeps the last step used).
+    """
+    code = "".join(code.split()).lower()
+    name = _throttle_name(user)
+    ip = client_ip(request)
+    refusal = login_throttle_reserve(username=name, ip_address=ip)
+    if refusal is not None:
+        login_refusal_record(username=name, ip_address=ip, throttle=refusal, method="2fa")
+        return CodeCheck(ok=False, throttle=refusal)
+    matched: Any = None
+    method = ""
+    with transaction.atomic():
+        if device is not None:
+            locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+            if locked.verify_token(code):
+                matched, method = locked, "totp"
+        else:
+            totp = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+            for candidate in totp:
+                if len(code) == 6 and code.isdigit() and candidate.verify_token(code):
+                    matched, method = candidate, "totp"
+                    break
+            if matched is None and len(code) == 8:
+                for static in StaticDevice.objects.select_for_update().filter(user=user):
+                    if static.verify_token(code):
+                        matched, method = static, "recovery_code"
+                        break
+    if matched is None:
+        login_failure_record(username=name, ip_address=ip, method="2fa")
+        return CodeCheck(ok=False)
+    with transaction.atomic():
+        login_counters_clear(username=name, ip_address=ip)
+        if device is not None:
+            matched.confirmed = True
+            matched.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user).exclude(pk=matched.pk).delete()
+        otp_login(request, matched)
+        audit_record(
+            actor=user,
+            action="2fa.enrolled" if device is not None else "2fa.verified",
+            target=None,
+            changes={"method": method},
+            kind=AuditEvent.Kind.SECURITY,
+            ip_address=ip,
+        )
+    return CodeCheck(ok=True, method=method)
+
+
+# --- remember this device --------------------------------------------------------------------
+
+
+def _password_mark(user: User) -> str:
+    # A password change (or reset) forgets every remembered device.
+    return hashlib.sha256(f"{user.pk}:{user.password}".encode()).hexdigest()[:16]
+
+
+def remember_device(response: HttpResponse, *, user: User, request: HttpRequest) -> None:
+    """Set the signed cookie that skips the second factor on this browser for 30 days."""
+    device = confirmed_totp(user)
+    if device is None:
+        return
+    value = signing.dumps(
+        {"u": user.pk, "d": device.persistent_id, "p": _password_mark(user)}, salt=REMEMBER_SALT
+    )
+    response.set_cookie(
+        REMEMBER_COOKIE,
+        value,
+        max_age=int(REMEMBER_MAX.total_seconds()),
+        secure=bool(getattr(settings, "SESSION_COOKIE_SECURE", False)),
+        httponly=True,
+        samesite="Lax",
+    )
+    audit_record(
+        actor=user,
+        action="2fa.device_remembered",
+        target=None,
+        kind=AuditEvent.Kind.SECURITY,
+        ip_address=client_ip(request),
+    )
+
+
+def remembered_device(request: HttpRequest, user: User) -> TOTPDevice | None:
+    """The TOTP device a valid remember cookie names for this user, if any."""
+    raw = request.COOKIES.get(REMEMBER_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = signing.loads(raw, salt=REMEMBER_SALT, max_age=REMEMBER_MAX)
+    except signing.BadSignature:
+        return None
+    if data.get("u") != user.pk or data.get("p") != _password_mark(user):
+        return None
+    device = confirmed_totp(user)
+    if device is None or device.persistent_id != data.get("d"):
+        return None
+    return device
+
+
+# --- reset by another staff member -----------------------------------------------------------
+
+
+def can_reset_second_factor(actor: object, target: User) -> bool:
+    return bool(
+        roles.is_cooperative_staff(actor)
+        and is_verified(actor)
+        and getattr(actor, "pk", None) != target.pk
+    )
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User, actor: Any, ip_address: str | None = None) -> int:
+    """Remove a user's authenticator and recovery codes (they enrol again at next sign-in).
+
+    Done by another staff member only; audited. Remembered browsers stop working too, since
+    the device they name is gone. Returns how many devices were removed.
+    """
+    if not can_reset_second_factor(actor, user):
+        raise PermissionError("a second factor is reset by another, verified staff member")
+    totp, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    static, _by_model = StaticDevice.objects.filter(user=user).delete()
+    audit_record(
+        actor=actor,
+        action="2fa.reset",
+        target=user,
+        changes={"devices_removed": totp + static},
+        kind=AuditEvent.Kind.SECURITY,
+        ip_address=ip_address,
+    )
+    return totp + static

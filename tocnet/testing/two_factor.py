@@ -1,0 +1,46 @@
+"""Second-factor helpers for tests: enrol a user, compute their current code, mark a test
+client's session as verified (what conftest does for client.login/force_login)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def totp_device_for(user: Any) -> TOTPDevice:
+    """The user's confirmed TOTP device, created if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+    return device
+
+
+def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
+    """The 6-digit code the user's app would show now (or at `at`)."""
+    generator = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    generator.time = time.time() if at is None else at
+    return f"{generator.token():0{device.digits}d}"
+
+
+def session_mark_verified(client: Any, user: Any) -> None:
+    """Put the user's device in the client's session, as django_otp.login() does."""
+    device = totp_device_for(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def browser_pass_second_factor(page: Any, user: Any) -> None:
+    """In a Playwright page just past the password: type the user's current code, if asked."""
+    if "/accounts/2fa/" not in page.url:
+        return
+    device = totp_device_for(user)
+    if "/accounts/2fa/setup/" in page.url:
+        raise AssertionError("enrol the user first: totp_device_for(user) before signing in")
+    page.fill("input[name=code]", totp_code(device))
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
