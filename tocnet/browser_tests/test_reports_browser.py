@@ -57,7 +57,7 @@ def _login(page: Any, base: str, username: str) -> None:
     page.click("form button[type=submit]")
     page.wait_for_load_state("networkidle")
     browser_pass_second_factor(page, user)
-    assert "/accounts/login/" not in page.url
+    assert "/accounts/login/" not in page.url, page.inner_text("main")
     assert "/accounts/2fa/" not in page.url
 
 

@@ -42,5 +42,5 @@ def browser_pass_second_factor(page: Any, user: Any) -> None:
     if "/accounts/2fa/setup/" in page.url:
         raise AssertionError("enrol the user first: totp_device_for(user) before signing in")
     page.fill("input[name=code]", totp_code(device))
-    page.click("form button[type=submit]")
+    page.click("form:has(input[name=code]) button[type=submit]")
     page.wait_for_load_state("networkidle")
