@@ -15,7 +15,8 @@ class AccountsConfig(AppConfig):
             MenuEntry("admin:index", _("Admin"), lambda user: user.is_staff, 1000, "admin")
         )
         from django.contrib import admin
-        from django_otp.admin import OTPAdminSite
+
+        from tocnet.accounts.two_factor import SecondFactorAdminSite
 
         # The admin also asks for the second factor (besides SecondFactorMiddleware).
-        admin.site.__class__ = OTPAdminSite
+        admin.site.__class__ = SecondFactorAdminSite

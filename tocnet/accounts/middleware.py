@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
-from django_otp import login as otp_login
 
 from tocnet.accounts import two_factor
 from tocnet.core.audit import audit_record
@@ -32,17 +31,17 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
 
 
 class SecondFactorMiddleware:
-    """After AuthenticationMiddleware and django-otp's OTPMiddleware."""
+    """After AuthenticationMiddleware. Costs no query: the state is on the user row and in
+    the session (accounts.two_factor)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if two_factor.must_verify(user) and not two_factor.is_verified(user):
-            device = two_factor.remembered_device(request, user)  # type: ignore[arg-type]
-            if device is not None:
-                otp_login(request, device)
+        if two_factor.must_verify(user) and not two_factor.is_verified(request):
+            if two_factor.is_remembered(request, user):  # type: ignore[arg-type]
+                two_factor.session_verify(request, user)  # type: ignore[arg-type]
                 audit_record(
                     actor=user,
                     action="2fa.verified",

@@ -36,6 +36,11 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     line_user_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Two-step sign-in (accounts.two_factor): on once an authenticator is enrolled; the epoch
+    # is bumped by a reset, which makes every session and remembered browser ask again. Kept
+    # on the user row so checking a session costs no query.
+    second_factor_enabled = models.BooleanField(default=False)
+    second_factor_epoch = models.PositiveIntegerField(default=0)
     departments = models.ManyToManyField(
         Department, blank=True, related_name="users", verbose_name=_("departments")
     )

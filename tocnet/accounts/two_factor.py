@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin import AdminSite
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
-from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,6 +38,7 @@ from tocnet.core.http import client_ip
 from tocnet.core.models import AuditEvent
 
 RECOVERY_CODES = 10
+SESSION_KEY = "tocnet_2fa"
 REMEMBER_COOKIE = "tocnet_2fa_device"
 REMEMBER_SALT = "tocnet.accounts.two_factor.remember"
 REMEMBER_MAX = dt.timedelta(days=30)
@@ -61,19 +63,31 @@ def confirmed_totp(user: User) -> TOTPDevice | None:
 
 
 def has_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(getattr(user, "second_factor_enabled", False))
 
 
 def must_verify(user: object) -> bool:
     """Whether this signed-in user has to pass the second factor before any page."""
     if not roles.is_signed_in(user):
         return False
-    return needs_second_factor(user) or has_second_factor(user)
+    return needs_second_factor(user) or has_second_factor(user)  # type: ignore[arg-type]
 
 
-def is_verified(user: object) -> bool:
-    check = getattr(user, "is_verified", None)
-    return bool(check and check())
+def _session_mark(user: User) -> str:
+    return f"{user.pk}:{user.second_factor_epoch}"
+
+
+def is_verified(request: HttpRequest) -> bool:
+    """This session passed the second factor since the user's last reset (no query)."""
+    user = getattr(request, "user", None)
+    if not roles.is_signed_in(user) or not has_second_factor(user):
+        return False
+    return bool(request.session.get(SESSION_KEY) == _session_mark(user))
+
+
+def session_verify(request: HttpRequest, user: User) -> None:
+    """Mark this session as past the second factor."""
+    request.session[SESSION_KEY] = _session_mark(user)
 
 
 # --- enrolment -------------------------------------------------------------------------------
@@ -175,7 +189,9 @@ def code_check(
             matched.confirmed = True
             matched.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user).exclude(pk=matched.pk).delete()
-        otp_login(request, matched)
+            user.second_factor_enabled = True
+            user.save(update_fields=["second_factor_enabled"])
+        session_verify(request, user)
         audit_record(
             actor=user,
             action="2fa.enrolled" if device is not None else "2fa.verified",
@@ -197,11 +213,11 @@ def _password_mark(user: User) -> str:
 
 def remember_device(response: HttpResponse, *, user: User, request: HttpRequest) -> None:
     """Set the signed cookie that skips the second factor on this browser for 30 days."""
-    device = confirmed_totp(user)
-    if device is None:
+    if not has_second_factor(user):
         return
     value = signing.dumps(
-        {"u": user.pk, "d": device.persistent_id, "p": _password_mark(user)}, salt=REMEMBER_SALT
+        {"u": user.pk, "e": user.second_factor_epoch, "p": _password_mark(user)},
+        salt=REMEMBER_SALT,
     )
     response.set_cookie(
         REMEMBER_COOKIE,
@@ -220,32 +236,28 @@ def remember_device(response: HttpResponse, *, user: User, request: HttpRequest)
     )
 
 
-def remembered_device(request: HttpRequest, user: User) -> TOTPDevice | None:
-    """The TOTP device a valid remember cookie names for this user, if any."""
+def is_remembered(request: HttpRequest, user: User) -> bool:
+    """A valid remember cookie for this user, since their last reset and password change."""
     raw = request.COOKIES.get(REMEMBER_COOKIE)
-    if not raw:
-        return None
+    if not raw or not has_second_factor(user):
+        return False
     try:
         data = signing.loads(raw, salt=REMEMBER_SALT, max_age=REMEMBER_MAX)
     except signing.BadSignature:
-        return None
-    if data.get("u") != user.pk or data.get("p") != _password_mark(user):
-        return None
-    device = confirmed_totp(user)
-    if device is None or device.persistent_id != data.get("d"):
-        return None
-    return device
+        return False
+    return bool(
+        data.get("u") == user.pk
+        and data.get("e") == user.second_factor_epoch
+        and data.get("p") == _password_mark(user)
+    )
 
 
 # --- reset by another staff member -----------------------------------------------------------
 
 
 def can_reset_second_factor(actor: object, target: User) -> bool:
-    return bool(
-        roles.is_cooperative_staff(actor)
-        and is_verified(actor)
-        and getattr(actor, "pk", None) != target.pk
-    )
+    """Staff reset someone else's (the page that calls this is behind the second factor)."""
+    return bool(roles.is_cooperative_staff(actor) and getattr(actor, "pk", None) != target.pk)
 
 
 @transaction.atomic
@@ -259,6 +271,9 @@ def second_factor_reset(*, user: User, actor: Any, ip_address: str | None = None
         raise PermissionError("a second factor is reset by another, verified staff member")
     totp, _by_model = TOTPDevice.objects.filter(user=user).delete()
     static, _by_model = StaticDevice.objects.filter(user=user).delete()
+    User.objects.filter(pk=user.pk).update(
+        second_factor_enabled=False, second_factor_epoch=F("second_factor_epoch") + 1
+    )
     audit_record(
         actor=actor,
         action="2fa.reset",
@@ -268,3 +283,10 @@ def second_factor_reset(*, user: User, actor: Any, ip_address: str | None = None
         ip_address=ip_address,
     )
     return totp + static
+
+
+class SecondFactorAdminSite(AdminSite):
+    """The admin: staff who passed the second factor in this session."""
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and is_verified(request)

@@ -110,7 +110,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not two_factor.has_second_factor(user):
         return redirect("accounts:two_factor_setup")
-    if two_factor.is_verified(user):
+    if two_factor.is_verified(request):
         return redirect(_next(request) or "home")
     form = CodeForm(request.POST or None)
     status = 200
@@ -141,7 +141,7 @@ def two_factor_home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not two_factor.may_use_second_factor(user):
         raise PermissionDenied
-    if request.method == "POST" and two_factor.is_verified(user):
+    if request.method == "POST" and two_factor.is_verified(request):
         action = request.POST.get("action")
         if action == "codes":
             codes = two_factor.recovery_codes_issue(user=user, actor=user)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,6 +15,9 @@ def totp_device_for(user: Any) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+    if not getattr(user, "second_factor_enabled", False):
+        type(user).objects.filter(pk=user.pk).update(second_factor_enabled=True)
+        user.second_factor_enabled = True
     return device
 
 
@@ -27,10 +29,17 @@ def totp_code(device: TOTPDevice, *, at: float | None = None) -> str:
 
 
 def session_mark_verified(client: Any, user: Any) -> None:
-    """Put the user's device in the client's session, as django_otp.login() does."""
-    device = totp_device_for(user)
+    """For a user who must use a second factor: enrol them (once) and mark the client's
+    session as past it, as a real code would. Others are left as they are."""
+    from tocnet.accounts.models import User
+    from tocnet.accounts.two_factor import SESSION_KEY, needs_second_factor
+
+    if not needs_second_factor(user):
+        return
+    totp_device_for(user)
+    fresh = User.objects.get(pk=user.pk)
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[SESSION_KEY] = f"{fresh.pk}:{fresh.second_factor_epoch}"
     session.save()
 
 
