@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tocnet.accounts.urls")),
     path("members/", include("tocnet.members.urls")),
+    path("privacy/", include("tocnet.privacy.urls")),
     path("registers/", include("tocnet.registers.urls")),
     path("", include("tocnet.reports.urls")),
     path("line/", include("tocnet.line.urls")),

@@ -12,3 +12,12 @@ class PrivacyConfig(AppConfig):
 
         hidden_members_register(restricted_member_ids)
         register_hooks()
+
+        from django.utils.translation import gettext_lazy as _
+
+        from tocnet.accounts.menu import MenuEntry, menu_entry_register
+        from tocnet.privacy.views import is_dpo
+
+        menu_entry_register(
+            MenuEntry("privacy:request_list", _("Personal data (DPO)"), is_dpo, 95, "privacy")
+        )

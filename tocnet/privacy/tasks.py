@@ -8,6 +8,7 @@ their apps already had.
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from tocnet.privacy.digest import unusual_access_digest_send
 from tocnet.privacy.services import retention_run
 
 
@@ -33,3 +34,9 @@ def sessions_retention_task() -> None:
 def closed_requests_retention_task() -> None:
     """Nightly: members' requests closed more than five years ago."""
     retention_run(name="privacy.closed_requests")
+
+
+@db_periodic_task(crontab(day_of_week="1", hour="0", minute="30"))
+def unusual_access_digest_task() -> None:
+    """Mondays 07:30 Bangkok: the DPO's digest of unusual access, by e-mail."""
+    unusual_access_digest_send()

@@ -21,6 +21,8 @@ PUBLIC = {
     "line:webhook": "LINE platform, authenticated by signature",
     "line:login": "LINE Login start",
     "line:login_callback": "LINE Login return, authenticated by state and ID token",
+    "privacy:notice": "the privacy notice, linked from LINE and LIFF pages",
+    "privacy:notice_version": "earlier versions of the privacy notice",
     "responses:liff_home": "members inside LINE: identity from a LIFF ID token LINE verifies",
     "responses:liff_session": "receives the LIFF ID token and asks LINE to verify it",
     "responses:liff_link": "links a LIFF-verified LINE user, under the bot's lock-out",
