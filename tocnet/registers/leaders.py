@@ -35,7 +35,8 @@ def on_leader_changed(handler: LeaderChangedHandler) -> LeaderChangedHandler:
     return handler
 
 
-def _leader_changed(*, register: Register, actor: Any) -> None:
+def leader_changed(*, register: Register, actor: Any) -> None:
+    """Tell the subscribed apps (line) that the register has a new representative."""
     for handler in leader_changed_handlers:
         handler(register=register, actor=actor)
 
@@ -201,7 +202,7 @@ def register_successor_set(
             "joined_from": moved_from,
         },
     )
-    _leader_changed(register=register, actor=actor)
+    leader_changed(register=register, actor=actor)
     return rep
 
 

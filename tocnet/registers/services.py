@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tocnet.accounts import roles
 from tocnet.core.audit import audit_record
 from tocnet.members.models import Member, Representative, Unit
+from tocnet.registers.leaders import leader_changed
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.planning import PlannedRegister, PlanOptions, UnitPlan
 from tocnet.registers.selectors import unit_plan_list
@@ -116,6 +117,11 @@ def register_plan_apply(
                     changes={"before": planned.previous_name, "after": planned.name},
                 )
         result.deputies_cleared += _deputies_follow_members(unit=unit, actor=actor)
+        # A new representative from the imported list took a register over: as for a
+        # successor named on the page, its LINE group waits for their own one-time code.
+        changed = [p.key for p in plan.registers if p.key and p.representative_changed]
+        for register in Register.objects.filter(code__in=changed):
+            leader_changed(register=register, actor=actor)
         result.placed += len(plan.added)
         result.left += len(plan.left)
         result.units_changed.append(unit.abbreviation)

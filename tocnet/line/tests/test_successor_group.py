@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from tocnet.registers.leaders import (
     register_vacate,
 )
 from tocnet.registers.models import RegisterMembership
+from tocnet.registers.services import register_plan_apply
 from tocnet.testing import PASSWORD
 
 REP_LINE = "U" + "a" * 32
@@ -150,3 +153,22 @@ class SuccessorGroupTestCase(LineTestCase):
             url, {"action": "successor", "member_number": "200001", "reason": "x"}
         )
         self.assertEqual(response.status_code, 200)  # another unit's member: a clear error
+
+    def test_a_new_representative_from_the_import_also_re_verifies_the_group(self) -> None:
+        group = self.verify_with_first_representative()
+        Representative.objects.filter(pk=self.representative.pk).update(
+            ended_on=dt.date(2026, 11, 30), end_reason="not in representatives list"
+        )
+        Representative.objects.create(
+            member=self.in_register,
+            unit=self.unit_a,
+            term_start=dt.date(2026, 12, 1),
+            term_end=dt.date(2030, 11, 30),
+        )
+        # The personas' only register of กพ is numbered 1, so the plan also names it as a
+        # single group, a rename of a verified group that staff confirm.
+        register_plan_apply(units=[self.unit_a], actor=self.staff, confirm_renames=True)
+        self.register.refresh_from_db()
+        group.refresh_from_db()
+        self.assertEqual(self.register.representative.member, self.in_register)  # type: ignore[union-attr]
+        self.assertEqual(group.status, LineGroup.Status.AWAITING_NEW)
