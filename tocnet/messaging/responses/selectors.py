@@ -7,8 +7,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import TruncHour
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
@@ -64,25 +63,16 @@ def chase_list_for_user(
     registers = chase_registers_for_user(user)
     if register is not None:
         registers = registers.filter(pk=register.pk)
-    answered = Response.objects.filter(
-        announcement=OuterRef("announcement"), member=OuterRef("member"), first_at__isnull=False
-    )
-    mark = Response.objects.filter(
-        announcement=OuterRef("announcement"), member=OuterRef("member"), first_at__isnull=True
-    )
     recipients = Recipient.objects.filter(register__in=registers).filter(
         open_asks_q("announcement__"), announcement__ask__isnull=False
     )
     if announcement is not None:
         recipients = recipients.filter(announcement=announcement)
+    # Not answered: no response row, or only a "could not reach" mark (first_at empty). The
+    # response is reached by its one-to-one recipient link: a join, not a subquery per row.
     rows = list(
-        recipients.annotate(
-            answered=Exists(answered),
-            mark_note=Subquery(mark.order_by().values("note")[:1]),
-            marked=Exists(mark),
-        )
-        .filter(answered=False)
-        .select_related("member", "delivery", "register", "announcement__ask")
+        recipients.filter(Q(response__isnull=True) | Q(response__first_at__isnull=True))
+        .select_related("member", "delivery", "register", "announcement__ask", "response")
         .prefetch_related(
             Prefetch(
                 "member__phones",
@@ -93,6 +83,9 @@ def chase_list_for_user(
             "-announcement__send_started_at", "announcement_id", "register_id", "member__first_name"
         )
     )
+    for row in rows:
+        mark = getattr(row, "response", None)
+        row.mark_note = mark.note if mark is not None else ""  # type: ignore[attr-defined]
     totals = dict(
         recipients.order_by()
         .values_list("announcement")
@@ -142,6 +135,7 @@ class ReportRow:
     recipients: int
     responded: int
     informed: int
+    unit_key: str = ""
 
     @property
     def unreached(self) -> int:
@@ -270,20 +264,20 @@ def announcement_report(
             row["answers"][label] = n  # type: ignore[index]
         poll_by_unit = [per_unit[k] for k in sorted(per_unit, key=thai_sort_key)]
     start = announcement.send_started_at
+    # One sorted column gives both the times to 50/80/95 % and the hourly curve.
+    stamps: list[dt.datetime] = [
+        at for at in counted.order_by("first_at").values_list("first_at", flat=True) if at
+    ]
     times: dict[int, dt.timedelta | None] = {}
     for p in PERCENTILES:
         k = math.ceil(total * p / 100)
-        at = (
-            counted.order_by("first_at").values_list("first_at", flat=True)[k - 1 : k].first()
-            if k and start
-            else None
-        )
-        times[p] = (at - start) if at and start else None
+        times[p] = (stamps[k - 1] - start) if start and k and k <= len(stamps) else None
     registers = [
         ReportRow(
             key=str(r["register__code"] or ""),
             name=str(r["register__line_group_name"] or r["register__unit__abbreviation"] or "–"),
             unit=str(r["unit__name"]),
+            unit_key=str(r["unit__code"]),
             representative=" ".join(
                 str(x)
                 for x in (
@@ -302,6 +296,7 @@ def announcement_report(
                 "register__code",
                 "register__line_group_name",
                 "register__unit__abbreviation",
+                "unit__code",
                 "unit__name",
                 "register__representative__member__first_name",
                 "register__representative__member__last_name",
@@ -309,30 +304,34 @@ def announcement_report(
         )
     ]
     registers.sort(key=lambda row: (thai_sort_key(row.unit), thai_sort_key(row.name)))
-    unit_rows = [
-        ReportRow(
-            key=str(r["unit__code"]),
-            name=str(r["unit__name"]),
-            unit=str(r["unit__name"]),
-            representative="",
-            recipients=int(r["n"]),  # type: ignore[call-overload]
-            responded=int(r["responded"]),  # type: ignore[call-overload]
-            informed=int(r["informed"]),  # type: ignore[call-overload]
+    unit_totals: dict[str, ReportRow] = {}
+    for reg in registers:
+        unit_row = unit_totals.setdefault(
+            reg.unit_key,
+            ReportRow(
+                key=reg.unit_key,
+                name=reg.unit,
+                unit=reg.unit,
+                representative="",
+                recipients=0,
+                responded=0,
+                informed=0,
+            ),
         )
-        for r in _rows(recipients, ["unit__code", "unit__name"])
-    ]
-    unit_rows.sort(key=lambda row: thai_sort_key(row.name))
+        unit_row.recipients += reg.recipients
+        unit_row.responded += reg.responded
+        unit_row.informed += reg.informed
+    unit_rows = sorted(unit_totals.values(), key=lambda row: thai_sort_key(row.name))
     curve: list[tuple[float, int]] = []
     if start is not None:
+        hourly: dict[int, int] = {}
+        for stamp in stamps:
+            hour = max(0, int((stamp - start).total_seconds() // 3600))
+            hourly[hour] = hourly.get(hour, 0) + 1
         running = 0
-        for hour, n in (
-            counted.annotate(hour=TruncHour("first_at"))
-            .order_by("hour")
-            .values_list("hour")
-            .annotate(n=Count("id"))
-        ):
-            running += n
-            curve.append((max(0.0, (hour - start).total_seconds() / 3600 + 1), running))
+        for hour in sorted(hourly):
+            running += hourly[hour]
+            curve.append((float(hour + 1), running))
     return AnnouncementReport(
         announcement=announcement,
         ask=ask,

@@ -115,7 +115,7 @@ class AnnouncementReportTestCase(ReportCase):
             call_command("announcement_report", str(Announcement.objects.count() + 100), "--json")
 
     def test_queries_do_not_grow_with_the_audience(self) -> None:
-        with self.assertNumQueries(13) as small:
+        with self.assertNumQueries(9) as small:
             announcement_report(self.poll)
         for m in self.extra:
             self.answer(m, Way.LIFF, 4, option=self.sat)
