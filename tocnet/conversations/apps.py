@@ -41,6 +41,9 @@ class ConversationsConfig(AppConfig):
             handler=line_handlers.on_group_question,
         )
         reporter_register("conversations", simulate_report)
+        from tocnet.conversations.privacy_hooks import register_hooks
+
+        register_hooks()
         menu_entry_register(
             MenuEntry("conversations:inbox", _("Inbox"), selectors.shows_inbox_in_menu, 45, "inbox")
         )

@@ -51,3 +51,14 @@ class InboxCommandTestCase(ConversationTestCase):
             conversation=self.conversation(), department=self.credit, routing="staff", actor="t"
         )
         self.assertIn("สินเชื่อ", simulate_report(event)[0])
+
+
+class DemoConversationsTestCase(ConversationTestCase):
+    def test_it_builds_a_small_knowledge_base_and_conversations_once(self) -> None:
+        from tocnet.conversations.demo import demo_conversations_create
+        from tocnet.conversations.models import Article
+
+        created = demo_conversations_create()
+        self.assertEqual(created, Conversation.objects.count())
+        self.assertGreaterEqual(Article.objects.count(), 8)
+        self.assertEqual(demo_conversations_create(), 0)

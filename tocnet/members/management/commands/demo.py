@@ -36,6 +36,8 @@ class Command(BaseCommand):
         call_command("plan_registers", apply=True, stdout=planned)
         # A campaign running now, with its deadline ahead (reports comes later in the order).
         call_command("campaign_current", stdout=io.StringIO())
+        # The inbox's knowledge base and a few conversations (conversations comes later too).
+        call_command("demo_conversations", stdout=io.StringIO())
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Demo cooperative: {result.members} members, {result.units} units, "

@@ -1,0 +1,111 @@
+"""Group forwarding, targets and overdue notes, retention purge, erasure."""
+
+import datetime as dt
+
+import time_machine
+from django.utils import timezone
+
+from tocnet.conversations import services
+from tocnet.conversations.models import Conversation, Message
+from tocnet.conversations.tests.base import MEMBER_LINE, ConversationTestCase
+from tocnet.line import simulate
+from tocnet.members.models import Member
+from tocnet.privacy.models import Channel, Consent, Method, Purpose
+from tocnet.privacy.registry import member_data_hooks
+
+REP_LINE = "U" + "5" * 32
+GROUP = simulate.group_id_for("สอ.พช.กพ.1")
+
+
+class GroupForwardTestCase(ConversationTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        Member.objects.filter(pk=self.rep_member.pk).update(line_user_id=REP_LINE)
+        self.fake.add_group(GROUP, "สอ.พช.กพ.1", count=3)
+
+    def test_it_forwards_a_question_for_a_mentioned_member(self) -> None:
+        message = simulate.text_message("@สมศักดิ์ ถาม ขอกู้เงินฉุกเฉินได้ไหม")
+        message["mention"] = {
+            "mentionees": [
+                {"index": 0, "length": len("@สมศักดิ์"), "userId": MEMBER_LINE, "type": "user"}
+            ]
+        }
+        message["text"] = "@สมศักดิ์ ถาม ขอกู้เงินฉุกเฉินได้ไหม"
+        self.post_events(
+            [simulate._event("message", simulate.group_source(GROUP, REP_LINE), message=message)]
+        )
+        conversation = Conversation.objects.get()
+        self.assertEqual(
+            (
+                conversation.member,
+                conversation.origin,
+                conversation.forwarded_by,
+                conversation.department,
+            ),
+            (self.in_register, "group", self.rep_user, self.credit),
+        )
+        self.assertEqual(conversation.messages.get().text, "ขอกู้เงินฉุกเฉินได้ไหม")
+        self.assertEqual(len(self.fake.replies()), 1)
+
+    def test_it_forwards_for_the_representative_when_nobody_is_mentioned(self) -> None:
+        self.post_events([simulate.group_message_event(GROUP, REP_LINE, "? สมาชิกถามเรื่องปันผลปีนี้")])
+        conversation = Conversation.objects.get()
+        self.assertEqual(
+            (conversation.member, conversation.line_user_id), (self.rep_member, REP_LINE)
+        )
+
+    def test_it_ignores_ordinary_group_chat_and_non_representatives(self) -> None:
+        self.post_events([simulate.group_message_event(GROUP, REP_LINE, "สวัสดีทุกคน")])
+        self.post_events([simulate.group_message_event(GROUP, MEMBER_LINE, "ถาม ดอกเบี้ยเท่าไร")])
+        self.assertFalse(Conversation.objects.exists())
+
+
+class LifecycleTestCase(ConversationTestCase):
+    def test_the_target_is_one_working_day(self) -> None:
+        friday = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)  # Friday 16:00 in Bangkok
+        self.assertEqual(
+            services.add_working_days(friday, 1), dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+        )
+        saturday = dt.datetime(2026, 12, 5, 3, 0, tzinfo=dt.UTC)
+        self.assertEqual(
+            services.add_working_days(saturday, 1), dt.datetime(2026, 12, 8, 1, 30, tzinfo=dt.UTC)
+        )
+
+    def test_it_tells_the_representative_once_when_a_consenting_member_waits_too_long(self) -> None:
+        Member.objects.filter(pk=self.rep_member.pk).update(line_user_id=REP_LINE)
+        self.say("สวัสดีครับ")
+        later = timezone.now() + dt.timedelta(days=5)
+        self.assertEqual(services.conversations_overdue_notify(now=later), 0)  # no consent
+        conversation = self.conversation()
+        Conversation.objects.filter(pk=conversation.pk).update(overdue_notified_at=None)
+        Consent.objects.create(
+            member=self.in_register,
+            purpose=Purpose.COACHING,
+            channel=Channel.LINE,
+            allowed=True,
+            method=Method.LINE,
+            notice_version="1",
+            recorded_at=timezone.now(),
+        )
+        self.assertEqual(services.conversations_overdue_notify(now=later), 1)
+        self.assertEqual(services.conversations_overdue_notify(now=later), 0)
+        push = self.fake.pushes()[-1]
+        self.assertEqual(push["to"], REP_LINE)
+        self.assertIn(self.in_register.first_name, push["messages"][0]["text"])
+
+    def test_it_purges_conversations_past_the_retention_period(self) -> None:
+        with time_machine.travel(timezone.now() - dt.timedelta(days=800), tick=False):
+            self.say("เรื่องเก่า")
+        self.say("เรื่องใหม่", user_id="U" + "7" * 32)
+        self.assertEqual(services.conversations_purge(), 1)
+        self.assertEqual(list(Message.objects.values_list("text", flat=True)), ["เรื่องใหม่"])
+
+    def test_an_erasure_removes_the_members_conversations(self) -> None:
+        self.say("ข้อมูลส่วนตัว")
+        hook = next(h for h in member_data_hooks() if h.name == "conversations.conversations")
+        exported = hook.export(self.in_register)
+        self.assertEqual(exported[0]["messages"][0]["text"], "ข้อมูลส่วนตัว")
+        assert hook.erase is not None
+        hook.erase(self.in_register, None)  # type: ignore[arg-type]
+        self.assertFalse(Conversation.objects.exists())
+        self.assertFalse(Message.objects.exists())
