@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "tocnet.core.middleware.AdminAccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tocnet.core.security.PrivateResponseMiddleware",
+    "tocnet.core.security.TocnetCSPMiddleware",
 ]
 
 ROOT_URLCONF = "tocnet.urls"
@@ -181,6 +183,22 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): the site's own files only, nothing inline. LINE's
+# origins (LIFF SDK, API, LINE Login) are added per request by tocnet.core.security.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https://*.line-scdn.net"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
