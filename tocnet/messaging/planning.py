@@ -109,7 +109,7 @@ class Audience:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class MemberRoute:
     member_id: int
     unit_id: int
@@ -249,10 +249,17 @@ def announcement_plan(
     rows = list(
         members_qs.values_list("pk", "unit_id", "line_user_id", "email", "email_valid", "no_line")
     )
+    # A whole-cooperative audience reads the related tables whole (no subquery per table:
+    # faster on 10,000 members); smaller audiences filter by a subquery.
+    whole = audience.scope == "all" and not audience.member_types
     member_ids_qs = members_qs.values("pk")
+
+    def of_audience(qs: QuerySet[Any], field: str = "member_id") -> QuerySet[Any]:
+        return qs if whole else qs.filter(**{f"{field}__in": member_ids_qs})
+
     register_of = dict(
-        RegisterMembership.objects.filter(
-            until__isnull=True, member_id__in=member_ids_qs, register__retired_at__isnull=True
+        of_audience(
+            RegisterMembership.objects.filter(until__isnull=True, register__retired_at__isnull=True)
         ).values_list("member_id", "register_id")
     )
     registers = {
@@ -280,25 +287,24 @@ def announcement_plan(
         ).values_list("group_id", "member_count")
     )
     mobiles: dict[int, str] = {}
-    for member_id, e164 in (
-        Phone.objects.filter(
-            member_id__in=member_ids_qs,
-            kind=Phone.Kind.MOBILE,
-            valid=True,
-            e164__startswith="+66",
-        )
+    has_phone: set[int] = set()
+    for member_id, e164, kind, valid in (
+        of_audience(Phone.objects.all())
         .order_by("member_id", "position", "id")
-        .values_list("member_id", "e164")
+        .values_list("member_id", "e164", "kind", "valid")
     ):
-        mobiles.setdefault(member_id, e164)
-    has_phone = set(
-        Phone.objects.filter(member_id__in=member_ids_qs).values_list("member_id", flat=True)
-    )
+        has_phone.add(member_id)
+        if valid and kind == Phone.Kind.MOBILE and e164.startswith("+66"):
+            mobiles.setdefault(member_id, e164)
     friends: dict[str, bool] = dict(
-        LineFriend.objects.filter(
-            line_user_id__in=Member.objects.filter(pk__in=member_ids_qs)
-            .exclude(line_user_id=None)
-            .values("line_user_id")
+        (
+            LineFriend.objects.all()
+            if whole
+            else LineFriend.objects.filter(
+                line_user_id__in=Member.objects.filter(pk__in=member_ids_qs)
+                .exclude(line_user_id=None)
+                .values("line_user_id")
+            )
         ).values_list("line_user_id", "blocked")
     )
     rep_friends: dict[str, bool] = dict(
@@ -307,49 +313,45 @@ def announcement_plan(
         ).values_list("line_user_id", "blocked")
     )
 
-    allowed = set(audience.channels)
+    allowed = {str(c) for c in audience.channels}
+    use_group, use_direct = "line_group" in allowed, "line_direct" in allowed
+    use_sms, use_email = "sms" in allowed, "email" in allowed
+    objected_line, objected_sms, objected_email = (
+        objected["line"],
+        objected["sms"],
+        objected["email"],
+    )
+    verified_groups = set(group_counts)
     plan = ChannelPlan(mode=mode, sms_per_message=max(1, sms_segments(sms_text)))
+    routes = plan.members
     in_group: Counter[int] = Counter()
     for pk, unit_id, line_user_id, email, email_valid, _no_line in rows:
         if pk in restricted:
             plan.excluded_restricted += 1
             continue
         register_id = register_of.get(pk)
-        register = registers.get(register_id) if register_id else None
-        route = MemberRoute(member_id=pk, unit_id=unit_id, register_id=register_id, channel="")
-        objected_line = pk in objected["line"]
-        blocked = bool(line_user_id) and friends.get(line_user_id or "") is True
-        if (
-            Channel.LINE_GROUP in allowed
-            and register is not None
-            and register[1]
-            and register[1] in group_counts
-            and not objected_line
-        ):
-            route.channel, route.address = Channel.LINE_GROUP, register[1]
+        group_id = registers[register_id][1] if register_id in registers else None
+        no_line = pk in objected_line
+        friend = friends.get(line_user_id) if line_user_id else None
+        if use_group and group_id in verified_groups and not no_line:
+            routes.append(MemberRoute(pk, unit_id, register_id, "line_group", "", group_id))  # type: ignore[arg-type]
             in_group[register_id] += 1  # type: ignore[index]
-        elif (
-            Channel.LINE_DIRECT in allowed
-            and line_user_id
-            and friends.get(line_user_id or "") is False
-            and not objected_line
-        ):
-            route.channel, route.address = Channel.LINE_DIRECT, line_user_id
-        elif Channel.SMS in allowed and pk in mobiles and pk not in objected["sms"]:
-            route.channel, route.address = Channel.SMS, mobiles[pk]
-        elif Channel.EMAIL in allowed and email and email_valid and pk not in objected["email"]:
-            route.channel, route.address = Channel.EMAIL, email
+        elif use_direct and friend is False and not no_line:
+            routes.append(MemberRoute(pk, unit_id, register_id, "line_direct", "", line_user_id))  # type: ignore[arg-type]
+        elif use_sms and pk in mobiles and pk not in objected_sms:
+            routes.append(MemberRoute(pk, unit_id, register_id, "sms", "", mobiles[pk]))
+        elif use_email and email and email_valid and pk not in objected_email:
+            routes.append(MemberRoute(pk, unit_id, register_id, "email", "", email))
         else:
-            route.channel = Channel.NONE
-            if objected_line or pk in objected["sms"] or pk in objected["email"]:
-                route.reason = Reason.OBJECTED
-            elif blocked:
-                route.reason = Reason.BLOCKED
+            if no_line or pk in objected_sms or pk in objected_email:
+                reason = Reason.OBJECTED
+            elif friend is True:
+                reason = Reason.BLOCKED
             elif pk in has_phone or email:
-                route.reason = Reason.INVALID_CONTACT
+                reason = Reason.INVALID_CONTACT
             else:
-                route.reason = Reason.NO_CONTACT
-        plan.members.append(route)
+                reason = Reason.NO_CONTACT
+            routes.append(MemberRoute(pk, unit_id, register_id, "none", str(reason)))
 
     for register_id, count in in_group.items():
         unit_id, group_id, rep_member_id, rep_line_user_id = registers[register_id]

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         # Registers come after members in the app order: reach the planner by command name.
         planned = io.StringIO()
         call_command("plan_registers", apply=True, stdout=planned)
+        # Then the LINE network (verified groups, linked accounts) for sending announcements.
+        call_command("demo_network", seed=int(options["seed"]), stdout=planned)  # type: ignore[call-overload]
         # A campaign running now, with its deadline ahead (reports comes later in the order).
         call_command("campaign_current", stdout=io.StringIO())
         # The inbox's knowledge base and a few conversations (conversations comes later too).
@@ -43,7 +45,7 @@ class Command(BaseCommand):
             f"Demo cooperative: {result.members} members, {result.units} units, "
             f"{result.representatives} representatives in {elapsed:.1f} s."
         )
-        for line in planned.getvalue().strip().splitlines()[-2:]:
+        for line in planned.getvalue().strip().splitlines()[-3:]:
             self.stdout.write(f"  {line}")
         for username, role in result.logins.items():
             self.stdout.write(f"  login {username:<10} ({role}) password {DEMO_PASSWORD}")
