@@ -226,6 +226,8 @@ def _walk_role(
             continue
         status = response.status if response else 0
         if status in (403, 404):
+            slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
+            page.screenshot(path=str(folder / f"{role}-refused-{slug}-phone.png"), full_page=True)
             if page.locator("main h1").count() == 0:
                 problems.setdefault(path, []).append(f"refused ({status}) without the Thai page")
             elif page.locator("nav.nav a").count() == 0:

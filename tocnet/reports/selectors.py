@@ -260,9 +260,9 @@ def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
         today=today,
     )
     if level == DashboardLevel.TOTALS:
-        # The board sees cooperative totals only: rows are dropped here, once, so that no
-        # page, htmx partial or export built from this coverage can show them.
-        coverage.registers, coverage.units, coverage.provinces = [], [], []
+        # The board sees totals: per province at most. Unit and register rows are dropped here,
+        # once, so that no page, htmx partial or export built from this coverage can show them.
+        coverage.registers, coverage.units = [], []
     return coverage
 
 

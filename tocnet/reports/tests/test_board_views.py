@@ -21,7 +21,9 @@ class BoardViewsTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         body = response.content.decode()
         self.assertIn('id="provinces-table"', body)
-        self.assertIn(f'data-province="{self.unit_a.province}"', body)
+        table = body.split('id="provinces-table"', 1)[1].split("</table>", 1)[0]
+        self.assertIn(f'<tr data-province="{self.unit_a.province}">', table)
+        self.assertIn('data-col="members"', table)
         self.assertIn('id="province-map"', body)
         self.assertNotIn('id="units-table"', body)
         self.assertNotIn('id="registers-table"', body)
