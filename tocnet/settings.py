@@ -244,6 +244,10 @@ else:
         "immediate": HUEY_IMMEDIATE,
     }
 
+# Report jobs (the slow queue): a job running or waiting longer than this many seconds is
+# taken to have lost its worker; the sweep retries it once, then marks it failed.
+REPORT_JOB_TIME_LIMIT = env_int("REPORT_JOB_TIME_LIMIT", 30 * 60)
+
 # Imports.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Seconds one upload may spend being read before it is stopped with a message.

@@ -70,6 +70,9 @@ class ReportJob(models.Model):
     unit_codes = models.JSONField(default=list, blank=True)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the current attempt started, and how many were made (a sweep retries stale ones).
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

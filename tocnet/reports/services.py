@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -170,7 +173,7 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
     from tocnet.reports.forms_io.export import exportable_units, forms_zip
 
     claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.PENDING).update(
-        status=ReportJob.Status.RUNNING
+        status=ReportJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
     )
     if not claimed:
         return None
@@ -242,3 +245,39 @@ def campaign_current_set(
         changes={"starts_on": str(starts_on), "deadline": str(deadline)},
     )
     return campaign
+
+
+REPORT_JOB_MAX_ATTEMPTS = 2
+
+
+def report_jobs_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Jobs whose worker died: RUNNING past REPORT_JOB_TIME_LIMIT seconds, or PENDING that
+    long (a lost enqueue). Retried once (back to PENDING, enqueued on the slow queue after
+    commit), then FAILED with a message. Idempotent; returns the counts."""
+    from tocnet.reports.tasks import report_job_run_task
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.REPORT_JOB_TIME_LIMIT)
+    retried = failed = 0
+    stale = ReportJob.objects.filter(
+        Q(status=ReportJob.Status.RUNNING, started_at__lt=cutoff)
+        | Q(status=ReportJob.Status.PENDING, created_at__lt=cutoff, started_at__isnull=True)
+        | Q(status=ReportJob.Status.PENDING, started_at__lt=cutoff)
+    )
+    for job in stale:
+        with transaction.atomic():
+            if job.attempts < REPORT_JOB_MAX_ATTEMPTS:
+                moved = ReportJob.objects.filter(pk=job.pk, status=job.status).update(
+                    status=ReportJob.Status.PENDING, started_at=now, progress=0
+                )
+                if moved:
+                    retried += 1
+                    transaction.on_commit(functools.partial(report_job_run_task, job.pk))
+            else:
+                moved = ReportJob.objects.filter(pk=job.pk, status=job.status).update(
+                    status=ReportJob.Status.FAILED,
+                    error=str(_("The export did not finish in time. Ask for it again.")),
+                    finished_at=now,
+                )
+                failed += moved
+    return {"retried": retried, "failed": failed}

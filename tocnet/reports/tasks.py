@@ -1,13 +1,20 @@
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
-from tocnet.reports.services import report_job_expire, report_job_run
+from tocnet.core.slow_queue import slow_db_task
+from tocnet.reports.services import report_job_expire, report_job_run, report_jobs_sweep
 
 
-@db_task()
+@slow_db_task()
 def report_job_run_task(job_id: int) -> None:
-    """Build one ReportJob's file; a job already claimed is left alone."""
+    """Build one ReportJob's file on the slow queue; a job already claimed is left alone."""
     report_job_run(job_id=job_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def report_jobs_sweep_task() -> None:
+    """Every 5 minutes: retry once, then fail, report jobs whose worker died."""
+    report_jobs_sweep()
 
 
 @db_periodic_task(crontab(minute="20", hour="*"))
