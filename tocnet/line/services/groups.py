@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tocnet.core.audit import audit_record
@@ -190,7 +190,22 @@ def group_joined(
         return _reply("join_matched", group=group, register=group.register)
     if group.status == Status.VERIFIED:
         return _reply("code_already_verified", register=group.register)
-    return _reply("join_unmatched", group=group)
+    return _reply("join_unmatched", group=group, suggestion=_free_group_name(group))
+
+
+def _free_group_name(group: LineGroup) -> str:
+    """A name the group could take: the first register of its unit with no verified group."""
+    if group.unit_id is None:
+        return ""
+    free = (
+        Register.objects.filter(unit_id=group.unit_id, retired_at__isnull=True)
+        .filter(Q(line_group_id__isnull=True) | Q(line_group_id=""))
+        .exclude(line_group_name="")
+        .order_by("number")
+        .values_list("line_group_name", flat=True)
+        .first()
+    )
+    return free or ""
 
 
 def on_leave(event: dict[str, Any]) -> Any:

@@ -74,6 +74,12 @@ class GroupVerificationTestCase(LineTestCase):
         group = self.join("สอ.พช.กพ.1")
         self.assertEqual(group.problem, LineGroup.Problem.REGISTER_TAKEN)
         self.assertEqual(group.status, LineGroup.Status.UNMATCHED)
+        # The reply never suggests the name that is taken; with no free register, no example.
+        reply = self.reply_texts()[-1]
+        self.assertNotIn("เช่น สอ.พช.กพ.1", reply)
+        Register.objects.create(unit=self.unit_a, number=2, line_group_name="สอ.พช.กพ.2")
+        self.join("สอ.พช.กพ.1")
+        self.assertIn("เช่น สอ.พช.กพ.2", self.reply_texts()[-1])
 
     def test_it_verifies_with_the_representatives_code_end_to_end(self) -> None:
         code = register_code_ensure(register=self.register)
