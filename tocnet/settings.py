@@ -283,6 +283,8 @@ LIFF_SDK_URL = env_str("LIFF_SDK_URL", "https://static.line-scdn.net/liff/edge/2
 LIFF_URL_BASE = env_str("LIFF_URL_BASE", "https://liff.line.me")
 # The site's public address, for links in LINE cards, SMS, e-mail, Open Graph tags and the feed.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Personal response links in SMS and e-mail (responses): days a link keeps working.
+RESPONSE_LINK_DAYS = env_int("RESPONSE_LINK_DAYS", 14)
 
 # Announcements: SMS gateway (thaibulksms or ants), its price per credit, relay fallback delays.
 SMS_PROVIDER = env_str("SMS_PROVIDER", "thaibulksms")
