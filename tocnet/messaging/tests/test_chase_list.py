@@ -1,3 +1,5 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tocnet.members.models import Member, Phone
@@ -90,8 +92,10 @@ class ChaseListTestCase(BaseTestCase):
     def test_queries_do_not_grow_with_the_register(self) -> None:
         self.login_as(self.rep_user)
         self.client.get(self.url)  # warm caches (session, content types)
-        with self.assertNumQueries(6) as small:
+        with CaptureQueriesContext(connection) as small:
             self.client.get(self.url)
+        # Session, user, the list, phones, totals, the access log (+ the menu's permissions).
+        self.assertLessEqual(len(small.captured_queries), 8)
         now = self.in_register.register_memberships.get().since
         extra = []
         for i in range(30):
