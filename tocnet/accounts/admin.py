@@ -5,7 +5,7 @@ from tocnet.accounts.models import Department, LoginFailure, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "display_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff")
     fieldsets = (
@@ -16,13 +16,13 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
+class LoginFailureAdmin(admin.ModelAdmin[LoginFailure]):
     list_display = ("username", "ip_address", "created_at")
     readonly_fields = ("username", "ip_address", "created_at")
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ("name", "code", "ordering")
     list_editable = ("ordering",)
     search_fields = ("name", "code")

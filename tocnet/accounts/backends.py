@@ -24,7 +24,7 @@ class ThrottledModelBackend(ModelBackend):
     """ModelBackend behind the sign-in throttle; the form, the admin and any later second
     factor call authenticate(), so none of them can check a password unthrottled."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -51,4 +51,4 @@ class ThrottledModelBackend(ModelBackend):
             login_failure_record(username=username, ip_address=ip)
             return None
         login_success_record(user=user, username=username, ip_address=ip)
-        return user  # type: ignore[return-value]
+        return user

@@ -48,9 +48,7 @@ def needs_second_factor(user: object) -> bool:
     """Staff, agents and anyone who can open the admin must use a second factor."""
     if not roles.is_signed_in(user):
         return False
-    return bool(
-        roles.is_cooperative_staff(user) or roles.is_agent(user) or user.is_staff  # type: ignore[attr-defined]
-    )
+    return bool(roles.is_cooperative_staff(user) or roles.is_agent(user) or user.is_staff)
 
 
 def may_use_second_factor(user: object) -> bool:
@@ -70,7 +68,7 @@ def must_verify(user: object) -> bool:
     """Whether this signed-in user has to pass the second factor before any page."""
     if not roles.is_signed_in(user):
         return False
-    return needs_second_factor(user) or has_second_factor(user)  # type: ignore[arg-type]
+    return needs_second_factor(user) or has_second_factor(user)
 
 
 def _session_mark(user: User) -> str:
@@ -134,7 +132,7 @@ def recovery_codes_issue(*, user: User, actor: Any) -> list[str]:
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user).count()
+    return int(StaticToken.objects.filter(device__user=user).count())
 
 
 # --- verification, throttled -----------------------------------------------------------------
@@ -286,7 +284,7 @@ def second_factor_reset(*, user: User, actor: Any, ip_address: str | None = None
         kind=AuditEvent.Kind.SECURITY,
         ip_address=ip_address,
     )
-    return totp + static
+    return int(totp + static)
 
 
 class SecondFactorAdminSite(AdminSite):

@@ -4,14 +4,14 @@ from tocnet.conversations.models import Article, SavedAnswer
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(admin.ModelAdmin[Article]):
     list_display = ("title", "department", "published", "updated_at")
     list_filter = ("department", "published")
     search_fields = ("title", "keywords", "answer")
 
 
 @admin.register(SavedAnswer)
-class SavedAnswerAdmin(admin.ModelAdmin):
+class SavedAnswerAdmin(admin.ModelAdmin[SavedAnswer]):
     list_display = ("title", "department")
     list_filter = ("department",)
     search_fields = ("title", "text")

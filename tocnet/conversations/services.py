@@ -468,7 +468,7 @@ def _delete_conversations(ids: list[int]) -> int:
         deleted = (
             Conversation.objects.filter(pk__in=ids).delete()[1].get("conversations.Conversation", 0)
         )
-    storage = Message._meta.get_field("file").storage  # type: ignore[attr-defined]
+    storage = Message._meta.get_field("file").storage
     for name in files:
         try:
             storage.delete(name)

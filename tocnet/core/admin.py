@@ -9,7 +9,7 @@ admin.site.index_title = _("Data management")
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_display = ("created_at", "kind", "actor_repr", "action", "target_repr")
     list_filter = ("kind", "action")
     search_fields = ("actor_repr", "action", "target_repr", "target_id")

@@ -82,7 +82,7 @@ def _allowed_roots() -> tuple[Path, ...]:
     return tuple(roots)
 
 
-class LocalOnlyFetcher(URLFetcher):
+class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types
     """Fetch ``file:`` URLs under the allowed roots and ``data:`` URLs; refuse all else."""
 
     def __init__(self) -> None:
@@ -108,5 +108,5 @@ def render_pdf(template_name: str, context: dict[str, Any] | None = None) -> byt
     font_css = CSS(string=sarabun_font_css(), font_config=font_config, url_fetcher=fetcher)
     document = HTML(string=html, base_url=SARABUN_DIR.as_uri() + "/", url_fetcher=fetcher)
     pdf = document.write_pdf(stylesheets=[font_css], font_config=font_config)
-    assert pdf is not None
+    assert isinstance(pdf, bytes)
     return pdf

@@ -27,7 +27,7 @@ class SizeCappedUploadHandler(TemporaryFileUploadHandler):
             self.too_large = True
             self.file.close()  # the temporary file is deleted on close
             return None
-        return super().receive_data_chunk(raw_data, start)  # type: ignore[no-any-return]
+        return super().receive_data_chunk(raw_data, start)
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
         if self.too_large:

@@ -54,7 +54,7 @@ def clean_text(text: str) -> str:
     XML parsers turn a stored carriage return into a line feed anyway, so normalising
     first keeps what is written equal to what is read back.
     """
-    return ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def csv_safe(value: Any) -> str:

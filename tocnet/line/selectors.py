@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
-from tocnet.line.models import GroupMemberSighting, LineFriend, LineGroup, RegisterCode
+from tocnet.line.models import GroupMemberSighting, LineGroup, RegisterCode
 from tocnet.members.models import Member
 from tocnet.registers.models import Register, RegisterMembership
 
@@ -58,10 +58,6 @@ def register_line_stats(registers: Iterable[Register]) -> dict[int, RegisterLine
             members_on_register=row["total"],
         )
     return stats
-
-
-def register_line_verified(register: Register) -> bool:
-    return bool(register.line_group_id)
 
 
 def register_awaits_new_representative(register: Register) -> bool:
@@ -183,8 +179,3 @@ def register_without_group_list_for_user(user: User) -> QuerySet[Register]:
         .filter(Q(line_group_id__isnull=True) | Q(line_group_id=""))
         .order_by("unit__name", "number")
     )
-
-
-def line_user_blocked(line_user_id: str) -> bool:
-    """True when this LINE user blocked the official account (unfollow)."""
-    return LineFriend.objects.filter(line_user_id=line_user_id, blocked=True).exists()

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tocnet.accounts.forms import throttle_message
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_see_line_groups
 from tocnet.accounts.services import (
@@ -35,7 +36,6 @@ from tocnet.line.services.login import (
 )
 from tocnet.line.signature import is_valid_signature
 
-DEFAULT_AUTHORIZE_URL = "https://access.line.me/oauth2/v2.1/authorize"
 SESSION_KEY = "line_login"
 
 
@@ -71,7 +71,9 @@ def official_account_qr(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def group_list(request: HttpRequest) -> HttpResponse:
+@login_required
+@require_GET
+def group_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not isinstance(user, User) or not can_see_line_groups(user):
         raise PermissionDenied
@@ -106,7 +108,7 @@ def _start(request: HttpRequest, *, connect: bool) -> HttpResponse:
             "nonce": nonce,
         }
     )
-    authorize = getattr(settings, "LINE_LOGIN_AUTHORIZE_URL", "") or DEFAULT_AUTHORIZE_URL
+    authorize = settings.LINE_LOGIN_AUTHORIZE_URL
     return redirect(f"{authorize}?{query}")
 
 
@@ -117,7 +119,7 @@ def login_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def login_connect(request: HttpRequest) -> HttpResponse:
+def login_connect(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _start(request, connect=True)
 
 

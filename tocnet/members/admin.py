@@ -7,7 +7,7 @@ from tocnet.core.http import client_ip
 from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit, UnitAgent
 
 
-class UnitAgentInline(admin.TabularInline):
+class UnitAgentInline(admin.TabularInline[UnitAgent, Unit]):
     model = UnitAgent
     extra = 0
     autocomplete_fields = ("user",)
@@ -21,7 +21,7 @@ class UnitAdmin(AuditedAdminMixin):
     inlines = [UnitAgentInline]
 
 
-class PhoneInline(admin.TabularInline):
+class PhoneInline(admin.TabularInline[Phone, Member]):
     model = Phone
     extra = 0
 
@@ -63,7 +63,7 @@ class RepresentativeAdmin(AuditedAdminMixin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(admin.ModelAdmin[ImportJob]):
     list_display = ("created_at", "kind", "file_name", "status", "uploaded_by")
     # result holds every parsed row (personal data): the import pages show it, scoped and logged.
     exclude = ("result",)

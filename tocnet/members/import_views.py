@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_import, is_cooperative_staff
 from tocnet.core.audit import audit_access
@@ -48,14 +50,16 @@ SHOWN_ROWS = 300
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def importer_required(view: Any) -> Any:
+def importer_required(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
     """Signed in as staff or coop agent; anyone else gets 403. Pages of one job need only
     login_required: the scoped selector answers 404 to everyone else."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_import(request.user):  # type: ignore[arg-type]
+        if not can_import(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -94,7 +98,7 @@ class UploadForm(forms.Form):
 
 
 @importer_required
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     file_error = ""
     if request.method == "POST" and form.is_valid():
@@ -120,8 +124,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @importer_required
-def import_list(request: HttpRequest) -> HttpResponse:
-    jobs = import_job_list_for_user(request.user)[:200]  # type: ignore[arg-type]
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    jobs = import_job_list_for_user(request.user)[:200]
     return render(request, "members/import_list.html", {"jobs": jobs})
 
 
@@ -203,20 +207,20 @@ def _be(day: dt.date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
 
 
-def _commit_form(request: HttpRequest, job: ImportJob) -> CommitForm:
+def _commit_form(request: AuthenticatedHttpRequest, job: ImportJob) -> CommitForm:
     details = _details(job)
     start, end = default_term()
     return CommitForm(
         request.POST if request.method == "POST" else None,
         unknown_units=details.get("unknown_units", []),
-        choices=_unit_choices(request.user, job.kind),  # type: ignore[arg-type]
+        choices=_unit_choices(request.user, job.kind),
         initial={"term_start": _be(start), "term_end": _be(end)},
     )
 
 
 @login_required
-def import_detail(request: HttpRequest, code: str) -> HttpResponse:
-    job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
+def import_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    job = get_import_job_for_user(request.user, code)
     details = _details(job)
     form = _commit_form(request, job) if job.status == ImportJob.Status.PREVIEW else None
     # The page shows members' names and values from the file: personal data (PDPA).
@@ -260,8 +264,8 @@ def _render_detail(
 
 @require_POST
 @login_required
-def import_commit(request: HttpRequest, code: str) -> HttpResponse:
-    job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
+def import_commit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    job = get_import_job_for_user(request.user, code)
     form = _commit_form(request, job)
     if job.status != ImportJob.Status.PREVIEW:
         messages.error(request, _("This import was already confirmed or discarded."))
@@ -297,8 +301,8 @@ def import_commit(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def import_discard(request: HttpRequest, code: str) -> HttpResponse:
-    job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
+def import_discard(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    job = get_import_job_for_user(request.user, code)
     try:
         import_job_discard(job=job, actor=request.user)
     except ImportStateError:
@@ -309,8 +313,8 @@ def import_discard(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def import_errors(request: HttpRequest, code: str) -> HttpResponse:
-    job = get_import_job_for_user(request.user, code)  # type: ignore[arg-type]
+def import_errors(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    job = get_import_job_for_user(request.user, code)
     body = error_report_xlsx(_details(job), file_name=job.file_name)
     audit_access(
         actor=request.user,
@@ -320,7 +324,7 @@ def import_errors(request: HttpRequest, code: str) -> HttpResponse:
     )
     stem = job.file_name.rsplit(".", 1)[0] or "import"
     response = HttpResponse(body, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"errors-{stem}.xlsx"
-    )
+    disposition = content_disposition_header(as_attachment=True, filename=f"errors-{stem}.xlsx")
+    assert disposition is not None  # None only without as_attachment and a file name
+    response["Content-Disposition"] = disposition
     return response

@@ -1,9 +1,13 @@
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from tocnet.accounts.models import User
 
 
 class Unit(models.Model):
@@ -36,7 +40,7 @@ class Unit(models.Model):
         choices=Responsible.choices,
         default=Responsible.AGENT,
     )
-    agents = models.ManyToManyField(
+    agents: "models.ManyToManyField[User, UnitAgent]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="UnitAgent",
         related_name="agent_units",

@@ -2,14 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from tocnet.accounts import roles
-from tocnet.accounts.models import User
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.roles import is_representative, sees_personal_data
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx, safe_next
@@ -30,8 +30,8 @@ PER_PAGE = 50
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if is_representative(user):
         # A representative's home is their register's page, made for a phone.
         return redirect("reports:my_register")
@@ -55,8 +55,8 @@ def _prepare_rows(members: QuerySet[Member]) -> QuerySet[Member]:
 
 
 @login_required
-def unit_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def unit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if not roles.sees_unit_list(user):
         # Representatives see their register, not the unit's other representatives/agents.
         raise PermissionDenied
@@ -65,8 +65,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def unit_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    user = request.user
     if not roles.sees_unit_list(user):
         raise Http404  # the answer for a unit out of scope: no page tells units apart
     unit = get_unit_for_user(user, code)
@@ -104,8 +104,8 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def member_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if not sees_personal_data(user):
         raise PermissionDenied  # the board sees totals, not a list of people
     members = member_list_for_user(user)
@@ -159,13 +159,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def member_detail(request: HttpRequest, code: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def member_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    user = request.user
     member = get_member_for_user(user, code)
     audit_access(actor=user, action="member.viewed", target=member, ip_address=client_ip(request))
-    memberships = member.register_memberships.select_related(  # type: ignore[attr-defined]
-        "register", "register__unit"
-    ).order_by("-since")
+    memberships = member.register_memberships.select_related("register", "register__unit").order_by(
+        "-since"
+    )
     return render(
         request,
         "members/member_detail.html",
@@ -174,8 +174,8 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def member_contact_edit(request: HttpRequest, code: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def member_contact_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    user = request.user
     member = get_member_for_user(user, code)
     initial = {
         "phones": ", ".join(p.raw for p in member.phones.all()),

@@ -32,7 +32,7 @@ def body_html(text: str) -> SafeString:
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above
+    return mark_safe(str(cleaned))  # noqa: S308 - sanitised by nh3 just above
 
 
 def body_text(text: str) -> str:

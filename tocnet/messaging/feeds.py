@@ -12,7 +12,7 @@ from tocnet.messaging.models import Announcement
 from tocnet.messaging.selectors import public_announcement_list
 
 
-class PublicAnnouncementsFeed(Feed):
+class PublicAnnouncementsFeed(Feed[Announcement, None]):
     feed_type = Atom1Feed
     title = "ประกาศสหกรณ์ออมทรัพย์กรมการพัฒนาชุมชน จำกัด"
     subtitle = "ข่าวสารผลิตภัณฑ์ บริการ สวัสดิการ และการบริหารจัดการ"

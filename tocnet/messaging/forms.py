@@ -20,7 +20,7 @@ IMAGE_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_MAX_SIDE = 1024  # LINE's Flex image limit
 
 
-class AnnouncementForm(forms.ModelForm):
+class AnnouncementForm(forms.ModelForm[Announcement]):
     scope = forms.ChoiceField(
         label=_("Send to"),
         choices=[

@@ -162,7 +162,7 @@ def _send_line_row(row: Delivery, announcement: Announcement, now: dt.datetime) 
         result = line_client.push_messages(
             to=row.address,
             messages=messages,
-            retry_key=str(row.retry_key),  # type: ignore[arg-type]
+            retry_key=str(row.retry_key),
         )
         if relay is not None:
             reason = Reason.FALLBACK
@@ -173,14 +173,14 @@ def _send_line_row(row: Delivery, announcement: Announcement, now: dt.datetime) 
         relay = Relay.objects.get(push=row)
         result = line_client.push_messages(
             to=row.address,
-            messages=_flex(announcement, relay=relay),  # type: ignore[arg-type]
+            messages=_flex(announcement, relay=relay),
             retry_key=str(row.retry_key),
         )
         Relay.objects.filter(pk=relay.pk).update(pushed_at=now)
     else:  # broadcast
         result = line_client.broadcast_messages(
             messages=_flex(announcement),
-            retry_key=str(row.retry_key),  # type: ignore[arg-type]
+            retry_key=str(row.retry_key),
         )
     _record_sent(row, result, now=now, reason=reason)
 
@@ -189,7 +189,7 @@ def _send_batch(batch: LineBatch, announcement: Announcement, now: dt.datetime) 
     result = line_client.multicast_messages(
         to=batch.to,
         messages=_flex(announcement),
-        retry_key=str(batch.retry_key),  # type: ignore[arg-type]
+        retry_key=str(batch.retry_key),
     )
     LineBatch.objects.filter(pk=batch.pk).update(
         status=DeliveryStatus.SENT, sent_at=now, request_id=(result.request_id or "")[:64]

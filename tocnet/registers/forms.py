@@ -74,6 +74,6 @@ class TermRenewForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         start, end = data.get("term_start"), data.get("term_end")
-        if start and end and end < start:  # type: ignore[operator]
+        if start and end and end < start:
             self.add_error("term_end", _("The term must end after it starts."))
         return data

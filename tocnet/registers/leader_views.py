@@ -8,11 +8,12 @@ import openpyxl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_plan, is_cooperative_staff
 from tocnet.core.audit import audit_access
@@ -39,8 +40,8 @@ from tocnet.registers.selectors import (
 )
 
 
-def _manager(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _manager(request: AuthenticatedHttpRequest) -> User:
+    user = request.user
     if not can_plan(user):
         raise PermissionDenied
     return user
@@ -65,9 +66,9 @@ def _choices(register: Register, members: list[Member]) -> list[tuple[str, str]]
 
 
 @login_required
-def register_leaders(request: HttpRequest, code: str) -> HttpResponse:
+def register_leaders(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Who leads the register: representative and term, deputy (named here)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     register = get_register_for_user(user, code)  # 404 outside the user's scope
     _manager(request)
     if request.method == "GET":
@@ -216,9 +217,9 @@ def _numbers_from(upload: Any, text: str) -> tuple[list[str], str]:
 
 
 @login_required
-def terms_renew(request: HttpRequest) -> HttpResponse:
+def terms_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff set a new term for re-elected representatives in one action: preview, confirm."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not is_cooperative_staff(user):
         raise PermissionDenied
     form = TermRenewForm(request.POST or None, request.FILES or None)

@@ -67,10 +67,6 @@ class Register(models.Model):
     def __str__(self) -> str:
         return self.line_group_name or f"{self.unit.abbreviation} {self.number or ''}".strip()
 
-    @property
-    def is_single_group(self) -> bool:
-        return self.number is None
-
 
 class RegisterMembership(models.Model):
     """A member's place in a register, with history: until is set when they leave."""

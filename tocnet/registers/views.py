@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_plan, is_cooperative_staff
 from tocnet.core.audit import audit_access
@@ -99,15 +100,15 @@ def _plan_settings() -> dict[str, int]:
     }
 
 
-def _planner(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _planner(request: AuthenticatedHttpRequest) -> User:
+    user = request.user
     if not can_plan(user):
         raise PermissionDenied
     return user
 
 
 @login_required
-def plan_overview(request: HttpRequest) -> HttpResponse:
+def plan_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _planner(request)
     cooperative = unit_plan_list(planning_unit_list_for_user(user))
     rows = [
@@ -149,8 +150,8 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def plan_unit_detail(request: HttpRequest, code: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def plan_unit_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    user = request.user
     unit = get_planning_unit_for_user(user, code)  # 404 outside the planning scope
     cooperative = unit_plan_list([unit])
     if not cooperative.plans:
@@ -236,8 +237,8 @@ def _report(request: HttpRequest, result: PlanApplyResult) -> None:
 
 @login_required
 @require_POST
-def plan_approve(request: HttpRequest, code: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def plan_approve(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    user = request.user
     unit = get_planning_unit_for_user(user, code)  # 404 outside the planning scope
     form = PlanApproveForm(request.POST)
     if not form.is_valid():
@@ -259,7 +260,7 @@ def plan_approve(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_approve_all(request: HttpRequest) -> HttpResponse:
+def plan_approve_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _planner(request)
     units = planning_unit_list_for_user(user)
     fingerprints = {

@@ -183,7 +183,6 @@ class Coverage:
     deadline: dt.date = DEFAULT_DEADLINE
     today: dt.date = field(default_factory=timezone.localdate)
     status_counts: dict[str, int] = field(default_factory=dict)
-    line_source: str = "line.selectors"
 
     @property
     def days_left(self) -> int:
@@ -466,7 +465,7 @@ def my_register_sections(user: User, coverage: Coverage) -> list[RegisterSection
     )
     states: dict[int, list[MemberContactState]] = {r.pk: [] for r in registers}
     for member in members:
-        states[member.on_register].append(member_contact_state(member))  # type: ignore[attr-defined]
+        states[member.on_register].append(member_contact_state(member))
     sections = []
     for register in registers:
         rows = sorted(

@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import (
     can_manage_forms,
@@ -68,8 +69,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REGISTERS_INLINE = 40
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _user(request: AuthenticatedHttpRequest) -> User:
+    return request.user
 
 
 def attachment(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
@@ -83,7 +84,7 @@ def attachment(content: bytes, *, filename: str, content_type: str) -> HttpRespo
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _user(request)
     level = dashboard_level(user)
     if level == "none":
@@ -144,7 +145,7 @@ def _unit_for_export(user: User, code: uuid.UUID) -> Unit:
 
 
 @login_required
-def forms(request: HttpRequest) -> HttpResponse:
+def forms(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Units in scope with their forms, submission state and what is still missing."""
     user = _user(request)
     if not can_use_forms(user):
@@ -210,7 +211,9 @@ def forms(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def attachment3_download(request: HttpRequest, code: uuid.UUID, fmt: str) -> HttpResponse:
+def attachment3_download(
+    request: AuthenticatedHttpRequest, code: uuid.UUID, fmt: str
+) -> HttpResponse:
     user = _user(request)
     unit = _unit_for_export(user, code)
     if fmt not in ("xlsx", "pdf"):
@@ -234,7 +237,7 @@ def attachment3_download(request: HttpRequest, code: uuid.UUID, fmt: str) -> Htt
 
 
 @login_required
-def attachment2_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def attachment2_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     user = _user(request)
     unit = _unit_for_export(user, code)
     try:
@@ -254,7 +257,7 @@ def attachment2_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-def forms_zip_download(request: HttpRequest) -> HttpResponse:
+def forms_zip_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Attachment 3 (and 2) of every unit in scope, as .xlsx, in one zip."""
     user = _user(request)
     if not can_manage_forms(user):
@@ -273,7 +276,7 @@ def forms_zip_download(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def forms_pdf_zip_request(request: HttpRequest) -> HttpResponse:
+def forms_pdf_zip_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for every unit's attachment 3 as PDF in one zip, built by a task."""
     report_job_request(actor=_user(request), kind=ReportJob.Kind.FORMS_PDF_ZIP)
     messages.success(
@@ -284,7 +287,7 @@ def forms_pdf_zip_request(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def forms_xlsx_zip_request(request: HttpRequest) -> HttpResponse:
+def forms_xlsx_zip_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for every unit's forms as .xlsx in one zip, built by a task (about 30 s for all)."""
     report_job_request(actor=_user(request), kind=ReportJob.Kind.FORMS_XLSX_ZIP)
     messages.success(
@@ -294,7 +297,7 @@ def forms_xlsx_zip_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_job_status(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def report_job_status(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     """One job's line on the forms page; htmx polls it every 2 s until the job has finished."""
     user = _user(request)
     try:
@@ -306,7 +309,7 @@ def report_job_status(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-def report_job_download(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def report_job_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     user = _user(request)
     try:
         job = ReportJob.objects.get(code=code, requested_by=user, status=ReportJob.Status.DONE)
@@ -342,7 +345,7 @@ class FormUploadForm(django_forms.Form):
 
 @login_required
 @require_POST
-def form_upload(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def form_upload(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     user = _user(request)
     unit = _unit_for_export(user, code)
     form = FormUploadForm(request.POST, request.FILES)
@@ -383,7 +386,7 @@ def _job_for_user(user: User, code: uuid.UUID) -> ImportJob:
 
 
 @login_required
-def upload_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def upload_detail(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     """Preview of an uploaded form (changes, conflicts, problems); POST applies it."""
     user = _user(request)
     job = _job_for_user(user, code)
@@ -425,7 +428,7 @@ def upload_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     user = _user(request)
     unit = _unit_for_export(user, code)
     campaign = current_campaign()
@@ -447,7 +450,7 @@ def submit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-def my_register(request: HttpRequest) -> HttpResponse:
+def my_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A representative's own register, made for a phone: members, contacts, what is missing."""
     user = _user(request)
     if not is_representative(user):

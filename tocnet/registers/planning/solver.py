@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from tocnet.registers.naming import register_group_name
 
@@ -30,7 +31,7 @@ from .types import (
 )
 
 
-def _member_order(member: MemberIn) -> tuple:
+def _member_order(member: MemberIn) -> tuple[Any, str]:
     return (member.sort_key, member.number)
 
 

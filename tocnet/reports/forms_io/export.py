@@ -485,18 +485,6 @@ def forms_zip(
     return buffer.getvalue()
 
 
-def export_log(
-    *,
-    actor: User | str | None,
-    action: str,
-    unit: Unit | None,
-    detail: dict[str, Any],
-    ip_address: str | None = None,
-) -> None:
-    """Record an export of personal data (PDPA)."""
-    audit_access(actor=actor, action=action, target=unit, detail=detail, ip_address=ip_address)
-
-
 def export_forms_to_dir(*, units: list[Unit], fmt: str, out: Path) -> list[Path]:
     """Write each unit's attachment 3 (and 2 with xlsx) into ``out``; one access log entry."""
     out.mkdir(parents=True, exist_ok=True)
@@ -512,10 +500,10 @@ def export_forms_to_dir(*, units: list[Unit], fmt: str, out: Path) -> list[Path]
             path = out / form_file_name(unit, "attachment2", "xlsx")
             path.write_bytes(attachment2_xlsx(unit=unit, user=None))
             written.append(path)
-    export_log(
+    audit_access(
         actor="command line",
         action="reports.forms_exported",
-        unit=units[0] if len(units) == 1 else None,
+        target=units[0] if len(units) == 1 else None,
         detail={"format": fmt, "units": len(units), "members": members, "files": len(written)},
     )
     return written

@@ -1,4 +1,4 @@
-"""Fixes from the 2026-11 security review of the reports app (forms back in, report jobs)."""
+"""Returned forms and exports: scope, access log, signed stamps, phones, report job retention, fonts."""
 
 from __future__ import annotations
 
