@@ -5,8 +5,6 @@ import re
 import unicodedata
 from functools import cache
 
-from pythainlp.util import thai_digit_to_arabic_digit
-
 BE_OFFSET = 543
 THAI_MONTHS_SHORT = [
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
@@ -103,7 +101,6 @@ __all__ = [
     "clean_text",
     "format_thai_date",
     "parse_thai_date",
-    "thai_digit_to_arabic_digit",
     "thai_sort_key",
     "to_arabic_digits",
 ]

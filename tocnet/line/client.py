@@ -15,24 +15,15 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-import urllib3
 from django.conf import settings
-from linebot.v3.messaging import (
-    ApiClient,
-    ApiException,
-    BroadcastRequest,
-    Configuration,
-    MessagingApi,
-    MulticastRequest,
-    PushMessageRequest,
-    ReplyMessageRequest,
-    SetWebhookEndpointRequest,
-    TextMessage,
-)
-from linebot.v3.messaging.models import Message
+
+# line-bot-sdk's generated modules take ~1 s to import: every command and the web server's
+# start-up would pay for them. They are imported in the functions that call LINE.
+if TYPE_CHECKING:
+    from linebot.v3.messaging import ApiException, Configuration, MessagingApi
+    from linebot.v3.messaging.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +118,9 @@ def is_login_configured() -> bool:
 
 
 def _configuration() -> Configuration:
+    import urllib3
+    from linebot.v3.messaging import Configuration
+
     config = Configuration(host=api_base_url(), access_token=settings.LINE_CHANNEL_ACCESS_TOKEN)
     # Connection errors are safe to retry (nothing was sent); a read timeout is left to the
     # caller, who retries with the same X-Line-Retry-Key.
@@ -157,6 +151,9 @@ def _error_from_api(exc: ApiException) -> ChannelError:
 
 @contextmanager
 def _api() -> Iterator[MessagingApi]:
+    import urllib3
+    from linebot.v3.messaging import ApiClient, ApiException, MessagingApi
+
     if not is_configured():
         raise NotConfiguredError()
     try:
@@ -210,6 +207,8 @@ def _result(response: Any, *, already_sent: bool = False) -> SendResult:
 
 def reply_messages(*, reply_token: str, messages: Sequence[Message]) -> SendResult:
     """Answer an event with its (free, single-use) reply token."""
+    from linebot.v3.messaging import ReplyMessageRequest
+
     with _api() as api:
         response = api.reply_message_with_http_info(
             ReplyMessageRequest(reply_token=reply_token, messages=list(messages)),
@@ -219,6 +218,8 @@ def reply_messages(*, reply_token: str, messages: Sequence[Message]) -> SendResu
 
 
 def reply_text(*, reply_token: str, texts: Sequence[str]) -> SendResult:
+    from linebot.v3.messaging import TextMessage
+
     return reply_messages(
         reply_token=reply_token, messages=[TextMessage(text=text) for text in texts]
     )
@@ -227,6 +228,8 @@ def reply_text(*, reply_token: str, texts: Sequence[str]) -> SendResult:
 def push_messages(*, to: str, messages: Sequence[Message], retry_key: str) -> SendResult:
     """Push to a user or group id; repeat with the same ``retry_key`` (saved before the first
     try) to retry safely.  A 409 for the key means LINE already accepted it: success."""
+    from linebot.v3.messaging import PushMessageRequest
+
     try:
         with _api() as api:
             response = api.push_message_with_http_info(
@@ -255,6 +258,8 @@ def multicast_messages(
     """Send the same messages to 1–500 LINE users (friends only; others are skipped by LINE).
 
     Repeat with the same ``to`` and ``retry_key`` to retry; a 409 means already accepted."""
+    from linebot.v3.messaging import MulticastRequest
+
     try:
         with _api() as api:
             response = api.multicast_with_http_info(
@@ -272,6 +277,8 @@ def multicast_messages(
 
 def broadcast_messages(*, messages: Sequence[Message], retry_key: str) -> SendResult:
     """Send to every friend of the official account (rate limit: 60 requests an hour)."""
+    from linebot.v3.messaging import BroadcastRequest
+
     try:
         with _api() as api:
             response = api.broadcast_with_http_info(
@@ -309,7 +316,8 @@ def get_quota() -> Quota:
 def get_message_content(*, message_id: str, max_bytes: int) -> bytes:
     """The bytes of an image or file a user sent (LINE keeps them a short while); refuses
     (permanent ChannelError) content larger than ``max_bytes``."""
-    from linebot.v3.messaging import MessagingApiBlob
+    import urllib3
+    from linebot.v3.messaging import ApiClient, ApiException, MessagingApiBlob
 
     if not is_configured():
         raise NotConfiguredError()
@@ -329,12 +337,16 @@ def get_message_content(*, message_id: str, max_bytes: int) -> bytes:
 
 
 def push_text(*, to: str, texts: Sequence[str], retry_key: str) -> SendResult:
+    from linebot.v3.messaging import TextMessage
+
     return push_messages(
         to=to, messages=[TextMessage(text=text) for text in texts], retry_key=retry_key
     )
 
 
 def set_webhook_endpoint(url: str) -> None:
+    from linebot.v3.messaging import SetWebhookEndpointRequest
+
     with _api() as api:
         api.set_webhook_endpoint(SetWebhookEndpointRequest(endpoint=url), _request_timeout=TIMEOUT)
 
@@ -349,6 +361,8 @@ def get_webhook_endpoint() -> str:
 
 def login_exchange_code(*, code: str, redirect_uri: str) -> dict[str, Any]:
     """Trade an authorization code for tokens (``id_token`` included with scope openid)."""
+    import requests  # imported on use, like the SDK: most processes never sign anyone in
+
     if not is_login_configured():
         raise NotConfiguredError()
     try:

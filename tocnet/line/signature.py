@@ -6,8 +6,6 @@ import base64
 import hashlib
 import hmac
 
-from linebot.v3 import SignatureValidator
-
 
 def sign_body(body: bytes | str, channel_secret: str) -> str:
     """The signature LINE would send for ``body`` (for tests, the bench and line_simulate)."""
@@ -24,4 +22,6 @@ def is_valid_signature(body: bytes, signature: str | None, channel_secret: str) 
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return False
+    from linebot.v3 import SignatureValidator  # imported on use: the SDK is slow to import
+
     return bool(SignatureValidator(channel_secret).validate(text, signature))

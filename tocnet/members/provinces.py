@@ -4,8 +4,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import cast
 
-from pythainlp.corpus import provinces as _pythainlp_provinces
-
 BANGKOK = "กรุงเทพมหานคร"
 PROVINCE_OFFICE_PREFIX = "สำนักงานพัฒนาชุมชนจังหวัด"
 STUDY_CENTRE_PREFIX = "ศูนย์ศึกษาและพัฒนาชุมชน"
@@ -21,7 +19,9 @@ class Province:
 @cache
 def all_provinces() -> tuple[Province, ...]:
     """The 77 provinces, Bangkok included, in pythainlp's order."""
-    details = cast(list[dict[str, str]], _pythainlp_provinces(details=True))
+    from pythainlp.corpus import provinces  # imported on use: slow, and rarely needed
+
+    details = cast(list[dict[str, str]], provinces(details=True))
     return tuple(Province(p["name_th"], p["abbr_th"], p["name_en"]) for p in details)
 
 

@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from tocnet.members.importing.services import import_previews_expire
+from tocnet.members.importing.retention import import_previews_expire
 
 
 @db_periodic_task(crontab(hour="2", minute="40"))

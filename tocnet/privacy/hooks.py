@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tocnet.accounts.models import LoginFailure, User
 from tocnet.core.models import AuditEvent
-from tocnet.members.importing.services import PREVIEW_KEPT, import_previews_expire
+from tocnet.members.importing.retention import PREVIEW_KEPT, import_previews_expire
 from tocnet.members.models import ImportJob, Member, Phone
 from tocnet.privacy.erasure import ERASED, ERASED_NAME, Identifiers, scrub_rows
 from tocnet.privacy.models import Consent, ConsentChange, DataRequest, Restriction

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import override
-from linebot.v3.webhooks import Event
 
 from tocnet.line import client, handlers
 from tocnet.line.models import LinkAttempt, WebhookEvent
@@ -140,6 +139,8 @@ def webhook_event_process(*, webhook_event_id: str) -> WebhookEvent.Status | Non
     if row is None:
         return None
     payload = row.payload
+    from linebot.v3.webhooks import Event  # imported on use: the SDK is slow to import
+
     try:
         Event.from_dict(payload)
         known = True

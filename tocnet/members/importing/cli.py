@@ -54,6 +54,8 @@ class ImportCommand(BaseCommand):
     Subclasses add their own options and implement `import_data`.
     """
 
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check only; change nothing.")

@@ -9,12 +9,10 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError
 
-import openpyxl
 from defusedxml import DefusedXmlException
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from .reasons import ImportFileError
 from .safety import Limits, sniff
@@ -38,9 +36,20 @@ def _translate(error: BaseException) -> ImportFileError:
     return ImportFileError("corrupt_xlsx")
 
 
-_READ_ERRORS = (
+# openpyxl is imported where a workbook is read: commands that never read one (planning, the
+# web server's start-up through the apps' registries) do not pay for it.
+if TYPE_CHECKING:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    return (InvalidFileException, *_READ_ERRORS)
+
+
+_READ_ERRORS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile,
-    InvalidFileException,
     DefusedXmlException,
     ParseError,
     KeyError,
@@ -79,17 +88,23 @@ def _sheet_rows(worksheet: ReadOnlyWorksheet, budget: _Budget) -> Iterator[Row]:
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
             budget.spend(len(values))
             yield number, values
-    except _READ_ERRORS as error:
+    except _read_errors() as error:
         raise _translate(error) from error
 
 
 def read_xlsx(data: bytes, limits: Limits | None = None) -> Iterator[Sheet]:
     """Worksheets in order, rows streamed by openpyxl in read-only mode (formulas' values)."""
+    import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    if not openpyxl.DEFUSEDXML:  # pragma: no cover - a broken install, not a runtime state
+        raise ImportError("defusedxml must be importable so that openpyxl refuses XML entities")
+
     try:
         workbook = openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=True, keep_links=False
         )
-    except _READ_ERRORS as error:
+    except _read_errors() as error:
         raise _translate(error) from error
     budget = _Budget(limits or Limits())
     try:

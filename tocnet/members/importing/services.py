@@ -35,6 +35,8 @@ from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
 
 from .normalize import KnownUnit, centre_from_name, office_from_name
 from .parse import parse_list
+from .retention import PREVIEW_KEPT as PREVIEW_KEPT
+from .retention import import_previews_expire as import_previews_expire
 from .safety import DEFAULT_MAX_UNCOMPRESSED_BYTES, Limits
 from .sealing import SealError, seal_rows, unseal_rows
 
@@ -568,43 +570,6 @@ def import_job_discard(*, job: ImportJob, actor: Any) -> None:
         raise ImportStateError
     job.refresh_from_db()
     audit_record(actor=actor, action="import.discard", target=job)
-
-
-PREVIEW_KEPT = dt.timedelta(days=7)
-
-
-def import_previews_expire(*, older_than: dt.timedelta = PREVIEW_KEPT) -> int:
-    """Discard member and representative previews nobody confirmed within `older_than`.
-
-    Their parsed rows (names, phones, sealed national IDs) go; the counts stay for the
-    history. One audit event per job; returns how many were discarded.
-    """
-    cutoff = timezone.now() - older_than
-    stale = ImportJob.objects.filter(
-        kind__in=(ImportJob.Kind.MEMBERS, ImportJob.Kind.REPRESENTATIVES),
-        status=ImportJob.Status.PREVIEW,
-        created_at__lt=cutoff,
-    )
-    expired = 0
-    for job in stale.only("pk", "code", "kind", "file_name", "status"):
-        with transaction.atomic():
-            # Conditional: a preview confirmed meanwhile is left alone.
-            if (
-                ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
-                    status=ImportJob.Status.DISCARDED, result={}
-                )
-                != 1
-            ):
-                continue
-            job.status = ImportJob.Status.DISCARDED
-            audit_record(
-                actor="system: preview expiry",
-                action="import.expire",
-                target=job,
-                changes={"older_than_days": older_than.days},
-            )
-            expired += 1
-    return expired
 
 
 # --- commit (phase 2) ------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import requests
 from django.conf import settings
 
 from tocnet.line import client
@@ -44,6 +43,8 @@ def liff_claims_verify(*, id_token: str) -> dict[str, Any]:
         raise client.NotConfiguredError()
     if not id_token or len(id_token) > 4096:
         raise LiffTokenError("no token")
+    import requests  # imported on use: start-up of every process does not pay for it
+
     try:
         response = requests.post(
             f"{client.api_base_url()}/oauth2/v2.1/verify",

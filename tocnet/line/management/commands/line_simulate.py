@@ -55,6 +55,7 @@ def _http(
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
     help = "Send signed LINE webhook events (join, message, follow, ...) to the running app."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -6,6 +6,7 @@ from tocnet.line import client
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
     help = "Register this deployment's webhook URL with LINE (Messaging API channel)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -8,6 +8,7 @@ from tocnet.members.demo import DEFAULT_MEMBERS, DEMO_PASSWORD, demo_cooperative
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
     help = "Fill an empty database with a synthetic demo cooperative (deterministic per seed)."
 
     def add_arguments(self, parser: CommandParser) -> None:

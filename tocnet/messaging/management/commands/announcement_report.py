@@ -12,6 +12,7 @@ from tocnet.messaging.responses.selectors import announcement_report
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
     help = "Responses to one announcement: responded by way, informed, unreached, per register."
 
     def add_arguments(self, parser: CommandParser) -> None:

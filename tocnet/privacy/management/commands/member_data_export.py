@@ -8,6 +8,7 @@ from tocnet.privacy.services import member_data_export
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
     help = (
         "Write everything held about one member (PDPA access/portability) to a .json or .xlsx "
         "file; the export is logged as done by the command line."

@@ -7,6 +7,7 @@ from tocnet.privacy.services import retention_sweep
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
     help = (
         "Delete (or with --dry-run count) the data past its retention period, kind by kind, "
         "as the periodic jobs do (docs/retention.md)."

@@ -8,6 +8,7 @@ from tocnet.registers.services import register_plan_apply
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
     help = (
         "Plan the registers of every unit (or one, --unit ABBR): balanced, one per "
         "representative, districts kept together. Saves nothing unless --apply."

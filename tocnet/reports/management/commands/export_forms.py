@@ -7,6 +7,7 @@ from tocnet.reports.forms_io.export import export_forms_to_dir
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # see docs/decisions/0005-fast-commands.md
     help = (
         "Write attachment 3 of every unit (or one, --unit ABBR) to DIR as .xlsx (with "
         "attachment 2) or PDF. Logged as access to personal data."
