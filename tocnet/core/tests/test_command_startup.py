@@ -15,6 +15,8 @@ import sys
 import pytest
 from django.core.management import get_commands, load_command_class
 
+from tocnet.cli import without_system_checks
+
 HEAVY = ("linebot", "weasyprint", "openpyxl", "ortools", "pythainlp.tokenize")
 
 PROBE = """
@@ -69,4 +71,11 @@ def test_every_tocnet_command_skips_the_system_checks() -> None:
     ours = {name: app for name, app in get_commands().items() if app.startswith("tocnet.")}
     assert "plan_registers" in ours
     for name, app in ours.items():
-        assert load_command_class(app, name).requires_system_checks == [], name
+        argv = without_system_checks(["tocnet", name, "--json"])
+        skips = load_command_class(app, name).requires_system_checks == []
+        assert skips or argv == ["tocnet", name, "--skip-checks", "--json"], name
+
+
+def test_django_commands_keep_their_checks() -> None:
+    assert without_system_checks(["tocnet", "migrate"]) == ["tocnet", "migrate"]
+    assert without_system_checks(["tocnet", "runserver", "0"]) == ["tocnet", "runserver", "0"]
