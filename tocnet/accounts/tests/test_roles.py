@@ -23,7 +23,8 @@ EXPECTED = {
     "signs_forms_by_name": {"agent", "rep"},
 }
 
-# The menu each persona gets, by data-nav, in order.
+# The entries of the first apps each persona gets, by data-nav, in order (later apps add theirs
+# in between; this test looks at these only).
 MENUS = {
     "staff": [
         "home",
@@ -55,6 +56,9 @@ MENUS = {
     "member": ["home"],
     "outsider": ["home"],
 }
+
+
+KNOWN = set(MENUS["staff"]) | set(MENUS["rep"])
 
 
 class RolesTestCase(BaseTestCase):
@@ -100,7 +104,8 @@ class MenuTestCase(BaseTestCase):
                 # the home page opens for everyone (the units page is refused to some roles)
                 response = self.client.get(reverse("home"), follow=True)
                 menu = response.context["menu"]
-                self.assertEqual([link.nav for link in menu], MENUS[persona])
+                shown = [link.nav for link in menu if link.nav in KNOWN]
+                self.assertEqual(shown, MENUS[persona])
                 for link in menu:
                     self.assertContains(
                         response, f'href="{link.href}" data-nav="{link.nav}"', count=1
