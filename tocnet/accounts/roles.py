@@ -98,6 +98,12 @@ def can_use_line_login(user: object) -> bool:
     return is_signed_in(user) and user.role in (User.Role.REPRESENTATIVE, User.Role.AGENT)
 
 
+def is_dpo(user: object) -> bool:
+    """The data protection officer: handles members' personal-data requests (permission
+    ``privacy.dpo``, given in the admin)."""
+    return is_signed_in(user) and user.has_perm("privacy.dpo")
+
+
 def sees_personal_data(user: object) -> bool:
     """Sees members' names and contacts (within their scope): staff, agents, representatives."""
     return _role(user) in (User.Role.STAFF, User.Role.AGENT, User.Role.REPRESENTATIVE)

@@ -16,7 +16,7 @@ class PrivacyConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from tocnet.accounts.menu import MenuEntry, menu_entry_register
-        from tocnet.privacy.views import is_dpo
+        from tocnet.accounts.roles import is_dpo
 
         menu_entry_register(
             MenuEntry("privacy:request_list", _("Personal data (DPO)"), is_dpo, 95, "privacy")

@@ -40,8 +40,7 @@ from tocnet.privacy.services import (
 BREACH_NOTICE_HOURS = 72
 
 
-def is_dpo(user: object) -> bool:
-    return bool(roles.is_signed_in(user) and user.has_perm("privacy.dpo"))
+is_dpo = roles.is_dpo
 
 
 def _dpo_only(request: HttpRequest, *, hide: bool = False) -> User:
