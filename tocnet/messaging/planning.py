@@ -334,7 +334,7 @@ def announcement_plan(
         no_line = pk in objected_line
         friend = friends.get(line_user_id) if line_user_id else None
         if use_group and group_id in verified_groups and not no_line:
-            routes.append(MemberRoute(pk, unit_id, register_id, "line_group", "", group_id))  # type: ignore[arg-type]
+            routes.append(MemberRoute(pk, unit_id, register_id, "line_group", "", group_id))
             in_group[register_id] += 1  # type: ignore[index]
         elif use_direct and friend is False and not no_line:
             routes.append(MemberRoute(pk, unit_id, register_id, "line_direct", "", line_user_id))  # type: ignore[arg-type]
