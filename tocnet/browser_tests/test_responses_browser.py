@@ -1,0 +1,53 @@
+"""In a real browser at 390 px: a representative's chase list after the members' deadline, two
+members marked informed by phone (htmx), and the report adding up for staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tocnet.browser_tests.conftest import chromium, screenshots  # noqa: F401 (fixtures)
+from tocnet.browser_tests.test_reports_browser import PASSWORD, _cooperative, _login
+from tocnet.messaging.responses.models import Ask, Response, Way
+from tocnet.messaging.responses.selectors import announcement_report
+from tocnet.messaging.responses.services import response_record
+from tocnet.messaging.tests.response_builders import sent_announcement
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+assert PASSWORD
+
+
+def test_chase_list_on_a_phone(live_server: Any, chromium: Any, screenshots: Any) -> None:  # noqa: F811
+    coop = _cooperative()
+    members = coop["members"]
+    announcement = sent_announcement(
+        members[:7], kind=Ask.Kind.POLL, question="วันไหนสะดวก", options=["เสาร์", "อาทิตย์"]
+    )
+    option = announcement.ask.options.first()
+    response_record(announcement=announcement, member=members[1], way=Way.LIFF, option=option)
+    response_record(announcement=announcement, member=members[2], way=Way.GROUP_TEXT)
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="th-TH")
+    page = context.new_page()
+    try:
+        _login(page, live_server.url, "rep-b")
+        page.goto(f"{live_server.url}/r/chase/")
+        rows = page.locator("li.chase-row")
+        assert rows.count() == 5  # 7 recipients, 2 answered
+        page.screenshot(path=str(screenshots / "chase_list_phone.png"), full_page=False)
+        for member in members[3:5]:
+            row = page.locator(f'li.chase-row[data-member="{member.number}"]')
+            row.locator('button[data-mark="rep_phone"]').click()
+            page.locator(
+                f'li.chase-row[data-member="{member.number}"] [data-marked="rep_phone"]'
+            ).wait_for()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, width  # nothing wider than the phone
+        page.screenshot(path=str(screenshots / "chase_list_marked.png"), full_page=False)
+    finally:
+        context.close()
+    assert Response.objects.filter(way=Way.REP_PHONE).count() == 2
+    report = announcement_report(announcement)
+    assert (report.responded, report.informed, report.unreached) == (2, 2, 3)
+    assert report.recipients == report.responded + report.informed + report.unreached
+    assert report.poll == {"เสาร์": 1, "อาทิตย์": 0}
