@@ -296,6 +296,7 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
                 horizontal="center" if key in _CENTRED else None,
                 wrap_text=key in _WRAPPED,
             )
+    _yes_no_drop_downs(ws, first_row=L.TABLE_HEADER_ROW + 1, last_row=row_idx)
     # Signature lines sit in the name and e-mail columns, never in the member-number column,
     # so rows a unit adds below them are still read back.
     row_idx += 3
@@ -319,6 +320,29 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.oddFooter.right.text = "หน้า &P/&N"
     ws.freeze_panes = ws.cell(row=L.TABLE_HEADER_ROW + 1, column=1)
+
+
+def _yes_no_drop_downs(ws: Any, *, first_row: int, last_row: int) -> None:
+    """A yes/no drop-down on the "uses LINE" and "in the group" cells of the member rows
+    (and 20 spare rows a unit may add), so offices pick the words the way back reads."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    last = max(last_row, first_row) + 20
+    choices = f'"{L.YES},{L.NO}"'
+    validation = DataValidation(
+        type="list",
+        formula1=choices,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=str(L.TITLE),
+        error=f"{L.YES} / {L.NO}",
+    )
+    for column, key in enumerate(L.COLUMNS, start=1):
+        if key in (L.COL_USES_LINE, L.COL_IN_GROUP):
+            letter = get_column_letter(column)
+            validation.add(f"{letter}{first_row}:{letter}{last}")
+    ws.add_data_validation(validation)
 
 
 def attachment3_xlsx(form: Attachment3) -> bytes:

@@ -336,3 +336,20 @@ class FormsTableTestCase(BaseTestCase):
         self.assertNotIn("<html", text)
         self.assertIn(f'data-unit="{self.unit_b.code}"', text)
         self.assertNotIn(f'data-unit="{self.unit_a.code}"', text)
+
+
+class Attachment3DropDownsTestCase(BaseTestCase):
+    def test_it_offers_yes_no_drop_downs_for_line_and_group_columns(self) -> None:
+        from openpyxl import load_workbook
+
+        self.login_as(self.agent)
+        response = self.client.get(reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"]))
+        self.assertEqual(response.status_code, 200)
+        sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+        validations = sheet.data_validations.dataValidation
+        self.assertEqual(len(validations), 1)
+        validation = validations[0]
+        self.assertEqual(validation.type, "list")
+        self.assertEqual(validation.formula1, '"ใช่,ไม่ใช่"')
+        ranges = str(validation.sqref).split()
+        self.assertEqual(len(ranges), 2)  # the "uses LINE" and "in the group" columns
