@@ -9,6 +9,9 @@ class MessagingConfig(AppConfig):
     label = "messaging"
 
     def ready(self) -> None:
+        from tocnet.messaging.privacy_hooks import register_privacy_hooks
+
+        register_privacy_hooks()
         from tocnet.accounts import roles
         from tocnet.accounts.menu import MenuEntry, menu_entry_register
 
