@@ -98,6 +98,7 @@ class Conversation(models.Model):
             models.Index(fields=["status", "-last_message_at"], name="conv_status_last"),
             models.Index(fields=["department", "status", "-last_message_at"], name="conv_dept"),
             models.Index(fields=["due_at"], name="conv_due"),
+            models.Index(fields=["-last_message_at", "-id"], name="conv_last"),
         ]
 
     def __str__(self) -> str:

@@ -68,7 +68,9 @@ def conversation_scope_q(user: object) -> Q | None:
     none = Q(pk__in=[])
     if not roles.is_signed_in(user):
         return none
-    visible = Q(member__isnull=False) | Q(forwarded_by__isnull=False)
+    # Forwarded questions always have a member (the mentioned one or the representative);
+    # unlinked users' messages (member None) wait, unseen, until they link.
+    visible = Q(member__isnull=False)
     if roles.is_cooperative_staff(user):
         if is_manager(user):
             return visible
@@ -121,7 +123,7 @@ def conversation_counts(user: object) -> dict[str, int]:
     from django.utils import timezone
 
     scope = conversation_scope_q(user) if not roles.is_board(user) else None
-    qs = Conversation.objects.filter(Q(member__isnull=False) | Q(forwarded_by__isnull=False))
+    qs = Conversation.objects.filter(member__isnull=False)
     if scope is not None:
         qs = qs.filter(scope)
     now = timezone.now()
