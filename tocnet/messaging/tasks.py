@@ -53,3 +53,11 @@ def announcements_sweep_task() -> None:
         "pk", flat=True
     ):
         announcement_process_task(pk)
+
+
+@db_periodic_task(crontab(hour="3", minute="50"))
+def delivery_addresses_retention_task() -> None:
+    """Nightly: delivery addresses and provider errors older than a year (PDPA retention)."""
+    from tocnet.privacy.services import retention_run
+
+    retention_run(name="messaging.delivery_addresses")

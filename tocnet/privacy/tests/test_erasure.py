@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from tocnet.conversations.models import Conversation, Message
 from tocnet.core.models import AuditEvent
 from tocnet.line.models import GroupMemberSighting, LineFriend, LineGroup, WebhookEvent
 from tocnet.members.models import ImportJob, Member, Phone
@@ -110,6 +111,15 @@ class MemberDataMixin(BaseTestCase):
             line_user_id="U" + "5" * 32,
             payload={"message": {"text": "เบอร์ของสมศักดิ์ 081-000-0002 " + NATIONAL_ID}},
         )
+        conversation = Conversation.objects.create(
+            member=m, line_user_id=m.line_user_id, opened_at=now, last_message_at=now
+        )
+        Message.objects.create(
+            conversation=conversation,
+            direction=Message.Direction.IN,
+            text="ผมสมศักดิ์ ศรีสุข ขอถามเรื่องเงินกู้ โทร 0810000002",
+            created_at=now,
+        )
         MemberFormReport.objects.create(
             member=m, in_group=True, note="สมศักดิ์ย้ายไปอยู่บ้านลูก", reported_at=now
         )
@@ -159,6 +169,7 @@ class ErasureTestCase(MemberDataMixin):
             "line.LineFriend",
             "line.GroupMemberSighting",
             "reports.MemberFormReport",
+            "conversations.Message",
             "members.ImportJob",
             "admin.LogEntry",
             "accounts.User",
@@ -228,6 +239,8 @@ class ExportTestCase(MemberDataMixin):
         self.assertEqual(sections["privacy.consents"][0]["allowed"], True)
         self.assertEqual(len(sections["privacy.requests"]), 1)
         self.assertEqual(sections["reports.form_report"][0]["in_the_group"], True)
+        self.assertIn("เงินกู้", sections["conversations.conversations"][0]["messages"][0]["text"])
+        self.assertEqual(sections["messaging.deliveries"], [])
         self.assertEqual(sections["accounts.login"][0]["username"], "member")
         actions = [row["action"] for row in sections["core.access_log"]]
         self.assertIn("member.viewed", actions)
