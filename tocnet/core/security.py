@@ -34,7 +34,7 @@ def _origins(*urls: str) -> list[str]:
     return sorted({o for o in (_origin(u) for u in urls) if o})
 
 
-class TocnetCSPMiddleware(CSPMiddleware):  # type: ignore[misc]  # django-csp ships no types
+class TocnetCSPMiddleware(CSPMiddleware):
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
