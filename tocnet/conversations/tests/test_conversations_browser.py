@@ -5,6 +5,7 @@ representative sees it on their phone, an article answers a common question auto
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,22 @@ def _quick(fake: FakeLineServer, label: str) -> str:
     raise AssertionError(f"no quick reply {label!r}")
 
 
+def _restore_seeded_departments() -> None:
+    """A live-server test that ran earlier flushed the tables, the migration's departments too."""
+    seeded = importlib.import_module("tocnet.accounts.migrations.0003_seed_departments")
+    for position, (code, name) in enumerate(seeded.DEPARTMENTS, start=1):
+        Department.objects.get_or_create(
+            code=code, defaults={"name": name, "ordering": position * 10}
+        )
+
+
 def test_member_question_answered_free_then_by_push_seen_by_the_representative(
     live_server: Any,
     chromium: Any,  # noqa: F811
     screenshots: Path,  # noqa: F811
     settings: Any,
 ) -> None:
+    _restore_seeded_departments()
     unit = make_unit(abbreviation="ทดค")
     rep_user = User.objects.create_user(
         username="rep-conv", password=PASSWORD, role=User.Role.REPRESENTATIVE
