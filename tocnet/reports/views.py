@@ -416,7 +416,7 @@ def upload_detail(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpRes
         {
             "job": job,
             "plan": plan,
-            "changed_rows": [r for r in plan.rows if r.changes],
+            "changed_rows": [r for r in plan.rows if r.changes or r.reported],
             "problems": [in_thai_and_english(p.message) for p in plan.problems],
             "result": job.result,
         },

@@ -107,23 +107,6 @@ def _yes_no(value: bool | None) -> str:
     return str(L.YES if value else L.NO)
 
 
-def _uses_line(member: Member) -> bool | None:
-    if member.line_user_id or member.line_id:
-        return True
-    if member.no_line:
-        return False
-    return None
-
-
-def _note(member: Member, report: MemberFormReport | None) -> str:
-    parts = []
-    if member.unreachable_reason:
-        parts.append(member.unreachable_reason)
-    if report is not None and report.note and report.note not in parts:
-        parts.append(report.note)
-    return "; ".join(parts)
-
-
 def exportable_units(user: User) -> QuerySet[Unit]:
     """Units whose attachment 3 the user may export: the units in their scope (one scope,
     ``unit_list_for_user``), for staff, agents and representatives; never for the board."""
@@ -173,9 +156,7 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
         rows = []
         for seq, member in enumerate(group, start=1):
             report = reports.get(member.pk)
-            in_group: bool | None = True if getattr(member, "seen_in_group", False) else None
-            if in_group is None and report is not None:
-                in_group = report.in_group
+            in_group = L.exported_in_group(member, report)
             rows.append(
                 FormRow(
                     seq=seq,
@@ -184,9 +165,9 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
                     affiliation=member.district or member.position,
                     mobile=_mobiles(member),
                     email=member.email,
-                    uses_line=_yes_no(_uses_line(member)),
+                    uses_line=_yes_no(L.exported_uses_line(member, report)),
                     in_group=_yes_no(in_group),
-                    note=_note(member, report),
+                    note=L.exported_note(member, report),
                 )
             )
         return rows

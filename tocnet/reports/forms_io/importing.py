@@ -52,7 +52,7 @@ from tocnet.registers.selectors import register_list_for_user
 from tocnet.registers.services import register_line_group_name_set
 from tocnet.reports.forms_io import layout as L
 from tocnet.reports.models import MemberFormReport
-from tocnet.reports.selectors import current_campaign
+from tocnet.reports.selectors import current_campaign, with_reach
 from tocnet.reports.services import submitter_role, unit_submission_start
 
 FORM_ERRORS = {
@@ -113,6 +113,10 @@ FIELD_LABELS = {
     "no_line": gettext_lazy("Does not use LINE"),
     "unreachable_reason": gettext_lazy("Why unreachable"),
     "line_group_name": gettext_lazy("LINE group name"),
+    # What the form reports, stored with the member (MemberFormReport), shown in the preview.
+    "uses_line": L.COLUMNS[L.COL_USES_LINE],
+    "in_group": L.COLUMNS[L.COL_IN_GROUP],
+    "note": L.COLUMNS[L.COL_NOTE],
 }
 
 
@@ -152,6 +156,25 @@ class Change:
     @property
     def label(self) -> str:
         return str(FIELD_LABELS.get(self.field, self.field))
+
+    @property
+    def current_text(self) -> str:
+        return _value_text(self.current)
+
+    @property
+    def form_text(self) -> str:
+        return _value_text(self.form)
+
+
+def _value_text(value: Any) -> str:
+    """A compared value as people read it: yes/no in words, "–" for nothing."""
+    if value is True:
+        return str(L.YES)
+    if value is False:
+        return str(L.NO)
+    if value is None or value == "":
+        return "–"
+    return str(value)
 
 
 @dataclass
@@ -380,6 +403,9 @@ class RowPlan:
     in_group: bool | None = None
     uses_line: bool | None = None
     note: str = ""
+    # What the form reports that differs from what the export showed ("in the group",
+    # "uses LINE", remarks): stored with the member on apply, never a conflict.
+    reported: list[Change] = field(default_factory=list)
 
 
 @dataclass
@@ -390,10 +416,14 @@ class Plan:
 
     @property
     def changes(self) -> list[Change]:
+        names = {"key", "field", "current", "form", "conflict"}
         return [c for r in self.rows for c in r.changes] + [
-            Change(**{k: v for k, v in rc.items() if k != "register_id"})
-            for rc in self.register_changes
+            Change(**{k: v for k, v in rc.items() if k in names}) for rc in self.register_changes
         ]
+
+    @property
+    def reported(self) -> list[Change]:
+        return [c for r in self.rows for c in r.reported]
 
     @property
     def conflicts(self) -> list[Change]:
@@ -455,8 +485,12 @@ def plan_form(*, unit: Unit, actor: User | None, form: FormRead) -> Plan:
                 until__isnull=True, register__in=register_list_for_user(actor)
             ).values("member_id")
         )
-    members = {m.number.lstrip("0"): m for m in candidates.prefetch_related("phones")}
+    members = {m.number.lstrip("0"): m for m in with_reach(candidates).prefetch_related("phones")}
     changed = _changed_fields_since(list(members.values()), form.exported_at)
+    reports = {
+        r.member_id: r
+        for r in MemberFormReport.objects.filter(member__in=[m.pk for m in members.values()])
+    }
     for number, row in numbers.items():
         member = members.get(number.lstrip("0"))
         plan_row = RowPlan(number=number, sheet=row.sheet, row=row.row, name=row.name)
@@ -470,6 +504,7 @@ def plan_form(*, unit: Unit, actor: User | None, form: FormRead) -> Plan:
         plan_row.name = member.full_name
         plan_row.in_group, plan_row.uses_line, plan_row.note = row.in_group, row.uses_line, row.note
         _plan_member_fields(plan, plan_row, row, member, changed.get(member.pk, set()), where)
+        _plan_reported(plan_row, row, member, reports.get(member.pk))
     _plan_registers(unit=unit, actor=actor, form=form, plan=plan)
     return plan
 
@@ -523,6 +558,32 @@ def _plan_member_fields(
         )
         if not (phone_after or email_after or member.line_user_id):
             add("unreachable_reason", "", row.note[:200], ("unreachable_reason",))
+
+
+def _plan_reported(
+    plan_row: RowPlan, row: FormRowRead, member: Member, report: MemberFormReport | None
+) -> None:
+    """The form's "in the group", "uses LINE" and remarks where they differ from what the
+    export showed; applying stores them with the member (only when the row reports any)."""
+    if row.in_group is None and row.uses_line is None and not row.note:
+        return  # nothing is stored for this row
+    fields = {c.field: c for c in plan_row.changes}
+    shown = {
+        "in_group": (L.exported_in_group(member, report), row.in_group),
+        "uses_line": (L.exported_uses_line(member, report), row.uses_line),
+        "note": (L.exported_note(member, report), row.note),
+    }
+    for name, (before, after) in shown.items():
+        if before == after:
+            continue
+        if name == "uses_line" and "no_line" in fields:
+            continue  # already shown as the "does not use LINE" change
+        reason = fields.get("unreachable_reason")
+        if name == "note" and reason is not None and reason.form == str(after)[:200]:
+            continue  # already shown as the reason it becomes
+        plan_row.reported.append(
+            Change(key=f"{plan_row.number}:{name}", field=name, current=before, form=after)
+        )
 
 
 def _plan_registers(*, unit: Unit, actor: User | None, form: FormRead, plan: Plan) -> None:
@@ -658,6 +719,7 @@ def job_plan(job: ImportJob) -> Plan:
     for r in data.get("rows", []):
         r = dict(r)
         r["changes"] = [Change(**c) for c in r.get("changes", [])]
+        r["reported"] = [Change(**c) for c in r.get("reported", [])]
         rows.append(RowPlan(**r))
     return Plan(
         rows=rows,

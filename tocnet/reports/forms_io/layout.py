@@ -6,11 +6,16 @@ back in Thai or English.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core import signing
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from tocnet.members.models import Member, Phone
+
+if TYPE_CHECKING:
+    from tocnet.reports.models import MemberFormReport
 
 COOPERATIVE_NAME = "สหกรณ์ออมทรัพย์กรมการพัฒนาชุมชน จำกัด"
 FORM_KIND = "tocnet-attachment3"
@@ -122,6 +127,34 @@ def form_phones(member: Member) -> list[Phone]:
     or every phone when there is no mobile.  Export and import share this one rule."""
     phones = list(member.phones.all())
     return [p for p in phones if p.kind == Phone.Kind.MOBILE] or phones
+
+
+def exported_uses_line(member: Member, report: MemberFormReport | None) -> bool | None:
+    """What the "uses LINE" cell shows: yes with a LINE account, no when marked so, else what
+    the last returned form said (blank when it said nothing)."""
+    if member.line_user_id or member.line_id:
+        return True
+    if member.no_line:
+        return False
+    return report.uses_line if report is not None else None
+
+
+def exported_in_group(member: Member, report: MemberFormReport | None) -> bool | None:
+    """What the "in the group" cell shows: yes when seen in the verified group (``member``
+    annotated by ``with_reach``), else what the last returned form said."""
+    if getattr(member, "seen_in_group", False):
+        return True
+    return report.in_group if report is not None else None
+
+
+def exported_note(member: Member, report: MemberFormReport | None) -> str:
+    """What the "remarks" cell shows: the recorded reason and the last form's remark."""
+    parts = []
+    if member.unreachable_reason:
+        parts.append(member.unreachable_reason)
+    if report is not None and report.note and report.note not in parts:
+        parts.append(report.note)
+    return "; ".join(parts)
 
 
 def _stamp_value(unit_code: str, exported_at: str) -> str:

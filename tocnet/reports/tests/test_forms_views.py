@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from tocnet.core.models import AuditEvent
 from tocnet.members.models import ImportJob, Member, UnitAgent
 from tocnet.registers.models import RegisterMembership
-from tocnet.reports.models import ReportJob, UnitSubmission
+from tocnet.reports.models import MemberFormReport, ReportJob, UnitSubmission
 from tocnet.reports.selectors import coverage_for_user, submission_state
 from tocnet.reports.services import report_job_run
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
@@ -353,3 +353,92 @@ class Attachment3DropDownsTestCase(BaseTestCase):
         self.assertEqual(validation.formula1, '"ใช่,ไม่ใช่"')
         ranges = str(validation.sqref).split()
         self.assertEqual(len(ranges), 2)  # the "uses LINE" and "in the group" columns
+        header = {cell.value: cell.column_letter for cell in sheet[7]}
+        self.assertEqual(
+            sorted(r.split(":")[0].rstrip("0123456789") for r in ranges),
+            [header["ใช้ LINE"], header["อยู่ในกลุ่มแล้ว"]],
+        )
+        self.assertTrue(all(r.split(":")[0].endswith("8") for r in ranges))  # from row 8
+
+
+class ReturnedFormPreviewTestCase(BaseTestCase):
+    """#16: the preview shows every change the form makes, before anything is applied."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        verify_group(cls.register, seen=[cls.in_register])
+        cls.register_2 = add_register(cls.unit_a, 2, [cls.a_not_in_register])
+
+    def test_it_shows_in_group_uses_line_and_remark_edits_before_applying(self) -> None:
+        self.login_as(self.agent)
+        data = self.client.get(
+            reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"])
+        ).content
+        wb = load_workbook(io.BytesIO(data))
+        ws1, ws2 = wb["สอ.พช.กพ.1"], wb["สอ.พช.กพ.2"]
+
+        def row_of(ws: object, number: str) -> int:
+            for row in ws.iter_rows(min_row=8):  # type: ignore[attr-defined]
+                if str(row[1].value) == number:
+                    return int(row[0].row)
+            raise AssertionError(number)
+
+        rep_row, seen_row = row_of(ws1, "100001"), row_of(ws1, "100002")
+        self.assertEqual(ws1.cell(seen_row, 8).value, "ใช่")  # seen in the verified group
+        self.assertIn(ws1.cell(rep_row, 7).value, (None, ""))
+        ws1.cell(rep_row, 7).value = "ใช่"  # uses LINE: blank -> yes
+        ws1.cell(rep_row, 9).value = "ย้ายไปอยู่กับลูกที่ชลบุรี"  # a remark
+        ws1.cell(seen_row, 8).value = "ไม่ใช่"  # in the group: yes -> no
+        ws2.cell(row_of(ws2, "100003"), 7).value = "ไม่ใช่"  # does not use LINE: contact change
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        buffer.name = "กพ.xlsx"
+        buffer.seek(0)
+        self.client.post(reverse("reports:upload", args=[self.unit_a.code]), {"file": buffer})
+        job = ImportJob.objects.get(kind=ImportJob.Kind.FORM)
+        response = self.client.get(reverse("reports:upload_detail", args=[job.code]))
+        page = response.content.decode()
+        for key in ("100001:uses_line", "100001:note", "100002:in_group"):
+            self.assertIn(f'data-reported="{key}"', page)
+        self.assertIn('data-change="100003:no_line"', page)
+        rows = {
+            key: [cell.strip() for cell in cells]
+            for key, cells in _table_rows(page, ("data-reported", "data-change")).items()
+        }
+        self.assertEqual(rows["100001:uses_line"][1:4], ["ใช้ LINE", "–", "ใช่"])
+        self.assertEqual(rows["100001:note"][1:4], ["หมายเหตุ", "–", "ย้ายไปอยู่กับลูกที่ชลบุรี"])
+        self.assertEqual(rows["100002:in_group"][1:4], ["อยู่ในกลุ่มแล้ว", "ใช่", "ไม่ใช่"])
+        # Yes/no shown in words, never Python's True/False.
+        self.assertEqual(rows["100003:no_line"][1:4], ["ไม่ใช้ไลน์", "ไม่ใช่", "ใช่"])
+        self.assertNotIn(">True<", page)
+        self.assertNotIn(">False<", page)
+        # Nothing stored yet; applying stores exactly what was shown.
+        self.assertFalse(MemberFormReport.objects.exists())
+        self.client.post(reverse("reports:upload_detail", args=[job.code]))
+        reports = {r.member.number: r for r in MemberFormReport.objects.select_related("member")}
+        self.assertIs(reports["100001"].uses_line, True)
+        self.assertEqual(reports["100001"].note, "ย้ายไปอยู่กับลูกที่ชลบุรี")
+        self.assertIs(reports["100002"].in_group, False)
+        # The same file again: what is now stored is no longer shown as a change.
+        buffer.seek(0)
+        self.client.post(reverse("reports:upload", args=[self.unit_a.code]), {"file": buffer})
+        job2 = ImportJob.objects.filter(kind=ImportJob.Kind.FORM).latest("created_at")
+        page2 = self.client.get(reverse("reports:upload_detail", args=[job2.code])).content.decode()
+        self.assertNotIn('data-reported="100001:note"', page2)
+        self.assertNotIn('data-reported="100001:uses_line"', page2)
+
+
+def _table_rows(page: str, attributes: tuple[str, ...]) -> dict[str, list[str]]:
+    """The cells' text of each table row carrying one of ``attributes``, by its value."""
+    import re
+    from html import unescape
+
+    found = {}
+    for match in re.finditer(r"<tr ([^>]*)>(.*?)</tr>", page, re.S):
+        for attribute in attributes:
+            key = re.search(rf'{attribute}="([^"]+)"', match.group(1))
+            if key:
+                cells = re.findall(r"<td>(.*?)</td>", match.group(2), re.S)
+                found[key.group(1)] = [unescape(re.sub(r"<[^>]+>", " ", c)) for c in cells]
+    return found
