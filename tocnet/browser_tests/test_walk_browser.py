@@ -46,8 +46,6 @@ SKIP_SUFFIXES = (".xlsx", ".pdf", ".zip", ".csv", ".png", ".svg", ".txt", ".atom
 # here; listed so the walk still fails on anything new. Remove an entry once it is fixed.
 KNOWN_PROBLEMS = {
     ("agent", "/registers/terms/renew/"): "linked from the plan page, refused to agents",
-    ("staff", "/announcements/new/"): "English word 'Markdown' in the compose form",
-    ("agent", "/announcements/new/"): "English word 'Markdown' in the compose form",
 }
 MAX_PAGES = 40
 
