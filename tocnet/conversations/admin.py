@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tocnet.conversations.models import Article, SavedAnswer
+from tocnet.conversations.models import Article, Holiday, SavedAnswer
 
 
 @admin.register(Article)
@@ -15,3 +15,12 @@ class SavedAnswerAdmin(admin.ModelAdmin[SavedAnswer]):
     list_display = ("title", "department")
     list_filter = ("department",)
     search_fields = ("title", "text")
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin[Holiday]):
+    """Public holidays: the answer target skips them (and weekends)."""
+
+    list_display = ("date", "name")
+    date_hierarchy = "date"
+    search_fields = ("name",)

@@ -91,6 +91,11 @@ class Conversation(models.Model):
     article = models.ForeignKey(
         "Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    rep_may_answer = models.BooleanField(
+        _("the representative may answer"),
+        default=False,
+        help_text=_("A simple question the member's representative may answer themselves"),
+    )
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -219,3 +224,19 @@ class SavedAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Holiday(models.Model):
+    """A public holiday (or a substitute day) of the cooperative: not a working day for the
+    answer target. Staff keep the list in the admin; 2026-2027 is seeded (docs/conversations.md)."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("public holiday")
+        verbose_name_plural = _("public holidays")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"

@@ -12,7 +12,11 @@ from tocnet.accounts.models import User
 from tocnet.conversations.models import Article, Conversation, SavedAnswer
 from tocnet.members.models import Member, Representative
 from tocnet.members.selectors import as_uuid
-from tocnet.privacy.models import Channel, Consent, Purpose
+from tocnet.privacy.selectors import (
+    representative_access_allowed,
+    representative_access_answered,
+    representative_access_q,
+)
 from tocnet.registers.selectors import register_leader_q
 
 MANAGEMENT = "management"
@@ -50,16 +54,6 @@ def sees_contents(user: object) -> bool:
     return may_open_inbox(user) and not roles.is_board(user)
 
 
-def _consented_q(prefix: str = "") -> Q:
-    return Q(
-        **{
-            f"{prefix}consents__purpose": Purpose.COACHING,
-            f"{prefix}consents__channel": Channel.LINE,
-            f"{prefix}consents__allowed": True,
-        }
-    )
-
-
 def conversation_scope_q(user: object) -> Q | None:
     """The conversations this user may read; None means all, an empty Q-filter none.
     Staff: their departments' and the triage queue (managers all); agents: their units'
@@ -83,7 +77,7 @@ def conversation_scope_q(user: object) -> Q | None:
         members = Member.objects.filter(
             Q(register_memberships__until__isnull=True)
             & register_leader_q(user, "register_memberships__register__")
-            & _consented_q()
+            & representative_access_q()
         ).values("pk")
         return Q(member__in=members) | Q(forwarded_by=user)
     return none
@@ -172,15 +166,11 @@ def member_representative_user(member: Member | None) -> User | None:
 
 def consent_asked(member: Member) -> bool:
     """The member already answered (either way) whether their representative may see."""
-    return Consent.objects.filter(
-        member=member, purpose=Purpose.COACHING, channel=Channel.LINE
-    ).exists()
+    return representative_access_answered(member)
 
 
 def representative_may_see(member: Member) -> bool:
-    return Consent.objects.filter(
-        member=member, purpose=Purpose.COACHING, channel=Channel.LINE, allowed=True
-    ).exists()
+    return representative_access_allowed(member)
 
 
 def representative_user_by_line(line_user_id: str) -> User | None:

@@ -40,18 +40,37 @@ def reply_token_life() -> dt.timedelta:
     return dt.timedelta(seconds=setting("CONVERSATIONS_REPLY_TOKEN_SECONDS", 50))
 
 
+def holidays_between(first: dt.date, last: dt.date) -> frozenset[dt.date]:
+    """The public holidays (conversations.Holiday, kept by staff) from ``first`` to ``last``."""
+    from tocnet.conversations.models import Holiday
+
+    return frozenset(
+        Holiday.objects.filter(date__gte=first, date__lte=last).values_list("date", flat=True)
+    )
+
+
+def is_working_day(day: dt.date, holidays: frozenset[dt.date]) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+OPENS_AT = dt.time(8, 30)
+
+
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """``start`` plus ``days`` working days (Monday to Friday, Bangkok time); a start on a
-    weekend counts from Monday 08:30."""
+    """``start`` plus ``days`` working days (Bangkok time): weekends and the public holidays
+    of the Holiday table are skipped; a start on a day off counts from the next working day
+    at 08:30. One query, whatever the span."""
     local = start.astimezone(BANGKOK)
-    if local.weekday() >= 5:
-        while local.weekday() >= 5:
+    # Thai holidays never run longer than a week, so this window always holds the answer.
+    holidays = holidays_between(local.date(), local.date() + dt.timedelta(days=days * 3 + 21))
+    if not is_working_day(local.date(), holidays):
+        while not is_working_day(local.date(), holidays):
             local += dt.timedelta(days=1)
-        local = local.replace(hour=8, minute=30, second=0, microsecond=0)
+        local = local.replace(hour=OPENS_AT.hour, minute=OPENS_AT.minute, second=0, microsecond=0)
     left = days
     while left > 0:
         local += dt.timedelta(days=1)
-        if local.weekday() < 5:
+        if is_working_day(local.date(), holidays):
             left -= 1
     return local.astimezone(dt.UTC)
 
@@ -86,15 +105,15 @@ def flood_warn_once(*, line_user_id: str) -> bool:
 
 
 def representative_consent_record(*, member: Member, allowed: bool) -> None:
-    """The member's answer in LINE to "may your representative see your questions and follow
-    up as your financial coach?": a privacy Consent (purpose coaching, channel LINE)."""
-    from tocnet.privacy.models import Channel, Method, Purpose
+    """The member's answer in LINE to "may your representative see your questions to the
+    cooperative?": a privacy Consent of its own purpose (asked once)."""
+    from tocnet.privacy.models import REPRESENTATIVE_CHANNEL, Method, Purpose
     from tocnet.privacy.services import consent_set
 
     consent_set(
         member=member,
-        purpose=Purpose.COACHING,
-        channel=Channel.LINE,
+        purpose=Purpose.REPRESENTATIVE,
+        channel=REPRESENTATIVE_CHANNEL,
         allowed=allowed,
         method=Method.LINE,
         actor=BOT,

@@ -16,11 +16,14 @@ class Purpose(models.TextChoices):
     NEWS = "news", _("News of the cooperative")
     OFFERS = "offers", _("Product and service offers")
     COACHING = "coaching", _("Financial-coach follow-ups")
+    REPRESENTATIVE = "rep_view", _("My representative may see my questions to the cooperative")
 
 
 # News rests on the membership contract / legitimate interest: allowed until the member objects.
 # Offers and coaching follow-ups need the member's consent first.
 OPT_OUT_PURPOSES = frozenset({Purpose.NEWS})
+# Purposes of messages (per channel: the planner asks about these).
+MESSAGE_PURPOSES = (Purpose.NEWS, Purpose.OFFERS, Purpose.COACHING)
 
 
 class Channel(models.TextChoices):
@@ -36,6 +39,11 @@ class Method(models.TextChoices):
     REPRESENTATIVE = "representative", _("Member's word, recorded by their representative")
     PAPER = "paper", _("Paper form, entered by staff")
     SYSTEM = "system", _("By the system (erasure, restriction)")
+
+
+# "My representative may see my conversations" is about sharing, not about messages: one record
+# per member, kept under the LINE channel, where the bot asks it (consent needed: no default).
+REPRESENTATIVE_CHANNEL = Channel.LINE
 
 
 class Consent(models.Model):

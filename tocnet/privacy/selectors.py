@@ -11,7 +11,15 @@ from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Val
 from django.utils.translation import gettext_lazy as _
 
 from tocnet.members.models import Member
-from tocnet.privacy.models import OPT_OUT_PURPOSES, Channel, Consent, Purpose, Restriction
+from tocnet.privacy.models import (
+    MESSAGE_PURPOSES,
+    OPT_OUT_PURPOSES,
+    REPRESENTATIVE_CHANNEL,
+    Channel,
+    Consent,
+    Purpose,
+    Restriction,
+)
 
 
 class Unreachable:
@@ -34,8 +42,8 @@ def restricted_member_ids() -> QuerySet[Restriction, Any]:
 
 
 def _check(purpose: str, channel: str) -> None:
-    if purpose not in Purpose.values:
-        raise ValueError(f"unknown purpose {purpose!r}")
+    if purpose not in MESSAGE_PURPOSES:
+        raise ValueError(f"unknown message purpose {purpose!r}")
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
 
@@ -112,22 +120,52 @@ class ConsentCell:
 
 
 def consent_matrix_for_member(member: Member) -> list[ConsentCell]:
-    """Every purpose × channel with the member's current choice or the default."""
+    """Every message purpose × channel with the member's current choice or the default, then
+    the representative's access (one cell, not per channel)."""
     current = {(c.purpose, c.channel): c for c in Consent.objects.filter(member=member)}
     cells = []
-    for purpose in Purpose:
-        for channel in Channel:
-            consent = current.get((purpose.value, channel.value))
-            allowed = consent.allowed if consent else purpose in OPT_OUT_PURPOSES
-            cells.append(
-                ConsentCell(
-                    purpose=purpose.value,
-                    purpose_label=str(purpose.label),
-                    channel=channel.value,
-                    channel_label=str(channel.label),
-                    allowed=allowed,
-                    explicit=consent is not None,
-                    consent=consent,
-                )
+    pairs = [(p, c) for p in MESSAGE_PURPOSES for c in Channel]
+    pairs.append((Purpose.REPRESENTATIVE, REPRESENTATIVE_CHANNEL))
+    for purpose, channel in pairs:
+        consent = current.get((purpose.value, channel.value))
+        allowed = consent.allowed if consent else purpose in OPT_OUT_PURPOSES
+        cells.append(
+            ConsentCell(
+                purpose=purpose.value,
+                purpose_label=str(purpose.label),
+                channel=channel.value,
+                channel_label="–" if purpose == Purpose.REPRESENTATIVE else str(channel.label),
+                allowed=allowed,
+                explicit=consent is not None,
+                consent=consent,
             )
+        )
     return cells
+
+
+def representative_access_q(prefix: str = "") -> Q:
+    """A filter on Member (or through ``prefix``) keeping members who allowed their
+    representative to see their conversations."""
+    return Q(
+        **{
+            f"{prefix}consents__purpose": Purpose.REPRESENTATIVE,
+            f"{prefix}consents__channel": REPRESENTATIVE_CHANNEL,
+            f"{prefix}consents__allowed": True,
+        }
+    )
+
+
+def representative_access_answered(member: Member) -> bool:
+    """The member already answered (either way) whether their representative may see."""
+    return Consent.objects.filter(
+        member=member, purpose=Purpose.REPRESENTATIVE, channel=REPRESENTATIVE_CHANNEL
+    ).exists()
+
+
+def representative_access_allowed(member: Member) -> bool:
+    return Consent.objects.filter(
+        member=member,
+        purpose=Purpose.REPRESENTATIVE,
+        channel=REPRESENTATIVE_CHANNEL,
+        allowed=True,
+    ).exists()

@@ -16,6 +16,7 @@ from tocnet.core.xlsx import append_row, safe_sheet_title, workbook_bytes
 from tocnet.members.models import Member
 from tocnet.privacy.erasure import identifiers_for
 from tocnet.privacy.models import (
+    REPRESENTATIVE_CHANNEL,
     Channel,
     Consent,
     ConsentChange,
@@ -50,6 +51,8 @@ def consent_set(
     """Record a member's choice for a purpose on a channel; a no-op change still leaves history."""
     if purpose not in Purpose.values or channel not in Channel.values:
         raise ValidationError(_("Unknown purpose or channel."))
+    if purpose == Purpose.REPRESENTATIVE:
+        channel = REPRESENTATIVE_CHANNEL  # one record per member, whatever the form said
     if method not in Method.values:
         raise ValidationError(_("Unknown way of recording a consent."))
     if method == Method.REPRESENTATIVE and not member_statement.strip():

@@ -37,7 +37,9 @@ class InboxLineTestCase(ConversationTestCase):
         self.assertEqual(len(consent), 1)
         event = self.tap(consent[0]["data"])
         record = Consent.objects.get(member=self.in_register)
-        self.assertTrue(record.allowed)
+        self.assertEqual(
+            (record.purpose, record.method, record.allowed), ("rep_view", "line", True)
+        )
         conversation.refresh_from_db()
         self.assertEqual(conversation.reply_token, event["replyToken"])
         replies_before = len(self.fake.replies())

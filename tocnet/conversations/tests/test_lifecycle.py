@@ -62,14 +62,56 @@ class GroupForwardTestCase(ConversationTestCase):
 
 class LifecycleTestCase(ConversationTestCase):
     def test_the_target_is_one_working_day(self) -> None:
-        friday = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)  # Friday 16:00 in Bangkok
+        thursday = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)  # Thursday 16:00 in Bangkok
         self.assertEqual(
-            services.add_working_days(friday, 1), dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+            services.add_working_days(thursday, 1), dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
         )
-        saturday = dt.datetime(2026, 12, 5, 3, 0, tzinfo=dt.UTC)
+        friday = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
         self.assertEqual(
-            services.add_working_days(saturday, 1), dt.datetime(2026, 12, 8, 1, 30, tzinfo=dt.UTC)
+            services.add_working_days(friday, 1), dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
         )
+        saturday = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)  # counts from Monday 08:30
+        self.assertEqual(
+            services.add_working_days(saturday, 1), dt.datetime(2026, 12, 1, 1, 30, tzinfo=dt.UTC)
+        )
+
+    def test_the_target_skips_thai_public_holidays(self) -> None:
+        # Friday 4 December 2026: Saturday is Father's Day, Monday the 7th its substitute.
+        friday = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+        self.assertEqual(
+            services.add_working_days(friday, 1), dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC)
+        )
+        # Wednesday 9th + 1 working day: Thursday 10th is Constitution Day -> Friday 11th.
+        wednesday = dt.datetime(2026, 12, 9, 2, 0, tzinfo=dt.UTC)
+        self.assertEqual(
+            services.add_working_days(wednesday, 1), dt.datetime(2026, 12, 11, 2, 0, tzinfo=dt.UTC)
+        )
+        # Written on Songkran (Monday 13 April 2026): counts from Thursday 16th 08:30.
+        songkran = dt.datetime(2026, 4, 13, 5, 0, tzinfo=dt.UTC)
+        self.assertEqual(
+            services.add_working_days(songkran, 1), dt.datetime(2026, 4, 17, 1, 30, tzinfo=dt.UTC)
+        )
+
+    def test_staff_add_a_special_holiday_and_the_target_follows(self) -> None:
+        from tocnet.conversations.models import Holiday
+
+        thursday = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+        Holiday.objects.create(date=dt.date(2026, 11, 27), name="วันหยุดพิเศษ")
+        self.assertEqual(
+            services.add_working_days(thursday, 1), dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+        )
+        with self.settings(CONVERSATIONS_TARGET_WORKING_DAYS=2):
+            self.assertEqual(
+                services.due_from(thursday), dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+            )
+
+    def test_both_years_are_seeded(self) -> None:
+        from tocnet.conversations.models import Holiday
+
+        for year in (2026, 2027):
+            days = Holiday.objects.filter(date__year=year)
+            self.assertGreaterEqual(days.count(), 19)
+            self.assertTrue(days.filter(date=dt.date(year, 4, 13)).exists())  # Songkran
 
     def test_it_tells_the_representative_once_when_a_consenting_member_waits_too_long(self) -> None:
         Member.objects.filter(pk=self.rep_member.pk).update(line_user_id=REP_LINE)
@@ -80,7 +122,7 @@ class LifecycleTestCase(ConversationTestCase):
         Conversation.objects.filter(pk=conversation.pk).update(overdue_notified_at=None)
         Consent.objects.create(
             member=self.in_register,
-            purpose=Purpose.COACHING,
+            purpose=Purpose.REPRESENTATIVE,
             channel=Channel.LINE,
             allowed=True,
             method=Method.LINE,

@@ -44,7 +44,7 @@ class InboxViewTestCase(ConversationTestCase):
     def test_it_scopes_the_inbox_per_persona(self) -> None:
         Consent.objects.create(
             member=self.in_register,
-            purpose=Purpose.COACHING,
+            purpose=Purpose.REPRESENTATIVE,
             channel=Channel.LINE,
             allowed=True,
             method=Method.LINE,
@@ -142,7 +142,7 @@ class InboxViewTestCase(ConversationTestCase):
     def test_the_representative_cannot_manage_but_can_note(self) -> None:
         Consent.objects.create(
             member=self.in_register,
-            purpose=Purpose.COACHING,
+            purpose=Purpose.REPRESENTATIVE,
             channel=Channel.LINE,
             allowed=True,
             method=Method.LINE,

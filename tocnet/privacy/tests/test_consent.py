@@ -1,14 +1,25 @@
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tocnet.core.models import AuditEvent
 from tocnet.members.models import Member
 from tocnet.members.selectors import get_member_for_user, member_list_for_user
 from tocnet.members.tests.factories import make_member
-from tocnet.privacy.models import Channel, Consent, ConsentChange, Method, Purpose, Restriction
+from tocnet.privacy.models import (
+    MESSAGE_PURPOSES,
+    Channel,
+    Consent,
+    ConsentChange,
+    Method,
+    Purpose,
+    Restriction,
+)
 from tocnet.privacy.notice import current_notice
 from tocnet.privacy.selectors import (
     Unreachable,
@@ -158,7 +169,8 @@ class ConsentTestCase(BaseTestCase):
             actor=self.member_user,
         )
         cells = {(c.purpose, c.channel): c for c in consent_matrix_for_member(self.in_register)}
-        self.assertEqual(len(cells), 9)
+        self.assertEqual(len(cells), 10)
+        self.assertFalse(cells[("rep_view", "line")].allowed)  # consent needed, no default
         self.assertFalse(cells[("news", "line")].allowed)
         self.assertTrue(cells[("news", "line")].explicit)
         self.assertTrue(cells[("news", "sms")].allowed)
@@ -169,7 +181,7 @@ class ConsentTestCase(BaseTestCase):
 class RestrictionTestCase(BaseTestCase):
     def test_it_hides_a_restricted_member_from_sends_and_search_but_keeps_the_record(self) -> None:
         member_restrict(member=self.in_register, reason="คำขอระงับการใช้ข้อมูล", actor=self.staff)
-        for purpose in Purpose:
+        for purpose in MESSAGE_PURPOSES:
             for channel in Channel:
                 blocked = {
                     m.pk: m.privacy_reason
@@ -208,3 +220,64 @@ class RestrictionTestCase(BaseTestCase):
             ),
             ["privacy.member_restricted", "privacy.member_restriction_lifted"],
         )
+
+
+class RepresentativeAccessTestCase(BaseTestCase):
+    def test_it_is_one_record_per_member_and_not_a_message_purpose(self) -> None:
+        consent_set(
+            member=self.in_register,
+            purpose=Purpose.REPRESENTATIVE,
+            channel=Channel.SMS,  # ignored: kept under the LINE channel
+            allowed=True,
+            method=Method.LINE,
+            actor="line-bot",
+        )
+        record = Consent.objects.get(member=self.in_register)
+        self.assertEqual((record.purpose, record.channel), ("rep_view", "line"))
+        with self.assertRaises(ValueError):
+            member_not_messageable_ids(purpose=Purpose.REPRESENTATIVE, channel=Channel.LINE)
+
+    def test_the_migration_carries_the_bots_combined_answer_over(self) -> None:
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module(
+            "tocnet.privacy.migrations.0003_representative_access_purpose"
+        )
+        now = timezone.now() - dt.timedelta(days=3)
+        base = {"channel": Channel.LINE, "notice_version": "1", "recorded_at": now}
+        Consent.objects.create(
+            member=self.in_register,
+            purpose=Purpose.COACHING,
+            allowed=True,
+            method=Method.LINE,
+            **base,
+        )
+        Consent.objects.create(
+            member=self.b_member,
+            purpose=Purpose.COACHING,
+            allowed=False,
+            method=Method.LINE,
+            **base,
+        )
+        Consent.objects.create(  # on paper: never spoke of conversations
+            member=self.a_not_in_register,
+            purpose=Purpose.COACHING,
+            allowed=True,
+            method=Method.PAPER,
+            **base,
+        )
+        migration.carry_over(apps, None)
+        migration.carry_over(apps, None)  # twice: nothing doubles
+        carried = {
+            c.member_id: (c.allowed, c.recorded_at)
+            for c in Consent.objects.filter(purpose=Purpose.REPRESENTATIVE)
+        }
+        self.assertEqual(
+            carried,
+            {self.in_register.pk: (True, now), self.b_member.pk: (False, now)},
+        )
+        self.assertEqual(Consent.objects.filter(purpose=Purpose.COACHING).count(), 3)
+        change = ConsentChange.objects.get(member=self.in_register, purpose=Purpose.REPRESENTATIVE)
+        self.assertEqual((change.created_at, change.previous), (now, None))
