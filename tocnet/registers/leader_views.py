@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import openpyxl
@@ -34,6 +36,7 @@ from tocnet.registers.models import Register
 from tocnet.registers.planning import Move
 from tocnet.registers.selectors import (
     get_register_for_user,
+    planning_unit_list_for_user,
     register_deputy,
     register_deputy_user,
     register_leader_history,
@@ -47,6 +50,10 @@ def _manager(request: AuthenticatedHttpRequest) -> User:
     return user
 
 
+def _agent_unit_ids(user: User) -> list[int]:
+    return list(planning_unit_list_for_user(user).values_list("pk", flat=True))
+
+
 def _members(register: Register) -> list[Member]:
     members = list(
         Member.objects.filter(
@@ -57,6 +64,50 @@ def _members(register: Register) -> list[Member]:
     )
     members.sort(key=lambda m: thai_sort_key(m.sort_name))
     return members
+
+
+@dataclass(frozen=True)
+class MergeRow:
+    """One member of a vacant register being merged: who, and the register they join."""
+
+    number: str
+    name: str
+    district: str
+    to_name: str
+
+
+def _merge_rows(register: Register, moves: list[Move]) -> list[MergeRow]:
+    """The previewed moves with the members' names, in the order of the register's target and
+    Thai name. Only the merged register's own members are looked up (the user's scope)."""
+    if not moves:
+        return []
+    members = {
+        m.number: m
+        for m in Member.objects.filter(
+            register_memberships__register=register,
+            register_memberships__until__isnull=True,
+            number__in=[m.member for m in moves],
+        )
+    }
+    rows = []
+    for move in moves:
+        member = members.get(move.member)
+        rows.append(
+            MergeRow(
+                number=move.member,
+                name=member.full_name if member else "",
+                district=member.district if member else "",
+                to_name=move.to_name,
+            )
+        )
+    by_sort = {n: thai_sort_key(m.sort_name) for n, m in members.items()}
+    rows.sort(key=lambda r: (r.to_name, by_sort.get(r.number, ""), r.number))
+    return rows
+
+
+def _merge_targets(moves: list[Move]) -> list[tuple[str, int]]:
+    """(register name, members it receives), in name order."""
+    return sorted(Counter(m.to_name for m in moves).items())
 
 
 def _choices(register: Register, members: list[Member]) -> list[tuple[str, str]]:
@@ -149,6 +200,16 @@ def register_leaders(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
                 % {"register": register, "count": moved},
             )
             return redirect("registers:plan_unit", code=register.unit.code)
+    merge_rows = _merge_rows(register, merge_moves or [])
+    if merge_rows:
+        # Names of the members who would move: a read of personal data.
+        audit_access(
+            actor=user,
+            action="register.merge_previewed",
+            target=register,
+            detail={"members": len(merge_rows)},
+            ip_address=client_ip(request),
+        )
     form = DeputyForm(
         request.POST if action == "deputy" else None,
         members=_choices(register, members),
@@ -182,6 +243,8 @@ def register_leaders(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
             "today": timezone.localdate(),
             "vacant": vacant,
             "merge_moves": merge_moves,
+            "merge_rows": merge_rows,
+            "merge_targets": _merge_targets(merge_moves or []),
             "merge_key": ",".join(f"{m.member}:{m.to_key}" for m in merge_moves or []),
             "merge_error": merge_error,
         },
@@ -218,10 +281,10 @@ def _numbers_from(upload: Any, text: str) -> tuple[list[str], str]:
 
 @login_required
 def terms_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Staff set a new term for re-elected representatives in one action: preview, confirm."""
-    user = request.user
-    if not is_cooperative_staff(user):
-        raise PermissionDenied
+    """Staff (every unit) and coop agents (their units) set a new term for re-elected
+    representatives in one action: preview, confirm."""
+    user = _manager(request)
+    unit_ids = None if is_cooperative_staff(user) else _agent_unit_ids(user)
     form = TermRenewForm(request.POST or None, request.FILES or None)
     preview = None
     numbers: list[str] = []
@@ -238,6 +301,7 @@ def terms_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
                 term_start=data["term_start"],
                 term_end=data["term_end"],
                 actor=user,
+                unit_ids=unit_ids,
             )
             messages.success(
                 request,
@@ -246,9 +310,16 @@ def terms_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("registers:plan_overview")
         else:
-            preview = term_renewal_preview(numbers=numbers, term_start=data["term_start"])
+            preview = term_renewal_preview(
+                numbers=numbers, term_start=data["term_start"], unit_ids=unit_ids
+            )
     return render(
         request,
         "registers/terms_renew.html",
-        {"form": form, "preview": preview, "numbers": "\n".join(numbers)},
+        {
+            "form": form,
+            "preview": preview,
+            "numbers": "\n".join(numbers),
+            "scoped": unit_ids is not None,
+        },
     )

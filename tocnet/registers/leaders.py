@@ -7,7 +7,7 @@ Kept apart from the planner's services: these change who leads a register, never
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,15 +223,22 @@ class TermRenewal:
     already: list[str] = field(default_factory=list)
 
 
-def term_renewal_preview(*, numbers: list[str], term_start: dt.date) -> TermRenewal:
-    """What renewing would do (reads only): see representative_terms_renew."""
+def _current_reps(numbers: list[str], unit_ids: Iterable[int] | None) -> Any:
+    reps = Representative.objects.filter(ended_on__isnull=True, member__number__in=numbers)
+    if unit_ids is not None:
+        reps = reps.filter(unit_id__in=list(unit_ids))
+    return reps.select_related("member")
+
+
+def term_renewal_preview(
+    *, numbers: list[str], term_start: dt.date, unit_ids: Iterable[int] | None = None
+) -> TermRenewal:
+    """What renewing would do (reads only): see representative_terms_renew.
+
+    With ``unit_ids`` (an agent's units) only those units' representatives count; any other
+    number is "not a current representative", whether it leads elsewhere or not."""
     result = TermRenewal()
-    current = {
-        rep.member.number: rep
-        for rep in Representative.objects.filter(
-            ended_on__isnull=True, member__number__in=numbers
-        ).select_related("member")
-    }
+    current = {rep.member.number: rep for rep in _current_reps(numbers, unit_ids)}
     for number in dict.fromkeys(numbers):
         rep = current.get(number)
         if rep is None:
@@ -245,7 +252,12 @@ def term_renewal_preview(*, numbers: list[str], term_start: dt.date) -> TermRene
 
 @transaction.atomic
 def representative_terms_renew(
-    *, numbers: list[str], term_start: dt.date, term_end: dt.date, actor: Any
+    *,
+    numbers: list[str],
+    term_start: dt.date,
+    term_end: dt.date,
+    actor: Any,
+    unit_ids: Iterable[int] | None = None,
 ) -> TermRenewal:
     """Re-elected representatives (the new election's results) get a new term in one action.
 
@@ -253,13 +265,14 @@ def representative_terms_renew(
     [term_start, term_end]; the old row ends the day before, and their register follows the
     new row (same register, members, name and LINE group). Listed members who are not current
     representatives are reported, not changed (new representatives come with the import).
-    Idempotent: a representative already on a term starting then is left alone."""
+    Idempotent: a representative already on a term starting then is left alone. With
+    ``unit_ids`` (an agent) only those units' representatives are renewed."""
     if term_end < term_start:
         raise ValidationError(_("The term must end after it starts."))
-    result = term_renewal_preview(numbers=numbers, term_start=term_start)
-    reps = Representative.objects.filter(
-        ended_on__isnull=True, member__number__in=result.renewed
-    ).select_related("member")
+    if unit_ids is not None:
+        unit_ids = list(unit_ids)
+    result = term_renewal_preview(numbers=numbers, term_start=term_start, unit_ids=unit_ids)
+    reps = _current_reps(result.renewed, unit_ids)
     for old in reps:
         Representative.objects.filter(pk=old.pk).update(
             ended_on=max(term_start - dt.timedelta(days=1), old.term_start),

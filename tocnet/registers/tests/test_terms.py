@@ -75,8 +75,9 @@ class TermsTestCase(BaseTestCase):
         book.save(data)
         upload = SimpleUploadedFile("ผลเลือกตั้ง.xlsx", data.getvalue())
         url = "/registers/terms/renew/"
-        self.login_as(self.agent)
-        self.assertEqual(self.client.get(url).status_code, 403)
+        for refused in (self.rep_user, self.board, self.member_user):
+            self.login_as(refused)
+            self.assertEqual(self.client.get(url).status_code, 403)
         self.login_as(self.staff)
         dates = {"term_start": "2026-01-01", "term_end": "2029-12-31"}
         page = self.client.post(url, {"file": upload, **dates}).content.decode()
@@ -105,3 +106,34 @@ class TermsTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("errorlist", response.content.decode())
         self.assertFalse(AuditEvent.objects.filter(action="representative.term_renewed").exists())
+
+    def test_an_agent_renews_the_representatives_of_their_units_only(self) -> None:
+        other = Representative.objects.create(
+            member=self.b_member,
+            unit=self.unit_b,
+            term_start=dt.date(2018, 1, 1),
+            term_end=dt.date(2021, 12, 31),
+        )
+        url = "/registers/terms/renew/"
+        dates = {"term_start": "2026-01-01", "term_end": "2029-12-31"}
+        self.login_as(self.agent)
+        page = self.client.get(url).content.decode()
+        self.assertIn('data-scope="own-units"', page)
+        # นว's representative is not the agent's: reported like any non-representative.
+        page = self.client.post(url, {"numbers": "100001\n200001", **dates}).content.decode()
+        self.assertIn('data-renewed="1"', page)
+        self.assertIn('data-not-current="1"', page)
+        response = self.client.post(url, {"numbers": "100001\n200001", "confirm": "True", **dates})
+        self.assertEqual(response.status_code, 302)
+        self.register.refresh_from_db()
+        self.assertEqual(self.register.representative.term_end, dt.date(2029, 12, 31))  # type: ignore[union-attr]
+        other.refresh_from_db()
+        self.assertIsNone(other.ended_on)
+        self.assertEqual(other.term_end, dt.date(2021, 12, 31))
+        self.assertEqual(
+            [
+                e.changes["member"]
+                for e in AuditEvent.objects.filter(action="representative.term_renewed")
+            ],
+            ["100001"],
+        )

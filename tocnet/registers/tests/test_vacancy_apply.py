@@ -147,6 +147,25 @@ class VacancyApplyTestCase(_Base):
         self.assertEqual(_open(register), members)  # the preview changes nothing
         self.assertFalse(AuditEvent.objects.filter(action="register.merged").exists())
         moves = register_merge_preview(register=register)
+        # Each member by name, with the register they would join; the read is logged.
+        for move in moves:
+            member = Member.objects.get(number=move.member)
+            row = re.search(rf'<tr data-move="{move.member}">(.*?)</tr>', page, re.S)
+            assert row is not None, move.member
+            self.assertIn(member.full_name, row.group(1))
+            self.assertIn(move.to_name, row.group(1))
+        for name in {m.to_name for m in moves}:
+            count = sum(1 for m in moves if m.to_name == name)
+            self.assertRegex(page, rf'data-target="{re.escape(name)}"><b>[^<]+</b>\D*{count}\D')
+        access = AuditEvent.objects.get(action="register.merge_previewed")
+        self.assertEqual(
+            (access.kind, access.actor_id, access.changes),
+            (AuditEvent.Kind.ACCESS, self.agent_of_unit.pk, {"members": len(members)}),
+        )
+        # Another unit's agent sees neither the register nor its members.
+        self.login_as(self.agent)
+        self.assertEqual(self.client.get(url + "?merge=preview").status_code, 404)
+        self.login_as(self.agent_of_unit)
         key = ",".join(f"{m.member}:{m.to_key}" for m in moves)
         stale = self.client.post(url, {"action": "merge", "moves": key + ",1:x"})
         self.assertEqual(stale.status_code, 200)
