@@ -279,9 +279,10 @@ LINE_LOGIN_AUTHORIZE_URL = env_str(
     "LINE_LOGIN_AUTHORIZE_URL", "https://access.line.me/oauth2/v2.1/authorize"
 )
 
-# LIFF (LINE Front-end Framework) app on the LINE Login channel: the representatives' relay page
-# and members' acknowledgement page open inside LINE. LIFF_SDK_URL: the demo and the tests load
-# the fake LINE server's stand-in instead of LINE's SDK.
+# LIFF (LINE Front-end Framework) app on the LINE Login channel: ONE app whose endpoint URL is
+# SITE_URL + "/r/"; the representatives' relay page and the members' pages open inside LINE below
+# it (README, "The LIFF app"). LIFF_SDK_URL: the demo and the tests load the fake LINE server's
+# stand-in instead of LINE's SDK.
 LIFF_ID = env_str("LIFF_ID")
 LIFF_SDK_URL = env_str("LIFF_SDK_URL", "https://static.line-scdn.net/liff/edge/2/sdk.js")
 LIFF_URL_BASE = env_str("LIFF_URL_BASE", "https://liff.line.me")

@@ -72,11 +72,10 @@ def read_more_url(announcement: Announcement) -> str:
 
 
 def liff_url(path: str) -> str:
-    """A page opened inside LINE: https://liff.line.me/<LIFF_ID><path> when a LIFF app is set
-    (its endpoint URL is SITE_URL), else the page itself (demo, tests)."""
-    if settings.LIFF_ID and settings.LIFF_URL_BASE:
-        return f"{settings.LIFF_URL_BASE.rstrip('/')}/{settings.LIFF_ID}{path}"
-    return absolute(path)
+    """A page below the LIFF endpoint (``/r/``) opened inside LINE: see responses.liff."""
+    from tocnet.messaging.responses.liff import liff_url as _liff_url
+
+    return _liff_url(path)
 
 
 def _button(label: str, uri: str, *, style: str = "link") -> dict[str, Any]:

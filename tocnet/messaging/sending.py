@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Min, Q, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from tocnet.line import client as line_client
@@ -147,7 +148,9 @@ def _record_sent(row: Delivery, result: SendResult, *, now: dt.datetime, reason:
 def _flex(announcement: Announcement, *, relay: Relay | None = None) -> list[object]:
     from linebot.v3.messaging import FlexMessage
 
-    relay_url = content.liff_url(f"/news/relay/{relay.code}/") if relay else ""
+    relay_url = (
+        content.liff_url(reverse("messaging:relay_page", args=[relay.code])) if relay else ""
+    )
     card = content.announcement_card(
         announcement, relay_url=relay_url, extra_buttons=respond_buttons(announcement)
     )

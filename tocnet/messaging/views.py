@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -367,6 +368,39 @@ def announcement_export(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="deliveries-{announcement.pk}.xlsx"'
     return response
+
+
+# --- the LIFF app: its entry at the endpoint URL, the representative's relay page ------------
+
+
+@never_cache
+@require_GET
+@xframe_options_exempt
+def liff_entry(request: HttpRequest) -> HttpResponse:
+    """The LIFF app's endpoint URL (SITE_URL/r/), shared by the relay page and the members' pages.
+
+    A LIFF URL ``https://liff.line.me/<LIFF_ID>/relay/<code>/`` first lands here with
+    ``?liff.state=/relay/<code>/`` (LINE's "primary redirect"); this page only loads the SDK and
+    calls liff.init(), which opens ``/r/relay/<code>/`` (the "secondary redirect"). LINE asks
+    that nothing change the URL before liff.init() is done, so there is no server redirect.
+    Opened without liff.state (the bare LIFF URL) it is the members' LIFF home."""
+    from tocnet.messaging.responses import liff
+    from tocnet.messaging.responses.views import liff_home
+
+    state = request.GET.get("liff.state")
+    if state is None:
+        return liff_home(request)
+    target = liff.liff_state_target(state)
+    return render(
+        request,
+        "messaging/liff_entry.html",
+        {
+            "liff_id": liff.liff_id(),
+            "sdk_url": liff.liff_sdk_url(),
+            "target": target,
+        },
+        status=200 if target else 404,
+    )
 
 
 # --- the representative: relay page (LIFF) and their members' deliveries ---------------------

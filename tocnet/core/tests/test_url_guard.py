@@ -31,6 +31,7 @@ PUBLIC = {
     "messaging:public_list": "public announcements (no personal data)",
     "messaging:feed": "Atom feed of public announcements",
     "messaging:public_detail": "a public announcement, Open Graph card",
+    "messaging:liff_entry": "the LIFF app's endpoint: opens the page LINE names, no data",
     "messaging:relay_page": "representative's LIFF relay page inside LINE: no personal data",
     "messaging:relay_report": "LIFF relay report, authenticated by a LINE-verified ID token",
 }

@@ -73,10 +73,50 @@ def liff_claims_verify(*, id_token: str) -> dict[str, Any]:
     return claims
 
 
-def liff_url(path: str = "/") -> str:
-    """A link that opens ``path`` of the site inside LINE through the LIFF app (LINE appends
-    the part after the LIFF ID to the app's endpoint URL); the plain path without a LIFF_ID."""
-    if not liff_id():
-        return path
-    base = str(getattr(settings, "LIFF_URL_BASE", "") or "https://liff.line.me").rstrip("/")
-    return f"{base}/{liff_id()}{path}"
+def endpoint_path() -> str:
+    """The LIFF app's endpoint, as a path of the site: ``/r/``. Every page opened inside LINE
+    (the relay page, the answer page, linking, the chase list) lives under it, because a LIFF
+    URL can only open the endpoint URL and the paths below it."""
+    from django.urls import reverse
+
+    return reverse("messaging:liff_entry")
+
+
+def endpoint_url() -> str:
+    """What to type as the LIFF app's endpoint URL in the LINE Developers Console."""
+    return str(settings.SITE_URL).rstrip("/") + endpoint_path()
+
+
+def liff_url(path: str) -> str:
+    """The link that opens the site's ``path`` (a path below the endpoint, e.g. ``/r/relay/…/``)
+    inside LINE: ``https://liff.line.me/<LIFF_ID>/relay/…/``. LINE lands on the endpoint with
+    ``liff.state=/relay/…/`` and the SDK's liff.init() opens the page (see views.liff_entry).
+    Without a LIFF app or LIFF_URL_BASE (demo, tests) the page's own absolute URL."""
+    endpoint = endpoint_path()
+    if not path.startswith(endpoint):
+        raise ValueError(f"{path} is not below the LIFF endpoint {endpoint}")
+    base = str(getattr(settings, "LIFF_URL_BASE", "") or "").rstrip("/")
+    if liff_id() and base:
+        return f"{base}/{liff_id()}/{path[len(endpoint) :]}"
+    return str(settings.SITE_URL).rstrip("/") + path
+
+
+def liff_state_target(state: str) -> str:
+    """The site path a ``liff.state`` value names (``/relay/…/?a=1`` → ``/r/relay/…/?a=1``), or
+    "" when it is not a plain path below the endpoint (no other site, no tricks)."""
+    from django.urls import Resolver404, resolve
+
+    state = state.split("#", 1)[0]
+    if not state.startswith("/") or state.startswith("//") or "\\" in state or len(state) > 500:
+        return ""
+    if any(ord(ch) < 32 for ch in state):
+        return ""
+    target = endpoint_path().rstrip("/") + state
+    path = target.split("?", 1)[0]
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return ""
+    if match.view_name == "messaging:liff_entry":
+        return ""
+    return target

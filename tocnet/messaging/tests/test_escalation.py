@@ -19,6 +19,9 @@ DEPUTY_LINE = "U" + "3" * 32
 MEMBER_LINE = "U" + "1" * 32
 
 
+LIFF = "https://liff.line.me/1650000000-AbCdEfGh"
+
+
 @override_settings(LIFF_ID="1650000000-AbCdEfGh", SITE_URL="https://toc.example")
 class EscalationTestCase(LineTestCase):
     def setUp(self) -> None:
@@ -60,9 +63,10 @@ class EscalationTestCase(LineTestCase):
         rep = self.pushes_to(REP_LINE)
         # One push to the representative (their list) + their own reminder as a member.
         self.assertEqual(len(rep), 2)
-        self.assertTrue(any("/r/chase/?a=" in text for text in rep))
+        # Pages below the LIFF endpoint (SITE_URL/r/) open inside LINE through the LIFF URL.
+        self.assertTrue(any(f"{LIFF}/chase/?a=" in text for text in rep))
         self.assertEqual(len(self.pushes_to(MEMBER_LINE)), 1)
-        self.assertIn(f"/r/liff/a/{self.announcement.code}/", self.pushes_to(MEMBER_LINE)[0])
+        self.assertIn(f"{LIFF}/liff/a/{self.announcement.code}/", self.pushes_to(MEMBER_LINE)[0])
         # Responded (the deputy) never reminded; no channel left for a_not_in_register.
         self.assertEqual(self.pushes_to(DEPUTY_LINE), [])
         steps = list(TimelineEntry.objects.values_list("step", "count"))
@@ -93,7 +97,7 @@ class EscalationTestCase(LineTestCase):
         self.assertEqual(Ask.objects.get().stage, Ask.Stage.DEPUTIES)
         deputy = self.pushes_to(DEPUTY_LINE)
         self.assertEqual(len(deputy), 1)
-        self.assertIn("/r/chase/", deputy[0])
+        self.assertIn(f"{LIFF}/chase/", deputy[0])
         self.assertEqual([m.to for m in mail.outbox], [["agent@example.coop"]])
         self.assertEqual(
             set(Chase.objects.filter(stage="agent").values_list("member__number", flat=True)),

@@ -143,6 +143,8 @@ class FakeLineServer:
         self.liff_shares: list[dict[str, Any]] = []
         self.liff_context = "utou"  # what liff.getContext().type says: utou, group, none
         self.liff_share_cancel = False  # the user closes the share target picker
+        # LIFF apps: LIFF ID -> endpoint URL, for the stand-in LIFF URLs /liff/app/<id>/<path>.
+        self.liff_endpoints: dict[str, str] = {}
         handler = type("Handler", (_Handler,), {"fake": self})
         self.httpd = _QuietHTTPServer((host, port), handler)
         self.thread: threading.Thread | None = None
@@ -184,6 +186,12 @@ class FakeLineServer:
     def set_member_count(self, group_id: str, count: int) -> None:
         with self.lock:
             self.groups[group_id].count = count
+
+    def add_liff_app(self, liff_id: str, endpoint_url: str) -> None:
+        """Register a LIFF app: ``{url}/liff/app/<liff_id>/<path>`` then behaves like LINE's
+        ``https://liff.line.me/<liff_id>/<path>`` (to the endpoint with ``liff.state``)."""
+        with self.lock:
+            self.liff_endpoints[liff_id] = endpoint_url
 
     def add_profile(self, user_id: str, display_name: str) -> None:
         with self.lock:
@@ -751,6 +759,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         with fake.lock:
             fake.requests.append(record)
+        if record.path.startswith("/liff/app/") and record.method == "GET":
+            self._liff_url(record)
+            return
         if record.path == "/liff/sdk.js":
             host = self.headers.get("Host") or "127.0.0.1"
             script = LIFF_SDK_JS.replace("__BASE__", f"http://{host}")
@@ -781,6 +792,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_cors(200, json.dumps({"cancelled": cancel}).encode(), "application/json")
             return
         self._send_cors(404, b'{"message": "Not found"}', "application/json")
+
+    def _liff_url(self, record: RecordedRequest) -> None:
+        """LINE's LIFF URL server: what follows the LIFF ID (path and query) goes to the app's
+        endpoint URL as ``liff.state`` (the "primary redirect", "Concatenate" mode)."""
+        liff_id, _, rest = record.path[len("/liff/app/") :].partition("/")
+        with self.fake.lock:
+            endpoint = self.fake.liff_endpoints.get(liff_id)
+        if not endpoint:
+            self._send_cors(404, b'{"message": "LIFF app not found"}', "application/json")
+            return
+        state = "/" + rest if rest else ""
+        if record.query:
+            state = (state or "/") + "?" + urlencode(record.query, doseq=True)
+        location = endpoint
+        if state:
+            joiner = "&" if "?" in endpoint else "?"
+            location = f"{endpoint}{joiner}{urlencode({'liff.state': state})}"
+        self.record.status = 302
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _send_cors(self, status: int, data: bytes, content_type: str) -> None:
         self.record.status = status
@@ -842,6 +875,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._send(200, {})
         elif parts[1:2] == ["liff"] and record.method == "PUT":
+            if payload.get("liffId") and payload.get("endpoint"):
+                fake.add_liff_app(str(payload["liffId"]), str(payload["endpoint"]))
             with fake.lock:
                 if "userId" in payload:
                     fake.liff_user = payload["userId"] or None
@@ -916,6 +951,14 @@ LIFF_SDK_JS = r"""/* Stand-in for LINE's LIFF SDK, served by TOC-Net's fake LINE
         .then(function (d) {
           state.userId = d.userId; state.idToken = d.idToken || null;
           state.name = d.displayName || ""; state.context = d.contextType || "none";
+          // Opened at the endpoint URL through a LIFF URL: open the page liff.state names
+          // below the endpoint (LINE's "secondary redirect", "Concatenate" mode).
+          var target = new URLSearchParams(window.location.search).get("liff.state");
+          if (target) {
+            var endpoint = window.location.origin + window.location.pathname;
+            if (target.charAt(0) === "/") { endpoint = endpoint.replace(/\/$/, ""); }
+            window.location.replace(endpoint + target);
+          }
         });
     },
     isLoggedIn: function () { return !!state.idToken; },
