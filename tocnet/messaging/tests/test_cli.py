@@ -104,3 +104,58 @@ class AnnounceCommandTestCase(MessagingTestCase):
         )
         self.assertEqual(out["recipients"], 2)
         self.assertEqual(out["channels"]["line_group"], 2)
+
+
+ISSUE_ANNOUNCE_KEYS = {
+    "announcement",
+    "mode",
+    "recipients",
+    "channels",
+    "line_messages",
+    "sms_segments",
+    "cost_baht",
+    "unreachable_reasons",
+}
+ISSUE_CHANNELS = {"line_group", "line_direct", "sms", "email", "unreachable"}
+ISSUE_STATES = {"queued", "sent", "failed", "unknown", "unreachable"}
+
+
+@time_machine.travel(dt.datetime(2026, 12, 2, 10, 0, tzinfo=BANGKOK), tick=False)
+class CommandShapesAddUpTestCase(MessagingTestCase):
+    """The issue's shapes, and the numbers agree between the two commands."""
+
+    def test_a_full_send_adds_up_in_both_commands(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            out = run("announce", "--title", "ปันผล", "--body", "ข้อความ", "--json")
+        self.assertEqual(set(out), ISSUE_ANNOUNCE_KEYS)
+        self.assertEqual(set(out["channels"]), ISSUE_CHANNELS)
+        self.assertEqual(out["mode"], "relay")
+        self.assertEqual(out["recipients"], sum(out["channels"].values()))
+        self.assertEqual(out["channels"]["unreachable"], sum(out["unreachable_reasons"].values()))
+        self.assertIsInstance(out["cost_baht"], float)
+
+        status = run("announcement_status", str(out["announcement"]), "--json")
+        # The issue's keys, each of the issue's states; extra keys are documented in README.
+        self.assertLessEqual({"announcement", "state", "deliveries", "by_channel"}, set(status))
+        self.assertLessEqual(ISSUE_STATES, set(status["deliveries"]))
+        self.assertEqual(status["announcement"], out["announcement"])
+        self.assertEqual(status["recipients"], out["recipients"])
+        self.assertEqual(sum(status["deliveries"].values()), out["recipients"])
+        per_channel = {ch: sum(states.values()) for ch, states in status["by_channel"].items()}
+        self.assertEqual(per_channel, {ch: n for ch, n in out["channels"].items() if n})
+        self.assertEqual(status["deliveries"]["unreachable"], out["channels"]["unreachable"])
+
+    def test_a_cancelled_send_still_adds_up(self) -> None:
+        from tocnet.messaging import services
+
+        # Outside office hours' SMS window: the SMS waits, then the send is cancelled.
+        with time_machine.travel(dt.datetime(2026, 12, 2, 22, 0, tzinfo=BANGKOK), tick=False):
+            with self.captureOnCommitCallbacks(execute=True):
+                out = run("announce", "--title", "ค่ำ", "--body", "ข้อความ", "--json")
+            announcement = Announcement.objects.get(pk=out["announcement"])
+            services.announcement_cancel(announcement=announcement, actor=self.staff)
+        status = run("announcement_status", str(out["announcement"]), "--json")
+        self.assertEqual(status["state"], "cancelled")
+        self.assertEqual(sum(status["deliveries"].values()), out["recipients"])
+        self.assertEqual(status["deliveries"]["queued"], 0)
+        self.assertGreaterEqual(status["deliveries"]["cancelled"], 1)  # the held SMS
