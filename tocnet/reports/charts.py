@@ -1,4 +1,4 @@
-"""The dashboard's charts and map, drawn as SVG from a Coverage."""
+"""The dashboard's charts (HTML bars) and map (SVG), drawn from a Coverage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from tocnet.members.provinces import short_unit_name
 from tocnet.reports.exports import STATUS_LABELS, status_label
 from tocnet.reports.selectors import Coverage
-from tocnet.reports.svg import Bar, bar_chart_svg, province_map_svg
+from tocnet.reports.svg import Bar, bar_chart_html, province_map_svg
 
 STATUS_COLOURS = {
     "not_started": "#9ca3af",
@@ -20,21 +20,18 @@ STATUS_COLOURS = {
 
 def submission_status_chart(coverage: Coverage) -> SafeString:
     """Units per submission status (not started, in progress, submitted, late)."""
-    return bar_chart_svg(
+    return bar_chart_html(
         [
             Bar(
                 label=status_label(key),
                 value=coverage.status_counts.get(key, 0),
-                text=str(coverage.status_counts.get(key, 0)),
+                text=f"{coverage.status_counts.get(key, 0):,}",
                 key=key,
                 colour=STATUS_COLOURS[key],
             )
             for key in STATUS_LABELS
         ],
         title=_("Units by submission status"),
-        label_width=110,
-        width=420,
-        row_height=22,
     )
 
 
@@ -44,12 +41,12 @@ def unit_group_share_chart(coverage: Coverage) -> SafeString:
         (u for u in coverage.units if u.members),
         key=lambda r: (r.group_share or 0, r.label),
     )
-    return bar_chart_svg(
+    return bar_chart_html(
         [
             Bar(
                 label=short_unit_name(r.label),
                 value=r.group_share or 0,
-                text=f"{(r.group_share or 0) * 100:.0f}% ({r.in_group}/{r.members})",
+                text=f"{(r.group_share or 0) * 100:.0f}% ({r.in_group:,}/{r.members:,})",
                 key=r.unit_code,
             )
             for r in by_share
@@ -57,8 +54,6 @@ def unit_group_share_chart(coverage: Coverage) -> SafeString:
         title=_("Members in the LINE group, per unit"),
         maximum=1,
         colour_by_share=True,
-        label_width=170,
-        width=480,
     )
 
 

@@ -1,4 +1,5 @@
-"""Server-rendered SVG charts and the province map (no JavaScript, no external assets)."""
+"""Server-rendered charts (HTML bars) and the SVG province map (no JavaScript, no external
+assets)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def province_map_svg(
     ``details`` adds text to a province's tooltip (e.g. "120/150 members").
     """
     width, height, items = _map_data()
-    legend_h = 34
+    legend_h = 40
     parts = [
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" class="province-map" role="img" '
@@ -107,13 +108,13 @@ def province_map_svg(
     for i, (upper, colour) in enumerate(SCALE):
         parts.append(
             format_html(
-                '<rect x="{}" y="{}" width="12" height="10" fill="{}"/>'
-                '<text x="{}" y="{}" font-size="9">{}-{}%</text>',
+                '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
+                '<text x="{}" y="{}" font-size="11">{}-{}%</text>',
                 f"{i * step:.1f}",
                 y,
                 colour,
                 f"{i * step + 14:.1f}",
-                y + 9,
+                y + 10,
                 lower,
                 min(100, round(upper * 100)),
             )
@@ -121,11 +122,11 @@ def province_map_svg(
         lower = round(upper * 100)
     parts.append(
         format_html(
-            '<rect x="0" y="{}" width="12" height="10" fill="{}"/>'
-            '<text x="14" y="{}" font-size="9">{}</text>',
-            y + 16,
+            '<rect x="0" y="{}" width="12" height="12" fill="{}"/>'
+            '<text x="14" y="{}" font-size="11">{}</text>',
+            y + 18,
             NO_DATA_COLOUR,
-            y + 25,
+            y + 28,
             _("no unit"),
         )
     )
@@ -142,61 +143,41 @@ class Bar:
     colour: str = ""
 
 
-def bar_chart_svg(
+def bar_chart_html(
     bars: Sequence[Bar],
     *,
     title: str,
     maximum: float | None = None,
     colour_by_share: bool = False,
     colour: str = "#3b6ea5",
-    row_height: int = 16,
-    label_width: int = 150,
-    width: int = 520,
 ) -> SafeString:
-    """Horizontal bars, one per row; with ``colour_by_share`` values are shares (0..1)."""
-    top = 4
-    height = top + row_height * max(len(bars), 1) + 4
+    """Horizontal bars, one row each; with ``colour_by_share`` values are shares (0..1).
+
+    Labels and values are HTML text (the page's own size, readable on a phone where a scaled
+    SVG's text shrinks); each bar is a small SVG stretched to its cell (no inline styles).
+    On a narrow screen the stylesheet puts the label above its bar.
+    """
     scale_max = maximum if maximum is not None else max((b.value for b in bars), default=0) or 1
-    bar_space = width - label_width - 60
-    parts = [
-        format_html(
-            '<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" '
-            'aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
-            'preserveAspectRatio="xMinYMin meet">',
-            title,
-            width,
-            height,
-            width,
-            height,
-        ),
-        format_html("<title>{}</title>", title),
-    ]
-    for i, bar in enumerate(bars):
-        y = top + i * row_height
-        length = max(0.0, min(1.0, bar.value / scale_max)) * bar_space
+    parts = [format_html('<div class="bar-chart" role="list" aria-label="{}">', title)]
+    for bar in bars:
+        length = max(0.0, min(1.0, bar.value / scale_max)) * 100
         fill = bar.colour or (coverage_colour(bar.value) if colour_by_share else colour)
+        text = bar.text or str(bar.value)
         parts.append(
             format_html(
-                '<g data-bar="{}" data-value="{}">'
-                '<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>'
-                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>'
-                '<text x="{}" y="{}" font-size="10">{}</text></g>',
+                '<div class="bar-row" role="listitem" data-bar="{}" data-value="{}">'
+                '<span class="bar-label">{}</span>'
+                '<svg xmlns="http://www.w3.org/2000/svg" class="bar" viewBox="0 0 100 10" '
+                'preserveAspectRatio="none" aria-hidden="true">'
+                '<rect width="{}" height="10" fill="{}"/></svg>'
+                '<span class="bar-value">{}</span></div>',
                 bar.key or bar.label,
                 f"{bar.value:.4f}",
-                label_width - 4,
-                y + row_height - 5,
                 bar.label,
-                label_width,
-                y + 2,
                 f"{length:.1f}",
-                row_height - 4,
                 fill,
-                bar.label,
-                bar.text or bar.value,
-                f"{label_width + length + 4:.1f}",
-                y + row_height - 5,
-                bar.text or bar.value,
+                text,
             )
         )
-    parts.append(mark_safe("</svg>"))
+    parts.append(mark_safe("</div>"))
     return mark_safe("".join(parts))  # noqa: S308 - every part built with format_html

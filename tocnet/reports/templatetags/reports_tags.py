@@ -11,3 +11,11 @@ def thousands(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return "" if value is None else str(value)
+
+
+@register.filter
+def short_unit(value: object) -> str:
+    """สำนักงานพัฒนาชุมชนจังหวัดตาก → สนง.พช.จ.ตาก (narrow screens and charts)."""
+    from tocnet.members.provinces import short_unit_name
+
+    return short_unit_name(str(value or ""))

@@ -10,7 +10,7 @@ from tocnet.members.provinces import all_provinces
 from tocnet.reports.svg import (
     NO_DATA_COLOUR,
     Bar,
-    bar_chart_svg,
+    bar_chart_html,
     coverage_colour,
     province_map_svg,
     provinces,
@@ -55,8 +55,22 @@ def test_coverage_colour(share: float | None, colour: str) -> None:
 
 def test_bar_chart_escapes_labels_and_scales_bars() -> None:
     bars = [Bar(label="<script>", value=5, text="5"), Bar(label="กพ", value=10, key="u2")]
-    root = ET.fromstring(str(bar_chart_svg(bars, title="t")))  # noqa: S314
-    groups = list(root.iter(f"{SVG}g"))
-    assert [g.get("data-bar") for g in groups] == ["<script>", "u2"]
-    widths = [float(g.find(f"{SVG}rect").get("width")) for g in groups]
-    assert widths[1] == pytest.approx(2 * widths[0])
+    html = str(bar_chart_html(bars, title="t"))
+    assert "<script>" not in html  # the label is text, escaped
+    root = ET.fromstring(html)  # noqa: S314 - our own markup
+    rows = root.findall("div")
+    assert [r.get("data-bar") for r in rows] == ["<script>", "u2"]
+    assert [r.find("span").text for r in rows] == ["<script>", "กพ"]
+    widths = [float(r.find(f"{SVG}svg/{SVG}rect").get("width")) for r in rows]
+    assert widths == [50.0, 100.0]
+
+
+def test_bar_chart_labels_are_page_text_not_scaled_svg_text() -> None:
+    """Labels and values are HTML (readable at the page's size on a phone), no SVG <text>."""
+    html = str(
+        bar_chart_html([Bar(label="กำแพงเพชร", value=0.5, text="50% (1,200/2,400)")], title="t")
+    )
+    root = ET.fromstring(html)  # noqa: S314
+    assert not list(root.iter(f"{SVG}text"))
+    assert [s.get("class") for s in root.iter("span")] == ["bar-label", "bar-value"]
+    assert "style=" not in html  # CSP: no inline styles

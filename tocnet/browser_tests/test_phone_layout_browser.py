@@ -1,0 +1,113 @@
+"""Phone layouts of #16 in a real browser (390 px): the dashboard's charts readable and its
+tables fitting the screen, the representative's LINE counts drawn as well as written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tocnet.accounts.models import User
+from tocnet.accounts.two_factor import needs_second_factor
+from tocnet.members.models import Unit
+from tocnet.reports.tests.builders import add_member, add_register, verify_group
+from tocnet.testing.two_factor import browser_pass_second_factor, totp_device_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "phone-layout-password-2564"  # noqa: S105
+# The rendered size of every piece of text in an element, SVG text scaled as drawn.
+TEXT_SIZES = """(root) => {
+  const out = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el || el.closest('title')) continue;
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height) continue;
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    const svg = el.closest('svg');
+    if (svg && svg.getScreenCTM()) size *= svg.getScreenCTM().a;
+    out.push([node.textContent.trim().slice(0, 40), Math.round(size * 10) / 10]);
+  }
+  return out;
+}"""
+
+
+def _cooperative() -> dict[str, Any]:
+    units = []
+    for i, province in enumerate(["ตาก", "นครศรีธรรมราช", "พระนครศรีอยุธยา", "กรุงเทพมหานคร"]):
+        unit, _created = Unit.objects.get_or_create(
+            name=f"สำนักงานพัฒนาชุมชนจังหวัด{province}",
+            defaults={"kind": Unit.Kind.PROVINCE, "province": province, "abbreviation": f"ท{i}"},
+        )  # the provincial offices are seeded; a flushing test may have removed them
+        members = [add_member(unit) for _ in range(6)]
+        register = add_register(unit, 1, members)
+        verify_group(register, seen=members[1:3])
+        units.append(unit)
+    users = {
+        "staff": User.objects.create_user(
+            username="phone-staff", password=PASSWORD, role=User.Role.STAFF, is_staff=True
+        ),
+        "board": User.objects.create_user(
+            username="phone-board", password=PASSWORD, role=User.Role.BOARD
+        ),
+    }
+    return {"units": units, "users": users}
+
+
+def _phone_page(chromium: Any, base: str, username: str) -> tuple[Any, Any]:
+    user = User.objects.get(username=username)
+    if needs_second_factor(user):
+        totp_device_for(user)
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="th-TH"
+    )
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    browser_pass_second_factor(page, user)
+    assert "/accounts/" not in page.url, page.url
+    return context, page
+
+
+@pytest.mark.parametrize("role", ["staff", "board"])
+def test_dashboard_charts_readable_and_tables_fit_a_phone(
+    role: str, live_server: Any, chromium: Any, screenshots: Path
+) -> None:
+    _cooperative()
+    context, page = _phone_page(chromium, live_server.url, f"phone-{role}")
+    page.goto(f"{live_server.url}/dashboard/")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(screenshots / f"dashboard-{role}-390.png"), full_page=True)
+    charts = ["#status-chart", "#province-map"] + (["#unit-chart"] if role == "staff" else [])
+    for selector in charts:
+        sizes = page.eval_on_selector(selector, TEXT_SIZES)
+        assert sizes, f"{selector}: no text found"
+        small = [(text, size) for text, size in sizes if size < 11]
+        assert small == [], f"{selector}: text under 11 px at 390 px: {small}"
+    # Neither the page nor any table scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    tables = page.eval_on_selector_all(
+        "table.coverage",
+        "els => els.map(t => [t.id, t.parentElement.scrollWidth, t.parentElement.clientWidth,"
+        " t.tHead.getBoundingClientRect().height])",
+    )
+    assert {t[0] for t in tables} >= {"provinces-table"}
+    if role == "staff":
+        assert {t[0] for t in tables} >= {"units-table"}
+    for table_id, scroll, client, head in tables:
+        assert scroll <= client + 1, f"#{table_id} scrolls sideways: {scroll} > {client} px"
+        assert head < 100, f"#{table_id}: a {head:.0f} px tall header"
+    # The essential columns are there; the others wait for a wider screen.
+    row = page.locator("#provinces-table tbody tr").first
+    assert row.locator('[data-col="members"]').is_visible()
+    assert row.locator('[data-col="coverage"]').is_visible()
+    assert not row.locator('[data-col="valid_names"]').is_visible()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    assert row.locator('[data-col="valid_names"]').is_visible()
+    context.close()
