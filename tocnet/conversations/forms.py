@@ -31,6 +31,10 @@ class ManageForm(forms.Form):
         empty_label=_("Nobody"),
     )
     status = forms.ChoiceField(choices=Conversation.Status.choices, label=_("Status"))
+    rep_may_answer = forms.BooleanField(
+        required=False,
+        label=_("A simple question: the member's representative may answer it"),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -119,6 +119,7 @@ def on_direct_message(event: dict[str, Any]) -> Any:
             return [_reply("unsupported")]  # acknowledged, not stored
         if refusal:
             return [_reply("file_refused", max_mb=_max_file_bytes() // (1024 * 1024))]
+        previous = services.open_conversation_last_activity(member=member)
         conversation, stored, opened = services.message_receive(
             member=member,
             line_user_id=user_id,
@@ -130,11 +131,57 @@ def on_direct_message(event: dict[str, Any]) -> Any:
             reply_token=token,
             at=at,
         )
-        if stored is None or not opened:
-            return []  # the token stays with the conversation: a staff answer goes free
-        return first_reply(conversation=conversation, text=stored.text)
+        if stored is None:
+            return []
+        if opened:
+            return first_reply(conversation=conversation, text=stored.text)
+        if kind == Kind.TEXT and starts_new_question(stored.text, previous, stored.created_at):
+            return article_offer(conversation=conversation, text=stored.text)
+        return []  # the token stays with the conversation: a staff answer goes free
 
     return apply
+
+
+def starts_new_question(text: str, previous: dt.datetime | None, at: dt.datetime) -> bool:
+    """A chat line of an open conversation is a new question when it starts with "ถาม" / "?"
+    or comes after a silence of CONVERSATIONS_NEW_QUESTION_AFTER_MINUTES (a solved
+    conversation never continues: the next message opens a new one)."""
+    if ASK_PREFIX.match(text):
+        return True
+    return previous is not None and at - previous >= services.new_question_gap()
+
+
+def _matching_article(conversation: Conversation, text: str) -> Article | None:
+    """The article that answers ``text`` well, unless the rate limit is reached or the bot
+    already offered that article in this conversation."""
+    if not text or not services.automatic_articles_left(line_user_id=conversation.line_user_id):
+        return None
+    articles = Article.objects.filter(published=True).values_list("pk", "title", "keywords")
+    match = routing.article_best_match(ASK_PREFIX.sub("", text, count=1), articles)
+    if match is None or match.article_id == conversation.article_id:
+        return None
+    return Article.objects.select_related("department").get(pk=match.article_id)
+
+
+def _article_reply(conversation: Conversation, article: Article) -> Reply:
+    answer = _reply(
+        "article",
+        (QuickReply(label="คุยกับเจ้าหน้าที่", data=_postback("person", conversation)),),
+        article=article,
+    )
+    services.bot_answer_record(conversation=conversation, text=answer.render(), article=article)
+    return answer
+
+
+def article_offer(*, conversation: Conversation, text: str) -> list[Reply]:
+    """A new question inside an open conversation: offer a matching article (the member can
+    still ask a person; the conversation stays with its team). Nothing when none matches:
+    the reply token then stays for a free staff answer."""
+    article = _matching_article(conversation, text)
+    if article is None:
+        return []
+    services.reply_token_spent(conversation=conversation)
+    return [_article_reply(conversation, article)]
 
 
 def _text_of(message: dict[str, Any]) -> str:
@@ -155,10 +202,8 @@ def first_reply(*, conversation: Conversation, text: str) -> list[Reply]:
     the department menu (triage until the member picks)."""
     services.reply_token_spent(conversation=conversation)
     if text:
-        articles = Article.objects.filter(published=True).values_list("pk", "title", "keywords")
-        match = routing.article_best_match(text, articles)
-        if match is not None:
-            article = Article.objects.select_related("department").get(pk=match.article_id)
+        article = _matching_article(conversation, text)
+        if article is not None:
             services.conversation_route(
                 conversation=conversation,
                 department=article.department,
@@ -168,15 +213,7 @@ def first_reply(*, conversation: Conversation, text: str) -> list[Reply]:
             services.conversation_set_status(
                 conversation=conversation, status=Conversation.Status.SOLVED, actor=services.BOT
             )
-            answer = _reply(
-                "article",
-                (QuickReply(label="คุยกับเจ้าหน้าที่", data=_postback("person", conversation)),),
-                article=article,
-            )
-            services.bot_answer_record(
-                conversation=conversation, text=answer.render(), article=article
-            )
-            return [answer]
+            return [_article_reply(conversation, article)]
         code = routing.department_for(text)
         if code:
             department = Department.objects.filter(code=code).first()

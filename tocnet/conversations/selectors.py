@@ -173,6 +173,14 @@ def representative_may_see(member: Member) -> bool:
     return representative_access_allowed(member)
 
 
+def representative_may_answer(conversation: Conversation) -> bool:
+    """A simple question, which the member's representative may answer themselves: one the
+    knowledge base answers (the bot matched an article: the answer is in the handbook), or
+    one staff marked "the representative may answer". Anything else (a question still in
+    triage, one a team took) may need member records or a decision: staff answer it."""
+    return conversation.rep_may_answer or conversation.article_id is not None
+
+
 def representative_user_by_line(line_user_id: str) -> User | None:
     """The representative's account behind a LINE user id (a current representative)."""
     if not line_user_id:

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -248,6 +249,22 @@ def conversation_assign(
     return conversation
 
 
+def conversation_rep_may_answer_set(
+    *, conversation: Conversation, allowed: bool, actor: User
+) -> Conversation:
+    """Staff mark a question simple enough for the member's representative to answer."""
+    with transaction.atomic():
+        conversation.rep_may_answer = allowed
+        conversation.save(update_fields=["rep_may_answer"])
+        audit_record(
+            actor=actor,
+            action="conversation.rep_may_answer",
+            target=conversation,
+            changes={"rep_may_answer": allowed},
+        )
+    return conversation
+
+
 def conversation_set_status(*, conversation: Conversation, status: str, actor: Any) -> Conversation:
     """Open, waiting for the member, or solved; solving stops the clock."""
     now = timezone.now()
@@ -284,9 +301,14 @@ def conversation_answer(*, conversation: Conversation, author: User, text: str) 
     """Queue a staff (or representative) answer; it goes out after commit, through the reply
     token while valid (free), otherwise by push (billed). Two answers written at once are both
     kept and sent in order."""
+    from tocnet.accounts import roles
+    from tocnet.conversations.selectors import representative_may_answer
+
     text = text.strip()
     if not text:
         raise ValueError(_("Write an answer first."))
+    if roles.is_representative(author) and not representative_may_answer(conversation):
+        raise PermissionDenied(_("Representatives answer only simple questions."))
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(
@@ -450,6 +472,33 @@ def bot_answer_record(
         updates["article"] = article
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     return message
+
+
+def new_question_gap() -> dt.timedelta:
+    """A message after this long a silence in an open conversation starts a new question."""
+    return dt.timedelta(minutes=setting("CONVERSATIONS_NEW_QUESTION_AFTER_MINUTES", 120))
+
+
+def open_conversation_last_activity(*, member: Member) -> dt.datetime | None:
+    """When the member's open conversation last had a message (None: no open one)."""
+    return (
+        Conversation.objects.filter(member=member, status__in=OPEN_STATUSES)
+        .order_by("-last_message_at", "-id")
+        .values_list("last_message_at", flat=True)
+        .first()
+    )
+
+
+def automatic_articles_left(*, line_user_id: str, now: dt.datetime | None = None) -> bool:
+    """The rate limit of the bot's automatic articles: at most
+    CONVERSATIONS_AUTO_ARTICLES_PER_DAY (default 3) to one LINE user in 24 hours."""
+    since = (now or timezone.now()) - dt.timedelta(days=1)
+    sent = Message.objects.filter(
+        conversation__line_user_id=line_user_id,
+        direction=Message.Direction.BOT,
+        created_at__gte=since,
+    ).count()
+    return sent < setting("CONVERSATIONS_AUTO_ARTICLES_PER_DAY", 3)
 
 
 def pending_attach(*, member: Member, line_user_id: str) -> int:

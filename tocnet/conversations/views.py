@@ -62,10 +62,24 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
     assert isinstance(user, User)
     conversation = selectors.get_conversation_for_user(user, code)
     manages = roles.is_cooperative_staff(user)
-    answers = manages or roles.is_representative(user)
+    notes = manages or roles.is_representative(user)
+    answers = manages or (notes and selectors.representative_may_answer(conversation))
+    status = 200
+    answer_form, note_form = AnswerForm(), NoteForm()
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "answer" and answers:
+        if action == "answer" and notes and not answers:
+            # Refused here and in the service: the page says why, the text is kept.
+            note_form = NoteForm(initial={"note": request.POST.get("text", "")[:2000]})
+            messages.error(
+                request,
+                _(
+                    "Only the cooperative's staff answer this question; nothing was sent. "
+                    "Your text is in the note box: save it as a note for staff."
+                ),
+            )
+            status = 403
+        elif action == "answer" and answers:
             form = AnswerForm(request.POST)
             if form.is_valid():
                 services.conversation_answer(
@@ -73,7 +87,7 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
                 )
                 messages.success(request, _("Answer queued for sending."))
                 return redirect("conversations:detail", code=conversation.code)
-        elif action == "note" and answers:
+        elif action == "note" and notes:
             note = NoteForm(request.POST)
             if note.is_valid():
                 services.conversation_note_add(
@@ -95,6 +109,10 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
                     if data["assigned_to"] != conversation.assigned_to:
                         services.conversation_assign(
                             conversation=conversation, assignee=data["assigned_to"], actor=user
+                        )
+                    if data["rep_may_answer"] != conversation.rep_may_answer:
+                        services.conversation_rep_may_answer_set(
+                            conversation=conversation, allowed=data["rep_may_answer"], actor=user
                         )
                     if data["status"] != conversation.status:
                         services.conversation_set_status(
@@ -119,18 +137,21 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "conversation": conversation,
         "thread": conversation.messages.select_related("author").order_by("created_at", "id"),
-        "answer_form": AnswerForm(),
-        "note_form": NoteForm(),
+        "answer_form": answer_form,
+        "note_form": note_form,
         "manage_form": ManageForm(
             initial={
                 "department": conversation.department,
                 "assigned_to": conversation.assigned_to,
                 "status": conversation.status,
+                "rep_may_answer": conversation.rep_may_answer,
             }
         )
         if manages
         else None,
         "answers": answers,
+        "notes": notes,
+        "representative": roles.is_representative(user),
         "token_fresh": token_fresh,
         "token_until": (conversation.reply_token_at + services.reply_token_life())
         if token_fresh and conversation.reply_token_at
@@ -139,7 +160,7 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
         "now": now,
         "pushes_this_month": services.pushes_this_month(),
     }
-    return render(request, "conversations/conversation_detail.html", context)
+    return render(request, "conversations/conversation_detail.html", context, status=status)
 
 
 @login_required

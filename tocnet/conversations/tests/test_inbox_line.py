@@ -3,6 +3,7 @@
 import datetime as dt
 from unittest import mock
 
+import time_machine
 from django.utils import timezone
 
 from tocnet.conversations import services
@@ -234,3 +235,83 @@ class InboxLineTestCase(ConversationTestCase):
         self.assertEqual(pending.member, self.a_not_in_register)
         self.assertEqual(pending.messages.count(), 1)  # the number and digits are not kept
         self.assertEqual(len(self.fake.replies()[-1]["messages"]), 2)  # linked + attached
+
+
+class NewQuestionArticleTestCase(ConversationTestCase):
+    """The bot offers an article for each new question of a conversation, not each chat line."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.loan_docs = Article.objects.create(
+            department=self.credit,
+            title="เงินกู้ฉุกเฉิน ใช้เอกสารอะไรบ้าง",
+            keywords="กู้ฉุกเฉิน, เงินกู้ฉุกเฉิน, เอกสาร",
+            answer="ใช้สำเนาบัตรประชาชนและสลิปเงินเดือน",
+        )
+        self.dividend = Article.objects.create(
+            title="ปันผลจ่ายเมื่อไร",
+            keywords="ปันผล, เงินปันผล, เฉลี่ยคืน",
+            answer="ปันผลจ่ายหลังประชุมใหญ่สามัญประจำปี",
+        )
+
+    def open_with_staff(self) -> Conversation:
+        """A conversation routed to the credit team, as after the member picked it."""
+        self.say("สวัสดีครับ มีเรื่องสอบถาม")
+        route = next(a for a in self.last_quick_replies() if a["label"] == "สินเชื่อ")
+        self.tap(route["data"])
+        return self.conversation()
+
+    def bot_texts(self) -> list[str]:
+        return list(
+            Message.objects.filter(direction="bot").order_by("id").values_list("text", flat=True)
+        )
+
+    def test_a_chat_line_right_after_gets_no_article_and_keeps_the_token(self) -> None:
+        self.open_with_staff()
+        replies = len(self.fake.replies())
+        event = self.say("เงินปันผลปีนี้ได้เมื่อไรครับ")
+        self.assertEqual(len(self.fake.replies()), replies)
+        self.assertEqual(self.conversation().reply_token, event["replyToken"])
+        self.assertEqual(self.bot_texts(), [])
+
+    def test_after_a_silence_a_new_question_gets_a_matching_article(self) -> None:
+        self.open_with_staff()
+        with time_machine.travel(timezone.now() + dt.timedelta(hours=3), tick=False):
+            self.say("เงินปันผลปีนี้ได้เมื่อไรครับ")
+        conversation = self.conversation()
+        self.assertIn("ประชุมใหญ่", self.fake.replies()[-1]["messages"][0]["text"])
+        self.assertEqual(self.last_quick_replies()[0]["label"], "คุยกับเจ้าหน้าที่")
+        # the thread stays with its team, open, and keeps the article offered
+        self.assertEqual(
+            (conversation.department, conversation.status, conversation.article),
+            (self.credit, "open", self.dividend),
+        )
+        self.assertEqual(len(self.bot_texts()), 1)
+
+    def test_ask_prefix_starts_a_new_question_at_once_and_no_article_twice(self) -> None:
+        self.open_with_staff()
+        self.say("ถาม เงินปันผลจ่ายเมื่อไร")
+        self.assertEqual(self.conversation().article, self.dividend)
+        self.say("ถาม แล้วเงินปันผลโอนเข้าบัญชีไหน")  # the same article: not again
+        self.assertEqual(len(self.bot_texts()), 1)
+        self.say("ถาม กู้ฉุกเฉินใช้เอกสารอะไร")
+        self.assertEqual(self.conversation().article, self.loan_docs)
+        self.assertEqual(len(self.bot_texts()), 2)
+
+    def test_automatic_articles_are_rate_limited_per_member(self) -> None:
+        self.open_with_staff()
+        with self.settings(CONVERSATIONS_AUTO_ARTICLES_PER_DAY=1):
+            self.say("ถาม เงินปันผลจ่ายเมื่อไร")
+            replies = len(self.fake.replies())
+            self.say("ถาม กู้ฉุกเฉินใช้เอกสารอะไร")
+            self.assertEqual(len(self.fake.replies()), replies)  # nothing: the token stays
+            self.assertEqual(len(self.bot_texts()), 1)
+            # a new conversation (the old one solved) is routed, not answered by an article
+            services.conversation_set_status(
+                conversation=self.conversation(), status=Conversation.Status.SOLVED, actor="t"
+            )
+            self.say("กู้ฉุกเฉินใช้เอกสารอะไร")
+            self.assertEqual(len(self.bot_texts()), 1)
+            self.assertNotIn("สลิปเงินเดือน", self.fake.replies()[-1]["messages"][0]["text"])
+            newest = Conversation.objects.filter(member=self.in_register).latest("id")
+            self.assertEqual((newest.routing, newest.article), ("keywords", None))

@@ -171,3 +171,56 @@ class InboxViewTestCase(ConversationTestCase):
         self.assertContains(response, "line.me/R/share")
         self.login_as(self.member_user)
         self.assertEqual(self.client.get("/conversations/kb/").status_code, 404)
+
+    def test_the_representative_answers_only_simple_questions(self) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        Consent.objects.create(
+            member=self.in_register,
+            purpose=Purpose.REPRESENTATIVE,
+            channel=Channel.LINE,
+            allowed=True,
+            method=Method.LINE,
+            notice_version="1",
+            recorded_at=timezone.now(),
+        )
+        url = f"/conversations/{self.credit_conv.code}/"
+        self.login_as(self.rep_user)
+        page = self.client.get(url)
+        self.assertContains(page, 'data-rep-may-answer="0"')
+        self.assertContains(page, "เจ้าหน้าที่")  # why, in Thai
+        self.assertNotContains(page, 'value="answer"')
+        refused = self.client.post(url, {"action": "answer", "text": "ผ่อนได้ครับ"})
+        self.assertEqual(refused.status_code, 403)
+        self.assertContains(refused, "ผ่อนได้ครับ", status_code=403)  # kept, in the note box
+        self.assertFalse(Message.objects.filter(direction="out").exists())
+        with self.assertRaises(PermissionDenied):  # the service refuses too
+            services.conversation_answer(
+                conversation=self.credit_conv, author=self.rep_user, text="x"
+            )
+        # Staff mark it simple (audited): the representative may answer.
+        self.login_as(self.staff)
+        self.client.post(
+            url,
+            {
+                "action": "manage",
+                "department": self.credit.pk,
+                "status": "open",
+                "rep_may_answer": "on",
+            },
+        )
+        self.assertTrue(AuditEvent.objects.filter(action="conversation.rep_may_answer").exists())
+        self.login_as(self.rep_user)
+        self.assertContains(self.client.get(url), 'data-rep-may-answer="1"')
+        with self.captureOnCommitCallbacks(execute=True):
+            sent = self.client.post(url, {"action": "answer", "text": "ผ่อนได้ครับ"})
+        self.assertEqual(sent.status_code, 302)
+        self.assertEqual(Message.objects.get(direction="out").author, self.rep_user)
+
+    def test_a_question_the_knowledge_base_answered_is_simple(self) -> None:
+        article = Article.objects.create(title="เอกสารกู้", answer="ใช้บัตรประชาชน")
+        conversation = make_conversation(self.in_register, self.credit, article=article)
+        message = services.conversation_answer(
+            conversation=conversation, author=self.rep_user, text="ตามบทความครับ"
+        )
+        self.assertEqual(message.direction, "out")
