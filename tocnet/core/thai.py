@@ -23,11 +23,25 @@ def to_arabic_digits(text: str) -> str:
     return text.translate(_THAI_DIGITS)
 
 
+_NEEDS_CLEANING = re.compile(r"^\s|\s$|\s\s|[^\S ]|[" + "".join(chr(c) for c in ZERO_WIDTH) + "]")
+
+
 def clean_text(text: object) -> str:
-    """Trimmed text without zero-width characters, runs of white space folded to one space."""
+    """Trimmed text without zero-width characters, runs of white space folded to one space.
+
+    Text that is already clean (most cells: a workbook has 100,000 of them) is returned at
+    once; the rest goes through `_fold`.
+    """
     if text is None:
         return ""
-    value = unicodedata.normalize("NFC", str(text)).translate(ZERO_WIDTH)
+    value = text if isinstance(text, str) else str(text)
+    if _NEEDS_CLEANING.search(value) is None and unicodedata.is_normalized("NFC", value):
+        return value
+    return _fold(value)
+
+
+def _fold(text: str) -> str:
+    value = unicodedata.normalize("NFC", text).translate(ZERO_WIDTH)
     value = value.replace("\u00a0", " ")
     return re.sub(r"\s+", " ", value).strip()
 
@@ -94,12 +108,24 @@ def format_thai_date(value: dt.date | dt.datetime | None, *, full: bool = False)
     if value is None:
         return ""
     months = THAI_MONTHS_FULL if full else THAI_MONTHS_SHORT
-    return f"{value.day} {months[value.month - 1]} {value.year + BE_OFFSET}"
+    return f"{value.day} {months[value.month - 1]} {be_year(value)}"
+
+
+def format_thai_date_numeric(value: dt.date) -> str:
+    """15/06/2564: the form parse_thai_date reads back (date fields people type into)."""
+    return f"{value.day:02d}/{value.month:02d}/{be_year(value)}"
+
+
+def be_year(value: dt.date) -> int:
+    """The Buddhist-era year of a date (2026 -> 2569)."""
+    return value.year + BE_OFFSET
 
 
 __all__ = [
+    "be_year",
     "clean_text",
     "format_thai_date",
+    "format_thai_date_numeric",
     "parse_thai_date",
     "thai_sort_key",
     "to_arabic_digits",

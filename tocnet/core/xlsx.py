@@ -48,7 +48,7 @@ def is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS)
 
 
-def clean_text(text: str) -> str:
+def xml_safe(text: str) -> str:
     """Drop control characters XML 1.0 cannot store; carriage returns become line feeds.
 
     XML parsers turn a stored carriage return into a line feed anyway, so normalising
@@ -59,13 +59,13 @@ def clean_text(text: str) -> str:
 
 def csv_safe(value: Any) -> str:
     """Text for a CSV cell: formula-like values get a leading apostrophe (OWASP)."""
-    text = "" if value is None else clean_text(str(value))
+    text = "" if value is None else xml_safe(str(value))
     return "'" + text if is_formula_like(text) else text
 
 
 def _apply_value(cell: Cell, value: Any) -> Cell:
     if isinstance(value, str):
-        text = clean_text(value)
+        text = xml_safe(value)
         cell.value = text
         # openpyxl infers formulas ("=...") and error codes ("#N/A") from strings:
         # force plain text whatever the content.
@@ -122,7 +122,7 @@ def set_column_widths(ws: Worksheet, widths: Sequence[float]) -> None:
 
 def safe_sheet_title(title: str) -> str:
     """A valid, unique-enough worksheet title: no ``[]:*?/\\``, at most 31 characters."""
-    cleaned = clean_text("".join("-" if ch in "[]:*?/\\" else ch for ch in title)).strip("'")
+    cleaned = xml_safe("".join("-" if ch in "[]:*?/\\" else ch for ch in title)).strip("'")
     return (cleaned or "Sheet")[:31]
 
 

@@ -23,7 +23,7 @@ from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_import, is_cooperative_staff
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip
-from tocnet.core.thai import parse_thai_date
+from tocnet.core.thai import format_thai_date_numeric, parse_thai_date
 from tocnet.members.importing.messages import describe
 from tocnet.members.importing.normalize import centre_from_name, office_from_name
 from tocnet.members.importing.reasons import FIELD_LABELS, ImportFileError
@@ -203,10 +203,6 @@ class CommitForm(forms.Form):
         return [(unit, self[f"unit_{i}"]) for i, unit in enumerate(self.unknown_units)]
 
 
-def _be(day: dt.date) -> str:
-    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
-
-
 def _commit_form(request: AuthenticatedHttpRequest, job: ImportJob) -> CommitForm:
     details = _details(job)
     start, end = default_term()
@@ -214,7 +210,10 @@ def _commit_form(request: AuthenticatedHttpRequest, job: ImportJob) -> CommitFor
         request.POST if request.method == "POST" else None,
         unknown_units=details.get("unknown_units", []),
         choices=_unit_choices(request.user, job.kind),
-        initial={"term_start": _be(start), "term_end": _be(end)},
+        initial={
+            "term_start": format_thai_date_numeric(start),
+            "term_end": format_thai_date_numeric(end),
+        },
     )
 
 

@@ -7,6 +7,7 @@ from typing import cast
 BANGKOK = "กรุงเทพมหานคร"
 PROVINCE_OFFICE_PREFIX = "สำนักงานพัฒนาชุมชนจังหวัด"
 STUDY_CENTRE_PREFIX = "ศูนย์ศึกษาและพัฒนาชุมชน"
+STUDY_CENTRE_ABBREVIATION_PREFIX = "ศพช."
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,11 @@ def study_centre_name(province: str) -> str:
 
 
 def study_centre_abbreviation(province: str) -> str:
-    return f"ศพช.{province_by_name()[province].abbr_th}"
+    return f"{STUDY_CENTRE_ABBREVIATION_PREFIX}{province_by_name()[province].abbr_th}"
 
 
 def short_unit_name(name: str) -> str:
     """สนง.พช.จ.ตาก for สำนักงานพัฒนาชุมชนจังหวัดตาก, ศพช. for the study centres (charts)."""
-    return name.replace(PROVINCE_OFFICE_PREFIX, "สนง.พช.จ.").replace(STUDY_CENTRE_PREFIX, "ศพช.")
+    return name.replace(PROVINCE_OFFICE_PREFIX, "สนง.พช.จ.").replace(
+        STUDY_CENTRE_PREFIX, STUDY_CENTRE_ABBREVIATION_PREFIX
+    )

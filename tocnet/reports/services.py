@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access, audit_record
+from tocnet.core.thai import be_year
 from tocnet.members.models import Unit, UnitAgent
 from tocnet.registers.selectors import register_list_for_user
 from tocnet.reports.models import Campaign, ReportJob, UnitSubmission
@@ -226,7 +227,7 @@ def campaign_current_set(
     year); the previous current campaign stays as history. Idempotent per start date."""
     if not starts_on <= deadline <= ends_on:
         raise ValueError("starts_on <= deadline <= ends_on")
-    name = f"TOC-Net {starts_on.year + 543}"
+    name = f"TOC-Net {be_year(starts_on)}"
     existing = Campaign.objects.filter(is_current=True).first()
     if existing is not None and existing.starts_on == starts_on:
         Campaign.objects.filter(pk=existing.pk).update(deadline=deadline, ends_on=ends_on)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .normalize import clean_text
+from tocnet.core.thai import clean_text
 
 HEADER_SCAN_ROWS = 20
 

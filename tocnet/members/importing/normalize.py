@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,26 +16,21 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
-from tocnet.core.thai import ZERO_WIDTH, parse_thai_date, to_arabic_digits
-from tocnet.core.thai import clean_text as _clean_text
-from tocnet.members.provinces import all_provinces
+from tocnet.core.thai import BE_OFFSET, clean_text, parse_thai_date, to_arabic_digits
+from tocnet.members.provinces import (
+    BANGKOK,
+    STUDY_CENTRE_ABBREVIATION_PREFIX,
+    STUDY_CENTRE_PREFIX,
+    all_provinces,
+    province_office_name,
+    study_centre_abbreviation,
+    study_centre_name,
+)
 
 PROVINCE_ABBREVIATIONS: dict[str, str] = {p.name_th: p.abbr_th for p in all_provinces()}
 PROVINCE_BY_ABBREVIATION: dict[str, str] = {p.abbr_th: p.name_th for p in all_provinces()}
 
 MAX_NUMBER_DIGITS = 12
-_NEEDS_CLEANING = re.compile(r"^\s|\s$|\s\s|[^\S ]|[" + "".join(chr(c) for c in ZERO_WIDTH) + "]")
-
-
-def clean_text(value: object) -> str:
-    """tocnet.core.thai.clean_text, answering at once for text that is already clean (most
-    cells: a workbook has 100,000 of them)."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    if _NEEDS_CLEANING.search(text) is None and unicodedata.is_normalized("NFC", text):
-        return text
-    return _clean_text(text)
 
 
 def cell_text(value: object) -> str:
@@ -380,7 +374,7 @@ def normalize_date(value: object) -> dt.date | None:
         value = value.date()
     if isinstance(value, dt.date):
         if value.year > 2400:
-            return value.replace(year=value.year - 543)
+            return value.replace(year=value.year - BE_OFFSET)
         return value
     text = clean_text(value)
     if not text:
@@ -402,7 +396,7 @@ class KnownUnit:
     province: str = ""
 
 
-_CENTRE_PREFIXES = ("ศูนย์ศึกษาและพัฒนาชุมชน", "ศพช.", "ศพช")
+_CENTRE_PREFIXES = (STUDY_CENTRE_PREFIX, STUDY_CENTRE_ABBREVIATION_PREFIX, "ศพช")
 _OFFICE_PREFIXES = (
     "สำนักงานพัฒนาชุมชน",
     "สนง.พช.",
@@ -526,11 +520,7 @@ def centre_from_name(text: str) -> tuple[str, str, str] | None:
     province = PROVINCE_BY_ABBREVIATION.get(core, core)
     if province not in PROVINCE_ABBREVIATIONS:
         return None
-    return (
-        f"ศูนย์ศึกษาและพัฒนาชุมชน{province}",
-        "centre",
-        f"ศพช.{PROVINCE_ABBREVIATIONS[province]}",
-    )
+    return study_centre_name(province), "centre", study_centre_abbreviation(province)
 
 
 def office_from_name(text: str) -> tuple[str, str, str] | None:
@@ -539,10 +529,6 @@ def office_from_name(text: str) -> tuple[str, str, str] | None:
     if kind == "centre":
         return None
     province = PROVINCE_BY_ABBREVIATION.get(core, core) if kind else core
-    if province not in PROVINCE_ABBREVIATIONS or province == "กรุงเทพมหานคร":
+    if province not in PROVINCE_ABBREVIATIONS or province == BANGKOK:
         return None
-    return (
-        f"สำนักงานพัฒนาชุมชนจังหวัด{province}",
-        "province",
-        PROVINCE_ABBREVIATIONS[province],
-    )
+    return province_office_name(province), "province", PROVINCE_ABBREVIATIONS[province]

@@ -10,13 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tocnet.core.thai import to_arabic_digits
+from tocnet.core.thai import clean_text, to_arabic_digits
 
 from .headers import HEADER_SCAN_ROWS, Header, find_header, is_header, match_header
 from .normalize import (
     KnownUnit,
     UnitResolver,
-    clean_text,
     mask_national_id,
     normalize_date,
     normalize_email,

@@ -21,17 +21,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
-from tocnet.core.audit import audit_record, redact
-from tocnet.core.models import AuditEvent
+from tocnet.core.audit import AuditEntry, audit_record, audit_record_many, redact
+from tocnet.core.bulk import insert_rows
 from tocnet.core.thai import clean_text
 from tocnet.members.demo import SPECIAL_UNITS
 from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
+from tocnet.members.provinces import PROVINCE_OFFICE_PREFIX, STUDY_CENTRE_PREFIX
 
 from .normalize import KnownUnit, centre_from_name, office_from_name
 from .parse import parse_list
@@ -57,6 +58,7 @@ MEMBER_FIELDS = (
 CHUNK = 1000
 _MEMBER_FIELDS_BY_NAME = {f.name: f for f in Member._meta.concrete_fields}
 DEFAULT_TERM_YEARS = 4
+MEMBER_TARGET = "members.member"  # AuditEvent.target_type, as audit_record names a Member
 
 
 class ImportStateError(Exception):
@@ -575,20 +577,12 @@ def import_job_discard(*, job: ImportJob, actor: Any) -> None:
 # --- commit (phase 2) ------------------------------------------------------------------------
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    return {
-        "actor": user,
-        "actor_repr": (user.get_username() if user else str(actor or "system"))[:150],
-    }
-
-
 def _create_units(plan: Plan, actor: Any) -> dict[str, Unit]:
     created: dict[str, Unit] = {}
     for written, (name, kind, abbreviation) in plan.units_to_create.items():
         province = ""
         if kind in (Unit.Kind.CENTRE, Unit.Kind.PROVINCE):
-            province = name.removeprefix("ศูนย์ศึกษาและพัฒนาชุมชน").removeprefix("สำนักงานพัฒนาชุมชนจังหวัด")
+            province = name.removeprefix(STUDY_CENTRE_PREFIX).removeprefix(PROVINCE_OFFICE_PREFIX)
         unit = Unit(name=name, kind=kind, abbreviation=abbreviation, province=province)
         unit.full_clean()
         unit.save()
@@ -600,57 +594,6 @@ def _create_units(plan: Plan, actor: Any) -> dict[str, Unit]:
         )
         created[written] = unit
     return created
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """INSERT plain rows (attname -> value) with one executemany per chunk.
-
-    bulk_create runs every value through Django's SQL compiler, which for 10,000 members with
-    their phones and audit events takes longer than reading the workbook. Values still pass
-    through each field's get_db_prep_save, so conversions and database differences stay
-    Django's; missing fields get their defaults, auto_now(_add) fields the current time.
-    """
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    # Names come from model metadata, quoted; every value is a query parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(str(f.column)) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    now = timezone.now()
-    params = []
-    for row in rows:
-        values = []
-        for f in fields:
-            if f.attname in row:
-                value = row[f.attname]
-            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                value = now
-            else:
-                value = f.get_default()
-            values.append(f.get_db_prep_save(value, connection))
-        params.append(values)
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), CHUNK):
-            cursor.executemany(sql, params[start : start + CHUNK])
-
-
-def _member_event_row(
-    who: dict[str, Any], action: str, code: Any, label: str, changes: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "kind": AuditEvent.Kind.CHANGE,
-        "action": action,
-        "target_type": "members.member",
-        "target_id": str(code),
-        "target_repr": label[:200],
-        "changes": redact(changes),
-        "actor_id": who["actor"].pk if who["actor"] is not None else None,
-        "actor_repr": who["actor_repr"],
-    }
 
 
 def _phone_row(member_id: int, position: int, phone: dict[str, Any]) -> dict[str, Any]:
@@ -674,8 +617,7 @@ def _member_label(number: str, values: dict[str, Any]) -> str:
 def _apply_members(plan: Plan, actor: Any) -> None:
     """Write a plan: values were checked while planning (_field_problems)."""
     new_units = _create_units(plan, actor)
-    who = _actor_fields(actor)
-    events: list[dict[str, Any]] = []
+    events: list[AuditEntry] = []
     phones: list[dict[str, Any]] = []
     member_rows = []
     for item in plan.creates:
@@ -685,19 +627,19 @@ def _apply_members(plan: Plan, actor: Any) -> None:
             {"code": item["code"], "number": item["number"], "unit_id": unit.pk, **item["values"]}
         )
         events.append(
-            _member_event_row(
-                who,
-                "member.import_create",
-                item["code"],
-                _member_label(item["number"], item["values"]),
-                {
+            AuditEntry(
+                action="member.import_create",
+                target_type=MEMBER_TARGET,
+                target_id=str(item["code"]),
+                target_repr=_member_label(item["number"], item["values"]),
+                changes={
                     "unit": unit.name,
                     **{k: _jsonable(v) for k, v in item["values"].items()},
                     "phones": len(item["phones"]),
                 },
             )
         )
-    _insert(Member, member_rows)
+    insert_rows(Member, member_rows)
     numbers = [item["number"] for item in plan.creates]
     ids: dict[str, int] = {}
     for start in range(0, len(numbers), CHUNK):
@@ -722,8 +664,12 @@ def _apply_members(plan: Plan, actor: Any) -> None:
             replaced_phones.append(member.pk)
             phones.extend(_phone_row(member.pk, n, p) for n, p in enumerate(item["phones"]))
         events.append(
-            _member_event_row(
-                who, "member.import_update", member.code, str(member), item["changes"]
+            AuditEntry(
+                action="member.import_update",
+                target_type=MEMBER_TARGET,
+                target_id=str(member.code),
+                target_repr=str(member),
+                changes=item["changes"],
             )
         )
     if changed and fields:
@@ -733,8 +679,8 @@ def _apply_members(plan: Plan, actor: Any) -> None:
         Member.objects.bulk_update(changed, [*sorted(fields), "updated_at"], batch_size=500)
     for start in range(0, len(replaced_phones), CHUNK):
         Phone.objects.filter(member_id__in=replaced_phones[start : start + CHUNK]).delete()
-    _insert(Phone, phones)
-    _insert(AuditEvent, events)
+    insert_rows(Phone, phones)
+    audit_record_many(actor=actor, entries=events)
 
 
 def _stored_rows(job: ImportJob) -> dict[str, Any]:

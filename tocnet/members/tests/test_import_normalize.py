@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tocnet.core.thai import clean_text as core_clean_text
+from tocnet.core.thai import _fold, clean_text
 from tocnet.members.importing.normalize import (
     KnownUnit,
     UnitResolver,
@@ -15,7 +15,6 @@ from tocnet.members.importing.normalize import (
     _phone_value_slow,
     centre_from_name,
     clean_name,
-    clean_text,
     national_format,
     normalize_date,
     normalize_email,
@@ -435,5 +434,5 @@ def test_the_fast_mobile_path_agrees_with_phonenumbers(digits: str, style: int) 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=20))
-def test_the_fast_cleaner_agrees_with_core_clean_text(text: str) -> None:
-    assert clean_text(text) == core_clean_text(text)
+def test_the_fast_cleaner_agrees_with_the_full_fold(text: str) -> None:
+    assert clean_text(text) == _fold(text)
