@@ -96,6 +96,34 @@ class RegisterLineStatus:
     def in_group_count(self) -> int:
         return sum(1 for p in self.members if p.state == "in_group")
 
+    @property
+    def no_line_count(self) -> int:
+        return sum(1 for p in self.members if p.state == "no_line")
+
+    @property
+    def follow_up_count(self) -> int:
+        """Not yet in the group and using LINE: the members the representative follows up."""
+        return sum(1 for p in self.members if p.state in ("linked_not_seen", "not_linked"))
+
+    @property
+    def breakdown(self) -> list[tuple[str, int, float, float]]:
+        """The register's members as one bar: (part, count, start %, width %) for the members
+        in the group, to follow up and not using LINE, in that order (empty parts left out)."""
+        total = len(self.members)
+        parts = [
+            ("in_group", self.in_group_count),
+            ("follow_up", self.follow_up_count),
+            ("no_line", self.no_line_count),
+        ]
+        out, start = [], 0.0
+        for part, count in parts:
+            if not count:
+                continue
+            width = 100 * count / total
+            out.append((part, count, round(start, 2), round(width, 2)))
+            start += width
+        return out
+
 
 def register_line_status(*, register: Register, code: RegisterCode | None) -> RegisterLineStatus:
     """Everything the representative's page shows about the register's LINE group."""

@@ -55,3 +55,40 @@ class RepresentativeLineStepsTestCase(BaseTestCase):
         self.login_as(self.staff)
         body = self.client.get(reverse("line:group_list")).content.decode()
         self.assertNotIn(f'data-register-without-group="{self.register.code}"', body)
+
+
+class LineCountsDrawnTestCase(BaseTestCase):
+    """#16: "in the group 11 / not yet 40 (to follow up 29, no LINE 11)", drawn as one bar."""
+
+    def test_it_draws_the_counts_as_a_bar_with_a_legend(self) -> None:
+        import re
+
+        from tocnet.registers.models import RegisterMembership
+        from tocnet.reports.tests.builders import add_member, verify_group
+
+        extra = [add_member(self.unit_a) for _ in range(5)]
+        extra += [add_member(self.unit_a, no_line=True) for _ in range(3)]
+        Member.objects.filter(pk=extra[0].pk).update(line_user_id="U" + "7" * 32)  # not seen
+        for member in extra:
+            RegisterMembership.objects.create(
+                register=self.register, member=member, since=self.register.created_at
+            )
+        verify_group(self.register, seen=[self.in_register])  # 1 in, 10 members
+        self.login_as(self.rep_user)
+        body = self.client.get(reverse("reports:my_register")).content.decode()
+        # in the group 1, not yet 9 = to follow up 6 (rep, 5 new) + no LINE 3
+        self.assertIn('data-line-breakdown="1/9/6/3"', body)
+        parts = re.findall(
+            r'<rect class="part-(\w+)" data-part="\w+" data-count="(\d+)" x="([\d.]+)" '
+            r'width="([\d.]+)"',
+            body,
+        )
+        self.assertEqual(
+            parts,
+            [("in_group", "1", "0.00", "10.00"), ("follow_up", "6", "10.00", "60.00"),
+             ("no_line", "3", "70.00", "30.00")],
+        )  # fmt: skip
+        caption = re.sub(
+            r"\s+", " ", re.sub(r"<[^>]+>", "", body.split("<figcaption>")[1].split("</fig")[0])
+        ).strip()
+        self.assertEqual(caption, "อยู่ในกลุ่มแล้ว 1 / ยังไม่อยู่ในกลุ่ม 9 (ติดตาม 6, ไม่ใช้ไลน์ 3)")
