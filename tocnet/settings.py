@@ -252,6 +252,11 @@ else:
 # taken to have lost its worker; the sweep retries it once, then marks it failed.
 REPORT_JOB_TIME_LIMIT = env_int("REPORT_JOB_TIME_LIMIT", 30 * 60)
 
+# Backups (tocnet backup / restore): a nightly archive in BACKUP_DIR (off when empty), keeping
+# the newest BACKUP_KEEP.
+BACKUP_DIR = env_str("BACKUP_DIR")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
+
 # Imports.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Seconds one upload may spend being read before it is stopped with a message.

@@ -42,3 +42,14 @@ def slow_db_task(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], An
         return wrapped
 
     return decorator
+
+
+def slow_db_periodic_task(validate_datetime: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Like djhuey's db_periodic_task, on the slow queue (its consumer runs the schedule)."""
+
+    def decorator(fn: Callable[..., Any]) -> Any:
+        wrapped = SLOW_HUEY.periodic_task(validate_datetime)(close_db(fn))
+        wrapped.call_local = fn
+        return wrapped
+
+    return decorator
