@@ -13,6 +13,10 @@ class LineConfig(AppConfig):
 
         register_line_handlers()
 
+        from tocnet.line import privacy_notice
+
+        privacy_notice.register()
+
         from tocnet.line.services.groups import register_leader_changed
         from tocnet.registers.leaders import on_leader_changed
 

@@ -17,7 +17,6 @@ from tocnet.core.thai import to_arabic_digits
 from tocnet.line.models import LineFriend, LinkAttempt
 from tocnet.line.services.replies import Reply, reply
 from tocnet.members.models import Member
-from tocnet.privacy.line_notice import notice_reply_context
 from tocnet.registers.models import RegisterMembership
 
 BOT = "line-bot"
@@ -59,8 +58,8 @@ def friend_followed(*, line_user_id: str) -> Reply:
         friend.step = Step.ASK_NUMBER  # the link was removed by staff
     friend.save()
     if member is not None:
-        return _reply("follow_linked", member=member, privacy_notice=notice_reply_context())
-    return _reply("follow_ask_number", privacy_notice=notice_reply_context())
+        return _reply("follow_linked", member=member)
+    return _reply("follow_ask_number")
 
 
 def on_unfollow(event: dict[str, Any]) -> Any:
@@ -191,9 +190,7 @@ def _check_phone(friend: LineFriend, last4: str, now: dt.datetime) -> Reply:
         target=member,
         changes={"line_user_id": "linked", "via": "member number + phone"},
     )
-    return _reply(
-        "linked", member=member, privacy_notice=notice_reply_context(), **_register_context(member)
-    )
+    return _reply("linked", member=member, **_register_context(member))
 
 
 def _wrong_answer(friend: LineFriend, number: str, now: dt.datetime) -> Reply:
