@@ -26,6 +26,15 @@ class MessagingConfig(AppConfig):
                 nav="announcements",
             )
         )
+        menu_entry_register(
+            MenuEntry(
+                url_name="responses:call_queue",
+                label=_("Call queue"),
+                shown_to=roles.is_cooperative_staff,
+                position=56,
+                nav="call-queue",
+            )
+        )
         from tocnet.line.handlers import Apply, line_handler_register
         from tocnet.messaging.responses import line_handlers, tasks  # noqa: F401 (periodic job)
 

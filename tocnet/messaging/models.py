@@ -398,6 +398,7 @@ class Relay(models.Model):
 from tocnet.messaging.responses.models import (  # noqa: E402, F401
     Ask,
     Chase,
+    ClosingReport,
     Notice,
     PollOption,
     Response,

@@ -60,6 +60,23 @@ class MarkForm(forms.Form):
         return data
 
 
+class StaffCallForm(forms.Form):
+    """Staff's mark on a member of the call queue."""
+
+    WAYS = (
+        ("staff_call", _("Informed by phone")),
+        ("staff_unreached", _("Could not reach")),
+    )
+    way = forms.ChoiceField(choices=WAYS)
+    note = forms.CharField(label=_("Why"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("way") == "staff_unreached" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why they could not be reached."))
+        return data
+
+
 class AskForm(forms.Form):
     """What an announcement asks of its recipients."""
 

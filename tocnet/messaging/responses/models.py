@@ -90,10 +90,15 @@ class Way(models.TextChoices):
     REP_IN_PERSON = "rep_in_person", _("Informed by the representative in person")
     REP_UNREACHABLE = "rep_unreachable", _("Representative could not reach them")
     STAFF_CALL = "staff_call", _("Informed by staff by phone")
+    STAFF_UNREACHABLE = "staff_unreached", _("Staff could not reach them")
 
 
 MEMBER_WAYS = frozenset({Way.LIFF, Way.GROUP_TEXT, Way.GROUP_QUOTE, Way.SMS_LINK, Way.EMAIL_LINK})
 INFORMED_WAYS = frozenset({Way.REP_PHONE, Way.REP_IN_PERSON, Way.STAFF_CALL})
+# Marks that say who tried and why it failed: they do not count as reached.
+UNREACHABLE_WAYS = frozenset({Way.REP_UNREACHABLE, Way.STAFF_UNREACHABLE})
+# What the representative (or their deputy) did themselves: their responsiveness.
+REPRESENTATIVE_WAYS = frozenset({Way.REP_PHONE, Way.REP_IN_PERSON})
 
 
 class Response(models.Model):
@@ -147,7 +152,7 @@ class Response(models.Model):
 
     @property
     def counts(self) -> bool:
-        return self.way != Way.REP_UNREACHABLE
+        return self.way not in UNREACHABLE_WAYS
 
 
 class ResponseLink(models.Model):
@@ -189,6 +194,7 @@ class TimelineEntry(models.Model):
         DEPUTIES_TOLD = "deputies_told", _("Deputies and coop agents told")
         STAFF_QUEUE = "staff_queue", _("Unreached members put in the staff call queue")
         CLOSED = "closed", _("Closed")
+        CLOSING_REPORT = "closing_report", _("Closing report frozen")
 
     announcement = models.ForeignKey(
         "messaging.Announcement", on_delete=models.CASCADE, related_name="timeline"
@@ -299,3 +305,35 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.channel} ({self.status})"
+
+
+class ClosingReport(models.Model):
+    """The frozen summary of an announcement whose response window has ended (its last
+    deadline passed, or staff closed it): what the report showed at that moment, kept as it
+    was whatever changes later. ``data`` holds the totals, counts by way, the unreached by
+    reason, times to 50/80/95 %, the poll, and the rows per register and per unit (each unit
+    with its own counts by way and reason, so a coop agent's share can be shown)."""
+
+    class Reason(models.TextChoices):
+        DEADLINE = "deadline", _("The last deadline passed")
+        STAFF = "staff", _("Closed by staff")
+
+    announcement = models.OneToOneField(
+        "messaging.Announcement", on_delete=models.CASCADE, related_name="closing_report"
+    )
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    closed_at = models.DateTimeField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("closing report")
+
+    def __str__(self) -> str:
+        return f"closing report {self.announcement_id}"
