@@ -224,7 +224,22 @@ def _detail_context(request: HttpRequest, announcement: Announcement) -> dict[st
         )
     if announcement.send_started_at:
         context.update(_progress_context(announcement, scope))
+    context.update(_responses_context(user, announcement))
     return context
+
+
+def _responses_context(user: User, announcement: Announcement) -> dict[str, Any]:
+    """What the announcement asks, and whether this user may open its reports."""
+    from tocnet.messaging.responses.models import Ask, ClosingReport
+    from tocnet.messaging.responses.selectors import report_announcement_list_for_user
+
+    ask = Ask.objects.filter(announcement=announcement).first()
+    return {
+        "ask": ask,
+        "can_report": ask is not None
+        and report_announcement_list_for_user(user).filter(pk=announcement.pk).exists(),
+        "closing_report": ClosingReport.objects.filter(announcement=announcement).exists(),
+    }
 
 
 def _progress_context(announcement: Announcement, scope: Any) -> dict[str, Any]:

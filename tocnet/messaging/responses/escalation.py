@@ -36,8 +36,8 @@ from tocnet.members.models import Member, UnitAgent
 from tocnet.messaging.channels.sms import send_sms
 from tocnet.messaging.models import Announcement, Channel, Recipient
 from tocnet.messaging.responses.liff import liff_url
-from tocnet.messaging.responses.models import Ask, Chase, Notice, TimelineEntry
-from tocnet.messaging.responses.services import response_link_create
+from tocnet.messaging.responses.models import Ask, Chase, ClosingReport, Notice, TimelineEntry
+from tocnet.messaging.responses.services import ask_close, response_link_create
 from tocnet.registers.models import Register
 from tocnet.registers.selectors import register_deputy
 
@@ -257,17 +257,8 @@ def _to_staff(ask: Ask, now: dt.datetime) -> None:
     _timeline(announcement, TimelineEntry.Step.STAFF_QUEUE, now, len(members))
 
 
-@transaction.atomic
 def _close(ask: Ask, now: dt.datetime) -> None:
-    if (
-        Ask.objects.filter(pk=ask.pk)
-        .exclude(stage=Ask.Stage.CLOSED)
-        .update(stage=Ask.Stage.CLOSED, stage_at=now)
-    ):
-        count = Recipient.objects.filter(
-            announcement=ask.announcement, response__first_at__isnull=False
-        ).count()
-        _timeline(ask.announcement, TimelineEntry.Step.CLOSED, now, count)
+    ask_close(ask=ask, reason=ClosingReport.Reason.DEADLINE, now=now)
 
 
 def escalations_advance(*, now: dt.datetime | None = None) -> dict[str, int]:

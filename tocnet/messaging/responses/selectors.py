@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import uuid
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import Phone, Unit
-from tocnet.messaging.models import Announcement, Recipient
+from tocnet.messaging.models import Announcement, DeliveryStatus, Reason, Recipient
 from tocnet.messaging.responses.models import (
     INFORMED_WAYS,
     MEMBER_WAYS,
+    UNREACHABLE_WAYS,
     Ask,
+    Chase,
+    ClosingReport,
     Response,
     TimelineEntry,
     Way,
@@ -123,6 +128,40 @@ def chase_recipient_for_user(
 
 MEMBER_WAY_VALUES = [str(w) for w in MEMBER_WAYS]
 INFORMED_WAY_VALUES = [str(w) for w in INFORMED_WAYS]
+UNREACHABLE_WAY_VALUES = [str(w) for w in UNREACHABLE_WAYS]
+
+
+def unreached_reason_key(reason: object, marked: object, status: object) -> str:
+    """Why a member is unreached: what a chaser said, what the planner found, or silence."""
+    if marked == Way.REP_UNREACHABLE:
+        return "representative_could_not_reach"
+    if marked == Way.STAFF_UNREACHABLE:
+        return "staff_could_not_reach"
+    if reason:
+        return str(reason)
+    if status in ("failed", "unknown", "cancelled", "unreachable"):
+        return f"delivery_{status}"
+    return "no_answer"
+
+
+def unreached_reason_label(key: str) -> str:
+    """The Thai label of a reason key from :func:`unreached_reason_key`."""
+    fixed = {
+        "no_answer": _("Sent, no answer yet"),
+        "representative_could_not_reach": _("Representative could not reach them"),
+        "staff_could_not_reach": _("Staff could not reach them"),
+    }
+    if key in fixed:
+        return str(fixed[key])
+    if key.startswith("delivery_"):
+        status = key.removeprefix("delivery_")
+        if status in DeliveryStatus.values:
+            return str(_("Delivery: %(status)s") % {"status": DeliveryStatus(status).label})
+    if key in Reason.values:
+        return str(Reason(key).label)
+    return key
+
+
 PERCENTILES = (50, 80, 95)
 
 
@@ -162,6 +201,7 @@ class AnnouncementReport:
     by_register: list[ReportRow]
     by_unit: list[ReportRow]
     curve: list[tuple[float, int]]  # (hours since the send, responded or informed so far)
+    poll_by_register: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def unreached(self) -> int:
@@ -217,7 +257,7 @@ def announcement_report(
     by_way = {
         way: n
         for way, n in responses.order_by().values_list("way").annotate(n=Count("id"))
-        if way != Way.REP_UNREACHABLE
+        if way not in UNREACHABLE_WAY_VALUES
     }
     total = recipients.count()
     responded = sum(n for way, n in by_way.items() if way in MEMBER_WAY_VALUES)
@@ -230,17 +270,11 @@ def announcement_report(
         .values_list("reason", "response__way", "delivery__status")
         .annotate(n=Count("id"))
     ):
-        if marked == Way.REP_UNREACHABLE:
-            key = "representative_could_not_reach"
-        elif reason:
-            key = str(reason)
-        elif status in ("failed", "unknown", "cancelled", "unreachable"):
-            key = f"delivery_{status}"
-        else:
-            key = "no_answer"
+        key = unreached_reason_key(reason, marked, status)
         reasons[key] = reasons.get(key, 0) + n
     poll: dict[str, int] | None = None
     poll_by_unit: list[dict[str, object]] = []
+    poll_by_register: list[dict[str, object]] = []
     if ask is not None and ask.kind == Ask.Kind.POLL:
         options = list(ask.options.all())
         counts = dict(
@@ -250,6 +284,7 @@ def announcement_report(
             .annotate(n=Count("id"))
         )
         poll = {o.label: counts.get(o.pk, 0) for o in options}
+        labels = {o.pk: o.label for o in options}
         per_unit: dict[str, dict[str, object]] = {}
         for unit, option, n in (
             recipients.filter(response__option__isnull=False)
@@ -260,9 +295,32 @@ def announcement_report(
             row = per_unit.setdefault(
                 unit, {"unit": unit, "answers": {o.label: 0 for o in options}}
             )
-            label = next(o.label for o in options if o.pk == option)
-            row["answers"][label] = n  # type: ignore[index]
+            row["answers"][labels[option]] = n  # type: ignore[index]
         poll_by_unit = [per_unit[k] for k in sorted(per_unit, key=thai_sort_key)]
+        per_register: dict[tuple[str, str], dict[str, object]] = {}
+        for unit, group, abbr, option, n in (
+            recipients.filter(response__option__isnull=False)
+            .order_by()
+            .values_list(
+                "unit__name",
+                "register__line_group_name",
+                "register__unit__abbreviation",
+                "response__option",
+            )
+            .annotate(n=Count("id"))
+        ):
+            name = str(group or abbr or "–")
+            row = per_register.setdefault(
+                (unit, name),
+                {"unit": unit, "register": name, "answers": {o.label: 0 for o in options}},
+            )
+            answers = row["answers"]
+            assert isinstance(answers, dict)
+            answers[labels[option]] = answers[labels[option]] + n
+        poll_by_register = [
+            per_register[k]
+            for k in sorted(per_register, key=lambda k: (thai_sort_key(k[0]), thai_sort_key(k[1])))
+        ]
     start = announcement.send_started_at
     # One sorted column gives both the times to 50/80/95 % and the hourly curve.
     stamps: list[dt.datetime] = [
@@ -342,6 +400,7 @@ def announcement_report(
         unreached_by_reason=reasons,
         poll=poll,
         poll_by_unit=poll_by_unit,
+        poll_by_register=poll_by_register,
         times=times,
         by_register=registers,
         by_unit=unit_rows,
@@ -374,3 +433,164 @@ def report_units_for_user(user: User) -> QuerySet[Unit] | None:
 
 def timeline_for(announcement: Announcement) -> QuerySet[TimelineEntry]:
     return TimelineEntry.objects.filter(announcement=announcement).order_by("at", "id")
+
+
+# --- the staff call queue ----------------------------------------------------------------------
+
+
+def staff_call_queue_for_user(user: User, *, unit: Unit | None = None) -> list[Recipient]:
+    """Members escalated past the third deadline to the staff call queue and not yet answered,
+    informed or tried by staff, oldest escalation first; staff only (others get nothing).
+    Each row carries its member (valid phones prefetched), announcement, register and its
+    representative, and any earlier "could not reach" mark. Two queries."""
+    if not roles.is_cooperative_staff(user):
+        return []
+    pending = Chase.objects.filter(
+        announcement=OuterRef("announcement"),
+        member=OuterRef("member"),
+        stage=Chase.Stage.STAFF,
+        done_at__isnull=True,
+    )
+    rows = Recipient.objects.filter(Exists(pending)).filter(open_asks_q("announcement__"))
+    if unit is not None:
+        rows = rows.filter(unit=unit)
+    return list(
+        rows.filter(Q(response__isnull=True) | Q(response__first_at__isnull=True))
+        .select_related(
+            "member",
+            "unit",
+            "delivery",
+            "announcement__ask",
+            "register__representative__member",
+            "response",
+        )
+        .prefetch_related(
+            Prefetch(
+                "member__phones",
+                queryset=Phone.objects.filter(valid=True).order_by("position", "id"),
+            )
+        )
+        .order_by("announcement__ask__stage_at", "announcement_id", "unit__name", "member__number")
+    )
+
+
+def staff_call_recipient(
+    user: User, *, announcement_code: uuid.UUID, member_code: uuid.UUID
+) -> Recipient | None:
+    """The queued recipient staff may mark, or None (not staff, not queued, closed)."""
+    if not roles.is_cooperative_staff(user):
+        return None
+    return (
+        Recipient.objects.filter(
+            announcement__code=announcement_code,
+            member__code=member_code,
+            announcement__chases__stage=Chase.Stage.STAFF,
+            announcement__chases__member=F("member"),
+        )
+        .filter(open_asks_q("announcement__"))
+        .select_related("announcement", "member", "register__representative__member", "unit")
+        .first()
+    )
+
+
+# --- open feedback (staff only) ----------------------------------------------------------------
+
+
+def feedback_announcement_list_for_user(user: User) -> QuerySet[Announcement]:
+    """Announcements whose open feedback this user may read: staff only (feedback reaches
+    staff only), those that asked for it and were sent."""
+    if not roles.is_cooperative_staff(user):
+        return Announcement.objects.none()
+    return Announcement.objects.filter(
+        ask__kind=Ask.Kind.FEEDBACK, send_started_at__isnull=False
+    ).select_related("ask")
+
+
+def feedback_answers(announcement: Announcement) -> QuerySet[Response]:
+    """The free-text answers to an announcement, newest first, with member, unit and register
+    joined (one query per page)."""
+    return (
+        Response.objects.filter(announcement=announcement)
+        .exclude(text="")
+        .select_related("member", "recipient__unit", "recipient__register")
+        .order_by("-at", "-id")
+    )
+
+
+# --- the closing report --------------------------------------------------------------------------
+
+
+def closing_report_for(announcement: Announcement) -> ClosingReport | None:
+    return ClosingReport.objects.filter(announcement=announcement).first()
+
+
+def closing_report_as_report(
+    closing: ClosingReport, *, units: QuerySet[Unit] | None = None
+) -> AnnouncementReport:
+    """The frozen summary in the live report's shape (same page, same .xlsx). A coop agent
+    (``units`` given) gets their units' rows, and totals, ways and reasons summed from them;
+    the times to 50/80/95 % stay those of the whole announcement."""
+    data = closing.data
+    unit_rows = list(data.get("by_unit", []))
+    register_rows = list(data.get("by_register", []))
+    poll_by_unit = list(data.get("poll_by_unit", []))
+    poll_by_register = list(data.get("poll_by_register", []))
+    by_way = dict(data.get("by_way", {}))
+    reasons = dict(data.get("unreached_by_reason", {}))
+    poll = data.get("poll")
+    totals = {k: int(data.get(k, 0)) for k in ("recipients", "responded", "informed")}
+    if units is not None:
+        keys = {str(code) for code in units.values_list("code", flat=True)}
+        unit_rows = [r for r in unit_rows if r["key"] in keys]
+        names = {r["name"] for r in unit_rows}
+        register_rows = [r for r in register_rows if r["unit_key"] in keys]
+        poll_by_unit = [r for r in poll_by_unit if r["unit"] in names]
+        poll_by_register = [r for r in poll_by_register if r["unit"] in names]
+        totals = {k: sum(int(r[k]) for r in unit_rows) for k in totals}
+        by_way, reasons = {}, {}
+        for row in unit_rows:
+            for way, n in row.get("by_way", {}).items():
+                by_way[way] = by_way.get(way, 0) + n
+            for reason, n in row.get("reasons", {}).items():
+                reasons[reason] = reasons.get(reason, 0) + n
+        if poll is not None:
+            poll = {label: 0 for label in poll}
+            for row in poll_by_unit:
+                for label, n in row["answers"].items():
+                    poll[label] = poll.get(label, 0) + n
+
+    def report_row(row: dict[str, object], *, unit: str, representative: str) -> ReportRow:
+        return ReportRow(
+            key=str(row["key"]),
+            name=str(row["name"]),
+            unit=unit,
+            representative=representative,
+            recipients=int(row["recipients"]),  # type: ignore[call-overload]
+            responded=int(row["responded"]),  # type: ignore[call-overload]
+            informed=int(row["informed"]),  # type: ignore[call-overload]
+            unit_key=str(row.get("unit_key", row["key"])),
+        )
+
+    times = {
+        int(p): (dt.timedelta(hours=float(h)) if h is not None else None)
+        for p, h in data.get("times", {}).items()
+    }
+    return AnnouncementReport(
+        announcement=closing.announcement,
+        ask=Ask.objects.filter(announcement_id=closing.announcement_id).first(),
+        recipients=totals["recipients"],
+        responded=totals["responded"],
+        informed=totals["informed"],
+        by_way=by_way,
+        unreached_by_reason=reasons,
+        poll=poll,
+        poll_by_unit=poll_by_unit,
+        poll_by_register=poll_by_register,
+        times=times,
+        by_register=[
+            report_row(r, unit=str(r["unit"]), representative=str(r["representative"]))
+            for r in register_rows
+        ],
+        by_unit=[report_row(r, unit=str(r["name"]), representative="") for r in unit_rows],
+        curve=[(float(h), int(n)) for h, n in data.get("curve", [])],
+    )

@@ -18,8 +18,10 @@ from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses.links import link_token_for_key, link_token_key, link_token_new
 from tocnet.messaging.responses.models import (
     INFORMED_WAYS,
+    UNREACHABLE_WAYS,
     Ask,
     Chase,
+    ClosingReport,
     PollOption,
     Response,
     ResponseLink,
@@ -113,7 +115,7 @@ def _record(
     actor: User | None,
     now: dt.datetime,
 ) -> Response:
-    counts = way != Way.REP_UNREACHABLE
+    counts = way not in UNREACHABLE_WAYS
     existing = (
         Response.objects.select_for_update()
         .filter(announcement=announcement, member=member)
@@ -151,7 +153,7 @@ def _record(
         action = "responses.recorded"
     else:
         response = existing
-        if (way in INFORMED_WAYS or way == Way.REP_UNREACHABLE) and response.counts:
+        if (way in INFORMED_WAYS or way in UNREACHABLE_WAYS) and response.counts:
             raise ResponseRefused("already_responded")
         if counts and response.counts and option is None and not text:
             return response  # a repeated รับทราบ changes nothing
@@ -159,7 +161,7 @@ def _record(
             response.way, response.first_at, response.note = way, now, ""
             response.recorded_by = actor
         elif not response.counts:
-            response.note, response.recorded_by = note[:200], actor
+            response.way, response.note, response.recorded_by = way, note[:200], actor
         if option is not None:
             response.option = option
         if text:
@@ -303,3 +305,162 @@ def ask_set(
             changes={"kind": kind, "question": question, "options": options, "audience": audience},
         )
     return ask
+
+
+STAFF_WAYS = (Way.STAFF_CALL, Way.STAFF_UNREACHABLE)
+
+
+def staff_call_record(
+    *, recipient: Recipient, way: str, note: str, actor: User, at: dt.datetime | None = None
+) -> Response:
+    """Staff record a call from the call queue: informed by phone, or could not reach (why).
+    Either way the member leaves the queue (the staff step is done); a member who answered
+    meanwhile raises ResponseRefused("already_responded"). Audited like every response."""
+    if way not in STAFF_WAYS:
+        raise ResponseRefused("bad_option")
+    now = at or timezone.now()
+    response = response_record(
+        announcement=recipient.announcement,
+        member=recipient.member,
+        way=way,
+        note=note,
+        source=f"user:{actor.code}",
+        actor=actor,
+        at=now,
+    )
+    Chase.objects.filter(
+        announcement=recipient.announcement,
+        member=recipient.member,
+        stage=Chase.Stage.STAFF,
+        done_at=None,
+    ).update(done_at=now)
+    return response
+
+
+# --- closing: the response window ends, the summary is frozen ----------------------------------
+
+
+def closing_report_data(announcement: Announcement) -> dict[str, Any]:
+    """The report of ``announcement`` as it stands, as JSON for :class:`ClosingReport`: the
+    totals, by way, unreached by reason, times to 50/80/95 % (hours), the curve, the poll,
+    and rows per register and per unit (each unit with its own ways and reasons)."""
+    from django.db.models import Count
+
+    from tocnet.messaging.responses.selectors import (
+        UNREACHABLE_WAY_VALUES,
+        announcement_report,
+        unreached_reason_key,
+    )
+
+    report = announcement_report(announcement)
+    unit_ways: dict[str, dict[str, int]] = {}
+    for unit, way, n in (
+        Response.objects.filter(announcement=announcement, recipient__isnull=False)
+        .exclude(way__in=UNREACHABLE_WAY_VALUES)
+        .order_by()
+        .values_list("recipient__unit__code", "way")
+        .annotate(n=Count("id"))
+    ):
+        unit_ways.setdefault(str(unit), {})[way] = n
+    unit_reasons: dict[str, dict[str, int]] = {}
+    for unit, reason, marked, status, n in (
+        Recipient.objects.filter(announcement=announcement)
+        .exclude(response__first_at__isnull=False)
+        .order_by()
+        .values_list("unit__code", "reason", "response__way", "delivery__status")
+        .annotate(n=Count("id"))
+    ):
+        key = unreached_reason_key(reason, marked, status)
+        reasons = unit_reasons.setdefault(str(unit), {})
+        reasons[key] = reasons.get(key, 0) + n
+    return {
+        "kind": report.ask.kind if report.ask else "",
+        "question": report.ask.question if report.ask else "",
+        "recipients": report.recipients,
+        "responded": report.responded,
+        "informed": report.informed,
+        "unreached": report.unreached,
+        "by_way": report.by_way,
+        "unreached_by_reason": report.unreached_by_reason,
+        "poll": report.poll,
+        "poll_by_unit": report.poll_by_unit,
+        "poll_by_register": report.poll_by_register,
+        "times": {
+            str(p): (round(d.total_seconds() / 3600, 2) if d is not None else None)
+            for p, d in report.times.items()
+        },
+        "curve": [[h, n] for h, n in report.curve],
+        "by_register": [
+            {
+                "key": r.key,
+                "name": r.name,
+                "unit": r.unit,
+                "unit_key": r.unit_key,
+                "representative": r.representative,
+                "recipients": r.recipients,
+                "responded": r.responded,
+                "informed": r.informed,
+            }
+            for r in report.by_register
+        ],
+        "by_unit": [
+            {
+                "key": r.key,
+                "name": r.name,
+                "recipients": r.recipients,
+                "responded": r.responded,
+                "informed": r.informed,
+                "by_way": unit_ways.get(r.key, {}),
+                "reasons": unit_reasons.get(r.key, {}),
+            }
+            for r in report.by_unit
+        ],
+    }
+
+
+def ask_close(
+    *,
+    ask: Ask,
+    reason: str,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> ClosingReport | None:
+    """End an ask's response window (its last deadline passed, or staff closed it): the stage
+    becomes closed (by a conditional update: two callers never both close it), the timeline
+    gets "closed" and "closing report frozen", and the report is frozen as it stands.
+    Returns the closing report, or None when the ask was already closed. Audited."""
+    from tocnet.messaging.responses.models import TimelineEntry
+
+    now = now or timezone.now()
+    announcement = ask.announcement
+    with transaction.atomic():
+        entered = (
+            Ask.objects.filter(pk=ask.pk)
+            .exclude(stage=Ask.Stage.CLOSED)
+            .update(stage=Ask.Stage.CLOSED, stage_at=now)
+        )
+        if not entered:
+            return None
+        ask.stage, ask.stage_at = Ask.Stage.CLOSED, now
+        data = closing_report_data(announcement)
+        closing, _created = ClosingReport.objects.update_or_create(
+            announcement=announcement,
+            defaults={"reason": reason, "closed_at": now, "closed_by": actor, "data": data},
+        )
+        reached = int(data["responded"]) + int(data["informed"])
+        for step, count in (
+            (TimelineEntry.Step.CLOSED, reached),
+            (TimelineEntry.Step.CLOSING_REPORT, int(data["recipients"])),
+        ):
+            TimelineEntry.objects.get_or_create(
+                announcement=announcement,
+                step=step,
+                defaults={"at": now, "count": count, "detail": {"reason": reason}},
+            )
+        audit_record(
+            actor=actor or "responses-deadline",
+            action="responses.closed",
+            target=announcement,
+            changes={"reason": reason, "recipients": data["recipients"], "reached": reached},
+        )
+    return closing

@@ -15,7 +15,16 @@ urlpatterns = [
         views.chase_mark,
         name="chase_mark",
     ),
+    path("calls/", views.call_queue, name="call_queue"),
+    path(
+        "calls/<uuid:announcement_code>/<uuid:member_code>/",
+        views.call_mark,
+        name="call_mark",
+    ),
     path("report/<uuid:code>/", views.report, name="report"),
+    path("report/<uuid:code>/closing/", views.closing_report, name="closing_report"),
+    path("report/<uuid:code>/close/", views.report_close, name="report_close"),
+    path("feedback/<uuid:code>/", views.feedback, name="feedback"),
     path("ask/<uuid:code>/", views.ask_edit, name="ask"),
     path("<str:token>", views.link_announcement, name="link"),
 ]

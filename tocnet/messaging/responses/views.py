@@ -8,6 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,29 +27,45 @@ from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.models import AuditEvent
 from tocnet.line import client
 from tocnet.line.services.linking import member_link_by_answers
-from tocnet.members.models import Member
+from tocnet.members.models import Member, Unit
 from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses import liff
-from tocnet.messaging.responses.forms import AnswerForm, AskForm, LinkForm, MarkForm
-from tocnet.messaging.responses.models import Ask, Response, ResponseLink, Way
-from tocnet.messaging.responses.report_export import report_xlsx
+from tocnet.messaging.responses.forms import (
+    AnswerForm,
+    AskForm,
+    LinkForm,
+    MarkForm,
+    StaffCallForm,
+)
+from tocnet.messaging.responses.models import Ask, ClosingReport, Response, ResponseLink, Way
+from tocnet.messaging.responses.report_export import feedback_xlsx, report_xlsx
 from tocnet.messaging.responses.selectors import (
     AnnouncementReport,
     announcement_report,
     chase_list_for_user,
     chase_recipient_for_user,
+    closing_report_as_report,
+    feedback_announcement_list_for_user,
+    feedback_answers,
     report_announcement_list_for_user,
     report_units_for_user,
+    staff_call_queue_for_user,
+    staff_call_recipient,
     timeline_for,
+    unreached_reason_label,
 )
 from tocnet.messaging.responses.services import (
     AskError,
     ResponseRefused,
+    ask_close,
     ask_is_closed,
     ask_set,
     response_link_resolve,
     response_record,
+    staff_call_record,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:
@@ -390,6 +407,87 @@ def chase_mark(
     return redirect(reverse("responses:chase_list"))
 
 
+# --- the staff call queue ---------------------------------------------------------------------
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not roles.is_cooperative_staff(user):
+        raise Http404  # the queue's existence is not confirmed to others
+    return user
+
+
+@login_required
+@require_http_methods(["GET"])
+def call_queue(request: HttpRequest) -> HttpResponse:
+    """Staff: members escalated past the third deadline, to call, with one-tap marks."""
+    user = _staff(request)
+    unit = None
+    try:
+        unit_code = uuid.UUID(request.GET.get("unit", ""))
+    except ValueError:
+        unit_code = None
+    if unit_code is not None:
+        unit = Unit.objects.filter(code=unit_code).first()
+    rows = staff_call_queue_for_user(user, unit=unit)
+    audit_access(
+        actor=user,
+        action="responses.call_queue_viewed",
+        detail={"members": len(rows), "unit": str(unit.code) if unit else None},
+        ip_address=client_ip(request),
+    )
+    return render(
+        request,
+        "messaging/responses/call_queue.html",
+        {"rows": rows, "unit": unit, "form": StaffCallForm()},
+    )
+
+
+@login_required
+@require_POST
+def call_mark(
+    request: HttpRequest, announcement_code: uuid.UUID, member_code: uuid.UUID
+) -> HttpResponse:
+    """Staff mark one queued member: informed by phone, or could not reach (why)."""
+    user = _staff(request)
+    recipient = staff_call_recipient(
+        user, announcement_code=announcement_code, member_code=member_code
+    )
+    if recipient is None:
+        raise Http404
+    form = StaffCallForm(request.POST)
+    problem = ""
+    if form.is_valid():
+        try:
+            staff_call_record(
+                recipient=recipient,
+                way=form.cleaned_data["way"],
+                note=form.cleaned_data["note"],
+                actor=user,
+            )
+        except ResponseRefused as exc:
+            problem = exc.reason
+    else:
+        problem = "form"
+    if is_htmx(request):
+        response = Response.objects.filter(
+            announcement=recipient.announcement, member=recipient.member
+        ).first()
+        return render(
+            request,
+            "messaging/responses/includes/call_row.html",
+            {"row": recipient, "response": response, "problem": problem},
+            status=400 if problem == "form" else 200,
+        )
+    if problem:
+        messages.error(
+            request, _("Not saved: %(member)s.") % {"member": recipient.member.full_name}
+        )
+    else:
+        messages.success(request, _("Saved: %(member)s.") % {"member": recipient.member.full_name})
+    return redirect(reverse("responses:call_queue"))
+
+
 # --- the report per announcement -------------------------------------------------------------
 
 
@@ -415,15 +513,54 @@ def chart_points(
     }
 
 
-@login_required
-@require_http_methods(["GET"])
-def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    """Who responded, how, how fast, per unit / register / representative; ?export=xlsx."""
+def _report_context(
+    request: HttpRequest, user: User, data: AnnouncementReport, *, closing: ClosingReport | None
+) -> dict[str, object]:
+    announcement = data.announcement
+    ask = data.ask
+    live = closing is None and ask is not None and not ask_is_closed(ask, timezone.now())
+    return {
+        "report": data,
+        "announcement": announcement,
+        "chart": chart_points(data),
+        "timeline": timeline_for(announcement),
+        "ways": [(Way(w).label, n) for w, n in data.by_way.items()],
+        "reasons": [(k, unreached_reason_label(k), n) for k, n in data.unreached_by_reason.items()],
+        "times": [
+            (p, round(d.total_seconds() / 3600, 1) if d is not None else None)
+            for p, d in data.times.items()
+        ],
+        "closing": closing,
+        "closing_exists": closing is not None
+        or ClosingReport.objects.filter(announcement=announcement).exists(),
+        "is_live": live,
+        "is_staff": roles.is_cooperative_staff(user),
+        "scoped": report_units_for_user(user) is not None,
+        "updated_at": timezone.now(),
+    }
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _report_announcement(request: HttpRequest, code: uuid.UUID) -> tuple[User, Announcement]:
     user = request.user
     if not isinstance(user, User):
         raise PermissionDenied
     # Outside the scope (or no such code) is a 404 alike: codes are not confirmed to outsiders.
-    announcement = get_object_or_404(report_announcement_list_for_user(user), code=code)
+    return user, get_object_or_404(report_announcement_list_for_user(user), code=code)
+
+
+@login_required
+@require_http_methods(["GET"])
+def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Who responded, how, how fast, per unit / register / representative; ?export=xlsx.
+    While answers are open the totals, poll results and registers refresh by themselves
+    (htmx asks for ``?part=live``)."""
+    user, announcement = _report_announcement(request, code)
     data = announcement_report(announcement, units=report_units_for_user(user))
     if request.GET.get("export") == "xlsx":
         audit_access(
@@ -432,26 +569,94 @@ def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             target=announcement,
             ip_address=client_ip(request),
         )
-        response = HttpResponse(
-            report_xlsx(data),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return _xlsx(report_xlsx(data), f"responses-{announcement.pk}.xlsx")
+    template = "messaging/responses/report.html"
+    if request.GET.get("part") == "live" and is_htmx(request):
+        template += "#live"
+    return render(request, template, _report_context(request, user, data, closing=None))
+
+
+@login_required
+@require_http_methods(["GET"])
+def closing_report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The frozen summary stored when the response window ended ("รายงานปิด"); ?export=xlsx."""
+    user, announcement = _report_announcement(request, code)
+    closing = get_object_or_404(
+        ClosingReport.objects.select_related("announcement", "closed_by"),
+        announcement=announcement,
+    )
+    data = closing_report_as_report(closing, units=report_units_for_user(user))
+    if request.GET.get("export") == "xlsx":
+        audit_access(
+            actor=user,
+            action="responses.closing_report_exported",
+            target=announcement,
+            ip_address=client_ip(request),
         )
-        response["Content-Disposition"] = f'attachment; filename="responses-{announcement.pk}.xlsx"'
-        return response
+        return _xlsx(
+            report_xlsx(data, closed_at=closing.closed_at),
+            f"closing-report-{announcement.pk}.xlsx",
+        )
     return render(
         request,
         "messaging/responses/report.html",
-        {
-            "report": data,
-            "announcement": announcement,
-            "chart": chart_points(data),
-            "timeline": timeline_for(announcement),
-            "ways": [(Way(w).label, n) for w, n in data.by_way.items()],
-            "times": [
-                (p, round(d.total_seconds() / 3600, 1) if d is not None else None)
-                for p, d in data.times.items()
-            ],
-        },
+        _report_context(request, user, data, closing=closing),
+    )
+
+
+@login_required
+@require_POST
+def report_close(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Staff end the response window now: the closing report is frozen and shown."""
+    user, announcement = _report_announcement(request, code)
+    if not roles.is_cooperative_staff(user):
+        raise Http404
+    ask = get_object_or_404(Ask, announcement=announcement)
+    if ask_close(ask=ask, reason=ClosingReport.Reason.STAFF, actor=user) is None:
+        messages.info(request, _("Answers were already closed."))
+    else:
+        messages.success(request, _("Answers are closed; the closing report is stored."))
+    return redirect(reverse("responses:closing_report", args=[announcement.code]))
+
+
+# --- open feedback (staff only) ------------------------------------------------------------------
+
+FEEDBACK_PER_PAGE = 100
+
+
+@login_required
+@require_http_methods(["GET"])
+def feedback(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """Staff read the free-text answers to one announcement (100 a page, newest first), or
+    download them all (?export=xlsx). Each view and export is logged as access to member
+    data. Others get a 404 alike: feedback reaches staff only."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    announcement = get_object_or_404(feedback_announcement_list_for_user(user), code=code)
+    answers = feedback_answers(announcement)
+    if request.GET.get("export") == "xlsx":
+        content, count = feedback_xlsx(announcement, answers.iterator(chunk_size=2000))
+        audit_access(
+            actor=user,
+            action="responses.feedback_exported",
+            target=announcement,
+            detail={"answers": count},
+            ip_address=client_ip(request),
+        )
+        return _xlsx(content, f"feedback-{announcement.pk}.xlsx")
+    page = Paginator(answers, FEEDBACK_PER_PAGE).get_page(request.GET.get("page"))
+    audit_access(
+        actor=user,
+        action="responses.feedback_viewed",
+        target=announcement,
+        detail={"answers": len(page.object_list), "page": page.number},
+        ip_address=client_ip(request),
+    )
+    return render(
+        request,
+        "messaging/responses/feedback.html",
+        {"announcement": announcement, "ask": announcement.ask, "page": page},
     )
 
 

@@ -115,7 +115,7 @@ class AnnouncementReportTestCase(ReportCase):
             call_command("announcement_report", str(Announcement.objects.count() + 100), "--json")
 
     def test_queries_do_not_grow_with_the_audience(self) -> None:
-        with self.assertNumQueries(9) as small:
+        with self.assertNumQueries(10) as small:  # one more for the poll per register
             announcement_report(self.poll)
         for m in self.extra:
             self.answer(m, Way.LIFF, 4, option=self.sat)
@@ -149,3 +149,49 @@ class ReportPageTestCase(ReportCase):
                 self.client.force_login(user)
                 status = self.client.get(f"/r/report/{self.poll.code}/").status_code
                 self.assertEqual(status, 200 if name in ("staff", "agent", "board") else 404)
+
+
+class LiveResultsTestCase(ReportCase):
+    def test_the_poll_per_register_is_counted(self) -> None:
+        self.answer(self.in_register, Way.LIFF, 1, option=self.sat)
+        self.answer(self.extra[0], Way.LIFF, 1, option=self.sun)
+        self.answer(self.extra[1], Way.LIFF, 1, option=self.sun)
+        rows = {
+            row["register"]: row["answers"]
+            for row in announcement_report(self.poll).poll_by_register
+        }
+        self.assertEqual(
+            rows, {"สอ.พช.กพ.1": {"เสาร์": 1, "อาทิตย์": 0}, "สอ.พช.นว": {"เสาร์": 0, "อาทิตย์": 2}}
+        )
+
+    def test_the_live_part_refreshes_itself_while_open(self) -> None:
+        self.login_as(self.staff)
+        url = f"/r/report/{self.poll.code}/"
+        page = self.client.get(url)
+        self.assertContains(page, f'hx-get="{url}?part=live" hx-trigger="every 15s"')
+        self.answer(self.extra[0], Way.LIFF, 1, option=self.sun)
+        part = self.client.get(url + "?part=live", HTTP_HX_REQUEST="true")
+        self.assertContains(part, 'data-live="true"')
+        self.assertContains(part, 'data-poll-register="สอ.พช.นว"')
+        self.assertContains(part, 'data-answer="อาทิตย์">1<')
+        self.assertNotContains(part, "<html")
+
+    def test_it_stops_refreshing_once_closed(self) -> None:
+        Ask.objects.filter(announcement=self.poll).update(stage=Ask.Stage.CLOSED)
+        self.login_as(self.staff)
+        page = self.client.get(f"/r/report/{self.poll.code}/")
+        self.assertContains(page, 'data-live="false"')
+        self.assertNotContains(page, "hx-trigger")
+
+    def test_the_export_has_the_poll_per_unit_and_register(self) -> None:
+        from openpyxl import load_workbook
+
+        self.answer(self.extra[0], Way.LIFF, 1, option=self.sun)
+        self.login_as(self.staff)
+        content = self.client.get(f"/r/report/{self.poll.code}/?export=xlsx").content
+        wb = load_workbook(io.BytesIO(content))
+        by_register = [list(r) for r in wb.worksheets[-1].iter_rows(values_only=True)]
+        self.assertEqual(by_register[0][2:], ["เสาร์", "อาทิตย์"])
+        self.assertIn([self.unit_b.name, "สอ.พช.นว", 0, 1], by_register)
+        by_unit = [list(r) for r in wb.worksheets[-2].iter_rows(values_only=True)]
+        self.assertIn([self.unit_b.name, 0, 1], by_unit)
