@@ -255,6 +255,7 @@ def _render_detail(
         ],
         "not_in_file": details.get("not_in_file", [])[:SHOWN_ROWS],
         "ended": details.get("ended", [])[:SHOWN_ROWS],
+        "leaders": details.get("leaders", [])[:SHOWN_ROWS],
         "unknown_units": details.get("unknown_units", []),
         "shown_rows": SHOWN_ROWS,
     }

@@ -26,6 +26,13 @@ class RegistersConfig(AppConfig):
             )
         )
 
+        from tocnet.members.importing.leaders import leader_hooks_register
+        from tocnet.registers import import_leaders
+
+        leader_hooks_register(
+            check=import_leaders.leader_rows_check, apply=import_leaders.leader_actions_apply
+        )
+
         from tocnet.registers.privacy_hooks import register_privacy_hooks
 
         register_privacy_hooks()

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from tocnet.accounts.http import AuthenticatedHttpRequest
@@ -34,6 +35,7 @@ from tocnet.registers.leaders import (
 )
 from tocnet.registers.models import Register
 from tocnet.registers.planning import Move
+from tocnet.registers.representatives_list import representatives_xlsx
 from tocnet.registers.selectors import (
     get_register_for_user,
     planning_unit_list_for_user,
@@ -41,6 +43,8 @@ from tocnet.registers.selectors import (
     register_deputy_user,
     register_leader_history,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _manager(request: AuthenticatedHttpRequest) -> User:
@@ -323,3 +327,25 @@ def terms_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
             "scoped": unit_ids is not None,
         },
     )
+
+
+@login_required
+def representatives_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Today's representatives and deputies of the user's units, by register (.xlsx): the
+    template of the import of representatives. Staff and agents; the download is logged."""
+    user = _manager(request)
+    units = list(planning_unit_list_for_user(user))
+    content, people = representatives_xlsx(units)
+    audit_access(
+        actor=user,
+        action="registers.representatives_exported",
+        detail={"units": len(units), "people": people},
+        ip_address=client_ip(request),
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=f"ผู้แทนสมาชิก-{stamp}.xlsx")
+        or "attachment"
+    )
+    return response

@@ -74,7 +74,51 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "เลขบัตรประจำตัวประชาชน",
         "nationalid",
     ),
+    # The representatives list: who leads which register, the deputy, successors.
+    "register": (
+        "ทะเบียนที่",
+        "ทะเบียนผู้แทน",
+        "ชื่อทะเบียน",
+        "กลุ่มไลน์",
+        "ชื่อกลุ่มไลน์",
+        "กลุ่มline",
+        "ชื่อกลุ่มline",
+        "กลุ่มที่",
+        "กลุ่ม",
+        "register",
+        "linegroup",
+        "group",
+    ),
+    "deputy": ("ผู้ช่วยผู้แทน", "ผู้ช่วยผู้แทนสมาชิก", "รองผู้แทน", "ผู้ช่วย", "deputy"),
+    "deputy_name": ("ชื่อผู้ช่วยผู้แทน", "ชื่อสกุลผู้ช่วยผู้แทน", "ชื่อผู้ช่วย", "deputyname"),
+    "successor_of": (
+        "แทน",
+        "แทนผู้แทนเดิม",
+        "ผู้แทนเดิม",
+        "ผู้แทนคนเดิม",
+        "แทนคนเดิม",
+        "สืบทอดจาก",
+        "ผู้สืบทอดจาก",
+        "สืบแทน",
+        "replaces",
+        "successorof",
+        "predecessor",
+    ),
+    "role": ("บทบาท", "หน้าที่", "ฐานะ", "ประเภทผู้แทน", "role"),
 }
+
+# Headers written longer than any alias ("ผู้ช่วยผู้แทน (เลขทะเบียนสมาชิก)", "ทะเบียน / กลุ่มไลน์
+# ที่ดูแล"): the first of these words the key contains names the column. Longest words first.
+CONTAINS: tuple[tuple[str, str], ...] = (
+    ("ชื่อผู้ช่วย", "deputy_name"),
+    ("ผู้ช่วยผู้แทน", "deputy"),
+    ("รองผู้แทน", "deputy"),
+    ("ผู้แทนเดิม", "successor_of"),
+    ("สืบทอดจาก", "successor_of"),
+    ("กลุ่มไลน์", "register"),
+    ("กลุ่มline", "register"),
+    ("ทะเบียนที่ดูแล", "register"),
+)
 
 _STRIP = re.compile(r"[\s.\-–—/\\:()\[\]_*]+")
 
@@ -103,7 +147,10 @@ def match_header(values: Sequence[object]) -> tuple[dict[str, int], dict[str, st
     for index, value in enumerate(values):
         if value is None or isinstance(value, int | float):
             continue
-        field = ALIAS_TO_FIELD.get(header_key(value))
+        key = header_key(value)
+        field = ALIAS_TO_FIELD.get(key) or next(
+            (name for word, name in CONTAINS if word in key), None
+        )
         if field and field not in columns:
             columns[field] = index
             labels[field] = clean_text(value)

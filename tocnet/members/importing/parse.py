@@ -13,6 +13,7 @@ from typing import Any
 from tocnet.core.thai import clean_text, to_arabic_digits
 
 from .headers import HEADER_SCAN_ROWS, Header, find_header, is_header, match_header
+from .leaders import LEADER_COLUMNS, normalize_role
 from .normalize import (
     KnownUnit,
     UnitResolver,
@@ -224,7 +225,18 @@ class _Parser:
             return values[index]
 
         if member_number is None:
+            if self.result.kind == "representatives" and self._names_nobody(cell, columns):
+                # A vacant register's row of the exported list: no one to import, not an error.
+                self.result.rows_read -= 1
+                return
             self.reject(sheet, row, "missing_number", value="")
+            return
+        if (
+            self.result.kind == "representatives"
+            and "role" in columns
+            and normalize_role(cell("role")) is None
+        ):
+            self.reject(sheet, row, "bad_role", value=clean_text(cell("role")))
             return
         member = self.member_row(sheet, row, member_number, cell, columns, sheet_unit_key)
         earlier = self.first_seen.get(member_number)
@@ -245,6 +257,15 @@ class _Parser:
         self.result.members[member_number] = member
         if member.unit_key is None and member.unit_text:
             self._note_unknown_unit(member.unit_text, sheet, row)
+
+    @staticmethod
+    def _names_nobody(cell: Any, columns: dict[str, int]) -> bool:
+        """No name and no predecessor: only the register (and its deputy) are written."""
+        return "register" in columns and not any(
+            clean_text(cell(name))
+            for name in ("first_name", "last_name", "full_name", "successor_of")
+            if name in columns
+        )
 
     def _note_unknown_unit(self, text: str, sheet: str, row: int) -> None:
         entry = self.result.unknown_units.get(text)
@@ -295,6 +316,11 @@ class _Parser:
         phones: list[dict[str, Any]] = []
         if self.result.kind == "members":
             phones = self._member_fields(sheet, row, number, cell, columns, values)
+        else:
+            for name in LEADER_COLUMNS:
+                if name in columns:
+                    text = clean_text(cell(name))
+                    values[name] = normalize_role(text) if name == "role" else text
         unit_text, unit_key = self._unit(cell, columns, sheet_unit_key)
         return MemberRow(
             number=number,

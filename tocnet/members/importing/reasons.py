@@ -97,6 +97,40 @@ ROW_REJECTIONS = {
         "Sheet %(sheet)s, row %(row)s: the name “%(value)s” does not match member %(number)s "
         "(%(actual)s)."
     ),
+    # The representatives list's register, successor and role columns.
+    "bad_role": _(
+        "Sheet %(sheet)s, row %(row)s: the role “%(value)s” is not one of ผู้แทน, ผู้สืบทอด "
+        "(successor) or ผู้ช่วยผู้แทน (deputy)."
+    ),
+    "unknown_register": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: %(unit)s has no register “%(value)s” "
+        "(its registers: %(known)s)."
+    ),
+    "register_other_unit": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: the register “%(value)s” belongs to "
+        "another unit, not to %(unit)s."
+    ),
+    "unknown_predecessor": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” did not lead a register of "
+        "%(unit)s (or led another register than the one named)."
+    ),
+    "register_needed": _(
+        "Sheet %(sheet)s, row %(row)s: a successor or deputy must name the register: fill in "
+        "the LINE group (กลุ่มไลน์, e.g. สอ.พช.กพ.3) or, for a successor, the representative "
+        "replaced (แทน)."
+    ),
+    "register_named_twice": _(
+        "Sheet %(sheet)s, row %(row)s: register %(value)s is already given to the "
+        "representative of sheet %(first_sheet)s, row %(first_row)s."
+    ),
+    "leads_another_register": _(
+        "Sheet %(sheet)s, row %(row)s: member %(number)s already leads %(actual)s, so cannot "
+        "take over %(value)s; mark %(actual)s vacant on its leaders page first."
+    ),
+    "register_led_by_listed": _(
+        "Sheet %(sheet)s, row %(row)s: register %(value)s is led by %(actual)s, who is also in "
+        "this list. To hand the register over, leave them out of the list."
+    ),
 }
 
 # A row that is imported, with one value kept raw and flagged for correction.
@@ -115,6 +149,40 @@ ROW_WARNINGS = {
     ),
     "bad_national_id": _(
         "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is not a valid national ID."
+    ),
+    # Deputies: the representative's row is imported, the deputy is not set.
+    "deputy_needs_register": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” not set as deputy: the "
+        "representative has no register yet. Name the deputy on the register's leaders page "
+        "once the plan is approved."
+    ),
+    "deputy_unknown": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: no member of %(unit)s is “%(value)s”; "
+        "the deputy was not set."
+    ),
+    "deputy_ambiguous": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” fits several members of "
+        "%(unit)s; write the member number. The deputy was not set."
+    ),
+    "deputy_not_in_register": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is not an active member of "
+        "register %(register)s, so cannot be its deputy."
+    ),
+    "deputy_is_representative": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” leads register "
+        "%(register)s and cannot also be its deputy."
+    ),
+    "deputy_elsewhere": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: “%(value)s” is already the deputy of "
+        "another register; the deputy was not set."
+    ),
+    "deputy_name_mismatch": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: the name “%(value)s” does not match "
+        "member %(number)s (%(actual)s); the deputy was not set."
+    ),
+    "leader_not_applied": _(
+        "Sheet %(sheet)s, row %(row)s, field %(field)s: %(value)s was not applied to register "
+        "%(register)s: %(actual)s"
     ),
 }
 
@@ -136,6 +204,11 @@ FIELD_LABELS = {
     "line_id": _("LINE ID"),
     "joined_on": _("date"),
     "national_id": _("national ID"),
+    "register": _("register (LINE group)"),
+    "deputy": _("deputy representative"),
+    "deputy_name": _("deputy's name"),
+    "successor_of": _("replaces"),
+    "role": _("role"),
 }
 
 ALL_REASONS = {**FILE_ERRORS, **ROW_REJECTIONS, **ROW_WARNINGS}

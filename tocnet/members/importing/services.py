@@ -34,6 +34,13 @@ from tocnet.members.demo import SPECIAL_UNITS
 from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
 from tocnet.members.provinces import PROVINCE_OFFICE_PREFIX, STUDY_CENTRE_PREFIX
 
+from .leaders import (
+    ROLE_DEPUTY,
+    ROLE_REPRESENTATIVE,
+    LeaderRow,
+    leader_actions_apply,
+    leader_rows_check,
+)
 from .normalize import KnownUnit, centre_from_name, office_from_name
 from .parse import parse_list
 from .retention import PREVIEW_KEPT as PREVIEW_KEPT
@@ -128,6 +135,7 @@ class Plan:
     unknown_units: list[dict[str, Any]] = field(default_factory=list)
     units_to_create: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     rows_by_number: dict[str, tuple[str, int]] = field(default_factory=dict)
+    leaders: list[dict[str, Any]] = field(default_factory=list)  # successors and deputies
 
     def summary(self) -> dict[str, Any]:
         """The issue's JSON: counts and lists, rows_read = created + updated + unchanged
@@ -170,6 +178,7 @@ class Plan:
                 for u in self.updates
             ],
             "ended": [{"number": r.member.number, "name": r.member.full_name} for r in self.ends],
+            "leaders": self.leaders,
         }
 
 
@@ -782,9 +791,10 @@ def _plan_representatives(
         )
     }
     covered: set[int] = set()
+    accepted: list[tuple[dict[str, Any], Member, Unit]] = []
     for row in rows:
-        accepted, unit_key = _row_unit_key(plan, row, unknown, parsed)
-        if not accepted:
+        ok, unit_key = _row_unit_key(plan, row, unknown, parsed)
+        if not ok:
             continue
         member = members.get(row["number"])
         if scope is not None and (member is None or member.unit_id not in scope):
@@ -820,9 +830,23 @@ def _plan_representatives(
                 number=row["number"],
             )
             continue
+        accepted.append((row, member, unit))
+    # Registers, successors and deputies named in the list (checked by the registers app).
+    in_file = {row["number"] for row in rows if row["values"].get("role") != ROLE_DEPUTY}
+    check = leader_rows_check([_leader_row(r, m, u) for r, m, u in accepted], in_file)
+    plan.warnings = [*plan.warnings, *check.warnings]
+    plan.leaders = check.actions
+    for row, member, unit in accepted:
+        refused = check.refused.get(row["number"])
+        if refused is not None:
+            _reject(plan, row, **refused)
+            continue
         # Only a unit with an accepted row counts as listed: a file whose rows for a unit are
         # all wrong must not end that unit's representatives.
         covered.add(unit.pk)
+        if row["values"].get("role") == ROLE_DEPUTY:
+            plan.unchanged.append(row["number"])  # a deputy's row: see plan.leaders
+            continue
         rep = current.get(member.pk)
         if rep is not None and rep.unit_id == unit.pk:
             plan.unchanged.append(row["number"])
@@ -839,7 +863,6 @@ def _plan_representatives(
         else:
             plan.creates.append({"number": row["number"], "member": member, "unit": unit})
     _sort_rejected(plan, parsed)
-    in_file = {row["number"] for row in rows}
     plan.ends = [
         rep
         for rep in current.values()
@@ -850,6 +873,22 @@ def _plan_representatives(
         for rep in plan.ends
     ]
     return plan
+
+
+def _leader_row(row: dict[str, Any], member: Member, unit: Unit) -> LeaderRow:
+    values = row["values"]
+    return LeaderRow(
+        sheet=row["sheet"],
+        row=row["row"],
+        number=row["number"],
+        member_id=member.pk,
+        unit_id=unit.pk,
+        role=values.get("role") or ROLE_REPRESENTATIVE,
+        register=values.get("register", ""),
+        successor_of=values.get("successor_of", ""),
+        deputy=values.get("deputy", ""),
+        deputy_name=values.get("deputy_name", ""),
+    )
 
 
 def default_term(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -916,6 +955,8 @@ def _apply_representatives(
             target=rep,
             changes={"unit": item["unit"].name, "term_start": str(start), "term_end": str(end)},
         )
+    skipped = leader_actions_apply(plan.leaders, actor, job.file_name)
+    plan.warnings = [*plan.warnings, *skipped]
 
 
 # --- one call for the command line -----------------------------------------------------------
