@@ -3,10 +3,11 @@
 Staff write an announcement with a poll, a second staff member approves it, it is sent
 (groups by LINE push, members on no register by SMS). Then:
 
-- two members answer on the LIFF page: the page loads the fake's stand-in LIFF SDK, which gives
-  an ID token the server verifies at the fake's verify endpoint; one of them links their LINE
-  account there first (member number + last four phone digits); the other's LIFF session is
-  set up with ``tocnet line_simulate liff``;
+- two members answer on the LIFF page, opened from the card's button through the fake's
+  stand-in of liff.line.me: the page loads the fake's stand-in LIFF SDK, which gives an ID
+  token the server verifies at the fake's verify endpoint; one of them links their LINE
+  account there first (member number + last four phone digits); who the fake LIFF says is
+  signed in is set with ``tocnet line_simulate liff``, as in the demo;
 - two type an acknowledgement in their group (signed webhook events, one redelivered; one
   through ``tocnet line_simulate ack``), an unlinked LINE user's "รับทราบ" counts for nobody;
 - two follow the link of the SMS the fake gateway recorded;
@@ -181,6 +182,9 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         settings.SMS_API_SECRET, settings.SMS_API_BASE_URL = "secret", sms.url
         settings.SITE_URL = base
         settings.LIFF_ID, settings.LIFF_SDK_URL = LIFF_ID, f"{fake.url}/liff/sdk.js"
+        # LIFF URLs go to the fake's stand-in of liff.line.me, which opens the app's endpoint.
+        settings.LIFF_URL_BASE = f"{fake.url}/liff/app"
+        fake.add_liff_app(LIFF_ID, f"{base}/r/")
         coop = _cooperative(fake)
         a, b, sms_only = coop["a"], coop["b"], coop["sms"]
         desk = {"viewport": {"width": 1280, "height": 900}}
@@ -226,7 +230,8 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
             for button in push["messages"][0]["contents"].get("footer", {}).get("contents", [])
         ]
         liff_path = f"/r/liff/a/{announcement.code}/"
-        assert f"https://liff.line.me/{LIFF_ID}{liff_path}" in card_uris, card_uris
+        card_uri = f"{fake.url}/liff/app/{LIFF_ID}/liff/a/{announcement.code}/"
+        assert card_uris == [card_uri, card_uri], card_uris  # one card per group
         links = {}
         for member in sms_only:
             phone = member.phones.get().e164
@@ -246,7 +251,7 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         assert f"{base}{liff_path}" in out.getvalue()
         member_ctx = _phone(chromium)
         liff = member_ctx.new_page()
-        liff.goto(f"{base}{liff_path}")
+        liff.goto(card_uri)  # the card's button, as LINE opens it
         liff.wait_for_url("**/r/liff/link/**")
         liff.fill("input[name=number]", a[1].number)
         liff.fill("input[name=last4]", a[1].phones.get().last4)
@@ -272,7 +277,7 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         )  # fmt: skip
         member_ctx = _phone(chromium)
         liff = member_ctx.new_page()
-        liff.goto(f"{base}{liff_path}")
+        liff.goto(card_uri)
         liff.wait_for_selector("button[data-option='2']")
         _submit(liff, "button[data-option='2']")
         liff.wait_for_selector("[data-done=true]")
@@ -336,11 +341,11 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         rep_texts = [
             p["messages"][0]["text"] for p in fake.pushes() if p["to"] == a[0].line_user_id
         ]
-        chase_texts = [t for t in rep_texts if "/r/chase/" in t]
+        chase_texts = [t for t in rep_texts if "/chase/" in t]
         assert len(rep_texts) == 2 and len(chase_texts) == 1, rep_texts
-        assert not any("/r/chase/" in str(p) for p in fake.pushes() if p["to"].startswith("C"))
+        assert not any("/chase/" in str(p) for p in fake.pushes() if p["to"].startswith("C"))
         text = chase_texts[0]
-        chase = re.search(rf"https://liff\.line\.me/{LIFF_ID}(/r/chase/\?a=[0-9a-f-]+)", text)
+        chase = re.search(rf"{re.escape(fake.url)}/liff/app/{LIFF_ID}/chase/\?a=[0-9a-f-]+", text)
         assert chase, text
         assert "4 " in text  # a[0], a[4], a[5], a[6] of register ตก.1
         # Reminders by each member's next channel: the group's unanswered by SMS; the member
@@ -357,7 +362,8 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         rep_ctx, rep_page = _sign_in(
             chromium, base, "walk12-rep", viewport=PHONE, is_mobile=True, has_touch=True
         )
-        rep_page.goto(f"{base}{chase.group(1)}")
+        rep_page.goto(chase.group(0))
+        rep_page.wait_for_url(f"{base}/r/chase/?a={announcement.code}")
         rows = rep_page.locator("li.chase-row")
         listed = set(rows.evaluate_all("els => els.map(e => e.dataset.member)"))
         assert listed == {m.number for m in (a[0], a[4], a[5], a[6])}, listed

@@ -19,7 +19,22 @@ DEFAULT_SDK_URL = "https://static.line-scdn.net/liff/edge/2/sdk.js"
 
 
 class LiffTokenError(ValueError):
-    pass
+    """LINE did not vouch for the token. ``reason``: ``expired`` (open the page again),
+    ``other_channel`` (issued for another LINE app) or ``invalid`` (forged, damaged, absent)."""
+
+    def __init__(self, message: str, *, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _refusal_reason(description: str) -> str:
+    """LINE's error_description ("IdToken expired.", "Invalid IdToken Audience.") as a reason."""
+    text = description.lower()
+    if "expired" in text:
+        return "expired"
+    if "audience" in text:
+        return "other_channel"
+    return "invalid"
 
 
 def liff_id() -> str:
@@ -60,13 +75,18 @@ def liff_claims_verify(*, id_token: str) -> dict[str, Any]:
     except ValueError as exc:
         raise LiffTokenError("unreadable answer") from exc
     if response.status_code != 200 or not isinstance(claims, dict):
-        raise LiffTokenError(str(claims.get("error_description", "refused")))
+        description = (
+            str(claims.get("error_description", "refused"))
+            if isinstance(claims, dict)
+            else "refused"
+        )
+        raise LiffTokenError(description, reason=_refusal_reason(description))
     # LINE checked these; check again so a misconfigured proxy or fake cannot widen them.
     audience = claims.get("aud")
     if audience != channel and not (isinstance(audience, list) and channel in audience):
-        raise LiffTokenError("token for another channel")
+        raise LiffTokenError("token for another channel", reason="other_channel")
     if not isinstance(claims.get("exp"), int | float) or claims["exp"] < time.time() - 60:
-        raise LiffTokenError("expired")
+        raise LiffTokenError("expired", reason="expired")
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub.startswith("U") or len(sub) > 64:
         raise LiffTokenError("no LINE user")

@@ -103,13 +103,37 @@ def liff_start(request: HttpRequest, next_url: str, *, status: int = 200) -> Htt
     )
 
 
-def refusal(request: HttpRequest, title: str, text: str, *, status: int) -> HttpResponse:
+def refusal(
+    request: HttpRequest, title: str, text: str, *, status: int, reason: str = ""
+) -> HttpResponse:
     return render(
         request,
         "messaging/responses/refusal.html",
-        {"title": title, "text": text},
+        {"title": title, "text": text, "reason": reason},
         status=status,
     )
+
+
+LIFF_REFUSALS = {
+    "expired": (
+        gettext_lazy("Your LINE sign-in has expired"),
+        gettext_lazy(
+            "Nothing was recorded. Close this page and open it again from the LINE message."
+        ),
+    ),
+    "other_channel": (
+        gettext_lazy("This page was opened from another LINE app"),
+        gettext_lazy(
+            "Nothing was recorded. Open it from the cooperative's LINE message or official account."
+        ),
+    ),
+    "invalid": (
+        gettext_lazy("LINE could not confirm who you are"),
+        gettext_lazy(
+            "Nothing was recorded. Close this page and open it again from the LINE message."
+        ),
+    ),
+}
 
 
 @never_cache
@@ -136,16 +160,12 @@ def liff_session(request: HttpRequest) -> HttpResponse:
             actor=None,
             action="responses.liff_token_refused",
             target=None,
-            changes={"reason": str(exc)[:100]},
+            changes={"reason": exc.reason, "line_said": str(exc)[:100]},
             kind=AuditEvent.Kind.SECURITY,
             ip_address=request.META.get("REMOTE_ADDR"),
         )
-        return refusal(
-            request,
-            _("LINE could not confirm who you are"),
-            _("Close this page and open it again from the LINE message."),
-            status=403,
-        )
+        title, text = LIFF_REFUSALS.get(exc.reason, LIFF_REFUSALS["invalid"])
+        return refusal(request, str(title), str(text), status=403, reason=exc.reason)
     except client.ChannelError:
         return refusal(
             request,
