@@ -199,7 +199,7 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         _submit(page, "button[data-action=save]")
         assert "/announcements/" in page.url and "/new/" not in page.url, page.url
         announcement = Announcement.objects.get()
-        _submit(page, "a[data-action=ask]")
+        _submit(page, "a[data-link=ask]")
         page.check("input[name=kind][value=poll]")
         page.fill("input[name=question]", "วันไหนสะดวก")
         page.fill("textarea[name=options]", "เสาร์\nอาทิตย์")
@@ -390,7 +390,7 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
             chromium, base, "walk12-author", viewport=PHONE, is_mobile=True, has_touch=True
         )
         report_page.goto(f"{base}/announcements/{announcement.code}/")
-        _submit(report_page, "a[data-action=responses]")
+        _submit(report_page, "a[data-link=report]")
 
         def number(key: str) -> int:
             return int(report_page.inner_text(f'[data-report="{key}"] .num').replace(",", ""))
