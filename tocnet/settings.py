@@ -257,6 +257,10 @@ REPORT_JOB_TIME_LIMIT = env_int("REPORT_JOB_TIME_LIMIT", 30 * 60)
 BACKUP_DIR = env_str("BACKUP_DIR")
 BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
 
+# Dashboard: seconds its figures are cached per scope (also dropped at once after any audited
+# change of members, registers, LINE groups or submissions). 0: no cache (the tests' default).
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 0 if TESTING else 60)
+
 # Imports.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Seconds one upload may spend being read before it is stopped with a message.

@@ -8,6 +8,7 @@ from django.db import models
 
 from tocnet.core.bulk import insert_rows
 from tocnet.core.models import AuditEvent
+from tocnet.core.versions import NETWORK_APPS, network_changed
 
 # Fields never copied into audit payloads in clear (PDPA: national ID stays out of logs).
 REDACTED_FIELDS = frozenset({"national_id", "password"})
@@ -53,6 +54,8 @@ def audit_record(
     """Write one AuditEvent; the caller's transaction makes it atomic with the change."""
     target_type, target_id, target_repr = _describe(target)
     user, actor_repr = _actor(actor)
+    if kind == AuditEvent.Kind.CHANGE and target_type.split(".")[0] in NETWORK_APPS:
+        network_changed()  # the dashboard's cached figures are stale once this commits
     return AuditEvent.objects.create(
         kind=kind,
         actor=user,
@@ -98,6 +101,10 @@ def audit_record_many(
         }
         for entry in entries
     ]
+    if kind == AuditEvent.Kind.CHANGE and any(
+        str(row["target_type"]).split(".")[0] in NETWORK_APPS for row in rows
+    ):
+        network_changed()
     insert_rows(AuditEvent, rows)
     return len(rows)
 

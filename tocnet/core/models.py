@@ -37,3 +37,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_repr or '-'} {self.action} {self.target_repr}"
+
+
+class DataVersion(models.Model):
+    """A counter bumped when a kind of data changes, so caches of figures built from it (the
+    dashboard's) know they are stale in every process (tocnet.core.versions)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.value}"

@@ -9,16 +9,20 @@ whatever the number of members, registers or units.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import DashboardLevel, dashboard_level
 from tocnet.core.thai import thai_sort_key
+from tocnet.core.versions import NETWORK, data_version
 from tocnet.line.models import GroupMemberSighting, LineGroup
 from tocnet.line.selectors import register_line_stats
 from tocnet.members.models import Member, Phone, Unit
@@ -247,22 +251,42 @@ def _reach_counts() -> dict[str, Count]:
 def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
     """Coverage per register, unit and province plus totals, in the user's scope.
 
-    Seven queries whatever the size of the cooperative.
+    Seven queries whatever the size of the cooperative; cached per scope for
+    DASHBOARD_CACHE_SECONDS, and stale at once after an audited change of the network
+    (tocnet.core.versions), so twenty staff on the dashboard compute it once.
     """
     level = dashboard_level(user)
     if level == "none":
         return _empty_coverage(level, today)
-    coverage = coverage_for(
-        list(unit_list_for_user(user).order_by("name")),
-        list(register_list_for_user(user)),
-        level=level,
-        today=today,
-    )
+    today = today or timezone.localdate()
+    # Read before the figures: a cached copy is never keyed newer than its data.
+    version = data_version(NETWORK)
+    units = list(unit_list_for_user(user).order_by("name"))
+    registers = list(register_list_for_user(user))
+    key = _coverage_cache_key(version, level, today, units, registers)
+    cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS > 0 else None
+    if isinstance(cached, Coverage):
+        return cached
+    coverage = coverage_for(units, registers, level=level, today=today)
     if level == DashboardLevel.TOTALS:
         # The board sees totals: per province at most. Unit and register rows are dropped here,
         # once, so that no page, htmx partial or export built from this coverage can show them.
         coverage.registers, coverage.units = [], []
+    if settings.DASHBOARD_CACHE_SECONDS > 0:
+        cache.set(key, coverage, settings.DASHBOARD_CACHE_SECONDS)
     return coverage
+
+
+def _coverage_cache_key(
+    version: int, level: str, today: dt.date, units: list[Unit], registers: list[Register]
+) -> str:
+    """One cache entry per scope: the exact units and registers the user may see (decided
+    afresh on every request), the dashboard level, the day and the data version."""
+    scope = (
+        ",".join(str(u.pk) for u in units) + "|" + ",".join(sorted(str(r.pk) for r in registers))
+    )
+    digest = hashlib.sha256(scope.encode()).hexdigest()[:32]
+    return f"reports:coverage:{version}:{level}:{today.isoformat()}:{digest}"
 
 
 def unit_coverage(unit: Unit, *, today: dt.date | None = None) -> CoverageRow:
