@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("tocnet.reports.urls")),
     path("line/", include("tocnet.line.urls")),
     path("", include("tocnet.messaging.urls")),
+    path("r/privacy/", include("tocnet.conversations.preferences_urls")),
     path("r/", include("tocnet.messaging.responses.urls")),
     # One sign-in path: the admin's own login and password pages send to the site's.
     path("admin/login/", account_views.admin_login),

@@ -29,6 +29,13 @@ class ConversationsConfig(AppConfig):
             observer=True,
         )
         line_handler_register(
+            name="conversations.preferences_on_link",
+            event_type="message",
+            source_type="user",
+            handler=line_handlers.on_linked_preferences,
+            observer=True,
+        )
+        line_handler_register(
             name="conversations.postback",
             event_type="postback",
             source_type="user",

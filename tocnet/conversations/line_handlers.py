@@ -70,11 +70,14 @@ def _routed_reply(conversation: Conversation) -> Reply:
         and conversation.member is not None
         and not selectors.consent_asked(conversation.member)
     )
+    from tocnet.conversations.preferences import preferences_url
+
     return _reply(
         "routed",
         _consent_buttons(conversation) if ask else (),
         department=conversation.department,
         representative=representative if ask else None,
+        preferences_url=preferences_url() if ask else "",
     )
 
 
@@ -369,5 +372,22 @@ def on_group_question(event: dict[str, Any]) -> Any:
                     actor=services.BOT,
                 )
         return [_reply("group_forwarded", member=target, department=conversation.department)]
+
+    return apply
+
+
+def on_linked_preferences(event: dict[str, Any]) -> Any:
+    """Observer of 1:1 messages of a LINE user not linked yet: when this message links them,
+    the bot sends the link of their privacy choices (after "linked" and the notice)."""
+    from tocnet.conversations.preferences import preferences_url
+
+    user_id = (event.get("source") or {}).get("userId") or ""
+    if not user_id or _linked_member(user_id) is not None:
+        return None
+
+    def apply() -> list[Reply]:
+        if _linked_member(user_id) is None:
+            return []
+        return [_reply("preferences", url=preferences_url())]
 
     return apply

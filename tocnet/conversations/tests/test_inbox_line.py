@@ -234,7 +234,9 @@ class InboxLineTestCase(ConversationTestCase):
         pending.refresh_from_db()
         self.assertEqual(pending.member, self.a_not_in_register)
         self.assertEqual(pending.messages.count(), 1)  # the number and digits are not kept
-        self.assertEqual(len(self.fake.replies()[-1]["messages"]), 3)  # linked, notice, attached
+        self.assertEqual(
+            len(self.fake.replies()[-1]["messages"]), 4
+        )  # linked, notice, attached, choices
 
 
 class NewQuestionArticleTestCase(ConversationTestCase):

@@ -34,6 +34,7 @@ PUBLIC = {
     "messaging:liff_entry": "the LIFF app's endpoint: opens the page LINE names, no data",
     "messaging:relay_page": "representative's LIFF relay page inside LINE: no personal data",
     "messaging:relay_report": "LIFF relay report, authenticated by a LINE-verified ID token",
+    "preferences:edit": "a member's privacy choices inside LINE (LIFF-verified, own record only)",
 }
 
 
