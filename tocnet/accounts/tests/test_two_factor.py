@@ -42,7 +42,12 @@ class TwoFactorTestCase(BaseTestCase):
         routes = _walk(get_resolver().url_patterns)
         self.assertGreater(len(routes), 30)
         codes = {"member": str(self.in_register.code), "unit": str(self.unit_a.code)}
-        for persona, enrolled in (("staff", False), ("agent", True), ("staff", True)):
+        for persona, enrolled in (
+            ("staff", False),
+            ("agent", False),
+            ("agent", True),
+            ("staff", True),
+        ):
             self.client.post(reverse("accounts:logout"))
             if enrolled:
                 totp_device_for(getattr(self, persona))
@@ -64,6 +69,27 @@ class TwoFactorTestCase(BaseTestCase):
                     self.assertIn(response.status_code, (302, 403))
                     if response.status_code == 302:
                         self.assertTrue(response["Location"].startswith(entry))
+        self.assertFalse(AuditEvent.objects.filter(kind=AuditEvent.Kind.ACCESS).exists())
+
+    def test_a_password_only_sign_in_goes_straight_to_enrolment_in_thai(self) -> None:
+        for persona in ("staff", "agent"):
+            with self.subTest(persona=persona):
+                self.client.post(reverse("accounts:logout"))
+                response = self.client.post(
+                    reverse("accounts:login"),
+                    {"username": persona, "password": PASSWORD},
+                    follow=True,
+                )
+                path = response.redirect_chain[-1][0]
+                self.assertTrue(path.startswith(reverse("accounts:two_factor_setup")), path)
+                # every hop was a redirect: no page rendered on the way
+                self.assertTrue(all(status == 302 for _url, status in response.redirect_chain))
+                self.assertContains(response, "data-authenticator-apps")
+                self.assertContains(response, "กูเกิล ออเทนติเคเตอร์")
+                self.assertContains(response, "ไมโครซอฟท์ ออเทนติเคเตอร์")
+                for member in (self.in_register, self.b_member):
+                    self.assertNotContains(response, member.first_name)
+                    self.assertNotContains(response, member.number)
         self.assertFalse(AuditEvent.objects.filter(kind=AuditEvent.Kind.ACCESS).exists())
 
     def test_it_enrols_with_a_qr_code_and_gives_ten_recovery_codes(self) -> None:
