@@ -37,6 +37,9 @@ def _headers(*, with_status: bool) -> list[str]:
         _("Not on a register"),
         _("In the LINE group (%)"),
         _("Reachable (%)"),
+        _("Vacant registers"),
+        _("Terms ending within 90 days"),
+        _("Terms ended"),
     ]
     if with_status:
         columns += [_("Submission"), _("Submitted by"), _("Submitted on")]
@@ -57,6 +60,9 @@ def _values(row: CoverageRow, *, with_status: bool) -> list[object]:
         row.not_in_register,
         round(row.group_share * 100, 1) if row.group_share is not None else None,
         round(row.reach_share * 100, 1) if row.reach_share is not None else None,
+        row.vacant,
+        row.terms_ending,
+        row.terms_ended,
     ]
     if with_status:
         state = row.submission

@@ -29,7 +29,7 @@ from tocnet.members.models import Member, Phone, Unit
 from tocnet.members.selectors import unit_list_for_user
 from tocnet.registers.models import Register
 from tocnet.registers.naming import RegisterName, normalise_abbreviation, parse_register_name
-from tocnet.registers.selectors import register_list_for_user
+from tocnet.registers.selectors import register_list_for_user, term_state, unit_terms_list
 from tocnet.reports.models import DEFAULT_DEADLINE, Campaign, UnitSubmission
 
 NO_PROVINCE = "—"
@@ -110,6 +110,13 @@ class CoverageRow:
     submission: SubmissionState | None = None
     units: int = 0
     submitted_units: int = 0
+    # Representatives' terms (issue #14): registers whose representative left, terms ending
+    # within 90 days or ended (a unit's current representatives, a register's own), and the
+    # units with an ended term, which are due for the next election.
+    vacant: int = 0
+    terms_ending: int = 0
+    terms_ended: int = 0
+    units_due: int = 0
 
     @property
     def reachable(self) -> int:
@@ -147,6 +154,10 @@ class CoverageRow:
             "not_in_register",
             "units",
             "submitted_units",
+            "vacant",
+            "terms_ending",
+            "terms_ended",
+            "units_due",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -251,7 +262,7 @@ def _reach_counts() -> dict[str, Count]:
 def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
     """Coverage per register, unit and province plus totals, in the user's scope.
 
-    Seven queries whatever the size of the cooperative; cached per scope for
+    Eight queries whatever the size of the cooperative; cached per scope for
     DASHBOARD_CACHE_SECONDS, and stale at once after an audited change of the network
     (tocnet.core.versions), so twenty staff on the dashboard compute it once.
     """
@@ -337,6 +348,7 @@ def coverage_for(
         stats = line_stats.get(register.pk)
         rep = register.representative
         has_rep = rep is not None and rep.ended_on is None
+        term = term_state(rep.term_end, coverage.today) if rep is not None and has_rep else ""
         register_rows[register.pk] = CoverageRow(
             key=str(register.code),
             label=register.line_group_name or str(register),
@@ -346,6 +358,9 @@ def coverage_for(
             representatives=1 if has_rep else 0,
             valid_names=1 if register_name_is_valid(register, known) else 0,
             groups_verified=1 if stats and stats.verified else 0,
+            vacant=0 if has_rep else 1,
+            terms_ending=int(term == "ending"),
+            terms_ended=int(term == "ended"),
         )
     unit_rows: dict[int, CoverageRow] = {
         u.pk: CoverageRow(
@@ -374,8 +389,19 @@ def coverage_for(
         unit_row = unit_rows.get(register.unit_id)
         reg_row = register_rows[register.pk]
         if unit_row is not None:
-            for name in ("registers", "representatives", "valid_names", "groups_verified"):
+            for name in (
+                "registers",
+                "representatives",
+                "valid_names",
+                "groups_verified",
+                "vacant",
+            ):
                 setattr(unit_row, name, getattr(unit_row, name) + getattr(reg_row, name))
+    # Terms of every current representative of the units, with a register or not (one query).
+    for terms in unit_terms_list(units, today=coverage.today):
+        unit_row = unit_rows[terms.unit.pk]
+        unit_row.terms_ending, unit_row.terms_ended = len(terms.ending), len(terms.ended)
+        unit_row.units_due = int(terms.due_for_election)
 
     status_counts = dict.fromkeys(["not_started", "in_progress", "submitted", "late"], 0)
     for unit in units:

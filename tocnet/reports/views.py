@@ -21,6 +21,7 @@ from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import (
     can_manage_forms,
+    can_plan,
     can_use_forms,
     dashboard_level,
     is_cooperative_staff,
@@ -28,6 +29,7 @@ from tocnet.accounts.roles import (
 )
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
+from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import ImportJob, Unit
 from tocnet.reports.charts import coverage_map, submission_status_chart, unit_group_share_chart
 from tocnet.reports.exports import coverage_xlsx
@@ -127,6 +129,12 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "show_registers": show_registers,
     }
     context["province_map"] = coverage_map(coverage, metric=map_metric)
+    if can_plan(user):
+        # Units whose terms ended (due for election), then those ending within 90 days.
+        context["election_units"] = sorted(
+            (r for r in coverage.units if r.units_due or r.terms_ending),
+            key=lambda r: (not r.units_due, thai_sort_key(r.label)),
+        )
     if level != "totals":
         context["unit_chart"] = unit_group_share_chart(coverage)
         context["units"] = units
