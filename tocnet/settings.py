@@ -251,6 +251,9 @@ else:
 # Report jobs (the slow queue): a job running or waiting longer than this many seconds is
 # taken to have lost its worker; the sweep retries it once, then marks it failed.
 REPORT_JOB_TIME_LIMIT = env_int("REPORT_JOB_TIME_LIMIT", 30 * 60)
+# A unit's attachment 3 PDF with more members than this is drawn in the background (with a
+# progress line and a download link): about 20 ms a member, so 60 members take ~1-2 s.
+REPORT_PDF_INLINE_MAX_MEMBERS = env_int("REPORT_PDF_INLINE_MAX_MEMBERS", 60)
 
 # Backups (tocnet backup / restore): a nightly archive in BACKUP_DIR (off when empty), keeping
 # the newest BACKUP_KEEP.

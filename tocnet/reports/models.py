@@ -44,6 +44,8 @@ class ReportJob(models.Model):
     class Kind(models.TextChoices):
         FORMS_PDF_ZIP = "forms_pdf_zip", _("Attachment 3 of every unit (PDF, zip)")
         FORMS_XLSX_ZIP = "forms_xlsx_zip", _("Forms of every unit (.xlsx, zip)")
+        # One unit's attachment 3 as PDF when it is too long to draw while the person waits.
+        UNIT_PDF = "unit_pdf", _("Attachment 3 of one unit (PDF)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")

@@ -141,15 +141,49 @@ def unit_submission_submit(*, campaign: Campaign, unit: Unit, actor: User) -> Un
 
 
 @transaction.atomic
-def report_job_request(*, actor: User, kind: str) -> ReportJob:
-    """Record a big export for a task to build; enqueued after commit. Staff and agents."""
+def report_job_request(*, actor: User, kind: str, unit: Unit | None = None) -> ReportJob:
+    """Record a big export for a task to build; enqueued after commit.
+
+    The zips of every unit: staff and agents. One unit's PDF (``unit``): anyone who may export
+    that unit's attachment 3 (a representative gets their own registers); asking again for the
+    same unit while a job is waiting, running or ready (and fresh) returns that job.
+    """
+    from tocnet.reports.forms_io.export import exportable_units
     from tocnet.reports.tasks import report_job_run_task
 
-    if not roles.can_manage_forms(actor):
-        raise PermissionDenied
-    job = ReportJob.objects.create(kind=kind, requested_by=actor)
+    if kind == ReportJob.Kind.UNIT_PDF:
+        if unit is None or not exportable_units(actor).filter(pk=unit.pk).exists():
+            raise PermissionDenied
+        recent = (
+            ReportJob.objects.filter(
+                kind=kind,
+                requested_by=actor,
+                unit_codes=[str(unit.code)],
+                status__in=[
+                    ReportJob.Status.PENDING,
+                    ReportJob.Status.RUNNING,
+                    ReportJob.Status.DONE,
+                ],
+                created_at__gt=timezone.now() - UNIT_PDF_REUSE,
+            )
+            .defer("content")
+            .first()
+        )
+        if recent is not None:
+            return recent
+        job = ReportJob.objects.create(
+            kind=kind, requested_by=actor, unit_codes=[str(unit.code)], units=1
+        )
+    else:
+        if not roles.can_manage_forms(actor):
+            raise PermissionDenied
+        job = ReportJob.objects.create(kind=kind, requested_by=actor)
     transaction.on_commit(lambda: report_job_run_task(job.pk))
     return job
+
+
+# A unit's PDF asked for again within this time is the same job (no duplicate builds).
+UNIT_PDF_REUSE = dt.timedelta(minutes=10)
 
 
 REPORT_JOB_KEEP = dt.timedelta(days=7)
@@ -180,6 +214,8 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
         return None
     job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
     user = job.requested_by
+    if job.kind == ReportJob.Kind.UNIT_PDF:
+        return _unit_pdf_run(job)
     try:
         if user is None or not user.is_active:
             raise PermissionDenied
@@ -214,6 +250,48 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
             actor=user,
             action=f"reports.forms_{fmt}_zip_built",
             detail={"units": len(units), "bytes": len(content), "job": str(job.code)},
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _unit_pdf_run(job: ReportJob) -> ReportJob:
+    """Draw one unit's attachment 3 as PDF for the person who asked (their scope, now)."""
+    from tocnet.reports.forms_io.export import attachment3_file, exportable_units, form_file_name
+
+    user = job.requested_by
+    try:
+        unit = exportable_units(user).get(code=job.unit_codes[0]) if user else None
+        if user is None or not user.is_active or unit is None:
+            raise PermissionDenied
+        content, form = attachment3_file(unit=unit, user=user, fmt="pdf")
+    except Exception as exc:  # the row records the failure; the worker keeps running
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=ReportJob.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            finished_at=timezone.now(),
+        )
+        raise
+    with transaction.atomic():
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=ReportJob.Status.DONE,
+            content=content,
+            size=len(content),
+            units=1,
+            progress=1,
+            file_name=form_file_name(unit, "attachment3", "pdf"),
+            finished_at=timezone.now(),
+        )
+        audit_access(
+            actor=user,
+            action="reports.attachment3_exported",
+            target=unit,
+            detail={
+                "format": "pdf",
+                "members": form.member_count,
+                "sections": len(form.sections),
+                "job": str(job.code),
+            },
         )
     job.refresh_from_db()
     return job

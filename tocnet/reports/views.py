@@ -38,7 +38,9 @@ from tocnet.reports.forms_io.export import (
     ZIP,
     ExportNotAllowed,
     attachment2_xlsx,
-    attachment3_file,
+    attachment3_build,
+    attachment3_pdf,
+    attachment3_xlsx,
     exportable_units,
     form_file_name,
     forms_zip,
@@ -227,9 +229,15 @@ def attachment3_download(
     if fmt not in ("xlsx", "pdf"):
         raise Http404
     try:
-        content, form = attachment3_file(unit=unit, user=user, fmt=fmt)
+        form = attachment3_build(unit=unit, user=user)
     except ExportNotAllowed as exc:
         raise PermissionDenied from exc
+    if fmt == "pdf" and form.member_count > settings.REPORT_PDF_INLINE_MAX_MEMBERS:
+        # Drawing a long PDF takes seconds (about 20 ms a member on the demo machine): it is
+        # drawn in the background and the person watches its progress, then downloads it.
+        job = report_job_request(actor=user, kind=ReportJob.Kind.UNIT_PDF, unit=unit)
+        return redirect("reports:report_job_status", code=job.code)
+    content = attachment3_pdf(form) if fmt == "pdf" else attachment3_xlsx(form)
     audit_access(
         actor=user,
         action="reports.attachment3_exported",
@@ -306,14 +314,20 @@ def forms_xlsx_zip_request(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def report_job_status(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
-    """One job's line on the forms page; htmx polls it every 2 s until the job has finished."""
+    """One job's line; htmx polls it every 2 s until the job has finished. Opened as a page
+    (a unit's PDF being drawn), the same line in the site's frame."""
     user = _user(request)
     try:
         job = ReportJob.objects.defer("content").get(code=code, requested_by=user)
     except ReportJob.DoesNotExist as exc:
         raise Http404 from exc
     job.expired = report_job_expired(job)  # type: ignore[attr-defined]
-    return render(request, "reports/includes/report_job.html", {"job": job})
+    if is_htmx(request):
+        return render(request, "reports/includes/report_job.html", {"job": job})
+    unit = None
+    if job.kind == ReportJob.Kind.UNIT_PDF and job.unit_codes:
+        unit = exportable_units(user).filter(code=job.unit_codes[0]).first()
+    return render(request, "reports/report_job.html", {"job": job, "unit": unit})
 
 
 @login_required
@@ -325,7 +339,8 @@ def report_job_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> H
         raise Http404 from exc
     # Personal data: only while the file is fresh and every unit in it is still in scope
     # (a job without its list of units, made before the list was kept, is not served).
-    if report_job_expired(job) or not can_manage_forms(user):
+    one_unit = job.kind == ReportJob.Kind.UNIT_PDF
+    if report_job_expired(job) or not (one_unit or can_manage_forms(user)):
         raise Http404
     if len(job.unit_codes) != job.units:
         raise Http404
@@ -338,7 +353,9 @@ def report_job_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> H
         detail={"job": str(job.code), "kind": job.kind, "units": job.units},
         ip_address=client_ip(request),
     )
-    return attachment(bytes(job.content), filename=job.file_name, content_type=ZIP)
+    return attachment(
+        bytes(job.content), filename=job.file_name, content_type=PDF if one_unit else ZIP
+    )
 
 
 # --- forms back in ------------------------------------------------------------------------

@@ -442,3 +442,80 @@ def _table_rows(page: str, attributes: tuple[str, ...]) -> dict[str, list[str]]:
                 cells = re.findall(r"<td>(.*?)</td>", match.group(2), re.S)
                 found[key.group(1)] = [unescape(re.sub(r"<[^>]+>", " ", c)) for c in cells]
     return found
+
+
+class BackgroundUnitPdfTestCase(BaseTestCase):
+    """#16: a unit's attachment 3 PDF too long to draw while one waits is drawn in the
+    background: a page with a progress line that updates itself, then a download link."""
+
+    def test_a_long_pdf_is_drawn_in_the_background_with_progress_and_a_download(self) -> None:
+        from django.test import override_settings
+
+        add_register(self.unit_a, 2, [self.a_not_in_register])
+        url = reverse("reports:attachment3", args=[self.unit_a.code, "pdf"])
+        self.login_as(self.agent)
+        with override_settings(REPORT_PDF_INLINE_MAX_MEMBERS=2):
+            with self.captureOnCommitCallbacks(execute=False) as callbacks:
+                response = self.client.get(url)
+            job = ReportJob.objects.get()
+            status_url = reverse("reports:report_job_status", args=[job.code])
+            self.assertRedirects(response, status_url)
+            self.assertEqual(job.kind, ReportJob.Kind.UNIT_PDF)
+            self.assertEqual(job.unit_codes, [str(self.unit_a.code)])
+            # The page, in the site's frame: the unit, a progress bar polled every 2 s.
+            page = self.client.get(status_url).content.decode()
+            self.assertIn('<nav class="nav"', page)
+            self.assertIn(f'data-job-unit="{self.unit_a.code}"', page)
+            self.assertIn('data-progress="drawing"', page)
+            self.assertIn('hx-trigger="every 2s"', page)
+            self.assertNotIn("data-job-download", page)
+            # Asking again while it is being drawn gives the same job, not a second build.
+            with self.captureOnCommitCallbacks(execute=False):
+                self.assertRedirects(self.client.get(url), status_url)
+            self.assertEqual(ReportJob.objects.count(), 1)
+            for callback in callbacks:
+                callback()
+        job.refresh_from_db()
+        self.assertEqual((job.status, job.progress, job.units), (ReportJob.Status.DONE, 1, 1))
+        line = self.client.get(status_url, headers={"HX-Request": "true"}).content.decode()
+        self.assertNotIn("<html", line)  # htmx gets the line only
+        self.assertNotIn("hx-trigger", line)  # polling stops
+        self.assertIn(f'data-job-download="{job.code}"', line)
+        download = self.client.get(reverse("reports:report_job", args=[job.code]))
+        self.assertEqual(download["Content-Type"], "application/pdf")
+        self.assertEqual(download.content[:4], b"%PDF")
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action="reports.attachment3_exported", changes__job=str(job.code)
+            ).exists()
+        )
+        # Not for anyone else; a representative's own short PDF still downloads at once.
+        self.login_as(self.staff)
+        self.assertEqual(self.client.get(status_url).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("reports:report_job", args=[job.code])).status_code, 404
+        )
+        self.login_as(self.rep_user)
+        with override_settings(REPORT_PDF_INLINE_MAX_MEMBERS=60):
+            direct = self.client.get(url)
+        self.assertEqual(direct["Content-Type"], "application/pdf")
+        self.assertEqual(ReportJob.objects.count(), 1)
+
+    def test_a_representative_gets_their_own_registers_in_the_background_too(self) -> None:
+        from django.test import override_settings
+
+        url = reverse("reports:attachment3", args=[self.unit_a.code, "pdf"])
+        self.login_as(self.rep_user)
+        with (
+            override_settings(REPORT_PDF_INLINE_MAX_MEMBERS=1),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.get(url)
+        job = ReportJob.objects.get()
+        self.assertEqual(job.status, ReportJob.Status.DONE)
+        page = self.client.get(response["Location"]).content.decode()
+        self.assertIn(reverse("reports:my_register"), page)  # the way back
+        download = self.client.get(reverse("reports:report_job", args=[job.code]))
+        self.assertEqual(download.content[:4], b"%PDF")
+        event = AuditEvent.objects.get(action="reports.attachment3_exported")
+        self.assertEqual(event.changes["members"], 2)  # their register only

@@ -1,0 +1,156 @@
+"""Which page actions take longer than ~2 s on the demo cooperative (and must run in the
+background with a progress bar, GUIDE: "every job longer than ~2 s runs in the background").
+
+    .venv/bin/python bench/bench_slow_actions.py [--database var/tocnet.sqlite3] [--runs 3]
+
+Works on a throw-away copy of the demo database (`tocnet demo`, as scripts/run loads it), DEBUG
+off, and times what the requests do, median of the runs:
+
+- the attachment 3 of the largest unit, .xlsx and PDF (a unit's download links);
+- a returned attachment 3 of that unit: the preview (read + compare) and the apply;
+- the member list import: the preview (`import_job_validate`) and the commit, on the demo's
+  own members written as a workbook (one sheet, every member unchanged);
+- the attachment 3 PDF of the largest register whose representative has an account (what
+  a representative downloads from their page);
+- the register plan: the overview (plans every unit), and approve-all of every unit after
+  every member was taken off their register (the first approval after an import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(database: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tocnet.settings"
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    import django
+
+    django.setup()
+
+
+def timed(label: str, runs: int, action: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    flag = "  <-- over 2 s" if median > 2 else ""
+    print(
+        f"{label:<58} median {median:6.2f} s  (runs {', '.join(f'{t:.2f}' for t in times)}){flag}"
+    )
+    return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default=str(ROOT / "var" / "tocnet.sqlite3"))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-slow-"))
+    copy = folder / "db.sqlite3"
+    shutil.copy(args.database, copy)
+    setup_django(copy)
+
+    from django.db.models import Count, Q
+    from django.utils import timezone
+    from openpyxl import Workbook
+
+    from tocnet.accounts.models import User
+    from tocnet.members.importing.services import import_job_validate, member_import_commit
+    from tocnet.members.models import ImportJob, Member, Unit
+    from tocnet.registers.models import RegisterMembership
+    from tocnet.registers.selectors import planning_unit_list_for_user, unit_plan_list
+    from tocnet.registers.services import register_plan_apply
+    from tocnet.reports.forms_io.export import attachment3_build, attachment3_pdf, attachment3_xlsx
+    from tocnet.reports.forms_io.importing import form_upload_apply, form_upload_preview
+
+    staff = User.objects.filter(role=User.Role.STAFF, is_active=True).order_by("pk").first()
+    assert staff is not None, "no staff user: load the demo first (tocnet demo)"
+    unit = (
+        Unit.objects.annotate(n=Count("members", filter=Q(members__status="active")))
+        .order_by("-n")
+        .first()
+    )
+    assert unit is not None
+    print(
+        f"largest unit: {unit.name} ({unit.n:,} active members); {Member.objects.count():,} members"
+    )
+    runs = args.runs
+    timed("attachment 3 .xlsx, largest unit", runs,
+          lambda: attachment3_xlsx(attachment3_build(unit=unit, user=staff)))  # fmt: skip
+    timed("attachment 3 PDF, largest unit", runs,
+          lambda: attachment3_pdf(attachment3_build(unit=unit, user=staff)))  # fmt: skip
+    from tocnet.registers.models import Register
+
+    register = (
+        Register.objects.filter(retired_at__isnull=True, representative__member__user__isnull=False)
+        .annotate(n=Count("memberships", filter=Q(memberships__until__isnull=True)))
+        .order_by("-n")
+        .first()
+    )
+    if register is not None:
+        rep = register.representative.member.user  # type: ignore[union-attr]
+        print(
+            f"largest register with a representative's account: {register} ({register.n} members)"
+        )
+        timed("attachment 3 PDF, a representative's own register", runs,
+              lambda: attachment3_pdf(attachment3_build(unit=register.unit, user=rep)))  # fmt: skip
+    data = attachment3_xlsx(attachment3_build(unit=unit, user=staff))
+    jobs: list[ImportJob] = []
+    timed("returned attachment 3 preview, largest unit", runs,
+          lambda: jobs.append(form_upload_preview(unit=unit, actor=staff, data=data,
+                                                  file_name="f.xlsx")))  # fmt: skip
+    timed("returned attachment 3 apply, largest unit", runs,
+          lambda: form_upload_apply(job=jobs.pop(), actor=staff))  # fmt: skip
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["ลำดับ", "เลขทะเบียนสมาชิก", "ชื่อ-สกุล", "หน่วยงาน", "อำเภอ", "โทรศัพท์มือถือ", "อีเมล"])
+    for i, m in enumerate(
+        Member.objects.select_related("unit").prefetch_related("phones").order_by("number"), 1
+    ):
+        phones = ", ".join(p.raw for p in m.phones.all())
+        sheet.append([i, m.number, m.full_name, m.unit.name if m.unit else "", m.district,
+                      phones, m.email])  # fmt: skip
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    members_file = buffer.getvalue()
+    imports: list[ImportJob] = []
+    timed("member import preview (every member, unchanged)", runs,
+          lambda: imports.append(import_job_validate(kind=ImportJob.Kind.MEMBERS,
+                                                     data=members_file, file_name="m.xlsx",
+                                                     actor=staff)))  # fmt: skip
+    timed("member import commit (every member, unchanged)", 1,
+          lambda: member_import_commit(job=imports[-1], actor=staff))  # fmt: skip
+
+    units = list(planning_unit_list_for_user(staff))
+    timed("register plan overview (plans every unit)", runs, lambda: unit_plan_list(units))
+    RegisterMembership.objects.filter(until__isnull=True).update(until=timezone.now())
+    cooperative = unit_plan_list(units)
+    fingerprints = {plan.key: cooperative.fingerprints[plan.key] for plan in cooperative.plans}
+    timed("approve all units (every member placed again)", 1,
+          lambda: register_plan_apply(units=units, actor=staff, fingerprints=fingerprints,
+                                      confirm_renames=True))  # fmt: skip
+    shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
