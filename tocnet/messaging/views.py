@@ -22,7 +22,7 @@ from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.messaging import content, services
 from tocnet.messaging.forms import AnnouncementForm
-from tocnet.messaging.models import Announcement, Relay
+from tocnet.messaging.models import Announcement, Channel, DeliveryStatus, Reason, Relay
 from tocnet.messaging.planning import Audience, announcement_plan, plan_alternatives, sms_body
 from tocnet.messaging.selectors import (
     announcement_list_for_user,
@@ -216,8 +216,13 @@ def _detail_context(request: HttpRequest, announcement: Announcement) -> dict[st
             broadcast=announcement.oa_broadcast,
         )
         quota, refusal = services.quota_check(plan)
+        summary = plan.summary()
+        reasons = dict(Reason.choices)
         context.update(
-            plan=plan.summary(),
+            plan=summary,
+            unreachable_reasons=[
+                (reasons.get(code, code), n) for code, n in summary["unreachable_reasons"].items()
+            ],
             alternatives=plan_alternatives(plan, audience),
             quota=quota,
             quota_refusal=refusal,
@@ -243,11 +248,29 @@ def _responses_context(user: User, announcement: Announcement) -> dict[str, Any]
 
 
 def _progress_context(announcement: Announcement, scope: Any) -> dict[str, Any]:
+    """The counts with their Thai labels (the status dict itself keeps the codes, as the
+    command line prints them)."""
     status = announcement_status(announcement, scope=scope)
+    states = dict(DeliveryStatus.choices)
+    channels = {**dict(Channel.choices), "unreachable": Channel.NONE.label}
+    relays = dict(Relay.Status.choices)
     return {
         "status": status,
+        "counts": [(key, states.get(key, key), n) for key, n in status["deliveries"].items()],
+        "channel_counts": [
+            (
+                channel,
+                channels.get(channel, channel),
+                [(states.get(key, key), n) for key, n in counts.items()],
+            )
+            for channel, counts in status["by_channel"].items()
+        ],
+        "relay_counts": [(relays.get(key, key), n) for key, n in status["relays"].items()],
         "progress_class": f"w-{min(100, round(status['progress'], -1))}",
-        "table": announcement_progress_by_register(announcement, scope=scope),
+        "table": [
+            (row, relays.get(row.relay, "") if row.relay else "")
+            for row in announcement_progress_by_register(announcement, scope=scope)
+        ],
         "polling": announcement.state == Announcement.State.SENDING,
     }
 
@@ -269,6 +292,14 @@ def announcement_progress(request: HttpRequest, code: uuid.UUID) -> HttpResponse
     """htmx polling: the progress bar, counts and the per-register table."""
     user = _user(request)
     announcement = get_announcement_for_user(user, code)  # 404 outside the user's scope
+    from tocnet.core.http import is_htmx
+
+    if is_htmx(request) and announcement.state != Announcement.State.SENDING:
+        # The send ended (or was paused): reload the whole page once, so its state, buttons
+        # and counts agree; the reloaded page no longer polls.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
     context = {"announcement": announcement}
     context.update(_progress_context(announcement, delivery_unit_scope(user)))
     return render(request, "messaging/includes/progress.html", context)

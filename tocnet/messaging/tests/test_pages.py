@@ -230,3 +230,22 @@ class AnnouncementPagesTestCase(MessagingTestCase):
         relay.refresh_from_db()
         self.assertEqual(relay.status, Relay.Status.FORWARDED)
         self.assertEqual(Delivery.objects.get(pk=relay.group_delivery_id).reason, "relayed")
+
+
+@time_machine.travel(OFFICE_HOURS, tick=False)
+class ProgressPollingTestCase(MessagingTestCase):
+    def test_polling_goes_on_while_sending_and_reloads_the_page_once_it_ends(self) -> None:
+        self.login_as(self.staff)
+        announcement = self.send(self.approved(mode="relay"))  # group waits for its relay
+        self.assertEqual(announcement.state, Announcement.State.SENDING)
+        url = reverse("messaging:progress", args=[announcement.code])
+        polled = self.client.get(url, headers={"HX-Request": "true"})
+        self.assertContains(polled, 'hx-trigger="every 3s"')
+        self.assertContains(polled, 'data-relay="waiting"')
+        self.assertNotContains(polled, ">queued<")  # labels, not codes
+        Announcement.objects.filter(pk=announcement.pk).update(state=Announcement.State.SENT)
+        ended = self.client.get(url, headers={"HX-Request": "true"})
+        self.assertEqual(ended.status_code, 204)
+        self.assertEqual(ended["HX-Refresh"], "true")
+        page = self.client.get(reverse("messaging:detail", args=[announcement.code]))
+        self.assertNotContains(page, 'hx-trigger="every 3s"')

@@ -21,6 +21,10 @@
     return fetch(root.getAttribute("data-report-url"), {
       method: "POST", body: body, credentials: "same-origin"
     }).then(function (r) { return r.json(); }).then(function (d) {
+      if (d.ok) {  // sent: nothing more to press
+        shareButton.classList.add("hidden");
+        sendButton.classList.add("hidden");
+      }
       show(d.ok ? "done" : "failed");
     });
   }
