@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
 from tocnet.accounts import two_factor
+from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.http import client_ip
 from tocnet.core.models import AuditEvent
@@ -40,8 +41,8 @@ class SecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if two_factor.must_verify(user) and not two_factor.is_verified(request):
-            if two_factor.is_remembered(request, user):  # type: ignore[arg-type]
-                two_factor.session_verify(request, user)  # type: ignore[arg-type]
+            if two_factor.is_remembered(request, user):
+                two_factor.session_verify(request, user)
                 audit_record(
                     actor=user,
                     action="2fa.verified",
@@ -65,8 +66,8 @@ class SecondFactorMiddleware:
         return match.view_name in OPEN_BEFORE_SECOND_FACTOR
 
     @staticmethod
-    def _redirect(request: HttpRequest, user: object) -> HttpResponse:
-        enrolled = two_factor.has_second_factor(user)  # type: ignore[arg-type]
+    def _redirect(request: HttpRequest, user: User) -> HttpResponse:
+        enrolled = two_factor.has_second_factor(user)
         target = reverse("accounts:two_factor_verify" if enrolled else "accounts:two_factor_setup")
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 from base64 import b32encode
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.contrib.admin import AdminSite
@@ -64,7 +64,7 @@ def has_second_factor(user: User) -> bool:
     return bool(getattr(user, "second_factor_enabled", False))
 
 
-def must_verify(user: object) -> bool:
+def must_verify(user: object) -> TypeGuard[User]:
     """Whether this signed-in user has to pass the second factor before any page."""
     if not roles.is_signed_in(user):
         return False

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +38,9 @@ class ManageForm(forms.Form):
         label=_("A simple question: the member's representative may answer it"),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["assigned_to"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            role=User.Role.STAFF, is_active=True
-        ).order_by("username")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assigned_to = cast(forms.ModelChoiceField[User], self.fields["assigned_to"])
+        assigned_to.queryset = User.objects.filter(role=User.Role.STAFF, is_active=True).order_by(
+            "username"
+        )

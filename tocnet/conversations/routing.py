@@ -4,7 +4,7 @@ the words of the question (pythainlp word tokenisation: Thai has no spaces betwe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -144,7 +144,7 @@ STOPWORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _tokenizer():  # type: ignore[no-untyped-def]
+def _tokenizer() -> Callable[..., list[str]]:
     from pythainlp.tokenize import word_tokenize
 
     return word_tokenize

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tocnet.accounts import roles
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_access, audit_record
 from tocnet.core.http import client_ip
@@ -43,9 +44,9 @@ BREACH_NOTICE_HOURS = 72
 is_dpo = roles.is_dpo
 
 
-def _dpo_only(request: HttpRequest, *, hide: bool = False) -> User:
+def _dpo_only(request: AuthenticatedHttpRequest, *, hide: bool = False) -> User:
     """The DPO; others get 403, or 404 on object pages (no hint that the code exists)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not is_dpo(user):
         raise Http404 if hide else PermissionDenied
     return user
@@ -87,8 +88,8 @@ def _member_in_scope(user: User, code: str) -> Member:
 
 
 @login_required
-def member_privacy(request: HttpRequest, code: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def member_privacy(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    user = request.user
     member = _member_in_scope(user, code)
     method = Method.REPRESENTATIVE if roles.is_representative(user) else Method.PAPER
     form = ConsentForm(request.POST or None)
@@ -127,7 +128,7 @@ def member_privacy(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def member_export(request: HttpRequest, code: str) -> HttpResponse:
+def member_export(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     user = _dpo_only(request, hide=True)
     member = get_object_or_404(Member, code=as_uuid(code))
     file_format = "xlsx" if request.GET.get("format") == "xlsx" else "json"
@@ -146,7 +147,7 @@ def member_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def member_action(request: HttpRequest, code: str) -> HttpResponse:
+def member_action(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """DPO: restrict, lift, or erase (POST only, each audited by its service)."""
     user = _dpo_only(request, hide=True)
     if request.method != "POST":
@@ -183,7 +184,7 @@ def _member_url(member: Member) -> str:
 
 
 @login_required
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _dpo_only(request)
     form = DataRequestForm(request.POST or None, initial={"received_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -224,7 +225,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def request_detail(request: HttpRequest, code: str) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     user = _dpo_only(request, hide=True)
     data_request = get_object_or_404(
         DataRequest.objects.select_related("member"), code=as_uuid(code)
@@ -257,7 +258,7 @@ def request_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Who viewed, exported or changed personal data: by member number or by username."""
     user = _dpo_only(request)
     number = (request.GET.get("member") or "").strip()
@@ -328,7 +329,7 @@ def _breach_rows(breaches: Any) -> list[dict[str, Any]]:
 
 
 @login_required
-def breach_list(request: HttpRequest) -> HttpResponse:
+def breach_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _dpo_only(request)
     form = BreachForm(request.POST or None, initial={"discovered_at": timezone.localtime()})
     if request.method == "POST" and form.is_valid():
@@ -352,7 +353,7 @@ def breach_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def breach_detail(request: HttpRequest, code: str) -> HttpResponse:
+def breach_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     user = _dpo_only(request, hide=True)
     breach = get_object_or_404(Breach, code=as_uuid(code))
     form = BreachForm(request.POST or None, instance=breach)

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +21,10 @@ class DeputyForm(forms.Form):
 
     deputy = forms.ChoiceField(label=_("Deputy representative"), required=False)
 
-    def __init__(self, *args: object, members: list[tuple[str, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["deputy"].choices = [("", _("— nobody —")), *members]  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        deputy = cast(forms.ChoiceField, self.fields["deputy"])
+        deputy.choices = [("", _("— nobody —")), *members]
 
 
 class SuccessorForm(forms.Form):

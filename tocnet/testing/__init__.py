@@ -110,8 +110,8 @@ class BaseTestCase(TestCase):
         for m in (cls.rep_member, cls.in_register):
             RegisterMembership.objects.create(register=cls.register, member=m, since=now)
 
-    def login_as(self, user: object) -> None:
-        self.client.force_login(user)  # type: ignore[arg-type]
+    def login_as(self, user: "User") -> None:
+        self.client.force_login(user)
 
     def personas(self) -> dict[str, "User"]:
         return {

@@ -4,6 +4,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.urls import get_resolver
 
+from tocnet.core.bulk import insert_rows
 from tocnet.core.nul import NulStripMiddleware, deep_clean, text_clean
 from tocnet.core.tests.test_url_guard import PUBLIC, _walk
 from tocnet.members.models import Member
@@ -50,6 +51,23 @@ class NulTestCase(BaseTestCase):
         with connection.cursor() as cursor:
             cursor.execute("SELECT %s", ["a\x00b"])
             self.assertEqual(cursor.fetchone()[0], "ab")
+
+    def test_many_rows_at_once_are_cleaned_too(self) -> None:
+        # executemany (core.bulk.insert_rows, the import): clean rows pass untouched, a NUL
+        # or a lone surrogate anywhere in a row is cleaned like a single statement's.
+        rows = [
+            {"number": "990002", "unit_id": self.unit_a.pk, "first_name": "สมชาย"},
+            {"number": "990003", "unit_id": self.unit_a.pk, "first_name": "ก\x00ข"},
+            {"number": "990004", "unit_id": self.unit_a.pk, "last_name": "ค\ud800ง"},
+        ]
+        insert_rows(Member, rows)
+        names = dict(
+            Member.objects.filter(number__in=["990002", "990003", "990004"]).values_list(
+                "number", "first_name"
+            )
+        )
+        self.assertEqual(names, {"990002": "สมชาย", "990003": "กข", "990004": ""})
+        self.assertEqual(Member.objects.get(number="990004").last_name, "ค?ง")
 
     def test_cleaning_removes_nul_and_lone_surrogates(self) -> None:
         self.assertEqual(text_clean("a\x00b\ud800c"), "ab?c")

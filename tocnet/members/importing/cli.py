@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,10 @@ class ImportCommand(BaseCommand):
         raise NotImplementedError
 
     def handle(self, *args: object, **options: Any) -> None:
+        # Everything loaded so far (Django, the apps, the models) lives as long as the
+        # process: moved out of the collector's sight, it is no longer scanned at every full
+        # collection while reading the file allocates millions of objects (~10% of the time).
+        gc.freeze()
         path: Path = options["file"]
         data = read_file(path)
         try:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -329,17 +329,25 @@ def _unique_phones(phones: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _field_rule(field: models.Field[Any, Any]) -> tuple[int | None, frozenset[Any] | None, bool]:
+    choices = frozenset(choice for choice, _label in field.flatchoices) if field.choices else None
+    return getattr(field, "max_length", None), choices, field.blank
+
+
+# name -> (max length, allowed values or None, blank allowed), read once from the model
+_FIELD_RULES = {name: _field_rule(field) for name, field in _MEMBER_FIELDS_BY_NAME.items()}
+
+
 def _field_problems(values: dict[str, Any]) -> list[str]:
     """Fields whose value the Member model would refuse (full_clean's field checks: length,
     choices, required), found while planning so the preview shows them."""
     problems = []
     for name, value in values.items():
-        field = _MEMBER_FIELDS_BY_NAME[name]
-        max_length = getattr(field, "max_length", None)
+        max_length, choices, blank = _FIELD_RULES[name]
         if (
             (isinstance(value, str) and max_length and len(value) > max_length)
-            or (field.choices and value not in {choice for choice, _label in field.flatchoices})
-            or (not field.blank and value in ("", None))
+            or (choices is not None and value not in choices)
+            or (not blank and value in ("", None))
         ):
             problems.append(name)
     return problems

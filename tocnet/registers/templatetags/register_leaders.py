@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.utils import timezone
@@ -33,7 +33,10 @@ def register_leader_notice(context: template.Context, register_obj: Register) ->
 @register.filter
 def end_reason_label(reason: str) -> str:
     """A stored reason ("resigned", ...) in the reader's language; free text as typed."""
+    from django import forms
+
     from tocnet.registers.forms import VacateForm
 
-    labels = dict(VacateForm.base_fields["reason"].choices)  # type: ignore[attr-defined]
+    field = cast(forms.ChoiceField, VacateForm.base_fields["reason"])
+    labels = dict(cast(list[tuple[str, str]], field.choices))
     return str(labels.get(reason, reason))

@@ -1,5 +1,6 @@
 import io
 import time
+from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,12 +21,12 @@ class Command(BaseCommand):
             help="Do nothing (and succeed) when the database already has members.",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         started = time.perf_counter()
         try:
             result = demo_cooperative_create(
-                members=int(options["members"]),  # type: ignore[call-overload]
-                seed=int(options["seed"]),  # type: ignore[call-overload]
+                members=int(options["members"]),
+                seed=int(options["seed"]),
             )
         except ValueError as exc:
             if options["if_empty"]:
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         planned = io.StringIO()
         call_command("plan_registers", apply=True, stdout=planned)
         # Then the LINE network (verified groups, linked accounts) for sending announcements.
-        call_command("demo_network", seed=int(options["seed"]), stdout=planned)  # type: ignore[call-overload]
+        call_command("demo_network", seed=int(options["seed"]), stdout=planned)
         # A campaign running now, with its deadline ahead (reports comes later in the order).
         call_command("campaign_current", stdout=io.StringIO())
         # The inbox's knowledge base and a few conversations (conversations comes later too).

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from tocnet.messaging.demo import demo_network_create, demo_network_sync_fake
@@ -13,12 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2564)
         parser.add_argument("--sync-fake", default="", help="base URL of the fake LINE server")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         if options["sync_fake"]:
             n = demo_network_sync_fake(str(options["sync_fake"]))
             self.stdout.write(f"Fake LINE knows {n} verified groups.")
             return
-        result = demo_network_create(seed=int(options["seed"]))  # type: ignore[call-overload]
+        result = demo_network_create(seed=int(options["seed"]))
         self.stdout.write(
             f"LINE network: {result.groups} verified groups, {result.linked_members} linked "
             f"members, {result.linked_representatives} linked representatives."

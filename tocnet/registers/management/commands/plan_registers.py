@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             help="largest minus smallest register (default: REGISTER_SIZE_TOLERANCE, 2)",
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         units = Unit.objects.order_by("kind", "name")
         if options["unit"]:
             units = units.filter(abbreviation=str(options["unit"]).strip().rstrip("."))
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         try:
             tolerance = options["tolerance"]
             plan_options = default_plan_options(
-                tolerance=None if tolerance is None else int(tolerance)  # type: ignore[call-overload]
+                tolerance=None if tolerance is None else int(tolerance)
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc

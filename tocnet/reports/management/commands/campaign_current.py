@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
@@ -16,12 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--starts", type=dt.date.fromisoformat, default=None)
         parser.add_argument("--days", type=int, default=45)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         starts = options["starts"] or timezone.localdate()
         assert isinstance(starts, dt.date)
         campaign = campaign_current_set(
             starts_on=starts,
-            deadline=starts + dt.timedelta(days=int(options["days"])),  # type: ignore[call-overload]
+            deadline=starts + dt.timedelta(days=int(options["days"])),
             ends_on=starts + dt.timedelta(days=90),
         )
         self.stdout.write(f"Current campaign: {campaign.name}, deadline {campaign.deadline}.")
