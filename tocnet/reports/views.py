@@ -53,6 +53,7 @@ from tocnet.reports.forms_io.importing import (
     job_plan,
 )
 from tocnet.reports.models import ReportJob
+from tocnet.reports.responsiveness import representative_responsiveness
 from tocnet.reports.selectors import (
     coverage_for_user,
     current_campaign,
@@ -138,6 +139,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             key=lambda r: (not r.units_due, thai_sort_key(r.label)),
         )
     if level != "totals":
+        context["follow_up"] = representative_responsiveness(user)
         context["unit_chart"] = unit_group_share_chart(coverage)
         context["units"] = units
         context["registers"] = registers
@@ -494,5 +496,9 @@ def my_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/my_register.html",
-        {"sections": sections, "coverage": coverage},
+        {
+            "sections": sections,
+            "coverage": coverage,
+            "follow_up": representative_responsiveness(user),
+        },
     )
