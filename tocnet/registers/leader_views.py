@@ -317,6 +317,14 @@ def terms_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
             preview = term_renewal_preview(
                 numbers=numbers, term_start=data["term_start"], unit_ids=unit_ids
             )
+            if preview.names:
+                # The representatives' names are shown: a read of personal data.
+                audit_access(
+                    actor=user,
+                    action="representative.terms_previewed",
+                    detail={"representatives": len(preview.names)},
+                    ip_address=client_ip(request),
+                )
     return render(
         request,
         "registers/terms_renew.html",

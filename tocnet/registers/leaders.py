@@ -221,6 +221,11 @@ class TermRenewal:
     renewed: list[str] = field(default_factory=list)
     not_current: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # member number -> name, current reps
+
+    @property
+    def renewed_named(self) -> list[tuple[str, str]]:
+        return [(n, self.names.get(n, "")) for n in self.renewed]
 
 
 def _current_reps(numbers: list[str], unit_ids: Iterable[int] | None) -> Any:
@@ -239,6 +244,7 @@ def term_renewal_preview(
     number is "not a current representative", whether it leads elsewhere or not."""
     result = TermRenewal()
     current = {rep.member.number: rep for rep in _current_reps(numbers, unit_ids)}
+    result.names = {number: rep.member.full_name for number, rep in current.items()}
     for number in dict.fromkeys(numbers):
         rep = current.get(number)
         if rep is None:

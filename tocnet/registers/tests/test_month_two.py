@@ -2,7 +2,8 @@
 
 The demo cooperative (10,669 members) is planned and approved, every register gets a verified
 LINE group, then month 2 arrives: three representatives leave (each in a different unit: one
-resigns from the cooperative, one moves to another unit, one is removed by staff), about 3 %
+resigns from the cooperative, one moves to another unit and is marked vacant on the leaders
+page, one is left out of the unit's imported list of representatives), about 3 %
 new members (their district typed three ways), 1 % leave, 0.5 % change unit. The re-plan must
 move at most 60 of the unchanged members, rename and retire no register, keep the three
 registers vacant with their members, and place every new member.
@@ -20,7 +21,10 @@ from django.utils import timezone
 from tocnet.accounts.models import User
 from tocnet.core.models import AuditEvent
 from tocnet.members.demo import demo_cooperative_create
+from tocnet.members.importing.services import representative_import_file
 from tocnet.members.models import Member, Representative, Unit
+from tocnet.members.tests.import_builders import xlsx_bytes
+from tocnet.registers.leaders import register_vacate
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.services import register_plan_apply
 
@@ -60,9 +64,24 @@ class MonthTwoTestCase(TestCase):
             register = rng.choice(list(Register.objects.filter(unit=unit)))
             rep = register.representative
             assert rep is not None
-            Representative.objects.filter(pk=rep.pk).update(
-                ended_on=today, end_reason=["resigned", "moved unit", "removed by staff"][n]
-            )
+            if n == 2:
+                # As an office does it: the unit's list of representatives without them.
+                others = Representative.objects.filter(unit=unit, ended_on__isnull=True).exclude(
+                    pk=rep.pk
+                )
+                rows = [["เลขทะเบียนสมาชิก", "หน่วยงาน"]]
+                rows += [[r.member.number, unit.name] for r in others.select_related("member")]
+                outcome = representative_import_file(
+                    data=xlsx_bytes({"ผู้แทน": rows}), file_name="ผู้แทน.xlsx", actor=staff
+                )
+                self.assertEqual(outcome.summary["not_in_file"], 1)
+                self.assertEqual(outcome.summary["rejected"], [])
+            elif n == 1:
+                register_vacate(register=register, reason="moved unit", actor=staff)
+            else:
+                Representative.objects.filter(pk=rep.pk).update(
+                    ended_on=today, end_reason="resigned"
+                )
             member = rep.member
             leaving_reps.append(member)
             if n == 0:

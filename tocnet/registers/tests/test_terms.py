@@ -123,6 +123,14 @@ class TermsTestCase(BaseTestCase):
         page = self.client.post(url, {"numbers": "100001\n200001", **dates}).content.decode()
         self.assertIn('data-renewed="1"', page)
         self.assertIn('data-not-current="1"', page)
+        # The renewed are named (and the read logged); the other unit's representative is not.
+        self.assertIn("นายสมชาย ใจดี", page)
+        self.assertNotIn("วิชัย", page)
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action="representative.terms_previewed", actor_id=self.agent.pk
+            ).exists()
+        )
         response = self.client.post(url, {"numbers": "100001\n200001", "confirm": "True", **dates})
         self.assertEqual(response.status_code, 302)
         self.register.refresh_from_db()
