@@ -104,6 +104,8 @@ class Conversation(models.Model):
             models.Index(fields=["department", "status", "-last_message_at"], name="conv_dept"),
             models.Index(fields=["due_at"], name="conv_due"),
             models.Index(fields=["-last_message_at", "-id"], name="conv_last"),
+            # Covers the inbox's counts (one pass over a narrow index, not the table).
+            models.Index(fields=["status", "department", "due_at", "member"], name="conv_counts"),
         ]
 
     def __str__(self) -> str:
@@ -169,6 +171,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["send_status", "sent_at"], name="conv_msg_send"),
+            # The month's billed answers (shown on every inbox page).
+            models.Index(fields=["sent_at"], condition=Q(billed=True), name="conv_msg_billed"),
         ]
 
     def __str__(self) -> str:

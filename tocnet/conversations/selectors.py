@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 from django.http import Http404
 
 from tocnet.accounts import roles
@@ -68,9 +70,12 @@ def conversation_scope_q(user: object) -> Q | None:
     if roles.is_cooperative_staff(user):
         if is_manager(user):
             return visible
-        return visible & (
-            Q(department__isnull=True) | Q(department__in=user.departments.values("pk"))
-        )
+        # Their departments and triage (no department, 0 here) as one IN on an expression:
+        # "department IN (...) OR department IS NULL" made SQLite merge two index lookups and
+        # sort every matching row; this way it walks the last-activity index and stops after
+        # a page (bench/README.md).
+        departments = [0, *user.departments.values_list("pk", flat=True)]
+        return visible & Q(In(Coalesce("department_id", Value(0)), departments))
     if roles.is_agent(user):
         return Q(member__unit__in=user.unit_links.values("unit_id"))
     if roles.is_representative(user):

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -38,7 +39,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     conversations = selectors.conversation_list_for_user(
         user, department=department, status=status, assigned=assigned
     )
-    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(conversations, PAGE_SIZE)
+    if not department and not assigned:
+        # The counts above cover the same scope: no second COUNT over the conversations.
+        paginator.count = (
+            counts[status] if status else counts["open"] + counts["waiting"] + counts["solved"]
+        )
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
         "counts": counts,
@@ -49,6 +56,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "assigned": assigned,
         "now": timezone.now(),
         "pushes_this_month": services.pushes_this_month(),
+        # reverse() once, not per row (50 reverses were a tenth of the page's time)
+        "detail_prefix": reverse("conversations:inbox"),
     }
     template = "conversations/inbox.html#rows" if is_htmx(request) else "conversations/inbox.html"
     return render(request, template, context)

@@ -224,3 +224,18 @@ class InboxViewTestCase(ConversationTestCase):
             conversation=conversation, author=self.rep_user, text="ตามบทความครับ"
         )
         self.assertEqual(message.direction, "out")
+
+    def test_department_staff_see_triage_and_the_page_count_matches_the_scope(self) -> None:
+        triage = make_conversation(self.a_not_in_register)
+        make_conversation(self.in_register, self.credit, status="solved")
+        self.login_as(self.staff)
+        response = self.client.get("/conversations/")
+        self.assertContains(response, f'href="/conversations/{triage.code}/"')
+        page = response.context["page"]
+        self.assertIn(triage, list(page))
+        self.assertNotIn(self.other_conv, list(page))
+        self.assertEqual(page.paginator.count, 3)  # credit (open, solved) + triage
+        solved = self.client.get("/conversations/", {"status": "solved"}).context["page"]
+        self.assertEqual(solved.paginator.count, 1)
+        triage_only = self.client.get("/conversations/", {"department": "triage"})
+        self.assertEqual(triage_only.context["page"].paginator.count, 1)
