@@ -191,7 +191,7 @@ class ImportWebTestCase(BaseTestCase):
         url = reverse("members:import_commit", args=[job.code])
         # The job is claimed, then the write fails: the claim must roll back with it.
         with mock.patch(
-            "tocnet.members.importing.services._apply_members",
+            "tocnet.members.importing.services.apply_members",
             autospec=True,
             side_effect=IntegrityError("UNIQUE constraint failed: members_member.number"),
         ):

@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -408,17 +408,35 @@ class RowPlan:
     reported: list[Change] = field(default_factory=list)
 
 
+class RegisterChange(TypedDict):
+    """A register's LINE group name the form would change (stored as JSON with the preview)."""
+
+    key: str  # "register:<code>:line_group_name"
+    field: str
+    current: str
+    form: str
+    conflict: bool
+    verified: bool  # the group is verified: renamed in LINE too, by staff only
+    register_id: int
+
+
 @dataclass
 class Plan:
     rows: list[RowPlan] = field(default_factory=list)
-    register_changes: list[dict[str, Any]] = field(default_factory=list)
+    register_changes: list[RegisterChange] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def changes(self) -> list[Change]:
-        names = {"key", "field", "current", "form", "conflict"}
         return [c for r in self.rows for c in r.changes] + [
-            Change(**{k: v for k, v in rc.items() if k in names}) for rc in self.register_changes
+            Change(
+                key=rc["key"],
+                field=rc["field"],
+                current=rc["current"],
+                form=rc["form"],
+                conflict=rc["conflict"],
+            )
+            for rc in self.register_changes
         ]
 
     @property
@@ -746,88 +764,12 @@ def form_upload_apply(
     assert unit is not None
     if submitter_role(unit=unit, user=actor) is None:
         raise FormUploadError("not_allowed")
-    form = _form_from_json(job.summary["form"])
-    plan = plan_form(unit=unit, actor=actor, form=form)
+    plan = plan_form(unit=unit, actor=actor, form=_form_from_json(job.summary["form"]))
     accepted = set(accept_conflicts)
-    applied: list[str] = []
-    kept: list[str] = []
-    now = timezone.now()
-    members = {
-        m.pk: m
-        for m in Member.objects.filter(
-            pk__in=[r.member_id for r in plan.rows if r.member_id and r.status == "ok"]
-        ).prefetch_related("phones")
-    }
-    for row in plan.rows:
-        if row.status != "ok" or row.member_id is None:
-            continue
-        member = members[row.member_id]
-        take = {c.field: c for c in row.changes if not c.conflict or c.key in accepted}
-        kept += [c.key for c in row.changes if c.conflict and c.key not in accepted]
-        if take:
-            if "phones" in take:
-                # The cell replaces exactly the phones it showed; the others are kept.
-                shown = {p.pk for p in L.form_phones(member)}
-                kept_phones = [p.raw for p in member.phones.all() if p.pk not in shown]
-                phones = [row.form_phones, *kept_phones]
-            else:
-                phones = [p.raw for p in member.phones.all()]
-            email = take["email"].form if "email" in take else member.email
-            no_line = take["no_line"].form if "no_line" in take else member.no_line
-            reason = (
-                take["unreachable_reason"].form
-                if "unreachable_reason" in take
-                else member.unreachable_reason
-            )
-            member_contact_update(
-                member=member,
-                actor=actor,
-                change=ContactChange(
-                    phones=", ".join(phones),
-                    email=email,
-                    line_id=member.line_id,
-                    no_line=no_line,
-                    unreachable_reason=reason,
-                ),
-            )
-            applied += [c.key for c in take.values()]
-        if row.in_group is not None or row.uses_line is not None or row.note:
-            MemberFormReport.objects.update_or_create(
-                member_id=member.pk,
-                defaults={
-                    "in_group": row.in_group,
-                    "uses_line": row.uses_line,
-                    "note": row.note[:500],
-                    "import_job": job,
-                    "reported_by": actor,
-                    "reported_at": now,
-                },
-            )
-            audit_record(
-                actor=actor,
-                action="member.form_reported",
-                target=member,
-                changes={
-                    "form_in_group": row.in_group,
-                    "form_uses_line": row.uses_line,
-                    "form_note": row.note,
-                },
-            )
-    for change in plan.register_changes:
-        verified = change.get("verified", False)
-        if (change["conflict"] and change["key"] not in accepted) or (
-            verified and not roles.is_cooperative_staff(actor)
-        ):
-            kept.append(change["key"])
-            continue
-        register_line_group_name_set(
-            register_id=change["register_id"],
-            name=change["form"],
-            actor=actor,
-            action="register.group_name_from_form",
-            confirm_verified=verified,
-        )
-        applied.append(change["key"])
+    applied, kept = _apply_member_rows(plan, accepted, job=job, actor=actor)
+    register_applied, register_kept = _apply_register_changes(plan, accepted, actor=actor)
+    applied += register_applied
+    kept += register_kept
     job.result = {
         "applied": applied,
         "conflicts_kept": kept,
@@ -844,6 +786,114 @@ def form_upload_apply(
         changes={"job": str(job.code), "applied": len(applied), "conflicts_kept": len(kept)},
     )
     return job
+
+
+def _apply_member_rows(
+    plan: Plan, accepted: set[str], *, job: ImportJob, actor: User
+) -> tuple[list[str], list[str]]:
+    """Each sound row's contact changes (conflicts only where accepted) and its reported
+    LINE state; (keys applied, conflicting keys kept as they are)."""
+    applied: list[str] = []
+    kept: list[str] = []
+    now = timezone.now()
+    members = {
+        m.pk: m
+        for m in Member.objects.filter(
+            pk__in=[r.member_id for r in plan.rows if r.member_id and r.status == "ok"]
+        ).prefetch_related("phones")
+    }
+    for row in plan.rows:
+        if row.status != "ok" or row.member_id is None:
+            continue
+        member = members[row.member_id]
+        take = {c.field: c for c in row.changes if not c.conflict or c.key in accepted}
+        kept += [c.key for c in row.changes if c.conflict and c.key not in accepted]
+        if take:
+            _apply_contact(member, row, take, actor=actor)
+            applied += [c.key for c in take.values()]
+        if row.in_group is not None or row.uses_line is not None or row.note:
+            _record_report(member, row, job=job, actor=actor, now=now)
+    return applied, kept
+
+
+def _apply_contact(member: Member, row: RowPlan, take: dict[str, Change], *, actor: User) -> None:
+    """The member's contact details with the form's values for the fields taken."""
+    if "phones" in take:
+        # The cell replaces exactly the phones it showed; the others are kept.
+        shown = {p.pk for p in L.form_phones(member)}
+        kept_phones = [p.raw for p in member.phones.all() if p.pk not in shown]
+        phones = [row.form_phones, *kept_phones]
+    else:
+        phones = [p.raw for p in member.phones.all()]
+    email = take["email"].form if "email" in take else member.email
+    no_line = take["no_line"].form if "no_line" in take else member.no_line
+    reason = (
+        take["unreachable_reason"].form
+        if "unreachable_reason" in take
+        else member.unreachable_reason
+    )
+    member_contact_update(
+        member=member,
+        actor=actor,
+        change=ContactChange(
+            phones=", ".join(phones),
+            email=email,
+            line_id=member.line_id,
+            no_line=no_line,
+            unreachable_reason=reason,
+        ),
+    )
+
+
+def _record_report(
+    member: Member, row: RowPlan, *, job: ImportJob, actor: User, now: dt.datetime
+) -> None:
+    """What the form says about the member's LINE group and LINE use, kept with its author."""
+    MemberFormReport.objects.update_or_create(
+        member_id=member.pk,
+        defaults={
+            "in_group": row.in_group,
+            "uses_line": row.uses_line,
+            "note": row.note[:500],
+            "import_job": job,
+            "reported_by": actor,
+            "reported_at": now,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="member.form_reported",
+        target=member,
+        changes={
+            "form_in_group": row.in_group,
+            "form_uses_line": row.uses_line,
+            "form_note": row.note,
+        },
+    )
+
+
+def _apply_register_changes(
+    plan: Plan, accepted: set[str], *, actor: User
+) -> tuple[list[str], list[str]]:
+    """LINE group names written in the form; a verified group's name only by staff."""
+    applied: list[str] = []
+    kept: list[str] = []
+    for change in plan.register_changes:
+        verified = change.get("verified", False)
+        if (change["conflict"] and change["key"] not in accepted) or (
+            verified and not roles.is_cooperative_staff(actor)
+        ):
+            kept.append(change["key"])
+            continue
+        register_line_group_name_set(
+            register_id=change["register_id"],
+            name=change["form"],
+            actor=actor,
+            action="register.group_name_from_form",
+            confirm_verified=verified,
+        )
+        applied.append(change["key"])
+    return applied, kept
 
 
 def in_thai_and_english(message_builder: Any) -> str:

@@ -23,9 +23,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tocnet.testing.fakes.base import FakeServer, QuietHandler
 
 LOGIN_ISSUER = "https://access.line.me"
 
@@ -95,15 +96,7 @@ def make_hs256_jwt(payload: dict[str, Any], secret: str) -> str:
     return f"{header}.{body}.{b64url(signature)}"
 
 
-class _QuietHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that time out on purpose (timeout tests) close the socket mid-answer.
-        pass
-
-
-class FakeLineServer:
+class FakeLineServer(FakeServer):
     """Threaded fake LINE API on 127.0.0.1; ``with FakeLineServer() as fake: fake.url``."""
 
     def __init__(
@@ -145,30 +138,7 @@ class FakeLineServer:
         self.liff_share_cancel = False  # the user closes the share target picker
         # LIFF apps: LIFF ID -> endpoint URL, for the stand-in LIFF URLs /liff/app/<id>/<path>.
         self.liff_endpoints: dict[str, str] = {}
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self.httpd = _QuietHTTPServer((host, port), handler)
-        self.thread: threading.Thread | None = None
-
-    # --- lifecycle -----------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeLineServer:
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> FakeLineServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__(host=host, port=port, handler=_Handler)
 
     # --- state for tests -----------------------------------------------------------------
     def add_group(
@@ -327,18 +297,13 @@ _PROFILE_RE = re.compile(r"^/v2/bot/profile/([^/]+)$")
 _CONTENT_RE = re.compile(r"^/v2/bot/message/([^/]+)/content$")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     fake: FakeLineServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     # --- plumbing ------------------------------------------------------------------------
     def _dispatch(self) -> None:
         split = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self.read_body()
         record = RecordedRequest(
             method=self.command,
             path=split.path,
@@ -389,23 +354,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.record.status = status
-        self.send_response(status)
         ctype = "text/html; charset=utf-8" if isinstance(payload, bytes) else "application/json"
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-Line-Request-Id", str(uuid.uuid4()))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.write_answer(
+            status, data, ctype, {"X-Line-Request-Id": str(uuid.uuid4()), **(headers or {})}
+        )
 
     def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
         self.record.status = status
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.write_answer(status, data, content_type)
 
     def _error(
         self, status: int, message: str, details: list[dict[str, str]] | None = None, **extra: Any
@@ -817,13 +773,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_cors(self, status: int, data: bytes, content_type: str) -> None:
         self.record.status = status
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(data)
+        self.write_answer(
+            status,
+            data,
+            content_type,
+            {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"},
+        )
 
     def _authorize_page(self, record: RecordedRequest) -> None:
         q = {k: v[0] for k, v in record.query.items()}
@@ -1005,13 +960,7 @@ def main(argv: list[str] | None = None) -> None:
         login_channel_id=args.login_channel_id,
         login_channel_secret=args.login_channel_secret,
     )
-    print(f"Fake LINE API listening on {server.url} (Ctrl-C to stop)", flush=True)
-    try:
-        server.httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
+    server.serve_until_interrupted("Fake LINE API")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tocnet.testing.fakes.line_server import _QuietHTTPServer
+from tocnet.testing.fakes.base import FakeServer, QuietHandler
 
 THAI_MOBILE = re.compile(r"^0[689]\d{8}$")
 
@@ -43,7 +42,7 @@ class SmsFailure:
     after: bool = True  # for timeouts: accept the message first
 
 
-class FakeSmsGateway:
+class FakeSmsGateway(FakeServer):
     """Threaded fake on 127.0.0.1; ``with FakeSmsGateway() as fake: fake.url``."""
 
     def __init__(
@@ -56,29 +55,7 @@ class FakeSmsGateway:
         self.requests: list[tuple[str, str, int]] = []  # method, path, status
         self.credit = 100_000
         self.hang_seconds = 1.0
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self.httpd = _QuietHTTPServer((host, port), handler)
-        self.thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeSmsGateway:
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> FakeSmsGateway:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__(host=host, port=port, handler=_Handler)
 
     def fail_next(
         self, count: int = 1, *, status: int = 500, path_prefix: str = "/", after: bool = True
@@ -109,17 +86,12 @@ class FakeSmsGateway:
             self.requests.clear()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     fake: FakeSmsGateway
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def _dispatch(self) -> None:
         split = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        self.body = self.rfile.read(length) if length else b""
+        self.body = self.read_body()
         self.muted = False
         path = split.path
         if path.startswith("/_fake/"):
@@ -145,12 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.requests.append((self.command, urlsplit(self.path).path, status))
         if self.muted:
             return
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.write_json(status, payload)
 
     def _authorised(self) -> bool:
         auth = self.headers.get("Authorization") or ""
@@ -256,13 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default=None, help="accept only this API key")
     args = parser.parse_args(argv)
     server = FakeSmsGateway(host=args.host, port=args.port, api_key=args.api_key)
-    print(f"Fake SMS gateway listening on {server.url} (Ctrl-C to stop)", flush=True)
-    try:
-        server.httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.server_close()
+    server.serve_until_interrupted("Fake SMS gateway")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,172 @@
+"""Writing a plan: members and phones in bulk with an AuditEvent each, representatives one by
+one. Called inside the commit's transaction; the plan has checked every value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.utils import timezone
+
+from tocnet.core.audit import AuditEntry, audit_record, audit_record_many
+from tocnet.core.bulk import insert_rows
+from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
+from tocnet.members.provinces import PROVINCE_OFFICE_PREFIX, STUDY_CENTRE_PREFIX
+
+from .leaders import leader_actions_apply
+from .planning import CHUNK, Plan, jsonable
+
+DEFAULT_TERM_YEARS = 4
+MEMBER_TARGET = "members.member"  # AuditEvent.target_type, as audit_record names a Member
+
+
+def _create_units(plan: Plan, actor: Any) -> dict[str, Unit]:
+    created: dict[str, Unit] = {}
+    for written, (name, kind, abbreviation) in plan.units_to_create.items():
+        province = ""
+        if kind in (Unit.Kind.CENTRE, Unit.Kind.PROVINCE):
+            province = name.removeprefix(STUDY_CENTRE_PREFIX).removeprefix(PROVINCE_OFFICE_PREFIX)
+        unit = Unit(name=name, kind=kind, abbreviation=abbreviation, province=province)
+        unit.full_clean()
+        unit.save()
+        audit_record(
+            actor=actor,
+            action="unit.create",
+            target=unit,
+            changes={"written_as": written, "kind": kind, "abbreviation": abbreviation},
+        )
+        created[written] = unit
+    return created
+
+
+def _phone_row(member_id: int, position: int, phone: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "raw": phone["raw"][:100],
+        "e164": phone["e164"],
+        "extension": phone["extension"][:10],
+        "kind": phone["kind"],
+        "valid": phone["valid"],
+        "position": position,
+    }
+
+
+def _member_label(number: str, values: dict[str, Any]) -> str:
+    """What str(member) gives, without building the model instance."""
+    name = f"{values.get('title', '')}{values.get('first_name', '')} {values.get('last_name', '')}"
+    return f"{number} {name.strip()}"
+
+
+def apply_members(plan: Plan, actor: Any) -> None:
+    """Write a plan: values were checked while planning (_field_problems)."""
+    new_units = _create_units(plan, actor)
+    events: list[AuditEntry] = []
+    phones: list[dict[str, Any]] = []
+    member_rows = []
+    for item in plan.creates:
+        unit = item["unit"] or new_units[item["new_unit_name"]]
+        item["code"] = uuid.uuid4()
+        member_rows.append(
+            {"code": item["code"], "number": item["number"], "unit_id": unit.pk, **item["values"]}
+        )
+        events.append(
+            AuditEntry(
+                action="member.import_create",
+                target_type=MEMBER_TARGET,
+                target_id=str(item["code"]),
+                target_repr=_member_label(item["number"], item["values"]),
+                changes={
+                    "unit": unit.name,
+                    **{k: jsonable(v) for k, v in item["values"].items()},
+                    "phones": len(item["phones"]),
+                },
+            )
+        )
+    insert_rows(Member, member_rows)
+    numbers = [item["number"] for item in plan.creates]
+    ids: dict[str, int] = {}
+    for start in range(0, len(numbers), CHUNK):
+        ids.update(
+            Member.objects.filter(number__in=numbers[start : start + CHUNK]).values_list(
+                "number", "pk"
+            )
+        )
+    for item in plan.creates:
+        phones.extend(_phone_row(ids[item["number"]], n, p) for n, p in enumerate(item["phones"]))
+    changed: list[Member] = []
+    fields: set[str] = set()
+    replaced_phones: list[int] = []
+    for item in plan.updates:
+        member = item["member"]
+        for key, value in item["values"].items():
+            setattr(member, key, value)
+        member.unit = item["unit"] or new_units[item["new_unit_name"]]
+        fields.update(k for k in item["changes"] if k != "phones")
+        changed.append(member)
+        if item["phones"] is not None:
+            replaced_phones.append(member.pk)
+            phones.extend(_phone_row(member.pk, n, p) for n, p in enumerate(item["phones"]))
+        events.append(
+            AuditEntry(
+                action="member.import_update",
+                target_type=MEMBER_TARGET,
+                target_id=str(member.code),
+                target_repr=str(member),
+                changes=item["changes"],
+            )
+        )
+    if changed and fields:
+        now = timezone.now()
+        for member in changed:
+            member.updated_at = now
+        Member.objects.bulk_update(changed, [*sorted(fields), "updated_at"], batch_size=500)
+    for start in range(0, len(replaced_phones), CHUNK):
+        Phone.objects.filter(member_id__in=replaced_phones[start : start + CHUNK]).delete()
+    insert_rows(Phone, phones)
+    audit_record_many(actor=actor, entries=events)
+
+
+def default_term(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """A new representative's term when none is given: DEFAULT_TERM_YEARS years from today,
+    ending the day before the anniversary (the demo's terms are four years)."""
+    start = today or timezone.localdate()
+    anniversary = dt.date(start.year + DEFAULT_TERM_YEARS, start.month, 1) + dt.timedelta(
+        days=start.day - 1
+    )
+    return start, anniversary - dt.timedelta(days=1)
+
+
+def apply_representatives(
+    plan: Plan,
+    actor: Any,
+    *,
+    job: ImportJob,
+    term_start: dt.date | None,
+    term_end: dt.date | None,
+) -> None:
+    start, end = default_term()
+    start, end = term_start or start, term_end or end
+    today = timezone.localdate()
+    reason = f"not in representatives list {job.file_name}"[:200]
+    for rep in [*plan.ends, *(u["previous"] for u in plan.updates)]:
+        rep.ended_on = today
+        rep.end_reason = reason
+        rep.save(update_fields=["ended_on", "end_reason"])
+        audit_record(
+            actor=actor, action="representative.end", target=rep, changes={"reason": reason}
+        )
+    for item in [*plan.creates, *plan.updates]:
+        rep = Representative(
+            member=item["member"], unit=item["unit"], term_start=start, term_end=end
+        )
+        rep.full_clean()
+        rep.save()
+        audit_record(
+            actor=actor,
+            action="representative.create",
+            target=rep,
+            changes={"unit": item["unit"].name, "term_start": str(start), "term_end": str(end)},
+        )
+    skipped = leader_actions_apply(plan.leaders, actor, job.file_name)
+    plan.warnings = [*plan.warnings, *skipped]
