@@ -25,10 +25,10 @@ SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "hei
 DISTRICTS = ["อำเภอเมืองทดสอบ", "อ.นาดี", "บ้านนา"]
 
 
-def _context(chromium: Any, size: str) -> Any:
+def _context(chromium: Any, size: str, state: Any = None) -> Any:
     phone = size == "phone"
     return chromium.new_context(
-        viewport=SIZES[size], is_mobile=phone, has_touch=phone, locale="th-TH"
+        viewport=SIZES[size], is_mobile=phone, has_touch=phone, locale="th-TH", storage_state=state
     )
 
 
@@ -70,10 +70,13 @@ def test_representatives_change_pages(live_server: Any, chromium: Any, screensho
         )
     )
 
+    state = None  # signed in once: a one-time code cannot be typed twice
     for size in SIZES:
-        context = _context(chromium, size)
+        context = _context(chromium, size, state)
         page = context.new_page()
-        _login(page, live_server.url, "agent-t")
+        if state is None:
+            _login(page, live_server.url, "agent-t")
+            state = context.storage_state()
 
         page.goto(f"{live_server.url}/registers/{vacant.code}/leaders/?merge=preview")
         rows = page.locator('[data-table="merge-moves"] tr[data-move]')
