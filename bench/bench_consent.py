@@ -38,6 +38,7 @@ def setup_django(database: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "tocnet.settings"
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(16).hex())
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     import django
 

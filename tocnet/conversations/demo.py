@@ -148,4 +148,29 @@ def demo_conversations_create() -> int:
                 solved_at=replied if status == "solved" else None,
             )
         created += 1
+    _demo_representative_access(members)
     return created
+
+
+def _demo_representative_access(members: list[Member]) -> None:
+    """The demo members said yes in LINE to "may your representative see your questions?",
+    and the first question (the knowledge base answers it) is one the representative may
+    answer: their phone page shows something."""
+    from tocnet.privacy.models import REPRESENTATIVE_CHANNEL, Method, Purpose
+    from tocnet.privacy.services import consent_set
+
+    for member in members:
+        consent_set(
+            member=member,
+            purpose=Purpose.REPRESENTATIVE,
+            channel=REPRESENTATIVE_CHANNEL,
+            allowed=True,
+            method=Method.LINE,
+            actor="demo",
+        )
+    first = Conversation.objects.filter(member__in=members).order_by("opened_at").first()
+    article = Article.objects.filter(title__startswith="เงินกู้สามัญ").first()
+    if first is not None and article is not None:
+        Conversation.objects.filter(pk=first.pk).update(
+            article=article, routing=Conversation.Routing.ARTICLE
+        )

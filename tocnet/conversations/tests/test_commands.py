@@ -62,3 +62,9 @@ class DemoConversationsTestCase(ConversationTestCase):
         self.assertEqual(created, Conversation.objects.count())
         self.assertGreaterEqual(Article.objects.count(), 8)
         self.assertEqual(demo_conversations_create(), 0)
+        # the representative's phone page has something to show, one question they may answer
+        from tocnet.conversations import selectors
+
+        seen = list(selectors.conversation_list_for_user(self.rep_user))
+        self.assertTrue(seen)
+        self.assertTrue(any(selectors.representative_may_answer(c) for c in seen))

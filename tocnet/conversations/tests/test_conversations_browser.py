@@ -113,7 +113,7 @@ def test_member_question_answered_free_then_by_push_seen_by_the_representative(
         line("postback", "--user-id", MEMBER_LINE, "--data", _quick(fake, "ยินยอม"))
         conversation = Conversation.objects.get(member=member)
         assert conversation.department.code == "credit"
-        assert Consent.objects.get(member=member).allowed
+        assert Consent.objects.get(member=member, purpose="rep_view").allowed
 
         # 2. The credit team answers while the reply token lives: free.
         context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
@@ -150,6 +150,9 @@ def test_member_question_answered_free_then_by_push_seen_by_the_representative(
         page.goto(f"{live_server.url}/conversations/my/")
         page.click(f"[data-conversation='{conversation.code}'] a")
         assert page.locator("[data-direction=out]").count() == 2
+        # not a simple question (no article, not marked): staff answer it, the page says why
+        assert page.get_attribute("[data-rep-may-answer]", "data-rep-may-answer") == "0"
+        assert page.locator("form.answer-form").count() == 0
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(screenshots / "conversations-rep-phone.png"), full_page=True)
         page.goto(f"{live_server.url}/conversations/kb/")
