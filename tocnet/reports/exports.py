@@ -8,6 +8,7 @@ from openpyxl import Workbook
 
 from tocnet.core.thai import format_thai_date
 from tocnet.core.xlsx import append_row, safe_sheet_title, set_column_widths, workbook_bytes
+from tocnet.reports.responsiveness import Responsiveness
 from tocnet.reports.selectors import Coverage, CoverageRow
 
 STATUS_LABELS = {
@@ -74,8 +75,11 @@ def _values(row: CoverageRow, *, with_status: bool) -> list[object]:
     return values
 
 
-def coverage_xlsx(coverage: Coverage, *, units: list[CoverageRow]) -> bytes:
-    """Workbook with sheets for totals, provinces, units and registers (as scoped)."""
+def coverage_xlsx(
+    coverage: Coverage, *, units: list[CoverageRow], follow_up: Responsiveness | None = None
+) -> bytes:
+    """Workbook with sheets for totals, provinces, units and registers (as scoped), and the
+    representatives' follow-up of announcements when given."""
     wb = Workbook(write_only=True)
     totals = wb.create_sheet(safe_sheet_title(_("Totals")))
     set_column_widths(totals, [34, 14])
@@ -104,4 +108,43 @@ def coverage_xlsx(coverage: Coverage, *, units: list[CoverageRow]) -> bytes:
         append_row(ws, first + _headers(with_status=with_status), header=True)
         for row, lead in rows:
             append_row(ws, lead + _values(row, with_status=with_status))
+    if follow_up is not None:
+        _follow_up_sheet(wb, follow_up)
     return workbook_bytes(wb)
+
+
+def _follow_up_sheet(wb: Workbook, follow_up: Responsiveness) -> None:
+    ws = wb.create_sheet(safe_sheet_title(_("Follow-up")))
+    set_column_widths(ws, [30, 34] + [14] * 8)
+    append_row(
+        ws,
+        [
+            _("Representative"),
+            _("Unit"),
+            _("Announcements"),
+            _("Recipients"),
+            _("Reached"),
+            _("To chase"),
+            _("Informed by them"),
+            _("Answered late"),
+            _("Brought in"),
+            _("Median hours"),
+        ],
+        header=True,
+    )
+    for row in [*follow_up.rows, follow_up.total]:
+        append_row(
+            ws,
+            [
+                row.name or _("Total"),
+                row.unit,
+                row.announcements,
+                row.recipients,
+                row.reached,
+                row.to_chase,
+                row.informed,
+                row.late_responses,
+                row.brought_in,
+                row.median_hours if row.median_hours is not None else "",
+            ],
+        )

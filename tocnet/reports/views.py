@@ -106,7 +106,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return attachment(
-            coverage_xlsx(coverage, units=units),
+            coverage_xlsx(
+                coverage,
+                units=units,
+                follow_up=representative_responsiveness(user) if level != "totals" else None,
+            ),
             filename=f"tocnet-coverage-{stamp}.xlsx",
             content_type=XLSX,
         )

@@ -456,10 +456,16 @@ def call_queue(request: HttpRequest) -> HttpResponse:
         detail={"members": len(rows), "unit": str(unit.code) if unit else None},
         ip_address=client_ip(request),
     )
+    by_unit: dict[int, Unit] = {}
+    counts: dict[int, int] = {}
+    for row in rows:
+        by_unit[row.unit_id] = row.unit
+        counts[row.unit_id] = counts.get(row.unit_id, 0) + 1
+    units = [(u, counts[pk]) for pk, u in by_unit.items()]
     return render(
         request,
         "messaging/responses/call_queue.html",
-        {"rows": rows, "unit": unit, "form": StaffCallForm()},
+        {"rows": rows, "unit": unit, "units": units, "form": StaffCallForm()},
     )
 
 

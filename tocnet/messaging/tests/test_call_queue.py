@@ -147,3 +147,15 @@ class CallQueueTestCase(CallQueueCase):
                 list(row.member.phones.all())
                 _ = row.register.representative if row.register else None
         self.assertEqual(len(rows), 8)
+
+
+class CallQueueUnitsTestCase(CallQueueCase):
+    def test_it_filters_by_unit(self) -> None:
+        self.login_as(self.staff)
+        page = self.client.get(URL)
+        self.assertContains(page, f'data-unit-link="{self.unit_b.code}"')
+        only_b = self.client.get(f"{URL}?unit={self.unit_b.code}")
+        self.assertContains(only_b, 'data-queue-count="1"')
+        self.assertContains(only_b, f'data-member="{self.b_member.number}"')
+        bad = self.client.get(f"{URL}?unit=not-a-code")
+        self.assertContains(bad, 'data-queue-count="3"')

@@ -171,3 +171,16 @@ class FollowUpPagesTestCase(FollowUpCase):
         with CaptureQueriesContext(connection) as big:
             self.client.get("/dashboard/")
         self.assertEqual(len(small.captured_queries), len(big.captured_queries))
+
+    def test_the_dashboard_export_has_the_follow_up(self) -> None:
+        import io
+
+        from openpyxl import load_workbook
+
+        self.login_as(self.agent)
+        content = self.client.get("/dashboard/?export=xlsx").content
+        sheet = load_workbook(io.BytesIO(content)).worksheets[-1]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        self.assertEqual(len(rows), 3)  # header, the agent's one representative, total
+        self.assertEqual(rows[1][0], self.rep_member.full_name)
+        self.assertEqual(rows[1][5:10], [3, 1, 1, 2, 4])
