@@ -268,6 +268,9 @@ DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 0 if TESTING else 6
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Seconds one upload may spend being read before it is stopped with a message.
 IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 30)
+# Uploads larger than this are read in the background (a page with progress, then the
+# preview): the whole cooperative's list (~10,700 rows) takes 2-5 s to read and check.
+IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 150 * 1024)
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "tocnet.core.uploads.SizeCappedUploadHandler",

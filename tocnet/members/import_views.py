@@ -8,12 +8,14 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -22,7 +24,7 @@ from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_import, is_cooperative_staff
 from tocnet.core.audit import audit_access
-from tocnet.core.http import client_ip
+from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.thai import format_thai_date_numeric, parse_thai_date
 from tocnet.members.importing.messages import describe
 from tocnet.members.importing.normalize import centre_from_name, office_from_name
@@ -38,6 +40,7 @@ from tocnet.members.importing.services import (
     ImportStateError,
     default_term,
     import_job_discard,
+    import_job_start,
     import_job_validate,
     import_limits,
     member_import_commit,
@@ -103,13 +106,24 @@ def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     file_error = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        data = upload.read()
         try:
-            job = import_job_validate(
-                kind=form.cleaned_data["kind"],
-                data=upload.read(),
-                file_name=upload.name,
-                actor=request.user,
-            )
+            if len(data) > settings.IMPORT_INLINE_MAX_BYTES:
+                # The whole cooperative's list takes seconds to read: in the background,
+                # the person watches its progress on the job's page.
+                job = import_job_start(
+                    kind=form.cleaned_data["kind"],
+                    data=data,
+                    file_name=upload.name,
+                    actor=request.user,
+                )
+            else:
+                job = import_job_validate(
+                    kind=form.cleaned_data["kind"],
+                    data=data,
+                    file_name=upload.name,
+                    actor=request.user,
+                )
         except ImportFileError as error:
             file_error = error.message()
         else:
@@ -220,6 +234,21 @@ def _commit_form(request: AuthenticatedHttpRequest, job: ImportJob) -> CommitFor
 @login_required
 def import_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     job = get_import_job_for_user(request.user, code)
+    if job.status == ImportJob.Status.READING or (
+        is_htmx(request) and request.GET.get("wait") == "1"
+    ):
+        # Still being read: a progress line htmx polls every 2 s; once read, htmx is sent
+        # to the preview (or to the message saying why the file could not be used).
+        if is_htmx(request) and job.status != ImportJob.Status.READING:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("members:import_detail", args=[job.code])
+            return response
+        template = (
+            "members/includes/import_reading.html"
+            if is_htmx(request)
+            else ("members/import_reading.html")
+        )
+        return render(request, template, {"job": job})
     details = _details(job)
     form = _commit_form(request, job) if job.status == ImportJob.Status.PREVIEW else None
     # The page shows members' names and values from the file: personal data (PDPA).

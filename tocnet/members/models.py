@@ -233,6 +233,8 @@ class ImportJob(models.Model):
         FORM = "form", _("Returned attachment 3 form")
 
     class Status(models.TextChoices):
+        # A large file is read in the background; the page shows progress until the preview.
+        READING = "reading", _("Being read")
         PREVIEW = "preview", _("Waiting for confirmation")
         COMMITTED = "committed", _("Imported")
         FAILED = "failed", _("Could not be read")

@@ -1,6 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from tocnet.core.slow_queue import slow_db_task
 from tocnet.members.importing.retention import import_previews_expire
 
 
@@ -8,3 +9,11 @@ from tocnet.members.importing.retention import import_previews_expire
 def import_previews_expire_task() -> None:
     """Nightly: previews nobody confirmed within 7 days lose their parsed personal data."""
     import_previews_expire()
+
+
+@slow_db_task()
+def import_job_read_task(job_id: int) -> None:
+    """Read an uploaded list into its preview on the slow queue (large files)."""
+    from tocnet.members.importing.services import import_job_read
+
+    import_job_read(job_id=job_id)

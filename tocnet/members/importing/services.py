@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
@@ -31,6 +34,7 @@ from .normalize import KnownUnit
 from .parse import parse_list
 from .planning import CREATE as CREATE
 from .planning import Plan, plan_members, plan_representatives
+from .reasons import ImportFileError
 from .retention import PREVIEW_KEPT as PREVIEW_KEPT
 from .retention import import_previews_expire as import_previews_expire
 from .safety import DEFAULT_MAX_UNCOMPRESSED_BYTES, Limits
@@ -162,6 +166,78 @@ def import_job_validate(*, kind: str, data: bytes, file_name: str, actor: Any) -
             target=job,
             changes={"file_name": file_name, "sha256": sha256, **_counts(plan)},
         )
+    return job
+
+
+def _upload_path(job: ImportJob) -> Path:
+    """Where a file waiting to be read is kept (owner-only; removed once read)."""
+    return Path(settings.VAR_DIR) / "uploads" / f"import-{job.code}.bin"
+
+
+def import_job_start(*, kind: str, data: bytes, file_name: str, actor: Any) -> ImportJob:
+    """Keep an uploaded file and read it in the background into a preview (``import_job_read``
+    on the slow queue, after commit); the job is READING until then. For files too large to
+    read while the person waits (IMPORT_INLINE_MAX_BYTES)."""
+    from tocnet.members.tasks import import_job_read_task
+
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            status=ImportJob.Status.READING,
+            file_name=file_name[:255],
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            uploaded_by=actor if isinstance(actor, User) else None,
+            unit=_job_unit(actor),
+        )
+        path = _upload_path(job)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        transaction.on_commit(lambda: import_job_read_task(job.pk))
+    return job
+
+
+def import_job_read(*, job_id: int) -> ImportJob | None:
+    """Read a READING job's file into its preview, as ``import_job_validate`` does in the
+    request; a file that cannot be read leaves the job FAILED with the message. Once only."""
+    job = ImportJob.objects.select_related("uploaded_by").filter(pk=job_id).first()
+    if job is None or job.status != ImportJob.Status.READING:
+        return None
+    path = _upload_path(job)
+    actor = job.uploaded_by
+    try:
+        data = path.read_bytes()
+        parsed = _parse_file(kind=job.kind, data=data, file_name=job.file_name, actor=actor)
+        plan = _plan(job.kind, parsed, actor=actor)
+    except ImportFileError as error:
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READING).update(
+            status=ImportJob.Status.FAILED, error=error.message()
+        )
+        path.unlink(missing_ok=True)
+        job.refresh_from_db()
+        return job
+    except FileNotFoundError:
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READING).update(
+            status=ImportJob.Status.FAILED, error=str(_("The file was lost; upload it again."))
+        )
+        job.refresh_from_db()
+        return job
+    result = {"parsed": seal_rows(parsed), "preview": plan.details(), "summary": plan.summary()}
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READING).update(
+            status=ImportJob.Status.PREVIEW, summary=_counts(plan), result=result
+        )
+        if moved:
+            audit_record(
+                actor=actor,
+                action="import.validate",
+                target=job,
+                changes={"file_name": job.file_name, "sha256": job.sha256, **_counts(plan)},
+            )
+    path.unlink(missing_ok=True)
+    job.refresh_from_db()
     return job
 
 
