@@ -42,6 +42,7 @@ from tocnet.registers.selectors import (
     register_deputy,
     register_deputy_user,
     register_leader_history,
+    term_state,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -245,6 +246,7 @@ def register_leaders(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
             "vacate_form": vacate_form,
             "history": register_leader_history(register),
             "today": timezone.localdate(),
+            "term": term_state(rep.term_end, timezone.localdate()) if rep is not None else "",
             "vacant": vacant,
             "merge_moves": merge_moves,
             "merge_rows": merge_rows,
@@ -289,7 +291,11 @@ def terms_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
     representatives in one action: preview, confirm."""
     user = _manager(request)
     unit_ids = None if is_cooperative_staff(user) else _agent_unit_ids(user)
-    form = TermRenewForm(request.POST or None, request.FILES or None)
+    form = TermRenewForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"numbers": to_arabic_digits(request.GET.get("numbers", ""))[:2000]},
+    )
     preview = None
     numbers: list[str] = []
     if request.method == "POST" and form.is_valid():

@@ -8,6 +8,7 @@ import io
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from tocnet.core.models import AuditEvent
 from tocnet.members.models import Representative
@@ -95,6 +96,17 @@ class TermsTestCase(BaseTestCase):
         self.assertIn('data-due="กพ"', page)
         page = self.client.get(f"/registers/plan/{self.unit_a.code}/").content.decode()
         self.assertIn('data-term="ended"', page)
+        page = self.client.get(f"/registers/{self.register.code}/leaders/").content.decode()
+        self.assertIn('data-term="ended"', page)
+        self.assertIn("/registers/terms/renew/?numbers=100001", page)
+        page = self.client.get("/registers/terms/renew/?numbers=๑๐๐๐๐๑").content.decode()
+        self.assertRegex(page, r"<textarea[^>]*>\s*100001</textarea>")
+        Representative.objects.filter(pk=self.representative.pk).update(
+            term_end=timezone.localdate() + dt.timedelta(days=400)
+        )
+        page = self.client.get(f"/registers/{self.register.code}/leaders/").content.decode()
+        self.assertNotIn('data-term="', page)
+        self.assertNotIn('data-link="renew-term"', page)
 
     def test_a_bad_file_gets_a_clear_message_and_changes_nothing(self) -> None:
         self.login_as(self.staff)
