@@ -44,6 +44,9 @@ def print_summary(out: Any, outcome: Outcome, *, dry_run: bool) -> None:
             f"  unknown unit “{unit['name']}” ({unit['rows']} rows, {unit['action']}); "
             f"closest known: {unit['suggestion'] or '-'}"
         )
+    for action in details.get("leaders", []):
+        role = "successor" if action["kind"] == "successor" else "deputy"
+        out.write(f"  {action['register_name']}: {role} {action['number']} {action['name']}")
     for entry in [*details["rejected"], *details["warnings"]]:
         thai, english = describe_both(entry)
         out.write(f"  {thai}\n    {english}")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import openpyxl
+from django.core.management import call_command
 from django.utils import timezone
 
 from tocnet.core.models import AuditEvent
@@ -128,6 +131,27 @@ class ImportLeadersTestCase(BaseTestCase):
         )
         self.assertTrue(AuditEvent.objects.filter(action="register.successor_set").exists())
         self.assertEqual(AuditEvent.objects.filter(action="register.deputy_set").count(), 2)
+
+    def test_the_command_line_prints_successors_deputies_and_problems(self) -> None:
+        data = xlsx_bytes(
+            {
+                "ผู้แทน": [
+                    HEADER,
+                    [1, "100003", "นายประเสริฐ ทองคำ", self.unit(), "สอ.พช.กพ.2", "100099"],
+                    [2, "100006", "นางสาวชูใจ ใจงาม", self.unit(), "สอ.พช.กพ.1", "100002"],
+                ]
+            }
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "ผู้แทน.xlsx"
+            path.write_bytes(data)
+            out = io.StringIO()
+            call_command("import_representatives", str(path), stdout=out)
+        text = out.getvalue()
+        self.assertIn("สอ.พช.กพ.1: successor 100006 นางสาวชูใจ ใจงาม", text)
+        self.assertIn("สอ.พช.กพ.1: deputy 100002", text)
+        self.assertIn("แผ่นงาน ผู้แทน แถว 2", text)  # the unknown deputy, in Thai
+        self.assertIn("Sheet ผู้แทน, row 2, field deputy representative", text)  # and English
 
     def test_a_successor_named_by_whom_they_replace(self) -> None:
         header = ["เลขทะเบียน", "ชื่อ-สกุล", "แทน (ผู้แทนเดิม)"]
