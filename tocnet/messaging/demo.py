@@ -17,13 +17,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from tocnet.core.audit import audit_record
-from tocnet.line.models import LineFriend, LineGroup
+from tocnet.line.models import GroupMemberSighting, LineFriend, LineGroup
 from tocnet.members.models import Member
 from tocnet.registers.models import Register, RegisterMembership
 
 VERIFIED_SHARE = 0.9  # registers whose representative has verified their group
 LINKED_SHARE = 0.35  # of members who use LINE: linked to the official account (1:1 possible)
 REP_LINKED_SHARE = 0.85  # representatives with a linked LINE account (relay possible)
+SEEN_SHARE = 0.9  # linked members of a register with a verified group seen in that group
 
 
 def demo_line_id(prefix: str, key: str) -> str:
@@ -35,6 +36,7 @@ class DemoNetwork:
     groups: int = 0
     linked_members: int = 0
     linked_representatives: int = 0
+    seen_in_groups: int = 0
 
 
 @transaction.atomic
@@ -109,6 +111,29 @@ def demo_network_create(*, seed: int = 2564) -> DemoNetwork:
         ],
         batch_size=2000,
     )
+    # Most linked members joined their register's verified group, so the official account has
+    # seen them there: the dashboards' "in the LINE group" figures are not all zero.
+    group_of = {r.pk: r.line_group_id for r in registers if r.line_group_id}
+    by_group = {g.group_id: g for g in groups}
+    sightings = []
+    for member_id, register_id in (
+        RegisterMembership.objects.filter(until__isnull=True, member_id__in=links)
+        .order_by("member_id")
+        .values_list("member_id", "register_id")
+    ):
+        group = by_group.get(group_of.get(register_id, ""))
+        if group is not None and rng.random() < SEEN_SHARE:
+            sightings.append(
+                GroupMemberSighting(
+                    group=group,
+                    line_user_id=links[member_id],
+                    in_group=True,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                )
+            )
+    GroupMemberSighting.objects.bulk_create(sightings, batch_size=2000)
+    result.seen_in_groups = len(sightings)
     result.linked_members = len(links) - len(rep_links)
     result.linked_representatives = len(rep_links)
     audit_record(

@@ -52,7 +52,7 @@ def completeness_messages(row: CoverageRow, *, warnings: bool = False) -> list[s
     for problem in codes:
         text = str(PROBLEM_MESSAGES[problem])
         if counts.get(problem):
-            text = f"{text} ({counts[problem]})"
+            text = f"{text} ({counts[problem]:,})"
         out.append(text)
     return out
 

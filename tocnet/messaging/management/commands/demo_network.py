@@ -23,5 +23,6 @@ class Command(BaseCommand):
         result = demo_network_create(seed=int(options["seed"]))
         self.stdout.write(
             f"LINE network: {result.groups} verified groups, {result.linked_members} linked "
-            f"members, {result.linked_representatives} linked representatives."
+            f"members ({result.seen_in_groups} seen in their register's group), "
+            f"{result.linked_representatives} linked representatives."
         )
