@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tocnet.core.models import AuditEvent
 from tocnet.line.models import LineGroup
+from tocnet.members.importing.headers import match_header
 from tocnet.members.importing.leaders import normalize_role
 from tocnet.members.importing.messages import describe_both
 from tocnet.members.importing.services import representative_import_file
@@ -34,6 +35,34 @@ def test_roles_as_offices_write_them() -> None:
     assert normalize_role("ผู้ได้คะแนนลำดับถัดไป") == "successor"
     assert normalize_role("Successor") == "successor"
     assert normalize_role("ประธาน") is None
+
+
+def test_leader_columns_as_offices_head_them() -> None:
+    columns, _labels = match_header(
+        [
+            "เลขทะเบียนสมาชิก",
+            "ชื่อ - สกุล",
+            "ชื่อกลุ่ม LINE",
+            "ผู้ช่วยผู้แทน (เลขทะเบียนสมาชิก)",
+            "ชื่อ-สกุล ผู้ช่วยผู้แทน",
+            "แทน (ผู้แทนเดิม)",
+            "บทบาท",
+        ]
+    )
+    assert columns == {
+        "number": 0,
+        "full_name": 1,
+        "register": 2,
+        "deputy": 3,
+        "deputy_name": 4,
+        "successor_of": 5,
+        "role": 6,
+    }
+    assert match_header(["เลขทะเบียน", "ทะเบียน / กลุ่มไลน์ที่ดูแล", "Deputy"])[0] == {
+        "number": 0,
+        "register": 1,
+        "deputy": 2,
+    }
 
 
 class ImportLeadersTestCase(BaseTestCase):
@@ -300,6 +329,9 @@ class ImportLeadersTestCase(BaseTestCase):
 class RepresentativesTemplateTestCase(BaseTestCase):
     def test_the_exported_list_is_the_template_and_imports_unchanged(self) -> None:
         url = "/registers/representatives.xlsx"
+        self.login_as(self.agent)
+        self.assertIn(url, self.client.get("/registers/plan/").content.decode())
+        self.assertIn(url, self.client.get("/members/import/").content.decode())
         Representative.objects.create(
             member=self.b_member,
             unit=self.unit_b,
