@@ -110,4 +110,19 @@ def test_dashboard_charts_readable_and_tables_fit_a_phone(
     assert not row.locator('[data-col="valid_names"]').is_visible()
     page.set_viewport_size({"width": 1366, "height": 900})
     assert row.locator('[data-col="valid_names"]').is_visible()
+    if role == "staff":
+        # The forms table: one card per unit on a phone, its download links not cut off.
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{live_server.url}/reports/forms/")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(screenshots / "forms-staff-390.png"), full_page=True)
+        frame = page.eval_on_selector(
+            ".forms-table", "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]"
+        )
+        assert frame[0] <= frame[1] + 1, f"the forms table scrolls sideways: {frame}"
+        links = page.locator(".forms-table [data-download]")
+        assert links.count() >= 8
+        for i in range(links.count()):
+            box = links.nth(i).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 390, box
     context.close()
