@@ -7,15 +7,17 @@ import datetime as dt
 import math
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import Phone, Unit
-from tocnet.messaging.models import Announcement, DeliveryStatus, Reason, Recipient
+from tocnet.messaging.models import Announcement, Channel, DeliveryStatus, Reason, Recipient
 from tocnet.messaging.responses.models import (
     INFORMED_WAYS,
     MEMBER_WAYS,
@@ -52,19 +54,46 @@ def open_asks_q(prefix: str = "") -> Q:
     )
 
 
+CHASE_PAGE_SIZE = 50  # rows per page: a representative's register fits one page
+
+
 @dataclass
 class ChaseSection:
     announcement: Announcement
     rows: list[Recipient] = field(default_factory=list)
-    total: int = 0
+    total: int = 0  # recipients in the user's registers
+    unanswered: int = 0  # of them, not answered yet (on every page)
 
 
-def chase_list_for_user(
-    user: User, *, announcement: Announcement | None = None, register: Register | None = None
-) -> list[ChaseSection]:
-    """Members of the user's registers who have not responded to open announcements, newest
-    announcement first; each row carries its member (phones prefetched), the channel tried
-    (``channel``, ``delivery``) and any "could not reach" mark (``mark_note``). Four queries."""
+@dataclass
+class ChasePage:
+    sections: list[ChaseSection]
+    number: int  # 1-based
+    pages: int
+    count: int  # rows to chase over every page
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def chase_page_for_user(
+    user: User,
+    *,
+    announcement: Announcement | None = None,
+    register: Register | None = None,
+    page: int = 1,
+    per_page: int | None = CHASE_PAGE_SIZE,
+) -> ChasePage:
+    """One page of the members of the user's registers who have not responded to open
+    announcements, newest announcement first (``per_page`` None: every row). Each row carries
+    its member (phones prefetched), the channel tried (``channel``, ``delivery``) and any
+    "could not reach" mark (``mark_note``). Three queries whatever the size: the counts per
+    announcement, the page's rows, their phones."""
     registers = chase_registers_for_user(user)
     if register is not None:
         registers = registers.filter(pk=register.pk)
@@ -75,53 +104,115 @@ def chase_list_for_user(
         recipients = recipients.filter(announcement=announcement)
     # Not answered: no response row, or only a "could not reach" mark (first_at empty). The
     # response is reached by its one-to-one recipient link: a join, not a subquery per row.
-    rows = list(
-        recipients.filter(Q(response__isnull=True) | Q(response__first_at__isnull=True))
-        .select_related("member", "delivery", "register", "announcement__ask", "response")
-        .prefetch_related(
-            Prefetch(
-                "member__phones",
-                queryset=Phone.objects.filter(valid=True).order_by("position", "id"),
-            )
+    not_answered = Q(response__isnull=True) | Q(response__first_at__isnull=True)
+    counts = {
+        pk: (total, open_)
+        for pk, total, open_ in recipients.order_by()
+        .values_list("announcement")
+        .annotate(total=Count("id"), open=Count("id", filter=not_answered))
+        .values_list("announcement", "total", "open")
+    }
+    count = sum(open_ for _total, open_ in counts.values())
+    pages = max(1, math.ceil(count / per_page)) if per_page else 1
+    number = min(max(1, page), pages)
+    # Only what a row shows: a few columns of the announcement, member, delivery and mark.
+    rows_qs = (
+        recipients.filter(not_answered)
+        .select_related("announcement", "member", "delivery", "response")
+        .only(
+            "announcement__code",
+            "announcement__title",
+            "announcement__send_started_at",
+            "announcement_id",
+            "member_id",
+            "register_id",
+            "channel",
+            "delivery_id",
+            "member__code",
+            "member__number",
+            "member__title",
+            "member__first_name",
+            "member__last_name",
+            "delivery__status",
+            "response__way",
+            "response__note",
+            "response__first_at",
         )
         .order_by(
-            "-announcement__send_started_at", "announcement_id", "register_id", "member__first_name"
+            "-announcement__send_started_at",
+            "announcement_id",
+            "register_id",
+            "member__first_name",
+            "id",
         )
     )
-    for row in rows:
-        mark = getattr(row, "response", None)
-        row.mark_note = mark.note if mark is not None else ""  # type: ignore[attr-defined]
-    totals = dict(
-        recipients.order_by()
-        .values_list("announcement")
-        .annotate(n=Count("id"))
-        .values_list("announcement", "n")
-    )
+    if per_page:
+        rows_qs = rows_qs[(number - 1) * per_page : number * per_page]
+    rows = list(rows_qs)
+    chase_rows_decorate(rows)
     sections: dict[int, ChaseSection] = {}
     for row in rows:
         section = sections.get(row.announcement_id)
         if section is None:
+            total, open_ = counts.get(row.announcement_id, (0, 0))
             section = sections[row.announcement_id] = ChaseSection(
-                announcement=row.announcement, total=totals.get(row.announcement_id, 0)
+                announcement=row.announcement, total=total, unanswered=open_
             )
         section.rows.append(row)
-    return list(sections.values())
+    return ChasePage(sections=list(sections.values()), number=number, pages=pages, count=count)
+
+
+def chase_rows_decorate(rows: list[Recipient]) -> None:
+    """What a chase row shows, set on each row (rows loaded with member, delivery, response):
+    ``phone_numbers`` (valid phones as ``{"raw", "e164"}``, one query for all rows),
+    ``channel_label``, ``status_label`` and ``mark_note`` (why they could not be reached)."""
+    phones: dict[int, list[dict[str, str]]] = {}
+    for member_id, raw, e164 in (
+        Phone.objects.filter(member_id__in={row.member_id for row in rows}, valid=True)
+        .order_by("member_id", "position", "id")
+        .values_list("member_id", "raw", "e164")
+    ):
+        phones.setdefault(member_id, []).append({"raw": raw, "e164": e164})
+    channels = {value: str(label) for value, label in Channel.choices}
+    statuses = {value: str(label) for value, label in DeliveryStatus.choices}
+    for row in rows:
+        mark = getattr(row, "response", None)
+        delivery = row.delivery if row.delivery_id else None
+        row.mark_note = mark.note if mark is not None else ""  # type: ignore[attr-defined]
+        row.phone_numbers = phones.get(row.member_id, [])  # type: ignore[attr-defined]
+        row.channel_label = channels.get(row.channel, row.channel)  # type: ignore[attr-defined]
+        row.status_label = (  # type: ignore[attr-defined]
+            statuses.get(delivery.status, delivery.status) if delivery is not None else ""
+        )
+
+
+def chase_list_for_user(
+    user: User, *, announcement: Announcement | None = None, register: Register | None = None
+) -> list[ChaseSection]:
+    """Every row of :func:`chase_page_for_user` at once (tests, small lists)."""
+    return chase_page_for_user(
+        user, announcement=announcement, register=register, per_page=None
+    ).sections
 
 
 def chase_recipient_for_user(
     user: User, *, announcement_code: object, member_code: object
 ) -> Recipient | None:
-    """The recipient a chaser may mark, or None outside their registers."""
-    return (
+    """The recipient a chaser may mark, or None outside their registers (decorated as a chase
+    row: see :func:`chase_rows_decorate`)."""
+    recipient = (
         Recipient.objects.filter(
             register__in=chase_registers_for_user(user),
             announcement__code=announcement_code,
             member__code=member_code,
         )
         .filter(open_asks_q("announcement__"))
-        .select_related("announcement", "member", "delivery", "register")
+        .select_related("announcement", "member", "delivery", "register", "response")
         .first()
     )
+    if recipient is not None:
+        chase_rows_decorate([recipient])
+    return recipient
 
 
 # --- the report per announcement --------------------------------------------------------------
@@ -229,23 +320,42 @@ class AnnouncementReport:
         }
 
 
-def _rows(recipients: QuerySet[Recipient], keys: list[str]) -> list[dict[str, object]]:
-    return list(
-        recipients.order_by()
-        .values(*keys)
-        .annotate(
-            n=Count("id"),
-            responded=Count("id", filter=Q(response__way__in=MEMBER_WAY_VALUES)),
-            informed=Count("id", filter=Q(response__way__in=INFORMED_WAY_VALUES)),
-        )
+CURVE_POINTS = 40  # the response curve: the time of every 2.5 % of the counted responses
+
+
+def _register_rows(
+    recipients: QuerySet[Recipient], option_ids: list[int]
+) -> list[dict[str, int | None]]:
+    """One row per (register, unit) with its recipients, responded, informed and the poll
+    answers per option (``option_<pk>``): one GROUP BY on integer keys over the audience."""
+    counts: dict[str, Any] = {
+        "n": Count("id"),
+        "responded": Count("id", filter=Q(response__way__in=MEMBER_WAY_VALUES)),
+        "informed": Count("id", filter=Q(response__way__in=INFORMED_WAY_VALUES)),
+    }
+    for pk in option_ids:
+        counts[f"option_{pk}"] = Count("id", filter=Q(response__option_id=pk))
+    return list(recipients.order_by().values("register_id", "unit_id").annotate(**counts))
+
+
+def _ranked_stamps(counted: QuerySet[Response], ranks: set[int]) -> dict[int, dt.datetime]:
+    """The time of the k-th counted response for each k in ``ranks`` (those that exist),
+    numbered by the database (a window function): a few rows come back, not one per response."""
+    ranked = (
+        counted.order_by()
+        .annotate(rank=Window(RowNumber(), order_by=[F("first_at").asc(), F("id").asc()]))
+        .filter(rank__in=sorted(ranks))
+        .values_list("rank", "first_at")
     )
+    return {int(rank): at for rank, at in ranked if at is not None}
 
 
 def announcement_report(
     announcement: Announcement, *, units: QuerySet[Unit] | None = None
 ) -> AnnouncementReport:
     """Everything the report shows, in a fixed number of queries (about ten) whatever the
-    audience size: totals by way and reason, poll answers overall and per unit, times to
+    audience size, each aggregated in the database (no row per recipient reaches Python):
+    totals by way and reason, poll answers overall, per unit and per register, times to
     50/80/95 %, per register (with representative) and per unit, and the response curve."""
     ask = Ask.objects.filter(announcement=announcement).first()
     recipients = Recipient.objects.filter(announcement=announcement)
@@ -259,7 +369,6 @@ def announcement_report(
         for way, n in responses.order_by().values_list("way").annotate(n=Count("id"))
         if way not in UNREACHABLE_WAY_VALUES
     }
-    total = recipients.count()
     responded = sum(n for way, n in by_way.items() if way in MEMBER_WAY_VALUES)
     informed = sum(n for way, n in by_way.items() if way in INFORMED_WAY_VALUES)
     # Unreached, by why: what the representative said, what the planner found, or silence.
@@ -272,96 +381,72 @@ def announcement_report(
     ):
         key = unreached_reason_key(reason, marked, status)
         reasons[key] = reasons.get(key, 0) + n
+    is_poll = ask is not None and ask.kind == Ask.Kind.POLL
+    options = list(ask.options.all()) if ask is not None and is_poll else []
+    rows = _register_rows(recipients, [o.pk for o in options])
+    total = sum(int(r["n"] or 0) for r in rows)
+    # Names for the few hundred keys, not joined into every recipient row.
+    register_names = {
+        pk: (code, group or abbr or "–", " ".join(x for x in (first, last) if x))
+        for pk, code, group, abbr, first, last in Register.objects.filter(
+            pk__in={r["register_id"] for r in rows if r["register_id"]}
+        ).values_list(
+            "pk",
+            "code",
+            "line_group_name",
+            "unit__abbreviation",
+            "representative__member__first_name",
+            "representative__member__last_name",
+        )
+    }
+    unit_names = {
+        pk: (code, name)
+        for pk, code, name in Unit.objects.filter(pk__in={r["unit_id"] for r in rows}).values_list(
+            "pk", "code", "name"
+        )
+    }
+    registers: list[ReportRow] = []
+    poll_by_register: list[dict[str, object]] = []
+    per_unit: dict[str, dict[str, int]] = {}
+    for r in rows:
+        unit_key, unit_name = unit_names[int(r["unit_id"] or 0)]
+        register_id = r["register_id"]
+        code, name, representative = register_names[register_id] if register_id else ("", "–", "")
+        registers.append(
+            ReportRow(
+                key=str(code or ""),
+                name=name,
+                unit=unit_name,
+                unit_key=str(unit_key),
+                representative=representative,
+                recipients=int(r["n"] or 0),
+                responded=int(r["responded"] or 0),
+                informed=int(r["informed"] or 0),
+            )
+        )
+        answers = {o.label: int(r[f"option_{o.pk}"] or 0) for o in options}
+        if any(answers.values()):
+            poll_by_register.append({"unit": unit_name, "register": name, "answers": answers})
+            unit_answers = per_unit.setdefault(unit_name, {o.label: 0 for o in options})
+            for label, n in answers.items():
+                unit_answers[label] += n
+    registers.sort(key=lambda row: (thai_sort_key(row.unit), thai_sort_key(row.name)))
     poll: dict[str, int] | None = None
     poll_by_unit: list[dict[str, object]] = []
-    poll_by_register: list[dict[str, object]] = []
-    if ask is not None and ask.kind == Ask.Kind.POLL:
-        options = list(ask.options.all())
-        counts = dict(
-            responses.filter(option__isnull=False)
-            .order_by()
-            .values_list("option")
-            .annotate(n=Count("id"))
-        )
-        poll = {o.label: counts.get(o.pk, 0) for o in options}
-        labels = {o.pk: o.label for o in options}
-        per_unit: dict[str, dict[str, object]] = {}
-        for unit, option, n in (
-            recipients.filter(response__option__isnull=False)
-            .order_by()
-            .values_list("unit__name", "response__option")
-            .annotate(n=Count("id"))
-        ):
-            row = per_unit.setdefault(
-                unit, {"unit": unit, "answers": {o.label: 0 for o in options}}
-            )
-            row["answers"][labels[option]] = n  # type: ignore[index]
-        poll_by_unit = [per_unit[k] for k in sorted(per_unit, key=thai_sort_key)]
-        per_register: dict[tuple[str, str], dict[str, object]] = {}
-        for unit, group, abbr, option, n in (
-            recipients.filter(response__option__isnull=False)
-            .order_by()
-            .values_list(
-                "unit__name",
-                "register__line_group_name",
-                "register__unit__abbreviation",
-                "response__option",
-            )
-            .annotate(n=Count("id"))
-        ):
-            name = str(group or abbr or "–")
-            row = per_register.setdefault(
-                (unit, name),
-                {"unit": unit, "register": name, "answers": {o.label: 0 for o in options}},
-            )
-            answers = row["answers"]
-            assert isinstance(answers, dict)
-            answers[labels[option]] = answers[labels[option]] + n
-        poll_by_register = [
-            per_register[k]
-            for k in sorted(per_register, key=lambda k: (thai_sort_key(k[0]), thai_sort_key(k[1])))
+    if is_poll:
+        poll = {o.label: 0 for o in options}
+        for unit_answers in per_unit.values():
+            for label, n in unit_answers.items():
+                poll[label] += n
+        poll_by_unit = [
+            {"unit": name, "answers": per_unit[name]}
+            for name in sorted(per_unit, key=thai_sort_key)
         ]
-    start = announcement.send_started_at
-    # One sorted column gives both the times to 50/80/95 % and the hourly curve.
-    stamps: list[dt.datetime] = [
-        at for at in counted.order_by("first_at").values_list("first_at", flat=True) if at
-    ]
-    times: dict[int, dt.timedelta | None] = {}
-    for p in PERCENTILES:
-        k = math.ceil(total * p / 100)
-        times[p] = (stamps[k - 1] - start) if start and k and k <= len(stamps) else None
-    registers = [
-        ReportRow(
-            key=str(r["register__code"] or ""),
-            name=str(r["register__line_group_name"] or r["register__unit__abbreviation"] or "–"),
-            unit=str(r["unit__name"]),
-            unit_key=str(r["unit__code"]),
-            representative=" ".join(
-                str(x)
-                for x in (
-                    r["register__representative__member__first_name"],
-                    r["register__representative__member__last_name"],
-                )
-                if x
-            ),
-            recipients=int(r["n"]),  # type: ignore[call-overload]
-            responded=int(r["responded"]),  # type: ignore[call-overload]
-            informed=int(r["informed"]),  # type: ignore[call-overload]
+        # Registers named alike in two units stay apart; those on no register ("–") merge
+        # per unit, as the rows above are per (register, unit).
+        poll_by_register.sort(
+            key=lambda row: (thai_sort_key(str(row["unit"])), thai_sort_key(str(row["register"])))
         )
-        for r in _rows(
-            recipients,
-            [
-                "register__code",
-                "register__line_group_name",
-                "register__unit__abbreviation",
-                "unit__code",
-                "unit__name",
-                "register__representative__member__first_name",
-                "register__representative__member__last_name",
-            ],
-        )
-    ]
-    registers.sort(key=lambda row: (thai_sort_key(row.unit), thai_sort_key(row.name)))
     unit_totals: dict[str, ReportRow] = {}
     for reg in registers:
         unit_row = unit_totals.setdefault(
@@ -380,16 +465,23 @@ def announcement_report(
         unit_row.responded += reg.responded
         unit_row.informed += reg.informed
     unit_rows = sorted(unit_totals.values(), key=lambda row: thai_sort_key(row.name))
+    # Times to 50/80/95 % of the recipients and the curve's points: the k-th response times.
+    start = announcement.send_started_at
+    reached = responded + informed
+    wanted = {math.ceil(total * p / 100) for p in PERCENTILES} | {
+        math.ceil(reached * j / CURVE_POINTS) for j in range(1, CURVE_POINTS + 1)
+    }
+    # Always asked (the first response's time at least): the query count never depends on data.
+    stamps = _ranked_stamps(counted, {k for k in wanted if k > 0} | {1})
+    times: dict[int, dt.timedelta | None] = {}
+    for p in PERCENTILES:
+        k = math.ceil(total * p / 100)
+        times[p] = (stamps[k] - start) if start and k in stamps else None
     curve: list[tuple[float, int]] = []
     if start is not None:
-        hourly: dict[int, int] = {}
-        for stamp in stamps:
-            hour = max(0, int((stamp - start).total_seconds() // 3600))
-            hourly[hour] = hourly.get(hour, 0) + 1
-        running = 0
-        for hour in sorted(hourly):
-            running += hourly[hour]
-            curve.append((float(hour + 1), running))
+        for k in sorted(stamps):
+            hours = max(0.0, (stamps[k] - start).total_seconds() / 3600)
+            curve.append((round(hours, 2), k))
     return AnnouncementReport(
         announcement=announcement,
         ask=ask,

@@ -42,7 +42,7 @@ from tocnet.messaging.responses.report_export import feedback_xlsx, report_xlsx
 from tocnet.messaging.responses.selectors import (
     AnnouncementReport,
     announcement_report,
-    chase_list_for_user,
+    chase_page_for_user,
     chase_recipient_for_user,
     closing_report_as_report,
     feedback_announcement_list_for_user,
@@ -350,6 +350,18 @@ def _chaser(request: HttpRequest) -> User:
     return user
 
 
+def _with_mark_urls(rows: list[Recipient]) -> None:
+    """Each row's mark address, from one reversed pattern (not two reverse() per row)."""
+    pattern = reverse("responses:chase_mark", args=[_ZERO, _ONE])
+    for row in rows:
+        row.mark_url = pattern.replace(str(_ZERO), str(row.announcement.code)).replace(  # type: ignore[attr-defined]
+            str(_ONE), str(row.member.code)
+        )
+
+
+_ZERO, _ONE = uuid.UUID(int=0), uuid.UUID(int=1)
+
+
 @login_required
 @require_http_methods(["GET"])
 def chase_list(request: HttpRequest) -> HttpResponse:
@@ -361,17 +373,31 @@ def chase_list(request: HttpRequest) -> HttpResponse:
             announcement = Announcement.objects.filter(code=uuid.UUID(request.GET["a"])).first()
         except ValueError:
             announcement = None
-    sections = chase_list_for_user(user, announcement=announcement)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = chase_page_for_user(user, announcement=announcement, page=number)
+    _with_mark_urls([row for section in page.sections for row in section.rows])
     audit_access(
         actor=user,
         action="responses.chase_list_viewed",
-        detail={"members": sum(len(s.rows) for s in sections)},
+        detail={"members": sum(len(s.rows) for s in page.sections), "page": page.number},
         ip_address=client_ip(request),
+    )
+    # Page links keep the announcement chosen; absolute, as the list is also loaded into the
+    # representative's page.
+    base = reverse("responses:chase_list") + (
+        f"?a={announcement.code}&page=" if announcement is not None else "?page="
     )
     template = "messaging/responses/chase_list.html"
     if is_htmx(request):
         template += "#sections"
-    return render(request, template, {"sections": sections, "form": MarkForm()})
+    return render(
+        request,
+        template,
+        {"sections": page.sections, "page": page, "page_url": base, "form": MarkForm()},
+    )
 
 
 @login_required
@@ -386,6 +412,7 @@ def chase_mark(
     )
     if recipient is None:
         raise Http404
+    _with_mark_urls([recipient])
     form = MarkForm(request.POST)
     problem = ""
     if form.is_valid():

@@ -67,6 +67,8 @@ class AnnouncementReportTestCase(ReportCase):
         # 50 % of 9 = the 5th response: the representative's call at 50 h.
         self.assertEqual(report.times[50], dt.timedelta(hours=50))
         self.assertIsNone(report.times[80])
+        # The curve: when each counted response came (the unreachable mark does not count).
+        self.assertEqual(report.curve, [(1.0, 1), (2.0, 2), (3.0, 3), (5.0, 4), (50.0, 5)])
         registers = {
             row.name: (row.recipients, row.responded, row.informed, row.unreached)
             for row in report.by_register
@@ -115,7 +117,9 @@ class AnnouncementReportTestCase(ReportCase):
             call_command("announcement_report", str(Announcement.objects.count() + 100), "--json")
 
     def test_queries_do_not_grow_with_the_audience(self) -> None:
-        with self.assertNumQueries(10) as small:  # one more for the poll per register
+        # ask, ways, reasons, options, per register and unit (with the poll), register and
+        # unit names, the ranked response times
+        with self.assertNumQueries(8) as small:
             announcement_report(self.poll)
         for m in self.extra:
             self.answer(m, Way.LIFF, 4, option=self.sat)

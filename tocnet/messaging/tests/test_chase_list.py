@@ -1,3 +1,5 @@
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -111,3 +113,36 @@ class ChaseListTestCase(BaseTestCase):
         with self.assertNumQueries(len(small.captured_queries)):
             page = self.client.get(self.url)
         self.assertContains(page, 'data-member="300029"')
+
+    def test_a_long_list_comes_in_pages_of_fifty(self) -> None:
+        now = self.in_register.register_memberships.get().since
+        many = []
+        for i in range(54):
+            m = Member.objects.create(
+                number=f"5{i:05d}", unit=self.unit_a, first_name=f"ข{i:02d}", last_name="ค"
+            )
+            RegisterMembership.objects.create(register=self.register, member=m, since=now)
+            many.append(m)
+        announcement = sent_announcement([*many, self.in_register])
+        self.login_as(self.agent)  # the coop agent of the unit chases every register of it
+        url = f"{self.url}?a={announcement.code}"
+        with CaptureQueriesContext(connection) as first_page:
+            first = self.client.get(url)
+        self.assertEqual(first.content.decode().count('class="chase-row"'), 50)
+        self.assertContains(first, 'data-page="1" data-pages="2"')
+        self.assertContains(first, "55 จาก 55")  # the count covers every page
+        self.assertContains(first, f'href="{url}&amp;page=2" data-page-link="next"')
+        with self.assertNumQueries(len(first_page.captured_queries)):
+            second = self.client.get(f"{url}&page=2")
+        self.assertEqual(second.content.decode().count('class="chase-row"'), 5)
+        self.assertContains(second, 'data-page-link="previous"')
+        self.assertNotContains(second, 'data-page-link="next"')
+        on_pages = [
+            m
+            for page in (first, second)
+            for m in re.findall(r'data-member="(\d+)"', page.content.decode())
+        ]
+        self.assertEqual(sorted(on_pages), sorted(m.number for m in [*many, self.in_register]))
+        # A page number out of range or not a number shows the nearest page.
+        self.assertContains(self.client.get(f"{url}&page=9"), 'data-page="2"')
+        self.assertContains(self.client.get(f"{url}&page=x"), 'data-page="1"')
