@@ -73,7 +73,6 @@ def timed(fn, runs: int) -> tuple[float, float, int]:  # type: ignore[no-untyped
 
 
 def bench_planning(runs: int) -> None:
-    from django.test import Client
 
     from tocnet.accounts.models import User
     from tocnet.members.models import Unit
@@ -102,13 +101,9 @@ def bench_planning(runs: int) -> None:
     announcement = services.announcement_create(actor=staff, title="bench", body="ข้อความ")
     services.announcement_submit(announcement=announcement, actor=staff)
     services.announcement_approve(announcement=announcement, actor=other)
-    from tocnet.testing.two_factor import session_mark_verified
+    from signin import signed_in_client
 
-    client = Client()
-    client.force_login(staff)
-    # Staff must pass the second factor: enrol them and mark the session as past it, as a
-    # code typed at /accounts/2fa/ would (the middleware's check itself runs on every request).
-    session_mark_verified(client, staff)
+    client = signed_in_client(staff)
     url = f"/announcements/{announcement.code}/"
     unit = Unit.objects.get(abbreviation="กพ")
     from django.test import override_settings

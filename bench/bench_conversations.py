@@ -112,6 +112,7 @@ def main() -> None:
         from django.db import connection
         from django.test import Client, override_settings
         from django.test.utils import CaptureQueriesContext
+        from signin import signed_in_client
 
         from tocnet.accounts.models import Department, User
         from tocnet.conversations.models import Message
@@ -119,16 +120,13 @@ def main() -> None:
         from tocnet.line import simulate
         from tocnet.members.models import Member
         from tocnet.testing.fakes.line_server import FakeLineServer
-        from tocnet.testing.two_factor import session_mark_verified
 
         manager = User.objects.get(username="staff")
         credit = User.objects.create_user("credit-bench", role=User.Role.STAFF)
         credit.departments.add(Department.objects.get(code="credit"))
         results = {}
         for label, user in (("manager", manager), ("credit staff", credit)):
-            client = Client()
-            client.force_login(user)
-            session_mark_verified(client, user)
+            client = signed_in_client(user)
 
             def page(client: Client = client) -> None:
                 response = client.get("/conversations/", secure=True)

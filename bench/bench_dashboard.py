@@ -82,15 +82,14 @@ def main() -> None:
         setup_django(Path(folder) / "bench.sqlite3")
         build(args.members)
         from django.db import connection
-        from django.test import Client
         from django.test.utils import CaptureQueriesContext
+        from signin import signed_in_client
 
         from tocnet.accounts.models import User
         from tocnet.reports.selectors import coverage_for_user
 
         staff = User.objects.get(username="staff")
-        client = Client()
-        client.force_login(staff)
+        client = signed_in_client(staff)
         coverage = coverage_for_user(staff)
         print(
             f"dashboard: {coverage.total.members} members, {len(coverage.units)} units, "

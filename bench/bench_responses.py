@@ -37,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_dashboard import build, setup_django
+from signin import signed_in_client
 
 
 def timed(label: str, runs: int, func: Any) -> list[float]:
@@ -156,24 +157,6 @@ def make_sent_poll() -> object:
     return announcement
 
 
-def signed_in(user: object) -> object:
-    """A client signed in as ``user``, past the second factor staff and agents must pass."""
-    from django.test import Client
-
-    from tocnet.accounts import two_factor
-    from tocnet.accounts.models import User
-
-    assert isinstance(user, User)
-    User.objects.filter(pk=user.pk).update(second_factor_enabled=True)
-    user.refresh_from_db()
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[two_factor.SESSION_KEY] = f"{user.pk}:{user.second_factor_epoch}"
-    session.save()
-    return client
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=10_669)
@@ -196,7 +179,7 @@ def main() -> None:
         print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
         staff = User.objects.get(username="staff")
         timed("announcement_report", args.runs, lambda: announcement_report(announcement))  # type: ignore[arg-type]
-        client = signed_in(staff)
+        client = signed_in_client(staff)
         url = f"/r/report/{announcement.code}/"  # type: ignore[attr-defined]
 
         def measure(label: str, c: Any, path: str, runs: int) -> list[float]:
@@ -226,7 +209,7 @@ def main() -> None:
         if rep_member.user_id is None:
             rep_member.user = rep_user
             rep_member.save(update_fields=["user"])
-        rep_client = signed_in(rep_user)
+        rep_client = signed_in_client(rep_user)
         chase_times = measure("GET /r/chase/ (representative)", rep_client, "/r/chase/", args.runs)
         unit = (
             Recipient.objects.filter(announcement=announcement)
@@ -237,7 +220,7 @@ def main() -> None:
         )
         agent = User.objects.create_user(username="bench-agent", password="x", role=User.Role.AGENT)
         UnitAgent.objects.create(unit_id=unit["unit"], user=agent)  # type: ignore[index]
-        agent_client = signed_in(agent)
+        agent_client = signed_in_client(agent)
         agent_times = measure("GET /r/chase/ (coop agent)", agent_client, "/r/chase/", args.runs)
         staff_times = measure("GET /r/chase/ (staff)", client, "/r/chase/", args.runs)
         print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
