@@ -9,6 +9,7 @@ returns unchanged (a str for a text column, an int for an integer one, a bool, N
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,12 @@ def _plain_type(field: models.Field[Any, Any]) -> type | None:
     return _PLAIN.get(field.get_internal_type())
 
 
+def _plain(value: Any) -> Any:
+    """A choice (TextChoices, IntegerChoices) as the str or int it stands for: what the
+    database stores, and what the NUL guard passes without looking at each value."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 def insert_rows(
     model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, using: str = DEFAULT_DB_ALIAS
 ) -> None:
@@ -59,7 +66,7 @@ def insert_rows(
         ", ".join(["%s"] * len(fields)),
     )
     now = timezone.now()
-    specs: list[tuple[str, type | None, Callable[[], Any] | None, Any]] = []
+    specs: list[tuple[str, type | None, Callable[[], Any] | None, Any, Any]] = []
     for f in fields:
         # What a row without this field gets: prepared once, or per row for a callable default
         # (a UUID must differ from row to row).
@@ -67,21 +74,20 @@ def insert_rows(
         make: Callable[[], Any] | None = None
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             missing = f.get_db_prep_save(now, connection)
-        elif callable(f.default):
+        elif f.has_default() and callable(f.default):
             make = f.get_default
         else:
             missing = f.get_db_prep_save(f.get_default(), connection)
-        specs.append((f.attname, _plain_type(f), make, missing))
-    prepare = [f.get_db_prep_save for f in fields]
+        specs.append((f.attname, _plain_type(f), make, _plain(missing), f.get_db_prep_save))
     params = []
     for row in rows:
         values = []
-        for (attname, plain, make, missing), prep in zip(specs, prepare, strict=True):
+        for attname, plain, make, missing, prep in specs:
             value = row.get(attname, _MISSING)
             if value is _MISSING:
-                value = missing if make is None else prep(make(), connection)
+                value = missing if make is None else _plain(prep(make(), connection))
             elif plain is None or (value is not None and type(value) is not plain):
-                value = prep(value, connection)
+                value = _plain(prep(value, connection))
             values.append(value)
         params.append(values)
     with connection.cursor() as cursor:
