@@ -30,6 +30,15 @@ from .normalize import (
 )
 from .readers import Sheet, open_sheets
 from .reasons import ImportFileError
+from .rows import (
+    Duplicate,
+    ParsedFile,
+    ParsedRow,
+    PhoneValues,
+    Problem,
+    SheetInfo,
+    UnknownUnit,
+)
 from .safety import Limits
 
 _SUBTOTAL = re.compile(
@@ -47,12 +56,12 @@ class MemberRow:
     sheet: str
     row: int
     values: dict[str, Any]  # only the fields the file has a column for
-    phones: list[dict[str, Any]]
+    phones: list[PhoneValues]
     has_phone_column: bool
     unit_text: str  # as written ("" when the file gives none)
     unit_key: str | None  # the known unit it resolves to
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ParsedRow:
         return {
             "number": self.number,
             "sheet": self.sheet,
@@ -70,13 +79,13 @@ class ParseResult:
     kind: str  # members | representatives
     rows_read: int = 0
     members: dict[str, MemberRow] = field(default_factory=dict)
-    duplicates: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    unknown_units: dict[str, dict[str, Any]] = field(default_factory=dict)
-    sheets: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    unknown_units: dict[str, UnknownUnit] = field(default_factory=dict)
+    sheets: list[SheetInfo] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ParsedFile:
         """JSON-ready form, stored in ImportJob.result."""
         return {
             "kind": self.kind,
@@ -313,7 +322,7 @@ class _Parser:
     ) -> MemberRow:
         """One row's values; a representatives list keeps only names and unit."""
         values: dict[str, Any] = self._names(cell, columns)
-        phones: list[dict[str, Any]] = []
+        phones: list[PhoneValues] = []
         if self.result.kind == "members":
             phones = self._member_fields(sheet, row, number, cell, columns, values)
         else:
@@ -341,7 +350,7 @@ class _Parser:
         cell: Any,
         columns: dict[str, int],
         values: dict[str, Any],
-    ) -> list[dict[str, Any]]:
+    ) -> list[PhoneValues]:
         """A member list's other columns into `values` (warnings for bad cells); the phones."""
         first_warning = len(self.result.warnings)
         for name in ("position", "district", "province", "line_id"):
@@ -392,7 +401,7 @@ class _Parser:
                     value=mask_national_id(clean_text(cell("national_id"))),
                     member_number=number,
                 )
-        phones: list[dict[str, Any]] = []
+        phones: list[PhoneValues] = []
         if "phone" in columns:
             for phone in parse_phones(cell("phone")):
                 phones.append(

@@ -24,6 +24,17 @@ from tocnet.members.models import Member, Phone, Representative, Unit
 
 from .leaders import ROLE_DEPUTY, ROLE_REPRESENTATIVE, LeaderRow, leader_rows_check
 from .normalize import centre_from_name, office_from_name
+from .rows import (
+    Duplicate,
+    FieldChange,
+    MissingMember,
+    ParsedFile,
+    ParsedRow,
+    PhoneCore,
+    PhoneValues,
+    PlannedUnknownUnit,
+    Problem,
+)
 
 CREATE = "create"
 MEMBER_FIELDS = (
@@ -49,15 +60,15 @@ class Plan:
 
     kind: str
     rows_read: int
-    duplicates: list[dict[str, Any]]
-    warnings: list[dict[str, Any]]
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[Duplicate]
+    warnings: list[Problem]
+    rejected: list[Problem] = field(default_factory=list)
     creates: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     ends: list[Representative] = field(default_factory=list)
-    not_in_file: list[dict[str, Any]] = field(default_factory=list)
-    unknown_units: list[dict[str, Any]] = field(default_factory=list)
+    not_in_file: list[MissingMember] = field(default_factory=list)
+    unknown_units: list[PlannedUnknownUnit] = field(default_factory=list)
     units_to_create: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     rows_by_number: dict[str, tuple[str, int]] = field(default_factory=dict)
     leaders: list[dict[str, Any]] = field(default_factory=list)  # successors and deputies
@@ -123,14 +134,14 @@ def _readable(changes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _reject(plan: Plan, row: dict[str, Any], reason: str, **detail: Any) -> None:
+def _reject(plan: Plan, row: ParsedRow, reason: str, **detail: Any) -> None:
     plan.rejected.append(
         {"sheet": row["sheet"], "row": row["row"], "reason": reason, "number": row["number"]}
         | detail
     )
 
 
-def _reject_outside_scope(plan: Plan, row: dict[str, Any]) -> None:
+def _reject_outside_scope(plan: Plan, row: ParsedRow) -> None:
     """A number no member of the actor's units has, whether it exists elsewhere or not.
 
     One reason for both, holding only the file's own values: naming the member's unit (or
@@ -139,13 +150,13 @@ def _reject_outside_scope(plan: Plan, row: dict[str, Any]) -> None:
     _reject(plan, row, "not_a_member_here", value=row["number"])
 
 
-def _sort_rejected(plan: Plan, parsed: dict[str, Any]) -> None:
+def _sort_rejected(plan: Plan, parsed: ParsedFile) -> None:
     order = {sheet["name"]: index for index, sheet in enumerate(parsed["sheets"])}
     plan.rejected.sort(key=lambda r: (order.get(r["sheet"], 0), r["row"]))
 
 
 def _row_unit_key(
-    plan: Plan, row: dict[str, Any], resolved: dict[str, str | None], parsed: dict[str, Any]
+    plan: Plan, row: ParsedRow, resolved: dict[str, str | None], parsed: ParsedFile
 ) -> tuple[bool, str | None]:
     """(accepted, unit key) of a row: the key its unit resolves to (None when the file names
     no unit); not accepted, and rejected as unknown_unit, when its written unit is unknown and
@@ -163,7 +174,7 @@ def _row_unit_key(
 
 
 def _resolve_unknown_units(
-    parsed: dict[str, Any],
+    parsed: ParsedFile,
     plan: Plan,
     units_by_key: dict[str, Unit],
     *,
@@ -223,27 +234,29 @@ def _load_members(numbers: list[str], *, with_unit: bool = False) -> dict[str, M
     return found
 
 
-def _load_phones(members: Iterable[Member]) -> dict[int, list[dict[str, Any]]]:
+def _load_phones(members: Iterable[Member]) -> dict[int, list[PhoneCore]]:
     ids = [m.pk for m in members]
-    phones: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    phones: dict[int, list[PhoneCore]] = {pk: [] for pk in ids}
     for start in range(0, len(ids), CHUNK):
         rows = (
             Phone.objects.filter(member_id__in=ids[start : start + CHUNK])
             .order_by("member_id", "position", "id")
-            .values("member_id", "raw", "e164", "extension", "valid")
+            .values_list("member_id", "raw", "e164", "extension", "valid")
         )
-        for phone in rows:
-            phones[phone["member_id"]].append(dict(phone))
+        for member_id, raw, e164, extension, valid in rows:
+            phones[member_id].append(
+                {"raw": raw, "e164": e164, "extension": extension, "valid": valid}
+            )
     return phones
 
 
-def _phone_signature(phones: Iterable[dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
+def _phone_signature(phones: Iterable[PhoneCore]) -> list[tuple[str, str, str, bool]]:
     return [
         (p["e164"], p["extension"], p["raw"] if not p["e164"] else "", p["valid"]) for p in phones
     ]
 
 
-def _unique_phones(phones: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unique_phones(phones: list[PhoneValues]) -> list[PhoneValues]:
     seen: set[tuple[str, str, str]] = set()
     out = []
     for phone in phones:
@@ -291,7 +304,7 @@ class _Start:
 
 def _plan_start(
     kind: str,
-    parsed: dict[str, Any],
+    parsed: ParsedFile,
     *,
     scope: set[int] | None,
     unit_mapping: dict[str, str],
@@ -319,10 +332,10 @@ def _plan_start(
 
 def _rows_in_scope(
     start: _Start,
-    parsed: dict[str, Any],
+    parsed: ParsedFile,
     members: dict[str, Member],
     scope: set[int] | None,
-) -> Iterator[tuple[dict[str, Any], str | None, Member | None]]:
+) -> Iterator[tuple[ParsedRow, str | None, Member | None]]:
     """(row, unit key, existing member) of each row whose written unit is known, mapped or to
     be created, and, for an agent, whose number is a member of their units; the others are
     rejected on the way."""
@@ -340,7 +353,7 @@ def _rows_in_scope(
         yield row, unit_key, member
 
 
-def _member_values(row: dict[str, Any]) -> dict[str, Any]:
+def _member_values(row: ParsedRow) -> dict[str, Any]:
     """The member fields a row gives a value for, as the model stores them."""
     values = {
         key: value
@@ -362,11 +375,11 @@ def _member_changes(
     *,
     unit_moved: bool,
     before_unit: str,
-    phones_before: list[dict[str, Any]],
-    phones_after: list[dict[str, Any]] | None,
-) -> dict[str, Any]:
+    phones_before: list[PhoneCore],
+    phones_after: list[PhoneValues] | None,
+) -> dict[str, FieldChange]:
     """{field: {"before", "after"}} of what a row changes in an existing member."""
-    changes: dict[str, Any] = {}
+    changes: dict[str, FieldChange] = {}
     for key, value in values.items():
         if getattr(member, key) != value:
             changes[key] = {"before": jsonable(getattr(member, key)), "after": jsonable(value)}
@@ -383,7 +396,7 @@ def _member_changes(
 
 
 def plan_members(
-    parsed: dict[str, Any],
+    parsed: ParsedFile,
     *,
     scope: set[int] | None,
     unit_mapping: dict[str, str] | None = None,
@@ -467,11 +480,11 @@ def plan_members(
     return plan
 
 
-def _members_not_in_file(units: set[int], numbers: set[str]) -> list[dict[str, Any]]:
+def _members_not_in_file(units: set[int], numbers: set[str]) -> list[MissingMember]:
     """Active members of the units the file lists whom it does not name (only reported)."""
     active = Member.objects.filter(unit_id__in=units, status=Member.Status.ACTIVE)
     missing = [n for n in active.values_list("number", flat=True) if n not in numbers]
-    found = [
+    found: list[MissingMember] = [
         {"number": m.number, "name": m.full_name, "unit": m.unit.name}
         for start in range(0, len(missing), CHUNK)
         for m in Member.objects.filter(number__in=missing[start : start + CHUNK]).select_related(
@@ -486,7 +499,7 @@ def _name_key(text: str) -> str:
 
 
 def plan_representatives(
-    parsed: dict[str, Any],
+    parsed: ParsedFile,
     *,
     scope: set[int] | None,
     unit_mapping: dict[str, str] | None = None,
@@ -509,7 +522,7 @@ def plan_representatives(
         )
     }
     covered: set[int] = set()
-    accepted: list[tuple[dict[str, Any], Member, Unit]] = []
+    accepted: list[tuple[ParsedRow, Member, Unit]] = []
     for row, unit_key, member in _rows_in_scope(start, parsed, members, scope):
         if member is None:
             _reject(plan, row, "not_a_member", value=row["number"])
@@ -586,7 +599,7 @@ def plan_representatives(
     return plan
 
 
-def _leader_row(row: dict[str, Any], member: Member, unit: Unit) -> LeaderRow:
+def _leader_row(row: ParsedRow, member: Member, unit: Unit) -> LeaderRow:
     values = row["values"]
     return LeaderRow(
         sheet=row["sheet"],

@@ -10,11 +10,13 @@ made before a key rotation; a token no key opens raises SealError.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, cast
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.utils.crypto import salted_hmac
+
+from .rows import ParsedFile, ParsedRow
 
 SEALED_FIELDS = ("national_id",)
 _SALT = "tocnet.members.importing.sealing"
@@ -38,10 +40,10 @@ def _fernet() -> MultiFernet:
     )
 
 
-def seal_rows(parsed: dict[str, Any]) -> dict[str, Any]:
+def seal_rows(parsed: ParsedFile) -> dict[str, Any]:
     """The parsed file with every sealed field of its member rows encrypted (a copy)."""
     fernet = _fernet()
-    members = []
+    members: list[ParsedRow] = []
     for row in parsed["members"]:
         values = row["values"]
         if any(values.get(name) for name in SEALED_FIELDS):
@@ -56,11 +58,11 @@ def seal_rows(parsed: dict[str, Any]) -> dict[str, Any]:
     return {**parsed, "members": members, "sealed": list(SEALED_FIELDS)}
 
 
-def unseal_rows(parsed: dict[str, Any]) -> dict[str, Any]:
+def unseal_rows(parsed: dict[str, Any]) -> ParsedFile:
     """The parsed file as the parser gave it; SealError when a value cannot be opened."""
     sealed = parsed.get("sealed", [])
     if not sealed:
-        return parsed
+        return cast(ParsedFile, parsed)
     fernet = _fernet()
     members = []
     for row in parsed["members"]:
@@ -72,4 +74,4 @@ def unseal_rows(parsed: dict[str, Any]) -> dict[str, Any]:
                 except InvalidToken as error:
                     raise SealError(name) from error
         members.append({**row, "values": values})
-    return {**parsed, "members": members}
+    return cast(ParsedFile, {**parsed, "members": members})

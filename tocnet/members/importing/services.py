@@ -37,6 +37,7 @@ from .planning import Plan, plan_members, plan_representatives
 from .reasons import ImportFileError
 from .retention import PREVIEW_KEPT as PREVIEW_KEPT
 from .retention import import_previews_expire as import_previews_expire
+from .rows import ParsedFile
 from .safety import DEFAULT_MAX_UNCOMPRESSED_BYTES, Limits
 from .sealing import SealError, seal_rows, unseal_rows
 from .writing import DEFAULT_TERM_YEARS as DEFAULT_TERM_YEARS
@@ -91,7 +92,7 @@ def import_scope(actor: Any) -> set[int] | None:
     raise PermissionDenied
 
 
-def _parse_file(*, kind: str, data: bytes, file_name: str, actor: Any) -> dict[str, Any]:
+def _parse_file(*, kind: str, data: bytes, file_name: str, actor: Any) -> ParsedFile:
     """The parsed file as plain data (reads the units; writes nothing)."""
     scope = import_scope(actor)
     default_unit = None
@@ -110,7 +111,7 @@ def _parse_file(*, kind: str, data: bytes, file_name: str, actor: Any) -> dict[s
 
 def _plan(
     kind: str,
-    parsed: dict[str, Any],
+    parsed: ParsedFile,
     *,
     actor: Any,
     unit_mapping: dict[str, str] | None = None,
@@ -260,7 +261,7 @@ def import_job_discard(*, job: ImportJob, actor: Any) -> None:
     audit_record(actor=actor, action="import.discard", target=job)
 
 
-def _stored_rows(job: ImportJob) -> dict[str, Any]:
+def _stored_rows(job: ImportJob) -> ParsedFile:
     """The parsed rows a preview kept, opened again (inside the commit's transaction)."""
     try:
         return unseal_rows(job.result["parsed"])

@@ -16,6 +16,7 @@ from tocnet.members.provinces import PROVINCE_OFFICE_PREFIX, STUDY_CENTRE_PREFIX
 
 from .leaders import leader_actions_apply
 from .planning import CHUNK, Plan, jsonable
+from .rows import PhoneValues
 
 DEFAULT_TERM_YEARS = 4
 MEMBER_TARGET = "members.member"  # AuditEvent.target_type, as audit_record names a Member
@@ -40,7 +41,7 @@ def _create_units(plan: Plan, actor: Any) -> dict[str, Unit]:
     return created
 
 
-def _phone_row(member_id: int, position: int, phone: dict[str, Any]) -> dict[str, Any]:
+def _phone_row(member_id: int, position: int, phone: PhoneValues) -> dict[str, Any]:
     return {
         "member_id": member_id,
         "raw": phone["raw"][:100],
