@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tocnet.accounts import roles, two_factor
 from tocnet.accounts.forms import throttle_message
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.core.http import client_ip
 
@@ -43,13 +44,13 @@ def _next(request: HttpRequest) -> str:
     return next_url
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _user(request: AuthenticatedHttpRequest) -> User:
+    return request.user
 
 
 @never_cache
 @login_required
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, type one code, get ten recovery codes."""
     user = _user(request)
     if not two_factor.may_use_second_factor(user):
@@ -92,7 +93,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def two_factor_qr(request: HttpRequest) -> HttpResponse:
+def two_factor_qr(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The QR code of the device being enrolled, as SVG (an image file: no inline markup)."""
     user = _user(request)
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
@@ -105,7 +106,7 @@ def two_factor_qr(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the app, or a recovery code (once each)."""
     user = _user(request)
     if not two_factor.has_second_factor(user):
@@ -136,7 +137,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def two_factor_home(request: HttpRequest) -> HttpResponse:
+def two_factor_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My second factor: state, recovery codes left, new codes, forget remembered devices."""
     user = _user(request)
     if not two_factor.may_use_second_factor(user):
@@ -163,7 +164,7 @@ def two_factor_home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def two_factor_users(request: HttpRequest) -> HttpResponse:
+def two_factor_users(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff: who has a second factor; reset another person's (they enrol again)."""
     user = _user(request)
     if not roles.is_cooperative_staff(user):
@@ -183,7 +184,7 @@ def two_factor_users(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def two_factor_reset(request: HttpRequest, code: str) -> HttpResponse:
+def two_factor_reset(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     actor = _user(request)
     target = get_object_or_404(User, code=code)
     if not two_factor.can_reset_second_factor(actor, target):

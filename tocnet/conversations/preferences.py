@@ -7,6 +7,8 @@ of the responses pages (messaging); privacy itself comes before both."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.db import transaction
@@ -58,8 +60,8 @@ def _field_name(cell: ConsentCell) -> str:
 class PreferencesForm(forms.Form):
     """One checkbox per purpose and channel (one for the representative's access)."""
 
-    def __init__(self, cells: list[ConsentCell], *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, cells: list[ConsentCell], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         for cell in cells:
             label = (
                 gettext_lazy("I allow it")

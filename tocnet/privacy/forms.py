@@ -36,7 +36,7 @@ class DataRequestUpdateForm(forms.Form):
     )
 
 
-class BreachForm(forms.ModelForm):  # type: ignore[type-arg]
+class BreachForm(forms.ModelForm[Breach]):
     class Meta:
         model = Breach
         fields = [
