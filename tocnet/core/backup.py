@@ -6,7 +6,7 @@ The archive is a gzipped tar holding
   other connections keep writing) or ``database.pgdump`` (``pg_dump --format=custom``, which
   reads inside one snapshot as well);
 - ``var/<folder>/...``: the files the database points at (conversation attachments,
-  announcement images);
+  announcement images, uploads waiting to be read);
 - ``manifest.json`` (last): format, version, engine, creation time, the migrations applied and
   the size and SHA-256 of every other member.
 
@@ -45,10 +45,11 @@ FORMAT = "tocnet-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE_MEMBER = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-# Folders of var/ that rows point at. The rest of var/ is rebuilt or disposable: the SQLite
-# database itself (in the archive through the backup API), the huey queues, collected static
-# files, backups.
-VAR_FOLDERS = ("media", "conversations")
+# Folders of var/ that rows point at: announcement images, conversation attachments, uploaded
+# member lists waiting to be read (import jobs "being read"). The rest of var/ is rebuilt or
+# disposable: the SQLite database itself (in the archive through the backup API), the huey
+# queues, collected static files, backups.
+VAR_FOLDERS = ("media", "conversations", "uploads")
 CHUNK = 1024 * 1024
 
 

@@ -259,10 +259,28 @@ def _reach_counts() -> dict[str, Count]:
     }
 
 
-def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
+def coverage_cache_key(user: User, *, today: dt.date | None = None) -> str:
+    """The cache key of the user's coverage: one per scope, that is the exact units and
+    registers the user may see (asked afresh on every call, two primary-key queries), the
+    dashboard level, the day and the data version (read first: a copy is never keyed newer
+    than its data)."""
+    version = data_version(NETWORK)
+    level = dashboard_level(user)
+    today = today or timezone.localdate()
+    units = unit_list_for_user(user).order_by("pk").values_list("pk", flat=True)
+    registers = register_list_for_user(user).order_by("pk").values_list("pk", flat=True)
+    scope = ",".join(map(str, units)) + "|" + ",".join(map(str, registers))
+    digest = hashlib.sha256(scope.encode()).hexdigest()[:32]
+    return f"reports:coverage:{version}:{level}:{today.isoformat()}:{digest}"
+
+
+def coverage_for_user(
+    user: User, *, today: dt.date | None = None, key: str | None = None
+) -> Coverage:
     """Coverage per register, unit and province plus totals, in the user's scope.
 
-    Eight queries whatever the size of the cooperative; cached per scope for
+    Eight queries whatever the size of the cooperative; cached per scope
+    (:func:`coverage_cache_key`, or ``key`` when the caller already has it) for
     DASHBOARD_CACHE_SECONDS, and stale at once after an audited change of the network
     (tocnet.core.versions), so twenty staff on the dashboard compute it once.
     """
@@ -270,34 +288,25 @@ def coverage_for_user(user: User, *, today: dt.date | None = None) -> Coverage:
     if level == "none":
         return _empty_coverage(level, today)
     today = today or timezone.localdate()
-    # Read before the figures: a cached copy is never keyed newer than its data.
-    version = data_version(NETWORK)
-    units = list(unit_list_for_user(user).order_by("name"))
-    registers = list(register_list_for_user(user))
-    key = _coverage_cache_key(version, level, today, units, registers)
-    cached = cache.get(key) if settings.DASHBOARD_CACHE_SECONDS > 0 else None
-    if isinstance(cached, Coverage):
-        return cached
-    coverage = coverage_for(units, registers, level=level, today=today)
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds > 0:
+        key = key or coverage_cache_key(user, today=today)
+        cached = cache.get(key)
+        if isinstance(cached, Coverage):
+            return cached
+    coverage = coverage_for(
+        list(unit_list_for_user(user).order_by("name")),
+        list(register_list_for_user(user)),
+        level=level,
+        today=today,
+    )
     if level == DashboardLevel.TOTALS:
         # The board sees totals: per province at most. Unit and register rows are dropped here,
         # once, so that no page, htmx partial or export built from this coverage can show them.
         coverage.registers, coverage.units = [], []
-    if settings.DASHBOARD_CACHE_SECONDS > 0:
-        cache.set(key, coverage, settings.DASHBOARD_CACHE_SECONDS)
+    if seconds > 0 and key:
+        cache.set(key, coverage, seconds)
     return coverage
-
-
-def _coverage_cache_key(
-    version: int, level: str, today: dt.date, units: list[Unit], registers: list[Register]
-) -> str:
-    """One cache entry per scope: the exact units and registers the user may see (decided
-    afresh on every request), the dashboard level, the day and the data version."""
-    scope = (
-        ",".join(str(u.pk) for u in units) + "|" + ",".join(sorted(str(r.pk) for r in registers))
-    )
-    digest = hashlib.sha256(scope.encode()).hexdigest()[:32]
-    return f"reports:coverage:{version}:{level}:{today.isoformat()}:{digest}"
 
 
 def unit_coverage(unit: Unit, *, today: dt.date | None = None) -> CoverageRow:

@@ -9,12 +9,15 @@ from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tocnet.accounts.http import AuthenticatedHttpRequest
@@ -55,6 +58,8 @@ from tocnet.reports.forms_io.importing import (
 from tocnet.reports.models import ReportJob
 from tocnet.reports.responsiveness import representative_responsiveness
 from tocnet.reports.selectors import (
+    Coverage,
+    coverage_cache_key,
     coverage_for_user,
     current_campaign,
     my_register_sections,
@@ -94,10 +99,14 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     level = dashboard_level(user)
     if level == "none":
         raise PermissionDenied
-    coverage = coverage_for_user(user)
-    units, sort = sort_rows(coverage.units, request.GET.get("sort", "name"))
-    registers, _rsort = sort_rows(coverage.registers, request.GET.get("sort", "name"))
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    # One key per scope (the units and registers this user may see, asked afresh), level, day
+    # and data version: 20 staff share one computation, no one gets another scope's figures.
+    key = coverage_cache_key(user) if seconds > 0 else None
+    _rows, sort = sort_rows([], request.GET.get("sort", "name"))
     if request.GET.get("export") == "xlsx":
+        coverage = coverage_for_user(user, key=key)
+        units, sort = sort_rows(coverage.units, sort)
         audit_access(
             actor=user,
             action="reports.dashboard_exported",
@@ -114,28 +123,52 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             filename=f"tocnet-coverage-{stamp}.xlsx",
             content_type=XLSX,
         )
-    show_registers = (
-        level == "register"
-        or request.GET.get("registers") == "1"
-        or len(coverage.registers) <= REGISTERS_INLINE
-    )
     if request.GET.get("part") == "registers" and is_htmx(request):
+        coverage = coverage_for_user(user, key=key)
+        registers, sort = sort_rows(coverage.registers, sort)
         return render(
             request,
-            "reports/dashboard.html#registers",
+            "reports/dashboard_content.html#registers",
             {"registers": registers, "sort": sort, "map_metric": ""},
         )
     map_metric = "reach" if request.GET.get("map") == "reach" else "line"
-    status_chart = submission_status_chart(coverage)
+    wants_registers = request.GET.get("registers") == "1"
+    # The content is the same for everyone of one scope who may (or may not) plan; the
+    # representatives' follow-up in it is at most DASHBOARD_CACHE_SECONDS old.
+    page_key = (
+        f"reports:dashboard:{key}:{can_plan(user)}:{sort}:{map_metric}:{wants_registers}:"
+        f"{get_language()}"
+    )
+    content = cache.get(page_key) if key else None
+    if not isinstance(content, str):
+        coverage = coverage_for_user(user, key=key)
+        content = render_to_string(
+            "reports/dashboard_content.html",
+            _dashboard_context(user, coverage, level, sort, map_metric, wants_registers),
+            request=request,
+        )
+        if key:
+            cache.set(page_key, content, seconds)
+    # Our own template's output, escaped when it was rendered.
+    return render(request, "reports/dashboard.html", {"content": mark_safe(content)})  # noqa: S308
+
+
+def _dashboard_context(
+    user: User, coverage: Coverage, level: str, sort: str, map_metric: str, wants_registers: bool
+) -> dict[str, object]:
+    units, sort = sort_rows(coverage.units, sort)
+    registers, _rsort = sort_rows(coverage.registers, sort)
     context: dict[str, object] = {
         "coverage": coverage,
         "level": level,
-        "status_chart": status_chart,
+        "status_chart": submission_status_chart(coverage),
         "sort": sort,
         "map_metric": map_metric,
-        "show_registers": show_registers,
+        "show_registers": level == "register"
+        or wants_registers
+        or len(coverage.registers) <= REGISTERS_INLINE,
+        "province_map": coverage_map(coverage, metric=map_metric),
     }
-    context["province_map"] = coverage_map(coverage, metric=map_metric)
     if can_plan(user):
         # Units whose terms ended (due for election), then those ending within 90 days.
         context["election_units"] = sorted(
@@ -147,7 +180,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["unit_chart"] = unit_group_share_chart(coverage)
         context["units"] = units
         context["registers"] = registers
-    return render(request, "reports/dashboard.html", context)
+    return context
 
 
 # --- forms out ----------------------------------------------------------------------------

@@ -138,6 +138,9 @@ class BackupUnderWriteLoadTestCase(TransactionTestCase):
         attachment = live_var / "conversations" / "2026" / "12" / "photo.jpg"
         attachment.parent.mkdir(parents=True)
         attachment.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 40)
+        waiting = live_var / "uploads" / "import-waiting.bin"  # an upload not read yet
+        waiting.parent.mkdir()
+        waiting.write_bytes(b"PK\x03\x04 member list")
         archive = self.tmp / "backups" / "tocnet.tar.gz"
         mid_commit, backup_done, stop_load = threading.Event(), threading.Event(), threading.Event()
         real_finish = import_services._finish
@@ -244,7 +247,11 @@ class BackupUnderWriteLoadTestCase(TransactionTestCase):
                 (
                     "var/conversations/2026/12/photo.jpg",
                     hashlib.sha256(attachment.read_bytes()).hexdigest(),
-                )
+                ),
+                (
+                    "var/uploads/import-waiting.bin",
+                    hashlib.sha256(waiting.read_bytes()).hexdigest(),
+                ),
             ],
         )
 
@@ -279,7 +286,10 @@ class BackupUnderWriteLoadTestCase(TransactionTestCase):
                     )
                 )
             )
-        self.assertEqual(result.files, 1)
+        self.assertEqual(result.files, 2)
+        self.assertEqual(
+            (restored_var / "uploads/import-waiting.bin").read_bytes(), waiting.read_bytes()
+        )
         self.assertEqual(
             (restored_var / "conversations/2026/12/photo.jpg").read_bytes(), attachment.read_bytes()
         )

@@ -133,3 +133,49 @@ class DashboardCacheTestCase(BaseTestCase):
             self.assertEqual(coverage_for_user(self.staff).total.unreachable, 1)  # cached
             clock.shift(61)
             self.assertEqual(coverage_for_user(self.staff).total.unreachable, 0)
+
+
+@override_settings(DASHBOARD_CACHE_SECONDS=60)
+class DashboardPageCacheTestCase(BaseTestCase):
+    """The page's content is cached as HTML under the same per-scope key."""
+
+    def setUp(self) -> None:
+        cache.clear()
+
+    def page(self, user: object, **params: str) -> tuple[int, str]:
+        self.login_as(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get("/dashboard/", params)
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        # The dashboard's own content (the frame around it carries a fresh CSRF token).
+        start = html.index('<div class="dash-head">')
+        return len(queries.captured_queries), html[start : html.index("</main>", start)]
+
+    def test_it_serves_the_same_page_from_the_cache_per_scope(self) -> None:
+        first_queries, first = self.page(self.staff)
+        again_queries, again = self.page(self.staff)
+        self.assertEqual(again, first)
+        self.assertLess(again_queries, first_queries - 3)
+        unit_b = f'data-unit="{self.unit_b.code}"'
+        self.assertIn(unit_b, first)
+        # The agent and the board come after staff filled the cache: their own scopes only.
+        _q, agent = self.page(self.agent)
+        self.assertIn(f'data-unit="{self.unit_a.code}"', agent)
+        self.assertNotIn(unit_b, agent)
+        _q, board = self.page(self.board)
+        self.assertNotIn("data-unit=", board)
+        self.assertNotIn("data-register=", board)
+        # Another view of the same scope is another entry.
+        _q, by_members = self.page(self.staff, sort="-members")
+        self.assertNotEqual(by_members, first)
+        self.assertEqual(self.page(self.staff, sort="-members")[1], by_members)
+
+    def test_it_shows_an_audited_change_at_once(self) -> None:
+        _q, before = self.page(self.staff)
+        self.assertIn('data-total="registers"><div class="num">1<', before)
+        with self.captureOnCommitCallbacks(execute=True):
+            register = add_register(self.unit_b, None, [self.b_member], with_rep=False)
+            audit_record(actor=self.staff, action="register.created", target=register)
+        _q, after = self.page(self.staff)
+        self.assertIn('data-total="registers"><div class="num">2<', after)
