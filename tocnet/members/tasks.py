@@ -17,3 +17,11 @@ def import_job_read_task(job_id: int) -> None:
     from tocnet.members.importing.services import import_job_read
 
     import_job_read(job_id=job_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def import_jobs_sweep_task() -> None:
+    """Every 5 minutes: uploads whose reading never ended (worker killed) fail with a message."""
+    from tocnet.members.importing.services import import_jobs_sweep
+
+    import_jobs_sweep()

@@ -242,6 +242,25 @@ def import_job_read(*, job_id: int) -> ImportJob | None:
     return job
 
 
+def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
+    """Fail, with a message, uploads still being read long after any read could last (the
+    worker was killed: the reader stops itself after IMPORT_MAX_SECONDS; twice the report
+    jobs' limit allows for a queue behind a long report); their files are removed. Returns
+    how many."""
+    now = now or timezone.now()
+    limit = dt.timedelta(seconds=2 * max(settings.REPORT_JOB_TIME_LIMIT, 60))
+    stale = list(
+        ImportJob.objects.filter(status=ImportJob.Status.READING, created_at__lt=now - limit)
+    )
+    failed = 0
+    for job in stale:
+        failed += ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READING).update(
+            status=ImportJob.Status.FAILED, error=str(_("The file was lost; upload it again."))
+        )
+        _upload_path(job).unlink(missing_ok=True)
+    return failed
+
+
 def _counts(plan: Plan) -> dict[str, int]:
     summary = plan.summary()
     return {key: value if isinstance(value, int) else len(value) for key, value in summary.items()}
