@@ -183,7 +183,7 @@ def representative_may_answer(conversation: Conversation) -> bool:
     knowledge base answers (the bot matched an article: the answer is in the handbook), or
     one staff marked "the representative may answer". Anything else (a question still in
     triage, one a team took) may need member records or a decision: staff answer it."""
-    return conversation.rep_may_answer or conversation.article_id is not None
+    return conversation.is_simple_question
 
 
 def representative_user_by_line(line_user_id: str) -> User | None:

@@ -212,6 +212,7 @@ class InboxViewTestCase(ConversationTestCase):
         self.assertTrue(AuditEvent.objects.filter(action="conversation.rep_may_answer").exists())
         self.login_as(self.rep_user)
         self.assertContains(self.client.get(url), 'data-rep-may-answer="1"')
+        self.assertContains(self.client.get("/conversations/my/"), "คำถามง่าย: ท่านตอบเองได้")
         with self.captureOnCommitCallbacks(execute=True):
             sent = self.client.post(url, {"action": "answer", "text": "ผ่อนได้ครับ"})
         self.assertEqual(sent.status_code, 302)
