@@ -143,18 +143,22 @@ def _bench_page(client, url, announcement, unit, runs) -> None:  # type: ignore[
         )
 
 
-def bench_send() -> None:
+def bench_send(runs: int) -> None:
     import time_machine
 
     # Office hours in Bangkok, so SMS are not held for quiet hours (21:00-09:00).
     with time_machine.travel(
         dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     ):
-        _bench_send()
+        ratios = [_bench_send(seed) for seed in range(runs)]
+    print(f"send ratio over {runs} run(s): {', '.join(f'{r:.2f}x' for r in ratios)}")
 
 
-def _bench_send() -> None:
-    from django.test import override_settings
+def _bare_loop(fake_url: str, sms_url: str, work: dict, card: dict) -> float:  # type: ignore[type-arg]
+    """The same requests as the sender, with no bookkeeping and no faults: LINE pushes and
+    multicasts with line-bot-sdk, one ThaiBulkSMS request per SMS, one e-mail per address."""
+    import requests
+    from django.core.mail import EmailMultiAlternatives
     from linebot.v3.messaging import (
         ApiClient,
         Configuration,
@@ -164,11 +168,43 @@ def _bench_send() -> None:
         PushMessageRequest,
     )
 
+    started = time.perf_counter()
+    with ApiClient(Configuration(host=fake_url, access_token="t")) as api_client:
+        api = MessagingApi(api_client)
+        for group in work["groups"]:
+            api.push_message(PushMessageRequest(to=group, messages=[FlexMessage.from_dict(card)]))
+        for to in work["batches"]:
+            api.multicast(MulticastRequest(to=to, messages=[FlexMessage.from_dict(card)]))
+    # One requests.post per SMS, as the ThaiBulkSMS adapter does (a keep-alive Session would
+    # stall ~40 ms a request on this fake: Nagle's algorithm against delayed ACKs).
+    for number in work["sms"]:
+        response = requests.post(
+            f"{sms_url}/sms",
+            auth=("k", "s"),
+            data={"msisdn": "0" + number[3:], "message": work["sms_text"], "sender": "SMS."},
+            timeout=(3, 10),
+        )
+        response.raise_for_status()
+    for address in work["email"]:
+        message = EmailMultiAlternatives(
+            subject=work["subject"], body=work["email_text"], to=[address]
+        )
+        message.attach_alternative(work["email_html"], "text/html")
+        message.send()
+    return time.perf_counter() - started
+
+
+def _bench_send(seed: int) -> float:
+    from django.core import mail
+    from django.template.loader import render_to_string
+    from django.test import override_settings
+
     from tocnet.line import client as line_client
     from tocnet.messaging import content, sending, services
     from tocnet.messaging.channels import sms as sms_channel
     from tocnet.messaging.demo import demo_network_sync_fake
     from tocnet.messaging.models import Announcement, Delivery, LineBatch
+    from tocnet.messaging.planning import sms_body
     from tocnet.testing.fakes.line_server import FakeLineServer
     from tocnet.testing.fakes.sms_server import FakeSmsGateway
 
@@ -179,6 +215,7 @@ def _bench_send() -> None:
             LINE_CHANNEL_SECRET="s",
             LINE_CHANNEL_ACCESS_TOKEN="t",
             LINE_API_BASE_URL=fake.url,
+            SMS_PROVIDER="thaibulksms",
             SMS_API_KEY="k",
             SMS_API_SECRET="s",
             SMS_API_BASE_URL=sms.url,
@@ -186,50 +223,59 @@ def _bench_send() -> None:
         ),
     ):
         fake.hang_seconds = 0.3
+        sms.hang_seconds = 0.3
         demo_network_sync_fake(fake.url)
         announcement = services.announcement_create_approved(
             actor="cli",
-            title="ทดสอบการส่ง",
+            title=f"ทดสอบการส่ง {seed}",
             body="ข้อความทดสอบ",
             mode="direct",
             sms_text="สหกรณ์ฯ: ทดสอบ",
         )
         with mock.patch("tocnet.messaging.tasks.announcement_process_task"):
             services.announcement_send(announcement=announcement, actor="cli")
-        groups = list(
-            Delivery.objects.filter(announcement=announcement, channel="line_group").values_list(
-                "address", flat=True
-            )
-        )
-        batches = list(
-            LineBatch.objects.filter(announcement=announcement).values_list("to", flat=True)
-        )
+        rows = Delivery.objects.filter(announcement=announcement)
+        context = {
+            "announcement": announcement,
+            "body_html": content.body_html(announcement.body),
+            "body_text": content.body_text(announcement.body),
+            "read_more_url": content.read_more_url(announcement),
+            "image_url": "",
+            "respond_url": "",
+        }
+        work = {
+            "groups": list(rows.filter(channel="line_group").values_list("address", flat=True)),
+            "batches": list(
+                LineBatch.objects.filter(announcement=announcement).values_list("to", flat=True)
+            ),
+            "sms": list(rows.filter(channel="sms").values_list("address", flat=True)),
+            "sms_text": sms_body(announcement),
+            "email": list(rows.filter(channel="email").values_list("address", flat=True)),
+            "subject": f"[สหกรณ์] {announcement.title}",
+            "email_text": render_to_string("messaging/email/announcement.txt", context),
+            "email_html": render_to_string("messaging/email/announcement.html", context),
+        }
         card = content.announcement_card(announcement)
-
-        # Bare loop: the same LINE requests with line-bot-sdk, no faults, no bookkeeping.
-        started = time.perf_counter()
-        with ApiClient(Configuration(host=fake.url, access_token="t")) as api_client:
-            api = MessagingApi(api_client)
-            for group in groups:
-                api.push_message(
-                    PushMessageRequest(to=group, messages=[FlexMessage.from_dict(card)])
-                )
-            for to in batches:
-                api.multicast(MulticastRequest(to=to, messages=[FlexMessage.from_dict(card)]))
-        bare = time.perf_counter() - started
+        bare = _bare_loop(fake.url, sms.url, work, card)
         fake.reset()
+        sms.reset()
+        mail.outbox = []
         demo_network_sync_fake(fake.url)
 
-        # The real send with faults: 5 % of LINE requests, half 500, half timeouts.
-        rng = random.Random(5)
-        requests = len(groups) + len(batches)
-        failures = max(2, round(requests * 0.05))
-        for i in range(failures):
+        # The real send with faults: 5 % of LINE requests (half 500, half a timeout after LINE
+        # accepted) and 5 % of SMS requests (500; an SMS timeout ends "unknown" by design and
+        # is tested elsewhere), and the worker killed once midway.
+        rng = random.Random(seed)
+        line_requests = len(work["groups"]) + len(work["batches"])
+        for i in range(max(2, round(line_requests * 0.05))):
             if i % 2:
                 fake.fail_next(1, status=500, path_prefix="/v2/bot/message/")
             else:
                 fake.fail_timeout(1, path_prefix="/v2/bot/message/", after=True)
-        kill_at = rng.randint(requests // 3, requests // 2)
+        sms_failures = round(len(work["sms"]) * 0.05)
+        sms.fail_next(sms_failures, status=500, path_prefix="/sms")
+        # Killed after a request was accepted, before its row was written: the worst moment.
+        kill_at = rng.randint(line_requests // 3, line_requests // 2)
         calls = {"n": 0}
         real_record = sending._record_sent
 
@@ -250,7 +296,7 @@ def _bench_send() -> None:
                     while sending.announcement_process(announcement.pk, budget=100):
                         pass
                 except SystemExit:
-                    print(f"  worker killed after {kill_at} sends")
+                    print(f"  run {seed}: worker killed after {kill_at} sends")
             # The restarted worker: rows the dead one left "sending" are revived at once here.
             with mock.patch.object(sending, "STALE_AFTER", dt.timedelta(0)):
                 sending.revive_stale(
@@ -263,23 +309,36 @@ def _bench_send() -> None:
                     break
         faulty = time.perf_counter() - started
         announcement.refresh_from_db()
-        counts = fake.deliveries_by_recipient()
-        duplicates = sum(1 for n in counts.values() if n > 1)
-        open_rows = Delivery.objects.filter(
-            announcement=announcement, status__in=("queued", "sending")
-        ).count()
-        print(
-            f"send, direct mode: {len(groups)} group pushes + {len(batches)} multicasts, "
-            f"{len(sms.messages)} SMS; state {announcement.state}; open rows {open_rows}; "
-            f"LINE recipients reached {len(counts)}, duplicates {duplicates}; "
-            f"SMS duplicates {sum(1 for n in sms.by_number().values() if n > 1)}"
+        states = dict(
+            Delivery.objects.filter(announcement=announcement)
+            .values_list("status")
+            .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+            .order_by()
         )
-        line_only = faulty  # includes SMS and e-mail too
+        by_recipient = fake.deliveries_by_recipient()
+        keys: dict[str, int] = {}
+        for accepted in fake.accepted:
+            keys[accepted.retry_key or ""] = keys.get(accepted.retry_key or "", 0) + 1
+        conflicts = sum(1 for r in fake.requests if r.status == 409)
         print(
-            f"  bare LINE loop {bare:.2f} s; faulty send with kill (LINE + SMS + e-mail) "
-            f"{line_only:.2f} s; ratio {line_only / bare:.2f}x"
+            f"  run {seed}: {len(work['groups'])} group pushes + {len(work['batches'])} "
+            f"multicasts ({sum(len(b) for b in work['batches'])} users), {len(work['sms'])} SMS, "
+            f"{len(work['email'])} e-mails; state {announcement.state}; deliveries {states}"
+        )
+        print(
+            f"  run {seed}: LINE requests accepted twice under one retry key "
+            f"{sum(1 for n in keys.values() if n > 1)}, recipients reached twice "
+            f"{sum(1 for n in by_recipient.values() if n > 1)} (of {len(by_recipient)}), "
+            f"409 answers {conflicts}; SMS numbers sent twice "
+            f"{sum(1 for n in sms.by_number().values() if n > 1)} (of {len(sms.by_number())}), "
+            f"e-mails {len(mail.outbox)} for {len(set(work['email']))} addresses"
+        )
+        print(
+            f"  run {seed}: bare loop (LINE + SMS + e-mail, no faults) {bare:.2f} s; "
+            f"TOC-Net send with faults and a kill {faulty:.2f} s; ratio {faulty / bare:.2f}x"
         )
         assert announcement.state == Announcement.State.SENT
+        return faulty / bare
 
 
 def main() -> None:
@@ -287,12 +346,19 @@ def main() -> None:
     parser.add_argument("--database", default="/tmp/bench-announce.sqlite3")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--skip-send", action="store_true")
+    parser.add_argument("--skip-planning", action="store_true")
+    parser.add_argument("--send-runs", type=int, default=2)
     args = parser.parse_args()
     setup_django(Path(args.database))
     build()
-    bench_planning(args.runs)
+    import os as _os
+
+    print(f"load average at start: {_os.getloadavg()}")
+    if not args.skip_planning:
+        bench_planning(args.runs)
     if not args.skip_send:
-        bench_send()
+        bench_send(args.send_runs)
+    print(f"load average at end: {_os.getloadavg()}")
 
 
 if __name__ == "__main__":

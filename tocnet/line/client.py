@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -149,6 +150,27 @@ def _error_from_api(exc: ApiException) -> ChannelError:
     return ChannelError(message, permanent=status < 500, status=status, details=details)
 
 
+# A batch of calls (an announcement's send) can share one HTTP connection: see reused_api().
+_shared_api: ContextVar[MessagingApi | None] = ContextVar("tocnet_line_shared_api", default=None)
+
+
+@contextmanager
+def reused_api() -> Iterator[None]:
+    """Within this block every LINE call of this thread shares one API client and its
+    keep-alive connection (one TLS handshake for a whole batch, not one per message)."""
+    if _shared_api.get() is not None or not is_configured():
+        yield
+        return
+    from linebot.v3.messaging import ApiClient, MessagingApi
+
+    with ApiClient(_configuration()) as api_client:
+        token = _shared_api.set(MessagingApi(api_client))
+        try:
+            yield
+        finally:
+            _shared_api.reset(token)
+
+
 @contextmanager
 def _api() -> Iterator[MessagingApi]:
     import urllib3
@@ -157,8 +179,12 @@ def _api() -> Iterator[MessagingApi]:
     if not is_configured():
         raise NotConfiguredError()
     try:
-        with ApiClient(_configuration()) as api_client:
-            yield MessagingApi(api_client)
+        shared = _shared_api.get()
+        if shared is not None:
+            yield shared
+        else:
+            with ApiClient(_configuration()) as api_client:
+                yield MessagingApi(api_client)
     except ApiException as exc:
         raise _error_from_api(exc) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:

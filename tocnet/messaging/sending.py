@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import random
 import smtplib
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -29,7 +30,7 @@ from django.utils import timezone
 from tocnet.line import client as line_client
 from tocnet.line.client import ChannelError, SendResult
 from tocnet.messaging import content
-from tocnet.messaging.channels.sms import AmbiguousSendError, send_sms
+from tocnet.messaging.channels.sms import AmbiguousSendError, reused_session, send_sms
 from tocnet.messaging.models import (
     Announcement,
     Channel,
@@ -145,22 +146,51 @@ def _record_sent(row: Delivery, result: SendResult, *, now: dt.datetime, reason:
 # --- per channel -----------------------------------------------------------------------------
 
 
+class _Run:
+    """What one run of announcement_process reads once instead of per row: the members' card,
+    the response buttons, whether a response is asked, the relays by group delivery."""
+
+    def __init__(self, announcement: Announcement) -> None:
+        from tocnet.messaging.responses.models import Ask
+
+        self.buttons = respond_buttons(announcement)
+        self.asks = Ask.objects.filter(announcement=announcement).exists()
+        self.relays = {
+            r.group_delivery_id: r
+            for r in Relay.objects.filter(announcement=announcement, group_delivery__isnull=False)
+        }
+        self._card: list[object] | None = None
+        self.checked_at = 0.0  # monotonic time the announcement's state was last read
+
+
+def _run(announcement: Announcement) -> _Run:
+    run = getattr(announcement, "_send_run", None)
+    if run is None:
+        run = _Run(announcement)
+        announcement._send_run = run  # type: ignore[attr-defined]
+    return run
+
+
 def _flex(announcement: Announcement, *, relay: Relay | None = None) -> list[object]:
     from linebot.v3.messaging import FlexMessage
 
+    run = _run(announcement)
+    if relay is None and run._card is not None:
+        return run._card
     relay_url = (
         content.liff_url(reverse("messaging:relay_page", args=[relay.code])) if relay else ""
     )
-    card = content.announcement_card(
-        announcement, relay_url=relay_url, extra_buttons=respond_buttons(announcement)
-    )
-    return [FlexMessage.from_dict(card)]
+    card = content.announcement_card(announcement, relay_url=relay_url, extra_buttons=run.buttons)
+    messages: list[object] = [FlexMessage.from_dict(card)]
+    if relay is None:
+        run._card = messages
+    return messages
 
 
 def _send_line_row(row: Delivery, announcement: Announcement, now: dt.datetime) -> None:
     reason = ""
     if row.channel == Channel.LINE_GROUP:
-        relay = Relay.objects.filter(group_delivery=row).first()
+        relay = _run(announcement).relays.get(row.pk)
         messages = _flex(announcement)
         result = line_client.push_messages(
             to=row.address,
@@ -204,7 +234,7 @@ def _send_batch(batch: LineBatch, announcement: Announcement, now: dt.datetime) 
 
 def _send_sms(row: Delivery, announcement: Announcement, now: dt.datetime) -> None:
     text = sms_body(announcement)
-    if row.member is not None:  # a response asked for: the member's own short link
+    if _run(announcement).asks and row.member is not None:  # the member's own short link
         url = personal_url(announcement, row.member, channel="sms")
         text = f"{text} {url}" if url else text
     result = send_sms(to=row.address, text=text, reference=str(row.retry_key))
@@ -219,7 +249,9 @@ def _send_email(row: Delivery, announcement: Announcement, now: dt.datetime) -> 
         "read_more_url": content.read_more_url(announcement),
         "image_url": content.image_url(announcement),
         "respond_url": (
-            personal_url(announcement, row.member, channel="email") if row.member else ""
+            personal_url(announcement, row.member, channel="email")
+            if _run(announcement).asks and row.member is not None
+            else ""
         ),
     }
     message = EmailMultiAlternatives(
@@ -275,7 +307,15 @@ def announcement_process(
     """Send up to ``budget`` due items of one announcement. Idempotent; skips sent rows.
 
     Returns when to run again: now (more due work), later (retries, relay fallback, quiet
-    hours), or None (nothing left, or not sending)."""
+    hours), or None (nothing left, or not sending). The run's LINE calls share one keep-alive
+    connection, and its SMS one session."""
+    with line_client.reused_api(), reused_session():
+        return _announcement_process(announcement_id, now=now, budget=budget)
+
+
+def _announcement_process(
+    announcement_id: int, *, now: dt.datetime | None, budget: int
+) -> dt.datetime | None:
     now = now or timezone.now()
     announcement = Announcement.objects.get(pk=announcement_id)
     if announcement.state != Announcement.State.SENDING:
@@ -335,7 +375,17 @@ def announcement_process(
     return _next_run(announcement, now=now)
 
 
+STATE_CHECK_SECONDS = 0.5  # a pause is honoured within this long (a cancel at once: claims)
+
+
 def _still_sending(announcement: Announcement) -> bool:
+    """Whether the send was not paused or cancelled; read at most every STATE_CHECK_SECONDS
+    (a cancel also turns queued rows "cancelled", so no claim succeeds after it)."""
+    run = _run(announcement)
+    now = time.monotonic()
+    if now - run.checked_at < STATE_CHECK_SECONDS:
+        return True
+    run.checked_at = now
     return Announcement.objects.filter(
         pk=announcement.pk, state=Announcement.State.SENDING
     ).exists()

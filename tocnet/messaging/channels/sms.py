@@ -9,6 +9,9 @@ connection sent nothing and is retried.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 import requests
@@ -71,9 +74,29 @@ def _local_number(e164: str) -> str:
     return "0" + e164[3:] if e164.startswith("+66") else e164
 
 
+# A batch of SMS (an announcement's send) can share one keep-alive session: reused_session().
+_shared_session: ContextVar[requests.Session | None] = ContextVar(
+    "tocnet_sms_shared_session", default=None
+)
+
+
+@contextmanager
+def reused_session() -> Iterator[None]:
+    """Within this block the gateway calls of this thread share one HTTP session."""
+    if _shared_session.get() is not None:
+        yield
+        return
+    with requests.Session() as session:
+        token = _shared_session.set(session)
+        try:
+            yield
+        finally:
+            _shared_session.reset(token)
+
+
 def _post(url: str, **kwargs: Any) -> requests.Response:
     try:
-        return requests.post(
+        return (_shared_session.get() or requests).post(
             url,
             auth=(settings.SMS_API_KEY, settings.SMS_API_SECRET),
             timeout=TIMEOUT,

@@ -22,6 +22,9 @@ class QuietHandler(BaseHTTPRequestHandler):
     state (set per server by FakeServer)."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: without TCP_NODELAY a keep-alive client waits for
+    # its delayed ACK (~40 ms a request), which LINE's and the gateways' servers never make it.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
