@@ -18,7 +18,9 @@ import logging
 import random
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -132,7 +134,79 @@ def _record_failure(row: Delivery | LineBatch, exc: ChannelError, *, now: dt.dat
         raise QuotaExhausted(str(exc))
 
 
+RECORD_BATCH = 20  # rows marked sent per UPDATE during a run ...
+RECORD_SECONDS = 0.5  # ... or after this long, whichever comes first
+
+
+class _Sent:
+    """Rows sent in this run, not yet marked sent: written together (one UPDATE for up to
+    RECORD_BATCH rows instead of one each). A worker that dies before writing them leaves the
+    rows "sending", as if it had died between the request and its write: the sweep puts LINE
+    rows back in the queue (their retry key makes LINE answer 409, counted as sent) and marks
+    SMS and e-mail "unknown" (never resent blindly). So batching loses no exactly-once."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, str, str]] = []  # (pk, provider message id, reason)
+        self.now: dt.datetime | None = None
+        self.first_at = 0.0
+
+    def add(self, pk: int, message_id: str, reason: str, now: dt.datetime) -> None:
+        if not self.items:
+            self.first_at = time.monotonic()
+        self.items.append((pk, message_id[:100], reason))
+        self.now = now
+        if len(self.items) >= RECORD_BATCH or time.monotonic() - self.first_at >= RECORD_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.items = self.items, []
+        if not items or self.now is None:
+            return
+        from django.db.models import Case, CharField, Value, When
+
+        def per_row(values: list[tuple[int, str]]) -> Case | Value:
+            if not values:
+                return Value("")
+            whens = [When(pk=pk, then=Value(v)) for pk, v in values]
+            return Case(*whens, default=Value(""), output_field=CharField())
+
+        Delivery.objects.filter(
+            pk__in=[pk for pk, _, _ in items], status=DeliveryStatus.SENDING
+        ).update(
+            status=DeliveryStatus.SENT,
+            sent_at=self.now,
+            provider_message_id=per_row([(pk, m) for pk, m, _ in items if m]),
+            last_error="",
+            reason=per_row([(pk, r) for pk, _, r in items if r]),
+            updated_at=self.now,
+        )
+
+
+_sent: ContextVar[_Sent | None] = ContextVar("tocnet_messaging_sent", default=None)
+
+
+@contextmanager
+def _recording() -> Iterator[_Sent]:
+    """Collect "sent" marks for the run; write them at its end (or when an error leaves it).
+    A BaseException that is not an Exception (the worker stopped) writes nothing: see _Sent."""
+    sent = _Sent()
+    token = _sent.set(sent)
+    try:
+        yield sent
+    except Exception:
+        sent.flush()
+        raise
+    else:
+        sent.flush()
+    finally:
+        _sent.reset(token)
+
+
 def _record_sent(row: Delivery, result: SendResult, *, now: dt.datetime, reason: str = "") -> None:
+    pending = _sent.get()
+    if pending is not None:
+        pending.add(row.pk, result.request_id or "", reason, now)
+        return
     Delivery.objects.filter(pk=row.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT,
         sent_at=now,
@@ -309,7 +383,7 @@ def announcement_process(
     Returns when to run again: now (more due work), later (retries, relay fallback, quiet
     hours), or None (nothing left, or not sending). The run's LINE calls share one keep-alive
     connection, and its SMS one session."""
-    with line_client.reused_api(), reused_session():
+    with line_client.reused_api(), reused_session(), _recording():
         return _announcement_process(announcement_id, now=now, budget=budget)
 
 
@@ -365,6 +439,7 @@ def _announcement_process(
                             relay__push=row, status=DeliveryStatus.QUEUED
                         ).update(not_before=now)
     except QuotaExhausted as exc:
+        _flush_sent()
         Announcement.objects.filter(pk=announcement.pk, state=Announcement.State.SENDING).update(
             state=Announcement.State.PAUSED,
             halted_reason=f"quota: {exc}"[:300],
@@ -372,7 +447,14 @@ def _announcement_process(
         )
         logger.warning("announcement %s paused: LINE monthly quota reached", announcement.pk)
         return None
+    _flush_sent()  # before counting what is still open
     return _next_run(announcement, now=now)
+
+
+def _flush_sent() -> None:
+    pending = _sent.get()
+    if pending is not None:
+        pending.flush()
 
 
 STATE_CHECK_SECONDS = 0.5  # a pause is honoured within this long (a cancel at once: claims)

@@ -195,6 +195,55 @@ class AnnouncementSendTestCase(MessagingTestCase):
         )
         self.assertIn(409, [r.status for r in self.fake.requests_to("/v2/bot/message/push")])
 
+    def test_a_worker_killed_before_its_sent_marks_are_written_sends_nothing_twice(self) -> None:
+        """The sent marks of a run are written in batches: a kill before a batch is written
+        leaves its rows "sending"; LINE is retried under its key (409), SMS and e-mail are
+        marked unknown, never resent."""
+        announcement = self.approved()
+        real = sending._record_sent
+        calls = {"n": 0}
+
+        def killed_at_the_fourth(*args: object, **kwargs: object) -> None:
+            calls["n"] += 1
+            if calls["n"] == 4:  # group A, group B, the SMS accepted; the e-mail went out
+                raise SystemExit("worker killed")
+            real(*args, **kwargs)  # type: ignore[arg-type]
+
+        with (
+            mock.patch.object(sending, "_record_sent", side_effect=killed_at_the_fourth),
+            self.assertRaises(SystemExit),
+        ):
+            self.send(announcement)
+        stuck = Delivery.objects.filter(status=DeliveryStatus.SENDING)
+        self.assertEqual(
+            sorted(stuck.values_list("channel", flat=True)),
+            [Channel.EMAIL, Channel.LINE_GROUP, Channel.LINE_GROUP, Channel.SMS],
+        )
+        with time_machine.travel(OFFICE_HOURS + dt.timedelta(minutes=10), tick=False):
+            while sending.announcement_process(announcement.pk):
+                pass
+        announcement.refresh_from_db()
+        self.assertEqual(announcement.state, Announcement.State.SENT)
+        self.assertEqual(
+            self.fake.deliveries_by_recipient(), {GROUP_A: 1, GROUP_B: 1, DIRECT_LINE: 1}
+        )
+        self.assertEqual(list(self.sms.by_number().values()), [1])
+        self.assertEqual(len(mail.outbox), 1)
+        states = dict(
+            Delivery.objects.filter(announcement=announcement).values_list("channel", "status")
+        )
+        self.assertEqual(states[Channel.LINE_GROUP], DeliveryStatus.SENT)
+        self.assertEqual(states[Channel.SMS], DeliveryStatus.UNKNOWN)
+        self.assertEqual(states[Channel.EMAIL], DeliveryStatus.UNKNOWN)
+
+    def test_sent_marks_are_written_in_batches_with_each_rows_message_id(self) -> None:
+        announcement = self.send(self.approved())
+        rows = Delivery.objects.filter(announcement=announcement, status=DeliveryStatus.SENT)
+        sms_row = rows.get(channel=Channel.SMS)
+        self.assertEqual(sms_row.provider_message_id, self.sms.messages[0].message_id)
+        self.assertTrue(all(r.sent_at for r in rows))
+        self.assertEqual(rows.exclude(channel=Channel.LINE_DIRECT).count(), 4)
+
     def test_it_refuses_a_send_the_quota_cannot_cover_and_sends_nothing(self) -> None:
         self.fake.quota_limit = 100
         self.fake.quota_used = 97
