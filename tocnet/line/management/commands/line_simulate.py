@@ -116,7 +116,7 @@ class Command(BaseCommand):
             self._fake(fake, "PUT", "/_fake/liff", {"userId": user_id, "contextType": "group"})
             site = options["url"].split("/line/webhook")[0]
             self.stdout.write(
-                f"Fake LIFF: pages now open as {options['user']} ({user_id}). "
+                f"Fake LIFF: pages now open as {options['user_id'] or options['user']} ({user_id}). "
                 f"Open in a browser: {site}{options['path']}"
             )
             return
