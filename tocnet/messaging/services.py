@@ -230,15 +230,29 @@ def announcement_reject(*, announcement: Announcement, actor: User, note: str) -
     return announcement
 
 
-def quota_check(plan: ChannelPlan) -> tuple[line_client.Quota | None, str]:
-    """(LINE quota, refusal) — refusal when the send would exceed this month's messages."""
+QUOTA_CACHE_KEY = "messaging:line_quota"
+
+
+def quota_check(plan: ChannelPlan, *, max_age: int = 0) -> tuple[line_client.Quota | None, str]:
+    """(LINE quota, refusal) — refusal when the send would exceed this month's messages.
+
+    ``max_age`` seconds: a page may show the quota LINE gave that recently (two calls to LINE
+    saved per view); the send itself always asks LINE (max_age 0)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
     needed = plan.line_messages()
     if needed == 0 or not line_client.is_configured():
         return None, ""
-    try:
-        quota = line_client.get_quota()
-    except line_client.ChannelError as exc:
-        return None, _("Could not read the LINE quota (%(error)s).") % {"error": exc}
+    key = f"{QUOTA_CACHE_KEY}:{settings.LINE_API_BASE_URL}"  # one per LINE host (tests: fakes)
+    quota = cache.get(key) if max_age else None
+    if quota is None:
+        try:
+            quota = line_client.get_quota()
+        except line_client.ChannelError as exc:
+            return None, _("Could not read the LINE quota (%(error)s).") % {"error": exc}
+        if max_age:
+            cache.set(key, quota, timeout=max_age)
     if quota.remaining is not None and needed > quota.remaining:
         return quota, _(
             "This send needs %(needed)s LINE messages but only %(left)s are left this month."

@@ -215,7 +215,8 @@ def _detail_context(request: HttpRequest, announcement: Announcement) -> dict[st
             sms_text=sms_body(announcement),
             broadcast=announcement.oa_broadcast,
         )
-        quota, refusal = services.quota_check(plan)
+        # The page may show a quota read in the last minute; the send asks LINE again.
+        quota, refusal = services.quota_check(plan, max_age=60)
         summary = plan.summary()
         reasons = dict(Reason.choices)
         context.update(

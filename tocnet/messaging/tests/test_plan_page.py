@@ -64,3 +64,16 @@ class CostPageTestCase(MessagingTestCase):
             self.assertEqual(counted, plan_alternatives(plan, audience))
             self.assertGreater(counted["all_sms"]["recipients"], 0)
             self.assertGreater(counted["all_direct"]["recipients"], 0)
+
+    def test_the_page_reuses_a_fresh_quota_and_the_send_asks_line_again(self) -> None:
+        from django.core.cache import cache
+
+        cache.clear()
+        self.login_as(self.staff)
+        announcement = self.approved(mode="direct")
+        url = reverse("messaging:detail", args=[announcement.code])
+        self.client.get(url)
+        self.client.get(url)
+        self.assertEqual(len(self.fake.requests_to("/v2/bot/message/quota")), 1)
+        self.send(announcement)
+        self.assertEqual(len(self.fake.requests_to("/v2/bot/message/quota")), 2)
