@@ -369,6 +369,9 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         assert listed == {m.number for m in (a[0], a[4], a[5], a[6])}, listed
         _fits(rep_page)
         rep_page.screenshot(path=str(screenshots / "responses-walk-chase.png"), full_page=True)
+        # The channel tried and the reminder the follow-up sent by the next one (SMS).
+        reminder = rep_page.locator(f'li.chase-row[data-member="{a[4].number}"] [data-reminder]')
+        assert "SMS" in reminder.inner_text(), reminder.inner_text()
         for member in (a[4], a[5]):
             row = rep_page.locator(f'li.chase-row[data-member="{member.number}"]')
             assert row.locator(f'a[href="tel:{member.phones.get().e164}"]').count() == 1
@@ -408,6 +411,8 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         assert (poll("all", "เสาร์"), poll("all", "อาทิตย์")) == (2, 2)
         assert (poll(tak.name, "เสาร์"), poll(tak.name, "อาทิตย์")) == (2, 0)
         assert (poll(lampang.name, "เสาร์"), poll(lampang.name, "อาทิตย์")) == (0, 2)
+        per_register = report_page.inner_text("details.poll-registers")
+        assert "–" not in per_register and "ยังไม่อยู่ในทะเบียน" in per_register, per_register
         assert report_page.locator('#timeline [data-step="representatives_told"]').count() == 1
         report_page.screenshot(path=str(screenshots / "responses-walk-report.png"), full_page=True)
         _fits(report_page)

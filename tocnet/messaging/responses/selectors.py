@@ -25,6 +25,7 @@ from tocnet.messaging.responses.models import (
     Ask,
     Chase,
     ClosingReport,
+    Notice,
     Response,
     TimelineEntry,
     Way,
@@ -165,7 +166,8 @@ def chase_page_for_user(
 def chase_rows_decorate(rows: list[Recipient]) -> None:
     """What a chase row shows, set on each row (rows loaded with member, delivery, response):
     ``phone_numbers`` (valid phones as ``{"raw", "e164"}``, one query for all rows),
-    ``channel_label``, ``status_label`` and ``mark_note`` (why they could not be reached)."""
+    ``channel_label``, ``status_label``, ``reminder_label`` (the reminder sent by the member's
+    next channel) and ``mark_note`` (why they could not be reached). Two queries."""
     phones: dict[int, list[dict[str, str]]] = {}
     for member_id, raw, e164 in (
         Phone.objects.filter(member_id__in={row.member_id for row in rows}, valid=True)
@@ -175,7 +177,23 @@ def chase_rows_decorate(rows: list[Recipient]) -> None:
         phones.setdefault(member_id, []).append({"raw": raw, "e164": e164})
     channels = {value: str(label) for value, label in Channel.choices}
     statuses = {value: str(label) for value, label in DeliveryStatus.choices}
+    # The reminder the follow-up sent by the member's next channel, if any (tried too).
+    notice_channels = {value: str(label) for value, label in Notice.Channel.choices}
+    reminders: dict[tuple[int, int], str] = {}
+    for announcement_id, member_id, channel, status in Notice.objects.filter(
+        stage=Chase.Stage.REMINDER,
+        announcement_id__in={row.announcement_id for row in rows},
+        member_id__in={row.member_id for row in rows},
+        status__in=[Notice.Status.PENDING, Notice.Status.SENDING, Notice.Status.SENT],
+    ).values_list("announcement_id", "member_id", "channel", "status"):
+        label = notice_channels.get(channel, channel)
+        reminders[(announcement_id, member_id)] = (
+            _("reminded by %(channel)s") % {"channel": label}
+            if status == Notice.Status.SENT
+            else _("reminder by %(channel)s waiting") % {"channel": label}
+        )
     for row in rows:
+        row.reminder_label = reminders.get((row.announcement_id, row.member_id), "")  # type: ignore[attr-defined]
         mark = getattr(row, "response", None)
         delivery = row.delivery if row.delivery_id else None
         row.mark_note = mark.note if mark is not None else ""  # type: ignore[attr-defined]
