@@ -189,6 +189,9 @@ _THAI_MOBILE = re.compile(r"^[689]\d{8}$")
 _LOCAL_MOBILE = re.compile(r"^0?([689]\d{8})$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 _THAI_LANDLINE = re.compile(r"^[2-7]\d{7}$")
+_DIGIT = re.compile(r"\d")
+# One number and nothing else (no space, label, note, extension or second number): most cells.
+_ONE_NUMBER = re.compile(r"[0-9][0-9\-.]{7,15}")
 _NUMBER_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE: "mobile",
     phonenumbers.PhoneNumberType.FIXED_LINE: "landline",
@@ -207,8 +210,7 @@ def _complete_number(digits: str) -> bool:
 
 
 def _split_on_spaces(chunk: str) -> list[str]:
-    digits_total = sum(c.isdigit() for c in chunk)
-    if digits_total <= 10 or " " not in chunk:
+    if " " not in chunk or sum(map(str.isdigit, chunk)) <= 10:
         return [chunk]
     numbers: list[str] = []
     buffer = ""
@@ -229,7 +231,7 @@ def _phone_value_slow(candidate: str, extension: str) -> PhoneValue:
 
 def _phone_value(candidate: str, extension: str, *, fast: bool = True) -> PhoneValue:
     raw = f"{candidate} ต่อ {extension}" if extension else candidate
-    if not _PHONE_CHARS.match(candidate) or not re.search(r"\d", candidate):
+    if not _PHONE_CHARS.match(candidate) or not _DIGIT.search(candidate):
         return PhoneValue(raw=raw, e164="", kind="unknown", valid=False, extension=extension)
     local = _LOCAL_MOBILE.match(_PHONE_SEPARATORS.sub("", candidate)) if fast else None
     if local:
@@ -280,6 +282,12 @@ def parse_phones(value: object) -> list[PhoneValue]:
             return [_phone_value(str(value), "")]
         return [_phone_value(str(int(value)), "")]
     text = to_arabic_digits(clean_text(value))
+    if _ONE_NUMBER.fullmatch(text):
+        return [_phone_value(text, "")]  # what _phones_in_text gives (a test holds them equal)
+    return _phones_in_text(text)
+
+
+def _phones_in_text(text: str) -> list[PhoneValue]:
     phones: list[PhoneValue] = []
     for part in _PHONE_SPLIT.split(_PHONE_NOTE.sub(" ", text)):
         part = _PHONE_LABEL.sub("", part.strip())

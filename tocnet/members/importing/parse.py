@@ -103,10 +103,6 @@ class ParseResult:
 PLACEHOLDERS = frozenset({"-", "--", "---", "–", "—", ".", "ไม่มี", "n/a", "na", "none", "null"})
 
 
-def _is_placeholder(value: object) -> bool:
-    return isinstance(value, str) and len(value) <= 8 and value.strip().lower() in PLACEHOLDERS
-
-
 def _is_blank(values: Sequence[object], ignore: int | None) -> bool:
     for index, value in enumerate(values):
         if index == ignore or value is None:
@@ -210,7 +206,12 @@ class _Parser:
     ) -> None:
         columns = header.columns
         seq_index = columns.get("seq")
-        values = tuple(None if _is_placeholder(value) else value for value in values)
+        values = tuple(
+            None
+            if type(value) is str and len(value) <= 8 and value.strip().lower() in PLACEHOLDERS
+            else value
+            for value in values
+        )  # a placeholder ("-", "ไม่มี", ...) counts as empty; inline: it runs for every cell
         if _is_blank(values, seq_index):
             return
         number_index = columns["number"]

@@ -13,6 +13,7 @@ from tocnet.members.importing.normalize import (
     UnitResolver,
     _phone_value,
     _phone_value_slow,
+    _phones_in_text,
     centre_from_name,
     clean_name,
     national_format,
@@ -436,3 +437,9 @@ def test_the_fast_mobile_path_agrees_with_phonenumbers(digits: str, style: int) 
 @given(st.text(max_size=20))
 def test_the_fast_cleaner_agrees_with_the_full_fold(text: str) -> None:
     assert clean_text(text) == _fold(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[0-9][0-9\-.]{7,15}", fullmatch=True))
+def test_a_cell_with_one_number_reads_as_the_general_path_reads_it(text: str) -> None:
+    assert parse_phones(text) == _phones_in_text(text)
