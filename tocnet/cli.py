@@ -1,5 +1,6 @@
 """The `tocnet` console command: manage.py under a friendlier name."""
 
+import gc
 import os
 import sys
 
@@ -36,5 +37,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "tocnet"
-    execute_from_command_line(without_system_checks(args))
+    # Starting Django and loading the command allocate ~100,000 objects that live as long as
+    # the process: the cyclic collector would scan them again and again meanwhile (~15% of
+    # start-up) and at every full collection after. Off while starting, then set aside.
+    gc.disable()
+    try:
+        args = without_system_checks(args)
+    finally:
+        gc.freeze()
+        gc.enable()
+    execute_from_command_line(args)
     return 0

@@ -79,3 +79,23 @@ def test_every_tocnet_command_skips_the_system_checks() -> None:
 def test_django_commands_keep_their_checks() -> None:
     assert without_system_checks(["tocnet", "migrate"]) == ["tocnet", "migrate"]
     assert without_system_checks(["tocnet", "runserver", "0"]) == ["tocnet", "runserver", "0"]
+
+
+def test_the_collector_is_back_on_after_start_up() -> None:
+    # Start-up runs without the cyclic garbage collector, whose objects are then set aside
+    # (gc.freeze); the command itself must run with it on.
+    probe = (
+        "import gc, sys\n"
+        "from tocnet.cli import main\n"
+        "main(['tocnet', 'version'])\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 10000)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DEBUG": "1"},
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "True True"

@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -27,8 +28,18 @@ from tocnet.members.provinces import (
     study_centre_name,
 )
 
-PROVINCE_ABBREVIATIONS: dict[str, str] = {p.name_th: p.abbr_th for p in all_provinces()}
-PROVINCE_BY_ABBREVIATION: dict[str, str] = {p.abbr_th: p.name_th for p in all_provinces()}
+
+@cache
+def _abbreviations() -> dict[str, str]:
+    """Province name -> abbreviation (read on first use: pythainlp's corpus loads its
+    tokeniser, which start-up and the registers app's import hooks do not need)."""
+    return {p.name_th: p.abbr_th for p in all_provinces()}
+
+
+@cache
+def _provinces_by_abbreviation() -> dict[str, str]:
+    return {p.abbr_th: p.name_th for p in all_provinces()}
+
 
 MAX_NUMBER_DIGITS = 12
 
@@ -446,7 +457,7 @@ def unit_province(unit: KnownUnit) -> str:
     if unit.province:
         return unit.province
     kind, core = unit_signature(unit.name)
-    if kind and core in PROVINCE_ABBREVIATIONS:
+    if kind and core in _abbreviations():
         return core
     return ""
 
@@ -475,7 +486,7 @@ class UnitResolver:
             province = unit_province(unit)
             if province:
                 keys.append((kind_hint, province))
-                abbreviation = PROVINCE_ABBREVIATIONS[province]
+                abbreviation = _abbreviations()[province]
                 keys.append((kind_hint, abbreviation))
                 if unit.kind == "province":
                     keys.append(("", province))
@@ -496,8 +507,8 @@ class UnitResolver:
         key = self._index.get((kind, core))
         if key is None and not kind:
             key = self._index.get(("", core))
-        if key is None and kind == "province" and core in PROVINCE_BY_ABBREVIATION:
-            key = self._index.get(("province", PROVINCE_BY_ABBREVIATION[core]))
+        if key is None and kind == "province" and core in _provinces_by_abbreviation():
+            key = self._index.get(("province", _provinces_by_abbreviation()[core]))
         self._cache[written] = key
         return key
 
@@ -525,8 +536,8 @@ def centre_from_name(text: str) -> tuple[str, str, str] | None:
     kind, core = unit_signature(text)
     if kind != "centre":
         return None
-    province = PROVINCE_BY_ABBREVIATION.get(core, core)
-    if province not in PROVINCE_ABBREVIATIONS:
+    province = _provinces_by_abbreviation().get(core, core)
+    if province not in _abbreviations():
         return None
     return study_centre_name(province), "centre", study_centre_abbreviation(province)
 
@@ -536,7 +547,7 @@ def office_from_name(text: str) -> tuple[str, str, str] | None:
     kind, core = unit_signature(text)
     if kind == "centre":
         return None
-    province = PROVINCE_BY_ABBREVIATION.get(core, core) if kind else core
-    if province not in PROVINCE_ABBREVIATIONS or province == BANGKOK:
+    province = _provinces_by_abbreviation().get(core, core) if kind else core
+    if province not in _abbreviations() or province == BANGKOK:
         return None
-    return province_office_name(province), "province", PROVINCE_ABBREVIATIONS[province]
+    return province_office_name(province), "province", _abbreviations()[province]
