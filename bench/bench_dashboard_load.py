@@ -7,11 +7,10 @@ Builds the demo cooperative (10,669 members, 211 registers, verified groups, mem
 them; as bench_dashboard.py) in a scratch folder, with `--sessions` staff users signed in past
 the second factor. Starts the production layout of the README: gunicorn for the site (2
 processes x 8 threads) and a second, small gunicorn (1 x 4) for /line/webhook only, DEBUG off,
-persistent connections (DB_CONN_MAX_AGE 60). Then:
-
-1. idle: signed single-event webhooks at `--rate` per second for `--seconds`;
-2. loaded: the same webhooks while `--sessions` threads each load GET /dashboard/ as their own
-   staff user, one request after another (no pause), for the same time.
+persistent connections (DB_CONN_MAX_AGE 60). Then measures, in `--rounds` alternating rounds (so the machine's other work weighs on both sides alike):
+idle, signed single-event webhooks at `--rate` per second; loaded, the same while `--sessions`
+threads (a child process at nice 15: browsers live on other machines) each load GET /dashboard/
+as their own staff user, one request after another, no pause. `--seconds` is the total per side.
 
 Prints webhook acknowledgement p50/p95 idle and loaded (target: loaded p95 <= 2x idle), the
 dashboard's p50/p95 and pages per second under the load, and the load average. Run it with
@@ -152,8 +151,11 @@ def webhooks(port: int, rate: float, seconds: float, seed: int) -> list[float]:
     return latencies
 
 
-def dashboards(port: int, cookies: list[str], stop: threading.Event) -> list[float]:
-    """Each session loads /dashboard/ again and again until `stop`; latencies (ms)."""
+def dashboards(
+    port: int, cookies: list[str], stop: threading.Event, pause: Path | None = None
+) -> list[float]:
+    """Each session loads /dashboard/ again and again until `stop` (resting while the file
+    `pause` exists); latencies (ms)."""
     latencies: list[float] = []
     lock = threading.Lock()
 
@@ -161,6 +163,9 @@ def dashboards(port: int, cookies: list[str], stop: threading.Event) -> list[flo
         headers = {"Cookie": f"sessionid={cookie}", "X-Forwarded-Proto": "https"}
         conn = None
         while not stop.is_set():
+            if pause is not None and pause.exists():
+                time.sleep(0.05)
+                continue
             t0 = time.perf_counter()
             conn, status, body = get(port, "/dashboard/", headers, conn)
             if status != 200 or b'id="totals"' not in body:
@@ -179,11 +184,17 @@ def dashboards(port: int, cookies: list[str], stop: threading.Event) -> list[flo
 def load_only(spec: str) -> None:
     """(A niced child process) the staff sessions: browsers, which live on other machines, so
     they must not take the CPU from the servers measured. Prints the page latencies."""
-    port, seconds, cookie_file = spec.split(",")
+    port, stop_file, pause_file, cookie_file = spec.split(",")
     cookies = json.loads(Path(cookie_file).read_text())
     stop = threading.Event()
-    threading.Timer(float(seconds), stop.set).start()
-    print(json.dumps(dashboards(int(port), cookies, stop)))
+
+    def watch() -> None:
+        while not Path(stop_file).exists():
+            time.sleep(0.1)
+        stop.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    print(json.dumps(dashboards(int(port), cookies, stop, Path(pause_file))))
 
 
 def show(name: str, values: list[float]) -> tuple[float, float]:
@@ -200,6 +211,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rate", type=float, default=20, help="webhooks per second")
     parser.add_argument("--cache-seconds", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=3, help="idle/loaded rounds, alternating")
     parser.add_argument("--database-url", default="")
     parser.add_argument(
         "--site-nice",
@@ -285,37 +297,49 @@ def main() -> None:
         stop.set()
         warm.join()
 
-        load_before = os.getloadavg()
-        print(
-            f"idle: webhooks {args.rate:.0f}/s for {args.seconds:.0f} s (load average {load_before[0]:.1f})"
+        # Idle and loaded rounds alternate, so the other work on the machine weighs on both.
+        cookie_file, stop_file, pause_file = (
+            scratch / n for n in ("cookies.json", "stop", "pause")
         )
-        idle = show("webhook", webhooks(hook_port, args.rate, args.seconds, seed=2))
-
-        cookie_file = scratch / "cookies.json"
         cookie_file.write_text(json.dumps(cookies))
-        spec = f"{site_port},{args.seconds + 2},{cookie_file}"
+        pause_file.touch()
         loader = subprocess.Popen(
-            ["nice", "-n", "15", PY, __file__, "--load-only", spec],
+            ["nice", "-n", "15", PY, __file__, "--load-only",
+             f"{site_port},{stop_file},{pause_file},{cookie_file}"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
-        time.sleep(2)  # the sessions are under way
-        loaded_hooks = webhooks(hook_port, args.rate, args.seconds, seed=3)
+        load_before = os.getloadavg()
+        per_round = args.seconds / args.rounds
+        idle_hooks: list[float] = []
+        loaded_hooks: list[float] = []
+        loaded_time = 0.0
+        for n in range(args.rounds):
+            pause_file.touch()
+            time.sleep(1)  # the sessions' requests in flight end
+            idle_hooks += webhooks(hook_port, args.rate, per_round, seed=10 + 2 * n)
+            pause_file.unlink()
+            time.sleep(1)  # the sessions are under way
+            t0 = time.monotonic()
+            loaded_hooks += webhooks(hook_port, args.rate, per_round, seed=11 + 2 * n)
+            loaded_time += time.monotonic() - t0 + 1
+        stop_file.touch()
         out, _err = loader.communicate(timeout=600)
-        box = {"dashboard": json.loads(out.strip().splitlines()[-1])}
+        pages = json.loads(out.strip().splitlines()[-1])
         load_after = os.getloadavg()
         print(
-            f"loaded: the same webhooks while {len(cookies)} staff sessions load /dashboard/ "
-            f"(cache {args.cache_seconds} s, site at nice {args.site_nice}; "
-            f"load average {load_after[0]:.1f})"
+            f"{args.rounds} alternating rounds of {per_round:.0f} s, webhooks {args.rate:.0f}/s; "
+            f"loaded = while {len(cookies)} staff sessions load /dashboard/ (cache "
+            f"{args.cache_seconds} s, site at nice {args.site_nice}); load average "
+            f"{load_before[0]:.1f} -> {load_after[0]:.1f}"
         )
-        loaded = show("webhook", loaded_hooks)
-        pages = box["dashboard"]
+        idle = show("webhook idle", idle_hooks)
+        loaded = show("webhook loaded", loaded_hooks)
         show("dashboard", pages)
-        print(f"  dashboard pages/s: {len(pages) / (args.seconds + 2):.1f}")
+        print(f"  dashboard pages/s: {len(pages) / loaded_time:.1f}")
         ratio = loaded[1] / idle[1]
         print(
             f"webhook p95 loaded/idle {ratio:.2f} (target <= 2): {'OK' if ratio <= 2 else 'OVER'}; "
-            f"load average {load_before[0]:.1f} -> {load_after[0]:.1f}"
+            f"p50 {loaded[0] / idle[0]:.2f}"
         )
     finally:
         for proc in gunicorns:
