@@ -13,8 +13,8 @@ Two ratios (issue #9), each side a fresh process started the same way, timed fro
   (read_only, values_only). Target <= 2.5. Each import run gets a fresh copy of the database.
 
 Runs alternate between the two sides of a ratio so that a change in machine load hits both.
-Prints, per process, the best and the median of the runs, the ratios of the best and of the
-medians, and the load average before and after.
+Prints, per process, the best and the median of the runs, the ratios of the medians (the
+verdict) and of the best, and the load average before and after.
 """
 
 from __future__ import annotations
@@ -144,10 +144,12 @@ def ratio(label: str, target: float, command: dict[str, float], base: dict[str, 
     best = command["best"] / base["best"]
     median = command["median"] / base["median"]
     cpu = command["cpu_median"] / base["cpu_median"]
-    verdict = "met" if best <= target else "NOT met"
+    # Judged by the medians: one fast run of either side (the best) moves a ratio of bests by
+    # 20% on a shared machine, the median of several runs much less.
+    verdict = "met" if median <= target else "NOT met"
     print(
-        f"  {label}: {best:.2f}x best, {median:.2f}x median (CPU {cpu:.2f}x median); "
-        f"target <= {target}x: {verdict} (by the best runs)"
+        f"  {label}: {median:.2f}x median, {best:.2f}x best (CPU {cpu:.2f}x median); "
+        f"target <= {target}x: {verdict} (by the medians)"
     )
 
 

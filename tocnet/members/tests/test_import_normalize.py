@@ -443,3 +443,19 @@ def test_the_fast_cleaner_agrees_with_the_full_fold(text: str) -> None:
 @given(st.from_regex(r"[0-9][0-9\-.]{7,15}", fullmatch=True))
 def test_a_cell_with_one_number_reads_as_the_general_path_reads_it(text: str) -> None:
     assert parse_phones(text) == _phones_in_text(text)
+
+
+@given(
+    digits=st.from_regex(r"[0-9]{8,10}", fullmatch=True),
+    style=st.integers(0, 3),
+)
+def test_the_fast_path_agrees_with_phonenumbers_on_international_numbers(
+    digits: str, style: int
+) -> None:
+    written = [
+        f"+66{digits}",
+        f"+66 {digits[:2]} {digits[2:5]} {digits[5:]}",
+        f"+66-{digits[:2]}-{digits[2:5]}-{digits[5:]}",
+        f"+66 ({digits[:2]}) {digits[2:]}",
+    ][style]
+    assert _phone_value(written, "") == _phone_value_slow(written, "")
