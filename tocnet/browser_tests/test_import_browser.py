@@ -11,7 +11,7 @@ from tocnet.accounts.models import User
 from tocnet.members.models import ImportJob, Member, Unit
 from tocnet.members.provinces import office_provinces, province_office_name
 from tocnet.testing import SAMPLES
-from tocnet.testing.two_factor import browser_pass_second_factor, totp_device_for
+from tocnet.testing.two_factor import browser_sign_in, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-import-password-2564"  # noqa: S105
@@ -39,12 +39,7 @@ def test_staff_preview_map_units_and_confirm(
     totp_device_for(staff)
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "staff-import")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    browser_pass_second_factor(page, staff)
+    browser_sign_in(page, live_server.url, "staff-import", PASSWORD)
 
     page.click("nav a[data-nav=import]")
     page.set_input_files("input[type=file]", str(SAMPLE))

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from tocnet.accounts.models import User
-from tocnet.accounts.two_factor import needs_second_factor
 from tocnet.members.models import Unit
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
-from tocnet.testing.two_factor import browser_pass_second_factor, totp_device_for
+from tocnet.testing.two_factor import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "phone-layout-password-2564"  # noqa: S105
@@ -58,20 +57,11 @@ def _cooperative() -> dict[str, Any]:
 
 
 def _phone_page(chromium: Any, base: str, username: str) -> tuple[Any, Any]:
-    user = User.objects.get(username=username)
-    if needs_second_factor(user):
-        totp_device_for(user)
     context = chromium.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="th-TH"
     )
     page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    browser_pass_second_factor(page, user)
-    assert "/accounts/" not in page.url, page.url
+    browser_sign_in(page, base, username, PASSWORD)
     return context, page
 
 

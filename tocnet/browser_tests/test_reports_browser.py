@@ -11,11 +11,10 @@ import pytest
 from openpyxl import load_workbook
 
 from tocnet.accounts.models import User
-from tocnet.accounts.two_factor import needs_second_factor
 from tocnet.members.models import Representative, Unit, UnitAgent
 from tocnet.registers.models import Register
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
-from tocnet.testing.two_factor import browser_pass_second_factor, totp_device_for
+from tocnet.testing.two_factor import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-test-password-2564"  # noqa: S105
@@ -48,17 +47,7 @@ def _cooperative() -> dict[str, Any]:
 
 
 def _login(page: Any, base: str, username: str) -> None:
-    user = User.objects.get(username=username)
-    if needs_second_factor(user):
-        totp_device_for(user)
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    browser_pass_second_factor(page, user)
-    assert "/accounts/login/" not in page.url, page.inner_text("main")
-    assert "/accounts/2fa/" not in page.url
+    browser_sign_in(page, base, username, PASSWORD)
 
 
 def test_staff_sees_the_dashboard(live_server: Any, chromium: Any, screenshots: Path) -> None:

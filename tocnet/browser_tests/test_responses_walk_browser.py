@@ -46,7 +46,7 @@ from tocnet.registers.models import Register
 from tocnet.reports.tests.builders import add_member, add_register
 from tocnet.testing.fakes.line_server import FakeLineServer
 from tocnet.testing.fakes.sms_server import FakeSmsGateway
-from tocnet.testing.two_factor import browser_pass_second_factor, totp_device_for
+from tocnet.testing.two_factor import browser_sign_in, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "responses-walk-2569"  # noqa: S105
@@ -123,13 +123,7 @@ def _cooperative(fake: FakeLineServer) -> dict[str, Any]:
 def _sign_in(browser_: Any, base: str, username: str, **context: Any) -> tuple[Any, Any]:
     browser = browser_.new_context(locale="th-TH", **context)
     page = browser.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    browser_pass_second_factor(page, User.objects.get(username=username))
-    assert "/accounts/" not in page.url, f"{username} could not sign in: {page.url}"
+    browser_sign_in(page, base, username, PASSWORD)
     return browser, page
 
 

@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tocnet.accounts.models import User
 from tocnet.members.models import Member, Unit, UnitAgent
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
-from tocnet.testing.two_factor import browser_pass_second_factor, totp_device_for
+from tocnet.testing.two_factor import browser_sign_in, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "walk-test-password-2564"  # noqa: S105
@@ -148,14 +148,7 @@ def _parameterless_paths() -> list[str]:
 
 
 def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    browser_pass_second_factor(page, User.objects.get(username=username))
-    assert "/accounts/login/" not in page.url, f"{username} could not sign in"
-    assert "/accounts/2fa/" not in page.url, f"{username} is stuck at the second factor"
+    browser_sign_in(page, base, username, PASSWORD)
 
 
 def _pattern(path: str) -> str:
