@@ -107,7 +107,7 @@ def test_representatives_change_pages(live_server: Any, chromium: Any, screensho
         page.fill("input[name=term_start]", today.isoformat())
         page.fill("input[name=term_end]", (today + dt.timedelta(days=4 * 365)).isoformat())
         page.click('[data-form="renew"] button[type=submit]')
-        page.wait_for_load_state("networkidle")
+        page.locator('[data-section="preview"][data-renewed]').wait_for()
         assert page.locator('[data-section="preview"][data-renewed="1"]').count() == 1
         _fits(page, size, "the new-term page")
         page.screenshot(path=str(screenshots / f"terms_renew_{size}.png"), full_page=True)
@@ -116,7 +116,7 @@ def test_representatives_change_pages(live_server: Any, chromium: Any, screensho
         page.check("input[name=kind][value=representatives]")
         page.set_input_files("input[name=file]", str(upload))
         page.click("[data-upload]")
-        page.wait_for_load_state("networkidle")
+        page.locator('[data-table="leaders"]').wait_for()
         assert page.locator('[data-table="leaders"] [data-leader="successor"]').count() == 1
         assert page.locator('[data-table="leaders"] [data-leader="deputy"]').count() == 1
         _fits(page, size, "the import preview")
