@@ -256,7 +256,7 @@ def quota_check(plan: ChannelPlan, *, max_age: int = 0) -> tuple[line_client.Quo
     if quota.remaining is not None and needed > quota.remaining:
         return quota, _(
             "This send needs %(needed)s LINE messages but only %(left)s are left this month."
-        ) % {"needed": needed, "left": quota.remaining}
+        ) % {"needed": f"{needed:,}", "left": f"{quota.remaining:,}"}
     return quota, ""
 
 

