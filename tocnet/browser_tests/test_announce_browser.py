@@ -37,11 +37,7 @@ from tocnet.testing.fakes.line_server import FakeLineServer
 from tocnet.testing.fakes.sms_server import FakeSmsGateway
 from tocnet.testing.two_factor import totp_device_for
 
-pytestmark = [
-    pytest.mark.browser,
-    # Live-server tests flush the tables: start from the migrations' seeded rows again.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TOKEN = "announce-browser-token"  # noqa: S105
 LOGIN_CHANNEL = "1650000000"
 LIFF_ID = f"{LOGIN_CHANNEL}-TocRelay"
