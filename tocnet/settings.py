@@ -254,6 +254,9 @@ REPORT_JOB_TIME_LIMIT = env_int("REPORT_JOB_TIME_LIMIT", 30 * 60)
 # A unit's attachment 3 PDF with more members than this is drawn in the background (with a
 # progress line and a download link): about 20 ms a member, so 60 members take ~1-2 s.
 REPORT_PDF_INLINE_MAX_MEMBERS = env_int("REPORT_PDF_INLINE_MAX_MEMBERS", 60)
+# The same for a unit's attachment 3 .xlsx (about 1 ms a member, several times that on a busy
+# server). A representative's own PDF is always drawn in the background (see reports.views).
+REPORT_XLSX_INLINE_MAX_MEMBERS = env_int("REPORT_XLSX_INLINE_MAX_MEMBERS", 200)
 
 # Backups (tocnet backup / restore): a nightly archive in BACKUP_DIR (off when empty), keeping
 # the newest BACKUP_KEEP.

@@ -115,3 +115,54 @@ def test_agent_downloads_a_form(live_server: Any, chromium: Any, tmp_path: Path)
     info.value.save_as(str(pdf))
     assert pdf.read_bytes()[:4] == b"%PDF"
     context.close()
+
+
+# LINE's in-app browser on an iPhone (what representatives open links in).
+LINE_IN_APP = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 Safari Line/14.9.0"
+)
+
+
+def test_representative_gets_their_pdf_through_a_progress_page_in_line(
+    live_server: Any, chromium: Any, tmp_path: Path, screenshots: Path
+) -> None:
+    """#16 (c): a representative's PDF is drawn in the background; in LINE's browser at 390 px
+    the progress line updates itself (htmx) and then offers the download."""
+    from tocnet.reports.models import ReportJob
+    from tocnet.reports.services import report_job_run
+
+    data = _cooperative()
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="th-TH",
+        user_agent=LINE_IN_APP, accept_downloads=True,
+    )  # fmt: skip
+    page = context.new_page()
+    _login(page, live_server.url, "rep-b")
+    page.goto(f"{live_server.url}/my/register/")
+    page.click('[data-download="my-attachment3-pdf"]')
+    page.wait_for_url("**/reports/jobs/*/status/")
+    job = ReportJob.objects.get(requested_by=data["rep"])
+    assert job.kind == ReportJob.Kind.UNIT_PDF
+    # A job still waiting when the page opens: the line polls until the file is ready.
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJob.Status.PENDING, content=b"", size=0, progress=0
+    )
+    page.reload()
+    assert page.locator(f'#job-{job.code}[data-job-status="pending"]').count() == 1
+    assert page.locator("main").inner_text().count("กำลังจัดทำไฟล์ PDF") == 1
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the progress page scrolls sideways on a phone: {width}px"
+    page.screenshot(path=str(screenshots / "report_job_phone_waiting.png"), full_page=False)
+    report_job_run(job_id=job.pk)  # the slow queue's worker
+    link = page.wait_for_selector(f'[data-job-download="{job.code}"]', timeout=10_000)
+    assert link is not None
+    page.screenshot(path=str(screenshots / "report_job_phone_ready.png"), full_page=False)
+    with page.expect_download() as info:
+        link.click()
+    pdf = tmp_path / "mine.pdf"
+    info.value.save_as(str(pdf))
+    assert pdf.read_bytes()[:4] == b"%PDF"
+    back = page.locator('main a[href="/my/register/"]', has_text="กลับไปหน้าทะเบียนของฉัน")
+    assert back.count() == 1  # the way back to their page
+    context.close()

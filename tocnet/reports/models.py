@@ -46,6 +46,8 @@ class ReportJob(models.Model):
         FORMS_XLSX_ZIP = "forms_xlsx_zip", _("Forms of every unit (.xlsx, zip)")
         # One unit's attachment 3 as PDF when it is too long to draw while the person waits.
         UNIT_PDF = "unit_pdf", _("Attachment 3 of one unit (PDF)")
+        # One unit's attachment 3 as .xlsx when the unit is large (seconds on a busy server).
+        UNIT_XLSX = "unit_xlsx", _("Attachment 3 of one unit (.xlsx)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")

@@ -146,24 +146,26 @@ def report_job_request(*, actor: User, kind: str, unit: Unit | None = None) -> R
 
     The zips of every unit: staff and agents. One unit's PDF (``unit``): anyone who may export
     that unit's attachment 3 (a representative gets their own registers); asking again for the
-    same unit while a job is waiting, running or ready (and fresh) returns that job.
+    same unit while a job is waiting, running or ready (and fresh) returns that job. One unit's
+    .xlsx (``UNIT_XLSX``, a large unit): the same, but a finished file is not handed out again.
     """
     from tocnet.reports.forms_io.export import exportable_units
     from tocnet.reports.tasks import report_job_run_task
 
-    if kind == ReportJob.Kind.UNIT_PDF:
+    if kind in UNIT_KINDS:
         if unit is None or not exportable_units(actor).filter(pk=unit.pk).exists():
             raise PermissionDenied
+        reused = [ReportJob.Status.PENDING, ReportJob.Status.RUNNING]
+        if kind == ReportJob.Kind.UNIT_PDF:
+            # A PDF is read, not returned: a fresh one is as good as a new one. A form to fill
+            # in (.xlsx) carries the time it was made, so a finished one is not handed out again.
+            reused.append(ReportJob.Status.DONE)
         recent = (
             ReportJob.objects.filter(
                 kind=kind,
                 requested_by=actor,
                 unit_codes=[str(unit.code)],
-                status__in=[
-                    ReportJob.Status.PENDING,
-                    ReportJob.Status.RUNNING,
-                    ReportJob.Status.DONE,
-                ],
+                status__in=reused,
                 created_at__gt=timezone.now() - UNIT_PDF_REUSE,
             )
             .defer("content")
@@ -184,6 +186,8 @@ def report_job_request(*, actor: User, kind: str, unit: Unit | None = None) -> R
 
 # A unit's PDF asked for again within this time is the same job (no duplicate builds).
 UNIT_PDF_REUSE = dt.timedelta(minutes=10)
+# Jobs that build one unit's attachment 3, and the format of each.
+UNIT_KINDS = {ReportJob.Kind.UNIT_PDF: "pdf", ReportJob.Kind.UNIT_XLSX: "xlsx"}
 
 
 REPORT_JOB_KEEP = dt.timedelta(days=7)
@@ -214,8 +218,8 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
         return None
     job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
     user = job.requested_by
-    if job.kind == ReportJob.Kind.UNIT_PDF:
-        return _unit_pdf_run(job)
+    if job.kind in UNIT_KINDS:
+        return _unit_file_run(job)
     try:
         if user is None or not user.is_active:
             raise PermissionDenied
@@ -255,8 +259,9 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
     return job
 
 
-def _unit_pdf_run(job: ReportJob) -> ReportJob:
-    """Draw one unit's attachment 3 as PDF for the person who asked (their scope, now)."""
+def _unit_file_run(job: ReportJob) -> ReportJob:
+    """Build one unit's attachment 3 (PDF or .xlsx) for the person who asked (their scope,
+    now)."""
     from tocnet.reports.forms_io.export import attachment3_file, exportable_units, form_file_name
 
     user = job.requested_by
@@ -264,7 +269,8 @@ def _unit_pdf_run(job: ReportJob) -> ReportJob:
         unit = exportable_units(user).get(code=job.unit_codes[0]) if user else None
         if user is None or not user.is_active or unit is None:
             raise PermissionDenied
-        content, form = attachment3_file(unit=unit, user=user, fmt="pdf")
+        fmt = UNIT_KINDS[ReportJob.Kind(job.kind)]
+        content, form = attachment3_file(unit=unit, user=user, fmt=fmt)
     except Exception as exc:  # the row records the failure; the worker keeps running
         ReportJob.objects.filter(pk=job.pk).update(
             status=ReportJob.Status.FAILED,
@@ -279,7 +285,7 @@ def _unit_pdf_run(job: ReportJob) -> ReportJob:
             size=len(content),
             units=1,
             progress=1,
-            file_name=form_file_name(unit, "attachment3", "pdf"),
+            file_name=form_file_name(unit, "attachment3", fmt),
             finished_at=timezone.now(),
         )
         audit_access(
@@ -287,7 +293,7 @@ def _unit_pdf_run(job: ReportJob) -> ReportJob:
             action="reports.attachment3_exported",
             target=unit,
             detail={
-                "format": "pdf",
+                "format": fmt,
                 "members": form.member_count,
                 "sections": len(form.sections),
                 "job": str(job.code),

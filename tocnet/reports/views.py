@@ -66,6 +66,7 @@ from tocnet.reports.selectors import (
     sort_rows,
 )
 from tocnet.reports.services import (
+    UNIT_KINDS,
     SubmissionError,
     completeness_messages,
     report_job_expired,
@@ -271,10 +272,12 @@ def attachment3_download(
         form = attachment3_build(unit=unit, user=user)
     except ExportNotAllowed as exc:
         raise PermissionDenied from exc
-    if fmt == "pdf" and form.member_count > settings.REPORT_PDF_INLINE_MAX_MEMBERS:
-        # Drawing a long PDF takes seconds (about 20 ms a member on the demo machine): it is
-        # drawn in the background and the person watches its progress, then downloads it.
-        job = report_job_request(actor=user, kind=ReportJob.Kind.UNIT_PDF, unit=unit)
+    if _in_background(user, fmt, form.member_count):
+        # Drawing a long PDF takes seconds (about 20 ms a member on the demo machine), a large
+        # unit's .xlsx too on a busy server: built in the background, the person watches its
+        # progress, then downloads it.
+        kind = ReportJob.Kind.UNIT_PDF if fmt == "pdf" else ReportJob.Kind.UNIT_XLSX
+        job = report_job_request(actor=user, kind=kind, unit=unit)
         return redirect("reports:report_job_status", code=job.code)
     content = attachment3_pdf(form) if fmt == "pdf" else attachment3_xlsx(form)
     audit_access(
@@ -289,6 +292,18 @@ def attachment3_download(
         filename=form_file_name(unit, "attachment3", fmt),
         content_type=PDF if fmt == "pdf" else XLSX,
     )
+
+
+def _in_background(user: User, fmt: str, members: int) -> bool:
+    """Whether a unit's attachment 3 is built by a task rather than in the request.
+
+    PDFs above REPORT_PDF_INLINE_MAX_MEMBERS, and every PDF a representative asks for: their
+    40-60 member register took 1.5-4.8 s on the loaded demo machine (bench/README.md), on a
+    phone inside LINE where a blank page looks broken. .xlsx above
+    REPORT_XLSX_INLINE_MAX_MEMBERS (the largest unit's took 2.4 s under load)."""
+    if fmt == "pdf":
+        return is_representative(user) or members > settings.REPORT_PDF_INLINE_MAX_MEMBERS
+    return members > settings.REPORT_XLSX_INLINE_MAX_MEMBERS
 
 
 @login_required
@@ -364,7 +379,7 @@ def report_job_status(request: AuthenticatedHttpRequest, code: uuid.UUID) -> Htt
     if is_htmx(request):
         return render(request, "reports/includes/report_job.html", {"job": job})
     unit = None
-    if job.kind == ReportJob.Kind.UNIT_PDF and job.unit_codes:
+    if job.kind in UNIT_KINDS and job.unit_codes:
         unit = exportable_units(user).filter(code=job.unit_codes[0]).first()
     return render(request, "reports/report_job.html", {"job": job, "unit": unit})
 
@@ -378,7 +393,7 @@ def report_job_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> H
         raise Http404 from exc
     # Personal data: only while the file is fresh and every unit in it is still in scope
     # (a job without its list of units, made before the list was kept, is not served).
-    one_unit = job.kind == ReportJob.Kind.UNIT_PDF
+    one_unit = job.kind in UNIT_KINDS
     if report_job_expired(job) or not (one_unit or can_manage_forms(user)):
         raise Http404
     if len(job.unit_codes) != job.units:
@@ -392,9 +407,10 @@ def report_job_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> H
         detail={"job": str(job.code), "kind": job.kind, "units": job.units},
         ip_address=client_ip(request),
     )
-    return attachment(
-        bytes(job.content), filename=job.file_name, content_type=PDF if one_unit else ZIP
+    content_type = {ReportJob.Kind.UNIT_PDF: PDF, ReportJob.Kind.UNIT_XLSX: XLSX}.get(
+        ReportJob.Kind(job.kind), ZIP
     )
+    return attachment(bytes(job.content), filename=job.file_name, content_type=content_type)
 
 
 # --- forms back in ------------------------------------------------------------------------
