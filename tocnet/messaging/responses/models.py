@@ -90,15 +90,27 @@ class Way(models.TextChoices):
     REP_IN_PERSON = "rep_in_person", _("Informed by the representative in person")
     REP_UNREACHABLE = "rep_unreachable", _("Representative could not reach them")
     STAFF_CALL = "staff_call", _("Informed by staff by phone")
+    STAFF_IN_PERSON = "staff_in_person", _("Informed by staff in person")
     STAFF_UNREACHABLE = "staff_unreached", _("Staff could not reach them")
 
 
 MEMBER_WAYS = frozenset({Way.LIFF, Way.GROUP_TEXT, Way.GROUP_QUOTE, Way.SMS_LINK, Way.EMAIL_LINK})
-INFORMED_WAYS = frozenset({Way.REP_PHONE, Way.REP_IN_PERSON, Way.STAFF_CALL})
+# What the register's representative (or its deputy) did themselves: "informed by the
+# representative" in the report, and their responsiveness on the dashboard.
+REPRESENTATIVE_WAYS = frozenset({Way.REP_PHONE, Way.REP_IN_PERSON})
+# What the cooperative's people did: staff from the call queue or a chase list, and coop
+# agents (employees of the cooperative, told at the second deadline) from their chase list.
+STAFF_INFORMED_WAYS = frozenset({Way.STAFF_CALL, Way.STAFF_IN_PERSON})
+INFORMED_WAYS = REPRESENTATIVE_WAYS | STAFF_INFORMED_WAYS
 # Marks that say who tried and why it failed: they do not count as reached.
 UNREACHABLE_WAYS = frozenset({Way.REP_UNREACHABLE, Way.STAFF_UNREACHABLE})
-# What the representative (or their deputy) did themselves: their responsiveness.
-REPRESENTATIVE_WAYS = frozenset({Way.REP_PHONE, Way.REP_IN_PERSON})
+# A mark chosen on a chase list, as recorded when the one marking is not the register's
+# representative or deputy (staff, a coop agent): the same act, counted for the cooperative.
+STAFF_WAY_FOR = {
+    Way.REP_PHONE: Way.STAFF_CALL,
+    Way.REP_IN_PERSON: Way.STAFF_IN_PERSON,
+    Way.REP_UNREACHABLE: Way.STAFF_UNREACHABLE,
+}
 
 
 class Response(models.Model):

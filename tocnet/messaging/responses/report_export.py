@@ -38,6 +38,7 @@ def report_xlsx(report: AnnouncementReport, *, closed_at: dt.datetime | None = N
         (_("Recipients"), report.recipients),
         (_("Responded"), report.responded),
         (_("Informed by their representative"), report.informed),
+        (_("Informed by staff or coop agents"), report.informed_staff),
         (_("Unreached"), report.unreached),
     ):
         append_row(ws, [label, value])
@@ -61,6 +62,7 @@ def report_xlsx(report: AnnouncementReport, *, closed_at: dt.datetime | None = N
         _("Recipients"),
         _("Responded"),
         _("Informed by their representative"),
+        _("Informed by staff or coop agents"),
         _("Unreached"),
     ]
     sheet = wb.create_sheet(safe_sheet_title(_("By register")))
@@ -75,15 +77,26 @@ def report_xlsx(report: AnnouncementReport, *, closed_at: dt.datetime | None = N
                 row.recipients,
                 row.responded,
                 row.informed,
+                row.informed_staff,
                 row.unreached,
             ],
         )
-    set_column_widths(sheet, [22, 36, 28, 12, 12, 16, 12])
+    set_column_widths(sheet, [22, 36, 28, 12, 12, 16, 16, 12])
     units = wb.create_sheet(safe_sheet_title(_("By unit")))
     append_row(units, [headers[1], *headers[3:]], header=True)
     for row in report.by_unit:
-        append_row(units, [row.name, row.recipients, row.responded, row.informed, row.unreached])
-    set_column_widths(units, [36, 12, 12, 16, 12])
+        append_row(
+            units,
+            [
+                row.name,
+                row.recipients,
+                row.responded,
+                row.informed,
+                row.informed_staff,
+                row.unreached,
+            ],
+        )
+    set_column_widths(units, [36, 12, 12, 16, 16, 12])
     if report.poll is not None:
         poll = wb.create_sheet(safe_sheet_title(_("Poll")))
         labels = list(report.poll)

@@ -19,8 +19,9 @@ from tocnet.core.thai import thai_sort_key
 from tocnet.members.models import Phone, Unit
 from tocnet.messaging.models import Announcement, Channel, DeliveryStatus, Reason, Recipient
 from tocnet.messaging.responses.models import (
-    INFORMED_WAYS,
     MEMBER_WAYS,
+    REPRESENTATIVE_WAYS,
+    STAFF_INFORMED_WAYS,
     UNREACHABLE_WAYS,
     Ask,
     Chase,
@@ -236,7 +237,8 @@ def chase_recipient_for_user(
 # --- the report per announcement --------------------------------------------------------------
 
 MEMBER_WAY_VALUES = [str(w) for w in MEMBER_WAYS]
-INFORMED_WAY_VALUES = [str(w) for w in INFORMED_WAYS]
+INFORMED_WAY_VALUES = [str(w) for w in REPRESENTATIVE_WAYS]  # by the representative
+STAFF_INFORMED_WAY_VALUES = [str(w) for w in STAFF_INFORMED_WAYS]  # by staff or a coop agent
 UNREACHABLE_WAY_VALUES = [str(w) for w in UNREACHABLE_WAYS]
 
 
@@ -282,16 +284,17 @@ class ReportRow:
     representative: str
     recipients: int
     responded: int
-    informed: int
+    informed: int  # by the register's representative or deputy
     unit_key: str = ""
+    informed_staff: int = 0  # by cooperative staff or a coop agent
 
     @property
     def unreached(self) -> int:
-        return self.recipients - self.responded - self.informed
+        return self.recipients - self.responded - self.informed - self.informed_staff
 
     @property
     def percent(self) -> int:
-        done = self.responded + self.informed
+        done = self.responded + self.informed + self.informed_staff
         return round(100 * done / self.recipients) if self.recipients else 0
 
 
@@ -301,7 +304,7 @@ class AnnouncementReport:
     ask: Ask | None
     recipients: int
     responded: int
-    informed: int
+    informed: int  # by the register's representative or deputy
     by_way: dict[str, int]
     unreached_by_reason: dict[str, int]
     poll: dict[str, int] | None
@@ -311,10 +314,13 @@ class AnnouncementReport:
     by_unit: list[ReportRow]
     curve: list[tuple[float, int]]  # (hours since the send, responded or informed so far)
     poll_by_register: list[dict[str, object]] = field(default_factory=list)
+    informed_staff: int = 0
 
     @property
     def unreached(self) -> int:
-        return self.recipients - self.responded - self.informed
+        """recipients = responded + informed (by the representative) + informed_staff
+        (by staff or a coop agent) + unreached."""
+        return self.recipients - self.responded - self.informed - self.informed_staff
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -322,6 +328,7 @@ class AnnouncementReport:
             "recipients": self.recipients,
             "responded": self.responded,
             "informed_by_representative": self.informed,
+            "informed_by_staff": self.informed_staff,
             "unreached": self.unreached,
             "by_way": self.by_way,
             "poll": self.poll,
@@ -331,6 +338,7 @@ class AnnouncementReport:
                     "recipients": row.recipients,
                     "responded": row.responded,
                     "informed_by_representative": row.informed,
+                    "informed_by_staff": row.informed_staff,
                     "unreached": row.unreached,
                 }
                 for row in self.by_register
@@ -350,6 +358,7 @@ def _register_rows(
         "n": Count("id"),
         "responded": Count("id", filter=Q(response__way__in=MEMBER_WAY_VALUES)),
         "informed": Count("id", filter=Q(response__way__in=INFORMED_WAY_VALUES)),
+        "informed_staff": Count("id", filter=Q(response__way__in=STAFF_INFORMED_WAY_VALUES)),
     }
     for pk in option_ids:
         counts[f"option_{pk}"] = Count("id", filter=Q(response__option_id=pk))
@@ -389,6 +398,7 @@ def announcement_report(
     }
     responded = sum(n for way, n in by_way.items() if way in MEMBER_WAY_VALUES)
     informed = sum(n for way, n in by_way.items() if way in INFORMED_WAY_VALUES)
+    informed_staff = sum(n for way, n in by_way.items() if way in STAFF_INFORMED_WAY_VALUES)
     # Unreached, by why: what the representative said, what the planner found, or silence.
     unanswered = recipients.exclude(response__first_at__isnull=False)
     reasons: dict[str, int] = {}
@@ -440,6 +450,7 @@ def announcement_report(
                 recipients=int(r["n"] or 0),
                 responded=int(r["responded"] or 0),
                 informed=int(r["informed"] or 0),
+                informed_staff=int(r["informed_staff"] or 0),
             )
         )
         answers = {o.label: int(r[f"option_{o.pk}"] or 0) for o in options}
@@ -482,10 +493,11 @@ def announcement_report(
         unit_row.recipients += reg.recipients
         unit_row.responded += reg.responded
         unit_row.informed += reg.informed
+        unit_row.informed_staff += reg.informed_staff
     unit_rows = sorted(unit_totals.values(), key=lambda row: thai_sort_key(row.name))
     # Times to 50/80/95 % of the recipients and the curve's points: the k-th response times.
     start = announcement.send_started_at
-    reached = responded + informed
+    reached = responded + informed + informed_staff
     wanted = {math.ceil(total * p / 100) for p in PERCENTILES} | {
         math.ceil(reached * j / CURVE_POINTS) for j in range(1, CURVE_POINTS + 1)
     }
@@ -506,6 +518,7 @@ def announcement_report(
         recipients=total,
         responded=responded,
         informed=informed,
+        informed_staff=informed_staff,
         by_way=by_way,
         unreached_by_reason=reasons,
         poll=poll,
@@ -648,7 +661,10 @@ def closing_report_as_report(
     by_way = dict(data.get("by_way", {}))
     reasons = dict(data.get("unreached_by_reason", {}))
     poll = data.get("poll")
-    totals = {k: int(data.get(k, 0)) for k in ("recipients", "responded", "informed")}
+    # Closing reports frozen before "informed_staff" was kept counted staff in "informed".
+    totals = {
+        k: int(data.get(k, 0)) for k in ("recipients", "responded", "informed", "informed_staff")
+    }
     if units is not None:
         keys = {str(code) for code in units.values_list("code", flat=True)}
         unit_rows = [r for r in unit_rows if r["key"] in keys]
@@ -656,7 +672,7 @@ def closing_report_as_report(
         register_rows = [r for r in register_rows if r["unit_key"] in keys]
         poll_by_unit = [r for r in poll_by_unit if r["unit"] in names]
         poll_by_register = [r for r in poll_by_register if r["unit"] in names]
-        totals = {k: sum(int(r[k]) for r in unit_rows) for k in totals}
+        totals = {k: sum(int(r.get(k, 0)) for r in unit_rows) for k in totals}
         by_way, reasons = {}, {}
         for row in unit_rows:
             for way, n in row.get("by_way", {}).items():
@@ -678,6 +694,7 @@ def closing_report_as_report(
             recipients=int(row["recipients"]),  # type: ignore[call-overload]
             responded=int(row["responded"]),  # type: ignore[call-overload]
             informed=int(row["informed"]),  # type: ignore[call-overload]
+            informed_staff=int(row.get("informed_staff", 0)),  # type: ignore[call-overload]
             unit_key=str(row.get("unit_key", row["key"])),
         )
 
@@ -691,6 +708,7 @@ def closing_report_as_report(
         recipients=totals["recipients"],
         responded=totals["responded"],
         informed=totals["informed"],
+        informed_staff=totals["informed_staff"],
         by_way=by_way,
         unreached_by_reason=reasons,
         poll=poll,

@@ -18,6 +18,7 @@ from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses.links import link_token_for_key, link_token_key, link_token_new
 from tocnet.messaging.responses.models import (
     INFORMED_WAYS,
+    STAFF_WAY_FOR,
     UNREACHABLE_WAYS,
     Ask,
     Chase,
@@ -27,6 +28,7 @@ from tocnet.messaging.responses.models import (
     ResponseLink,
     Way,
 )
+from tocnet.registers.selectors import register_leader_role
 
 LINK_DAYS_DEFAULT = 14
 
@@ -307,7 +309,36 @@ def ask_set(
     return ask
 
 
+CHASE_WAYS = (Way.REP_PHONE, Way.REP_IN_PERSON, Way.REP_UNREACHABLE)
 STAFF_WAYS = (Way.STAFF_CALL, Way.STAFF_UNREACHABLE)
+
+
+def chase_way_for(*, recipient: Recipient, way: str, actor: User) -> str:
+    """The way a chase-list mark is recorded as: the representative's ways when ``actor`` is
+    the register's representative or deputy, else (staff, a coop agent) the staff ways, so
+    "informed by the representative" counts only what the register's own leaders did."""
+    register = recipient.register
+    if register is not None and register_leader_role(actor, register):
+        return way
+    return str(STAFF_WAY_FOR.get(Way(way), way))
+
+
+def chase_mark_record(
+    *, recipient: Recipient, way: str, note: str, actor: User, at: dt.datetime | None = None
+) -> Response:
+    """A mark from a chase list: informed by phone / in person, or could not reach (why),
+    recorded with the way :func:`chase_way_for` gives. Raises ResponseRefused."""
+    if way not in CHASE_WAYS:
+        raise ResponseRefused("bad_option")
+    return response_record(
+        announcement=recipient.announcement,
+        member=recipient.member,
+        way=chase_way_for(recipient=recipient, way=way, actor=actor),
+        note=note,
+        source=f"user:{actor.code}",
+        actor=actor,
+        at=at,
+    )
 
 
 def staff_call_record(
@@ -379,6 +410,7 @@ def closing_report_data(announcement: Announcement) -> dict[str, Any]:
         "recipients": report.recipients,
         "responded": report.responded,
         "informed": report.informed,
+        "informed_staff": report.informed_staff,
         "unreached": report.unreached,
         "by_way": report.by_way,
         "unreached_by_reason": report.unreached_by_reason,
@@ -400,6 +432,7 @@ def closing_report_data(announcement: Announcement) -> dict[str, Any]:
                 "recipients": r.recipients,
                 "responded": r.responded,
                 "informed": r.informed,
+                "informed_staff": r.informed_staff,
             }
             for r in report.by_register
         ],
@@ -410,6 +443,7 @@ def closing_report_data(announcement: Announcement) -> dict[str, Any]:
                 "recipients": r.recipients,
                 "responded": r.responded,
                 "informed": r.informed,
+                "informed_staff": r.informed_staff,
                 "by_way": unit_ways.get(r.key, {}),
                 "reasons": unit_reasons.get(r.key, {}),
             }
@@ -447,7 +481,7 @@ def ask_close(
             announcement=announcement,
             defaults={"reason": reason, "closed_at": now, "closed_by": actor, "data": data},
         )
-        reached = int(data["responded"]) + int(data["informed"])
+        reached = int(data["responded"]) + int(data["informed"]) + int(data["informed_staff"])
         for step, count in (
             (TimelineEntry.Step.CLOSED, reached),
             (TimelineEntry.Step.CLOSING_REPORT, int(data["recipients"])),

@@ -60,6 +60,7 @@ from tocnet.messaging.responses.services import (
     ask_close,
     ask_is_closed,
     ask_set,
+    chase_mark_record,
     response_link_resolve,
     response_record,
     staff_call_record,
@@ -417,12 +418,10 @@ def chase_mark(
     problem = ""
     if form.is_valid():
         try:
-            response_record(
-                announcement=recipient.announcement,
-                member=recipient.member,
+            chase_mark_record(
+                recipient=recipient,
                 way=form.cleaned_data["way"],
                 note=form.cleaned_data["note"],
-                source=f"user:{user.code}",
                 actor=user,
             )
         except ResponseRefused as exc:

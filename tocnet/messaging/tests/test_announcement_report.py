@@ -1,17 +1,19 @@
 import datetime as dt
+import importlib
 import io
 import json
 
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
-from tocnet.members.models import Member, Phone
-from tocnet.messaging.models import Announcement
-from tocnet.messaging.responses.models import Ask, PollOption, Way
-from tocnet.messaging.responses.selectors import announcement_report
-from tocnet.messaging.responses.services import response_record
+from tocnet.members.models import Member, Phone, Unit
+from tocnet.messaging.models import Announcement, Recipient
+from tocnet.messaging.responses.models import Ask, PollOption, Response, Way
+from tocnet.messaging.responses.selectors import announcement_report, closing_report_as_report
+from tocnet.messaging.responses.services import ask_close, response_record, staff_call_record
 from tocnet.messaging.tests.response_builders import sent_announcement
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.testing import BaseTestCase
@@ -89,6 +91,7 @@ class AnnouncementReportTestCase(ReportCase):
                 "recipients",
                 "responded",
                 "informed_by_representative",
+                "informed_by_staff",
                 "unreached",
                 "by_way",
                 "poll",
@@ -98,12 +101,22 @@ class AnnouncementReportTestCase(ReportCase):
         self.assertEqual(data["announcement"], self.poll.pk)
         self.assertEqual(
             data["recipients"],
-            data["responded"] + data["informed_by_representative"] + data["unreached"],
+            data["responded"]
+            + data["informed_by_representative"]
+            + data["informed_by_staff"]
+            + data["unreached"],
         )
         self.assertEqual(data["poll"], {"เสาร์": 1, "อาทิตย์": 0})
         self.assertEqual(
             set(data["by_register"][0]),
-            {"register", "recipients", "responded", "informed_by_representative", "unreached"},
+            {
+                "register",
+                "recipients",
+                "responded",
+                "informed_by_representative",
+                "informed_by_staff",
+                "unreached",
+            },
         )
 
     def test_an_acknowledgement_has_no_poll(self) -> None:
@@ -125,6 +138,124 @@ class AnnouncementReportTestCase(ReportCase):
             self.answer(m, Way.LIFF, 4, option=self.sat)
         with self.assertNumQueries(len(small.captured_queries)):
             announcement_report(self.poll)
+
+
+class InformedByWhomTestCase(ReportCase):
+    """The report's "informed by the representative" counts what the register's representative
+    (or deputy) did; staff and coop agents marking a member informed count as "informed by
+    staff"."""
+
+    def mark(self, user: object, member: Member, way: str) -> None:
+        self.client.force_login(user)  # type: ignore[arg-type]
+        url = reverse("responses:chase_mark", args=[self.poll.code, member.code])
+        response = self.client.post(url, {"way": way, "note": "ไม่รับสาย"}, HTTP_HX_REQUEST="true")
+        self.assertEqual(response.status_code, 200)
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.answer(self.extra[0], Way.LIFF, 1, option=self.sat)
+        # The representative of สอ.พช.กพ.1 calls a member of their register.
+        self.mark(self.rep_user, self.in_register, "rep_phone")
+        # The coop agent of กพ marks the representative's own member record (same register).
+        self.mark(self.agent, self.rep_member, "rep_in_person")
+        # Staff mark a member of นว from their chase list, another from the call queue, and
+        # try a third in vain.
+        self.mark(self.staff, self.extra[1], "rep_phone")
+        recipient = Recipient.objects.get(announcement=self.poll, member=self.extra[2])
+        staff_call_record(recipient=recipient, way=Way.STAFF_CALL, note="", actor=self.staff)
+        self.mark(self.staff, self.extra[3], "rep_unreachable")
+
+    def test_each_mark_is_stored_with_whose_way(self) -> None:
+        ways = dict(Response.objects.values_list("member__number", "way"))
+        self.assertEqual(
+            ways,
+            {
+                self.extra[0].number: Way.LIFF,
+                self.in_register.number: Way.REP_PHONE,
+                self.rep_member.number: Way.STAFF_IN_PERSON,
+                self.extra[1].number: Way.STAFF_CALL,
+                self.extra[2].number: Way.STAFF_CALL,
+                self.extra[3].number: Way.STAFF_UNREACHABLE,
+            },
+        )
+
+    def test_the_report_splits_them_and_adds_up(self) -> None:
+        report = announcement_report(self.poll)
+        self.assertEqual(
+            (report.recipients, report.responded, report.informed, report.informed_staff),
+            (9, 1, 1, 3),
+        )
+        self.assertEqual(report.unreached, 4)
+        self.assertEqual(report.unreached_by_reason, {"staff_could_not_reach": 1, "no_answer": 3})
+        registers = {
+            row.name: (row.recipients, row.responded, row.informed, row.informed_staff)
+            for row in report.by_register
+        }
+        self.assertEqual(registers, {"สอ.พช.กพ.1": (2, 0, 1, 1), "สอ.พช.นว": (7, 1, 0, 2)})
+        for row in [*report.by_register, *report.by_unit]:
+            self.assertEqual(
+                row.recipients, row.responded + row.informed + row.informed_staff + row.unreached
+            )
+        # 50 % of 9 = the 5th counted response: the marks came first, the answer at 1 h.
+        self.assertEqual(report.times[50], dt.timedelta(hours=1))
+        self.assertEqual(report.curve[-1][1], 5)
+
+    def test_the_command_prints_both_and_the_sum_holds(self) -> None:
+        out = io.StringIO()
+        call_command("announcement_report", str(self.poll.pk), "--json", stdout=out)
+        data = json.loads(out.getvalue())
+        self.assertEqual(
+            (data["informed_by_representative"], data["informed_by_staff"], data["unreached"]),
+            (1, 3, 4),
+        )
+        for row in [data, *data["by_register"]]:
+            self.assertEqual(
+                row["recipients"],
+                row["responded"]
+                + row["informed_by_representative"]
+                + row["informed_by_staff"]
+                + row["unreached"],
+            )
+        registers = {row["register"]: row for row in data["by_register"]}
+        self.assertEqual(registers["สอ.พช.กพ.1"]["informed_by_staff"], 1)
+
+    def test_the_page_the_export_and_the_closing_report_show_both(self) -> None:
+        from openpyxl import load_workbook
+
+        self.login_as(self.staff)
+        url = f"/r/report/{self.poll.code}/"
+        page = self.client.get(url)
+        self.assertContains(page, 'data-report="informed"><div class="num">1<')
+        self.assertContains(page, 'data-report="informed_staff"><div class="num">3<')
+        self.assertContains(page, 'data-report="unreached"><div class="num">4<')
+        wb = load_workbook(io.BytesIO(self.client.get(url + "?export=xlsx").content))
+        summary = {row[0]: row[1] for row in wb.worksheets[0].iter_rows(values_only=True)}
+        self.assertEqual(summary["ผู้แทนแจ้งแล้ว"], 1)
+        self.assertEqual(summary["เจ้าหน้าที่หรือตัวแทนสหกรณ์แจ้งแล้ว"], 3)
+        self.assertEqual(summary["ยังติดต่อไม่ได้"], 4)
+        ask = Ask.objects.get(announcement=self.poll)
+        closing = ask_close(ask=ask, reason="staff", actor=self.staff)
+        assert closing is not None
+        self.assertEqual((closing.data["informed"], closing.data["informed_staff"]), (1, 3))
+        frozen = closing_report_as_report(closing)
+        self.assertEqual((frozen.informed, frozen.informed_staff, frozen.unreached), (1, 3, 4))
+        # A coop agent's share (กพ) of the frozen report adds up too.
+        share = closing_report_as_report(closing, units=Unit.objects.filter(pk=self.unit_a.pk))
+        self.assertEqual(
+            (share.recipients, share.informed, share.informed_staff, share.unreached), (2, 1, 1, 0)
+        )
+
+    def test_marks_made_before_the_split_are_moved_by_the_migration(self) -> None:
+        from django.apps import apps
+
+        migration = importlib.import_module(
+            "tocnet.messaging.migrations.0007_response_way_staff_in_person"
+        )
+        Response.objects.filter(way=Way.STAFF_IN_PERSON).update(way=Way.REP_IN_PERSON)
+        Response.objects.filter(member=self.extra[1]).update(way=Way.REP_PHONE)
+        Response.objects.filter(member=self.extra[3]).update(way=Way.REP_UNREACHABLE)
+        migration.marks_by_staff_reclassify(apps, None)
+        self.test_each_mark_is_stored_with_whose_way()
 
 
 class ReportPageTestCase(ReportCase):

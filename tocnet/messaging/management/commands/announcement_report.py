@@ -29,7 +29,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"{announcement.title}: {report.recipients} recipients, {report.responded} responded, "
-            f"{report.informed} informed by their representative, {report.unreached} unreached"
+            f"{report.informed} informed by their representative, "
+            f"{report.informed_staff} informed by staff or coop agents, {report.unreached} unreached"
         )
         for way, n in sorted(report.by_way.items()):
             self.stdout.write(f"  {way}: {n}")
