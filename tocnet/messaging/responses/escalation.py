@@ -127,11 +127,17 @@ def _to_representatives(ask: Ask, now: dt.datetime) -> None:
         if row.register_id:
             by_register[row.register_id].append(row)
     told = 0
+    chasing: set[int] = set()  # representatives told to chase: no reminder of their own
     for members in by_register.values():
         register = members[0].register
         assert register is not None
         rep = register.representative.member if register.representative else None
-        _chases(announcement, [r.member_id for r in members], Chase.Stage.REPRESENTATIVE, now)
+        # The representative is the one chasing: their own record is not on their list (the
+        # deputy, the coop agent and staff chase them at the next deadlines).
+        others = [r for r in members if rep is None or r.member_id != rep.pk]
+        if not others:
+            continue
+        _chases(announcement, [r.member_id for r in others], Chase.Stage.REPRESENTATIVE, now)
         if rep is not None and rep.line_user_id:
             _notice(
                 announcement,
@@ -139,12 +145,15 @@ def _to_representatives(ask: Ask, now: dt.datetime) -> None:
                 channel=Notice.Channel.LINE,
                 address=rep.line_user_id,
                 now=now,
-                count=len(members),
+                count=len(others),
                 member=rep,
             )
+            chasing.add(rep.pk)
             told += 1
     _timeline(announcement, TimelineEntry.Step.REPRESENTATIVES_TOLD, now, told)
-    reminders = _reminders(announcement, rows, now)
+    # A representative who was pushed their chase list has the announcement in front of them:
+    # no reminder as a member on top. One with no one else to chase is reminded as a member.
+    reminders = _reminders(announcement, [r for r in rows if r.member_id not in chasing], now)
     _timeline(announcement, TimelineEntry.Step.REMINDERS, now, reminders)
 
 

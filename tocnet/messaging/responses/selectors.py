@@ -99,8 +99,12 @@ def chase_page_for_user(
     registers = chase_registers_for_user(user)
     if register is not None:
         registers = registers.filter(pk=register.pk)
-    recipients = Recipient.objects.filter(register__in=registers).filter(
-        open_asks_q("announcement__"), announcement__ask__isnull=False
+    # The chaser's own member record is not on their list: a representative (or deputy) is the
+    # one chasing; their own answer still counts when they give it.
+    recipients = (
+        Recipient.objects.filter(register__in=registers)
+        .filter(open_asks_q("announcement__"), announcement__ask__isnull=False)
+        .exclude(member__user_id=user.pk)
     )
     if announcement is not None:
         recipients = recipients.filter(announcement=announcement)
@@ -226,6 +230,7 @@ def chase_recipient_for_user(
             member__code=member_code,
         )
         .filter(open_asks_q("announcement__"))
+        .exclude(member__user_id=user.pk)  # nobody marks themselves informed
         .select_related("announcement", "member", "delivery", "register", "response")
         .first()
     )

@@ -4,11 +4,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tocnet.accounts.models import User
 from tocnet.members.models import Member, Phone
 from tocnet.messaging.responses.models import Ask, Response, Way
+from tocnet.messaging.responses.selectors import announcement_report
 from tocnet.messaging.responses.services import response_record
 from tocnet.messaging.tests.response_builders import sent_announcement
-from tocnet.registers.models import RegisterMembership
+from tocnet.registers.models import Register, RegisterMembership
 from tocnet.testing import BaseTestCase
 
 
@@ -66,6 +68,53 @@ class ChaseListTestCase(BaseTestCase):
         page = self.client.get(self.url)
         self.assertContains(page, f'data-member="{self.in_register.number}"')
         self.assertContains(page, "ปิดเครื่อง")
+
+    def test_the_representative_is_not_on_their_own_list(self) -> None:
+        self.login_as(self.rep_user)
+        page = self.client.get(self.url)
+        self.assertContains(page, f'data-member="{self.in_register.number}"')
+        self.assertNotContains(page, f'data-member="{self.rep_member.number}"')
+        self.assertContains(page, "1 จาก 1")  # nor in the section's count
+        # Nor can they mark themselves informed.
+        response = self.client.post(self.mark_url(self.rep_member), {"way": "rep_phone"})
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(Response.objects.exists())
+        # Their own answer counts as anyone's.
+        response_record(announcement=self.announcement, member=self.rep_member, way=Way.LIFF)
+        report = announcement_report(self.announcement)
+        self.assertEqual((report.recipients, report.responded), (3, 1))
+
+    def test_the_deputy_chases_the_representative(self) -> None:
+        deputy_user = User.objects.create_user(
+            username="deputy", password="x", role=User.Role.REPRESENTATIVE
+        )
+        deputy = Member.objects.create(
+            number="100009", unit=self.unit_a, first_name="รอง", last_name="ผู้แทน", user=deputy_user
+        )
+        RegisterMembership.objects.create(
+            register=self.register,
+            member=deputy,
+            since=self.in_register.register_memberships.get().since,
+        )
+        Register.objects.filter(pk=self.register.pk).update(deputy=deputy)
+        announcement = sent_announcement([self.rep_member, self.in_register, deputy])
+        self.login_as(deputy_user)
+        page = self.client.get(f"{self.url}?a={announcement.code}")
+        self.assertContains(page, f'data-member="{self.rep_member.number}"')
+        self.assertContains(page, f'data-member="{self.in_register.number}"')
+        self.assertNotContains(page, f'data-member="{deputy.number}"')
+        self.client.post(
+            reverse("responses:chase_mark", args=[announcement.code, self.rep_member.code]),
+            {"way": "rep_phone"},
+        )
+        self.assertEqual(
+            Response.objects.get(announcement=announcement, member=self.rep_member).way,
+            Way.REP_PHONE,  # the deputy acts for the register: informed by the representative
+        )
+        self.login_as(self.rep_user)  # the representative, in turn, chases the deputy
+        self.assertContains(
+            self.client.get(f"{self.url}?a={announcement.code}"), f'data-member="{deputy.number}"'
+        )
 
     def test_it_refuses_members_outside_the_register(self) -> None:
         self.login_as(self.rep_user)

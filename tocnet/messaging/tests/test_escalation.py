@@ -61,10 +61,16 @@ class EscalationTestCase(LineTestCase):
         ask = Ask.objects.get()
         self.assertEqual(ask.stage, Ask.Stage.REPRESENTATIVES)
         rep = self.pushes_to(REP_LINE)
-        # One push to the representative (their list) + their own reminder as a member.
-        self.assertEqual(len(rep), 2)
+        # One push to the representative (their list), no reminder for themselves as a member:
+        # they are the one chasing. Their list counts the others only.
+        self.assertEqual(len(rep), 1)
+        self.assertEqual(Notice.objects.get(address=REP_LINE).count, 1)
+        self.assertEqual(
+            list(Chase.objects.filter(stage="representative").values_list("member", flat=True)),
+            [self.in_register.pk],
+        )
         # Pages below the LIFF endpoint (SITE_URL/r/) open inside LINE through the LIFF URL.
-        self.assertTrue(any(f"{LIFF}/chase/?a=" in text for text in rep))
+        self.assertIn(f"{LIFF}/chase/?a=", rep[0])
         self.assertEqual(len(self.pushes_to(MEMBER_LINE)), 1)
         self.assertIn(f"{LIFF}/liff/a/{self.announcement.code}/", self.pushes_to(MEMBER_LINE)[0])
         # Responded (the deputy) never reminded; no channel left for a_not_in_register.
@@ -72,14 +78,14 @@ class EscalationTestCase(LineTestCase):
         steps = list(TimelineEntry.objects.values_list("step", "count"))
         self.assertEqual(
             steps,
-            [("member_deadline", 3), ("representatives_told", 1), ("reminders", 2)],
+            [("member_deadline", 3), ("representatives_told", 1), ("reminders", 1)],
         )
         # Every push carried a retry key; a second run sends nothing more.
         self.assertTrue(
             all(r.header("x-line-retry-key") for r in self.fake.requests_to("/v2/bot/message/push"))
         )
         self.advance(48.5)
-        self.assertEqual(len(self.fake.pushes()), 3)
+        self.assertEqual(len(self.fake.pushes()), 2)
 
     def test_quiet_hours_hold_and_a_response_cancels_the_reminder(self) -> None:
         self.advance(48 + 12)  # 22:00 Bangkok: stage entered, nothing sent
@@ -89,7 +95,23 @@ class EscalationTestCase(LineTestCase):
         self.advance(48 + 23)  # 09:00 next day
         self.assertEqual(self.pushes_to(MEMBER_LINE), [])
         self.assertEqual(Notice.objects.get(address=MEMBER_LINE).status, Notice.Status.SKIPPED)
-        self.assertEqual(len(self.pushes_to(REP_LINE)), 2)
+        self.assertEqual(len(self.pushes_to(REP_LINE)), 1)
+
+    def test_a_representative_with_no_one_else_to_chase_is_reminded_as_a_member(self) -> None:
+        response_record(announcement=self.announcement, member=self.in_register, way=Way.LIFF)
+        self.advance(48)
+        rep = self.pushes_to(REP_LINE)
+        self.assertEqual(len(rep), 1)
+        self.assertIn(f"{LIFF}/liff/a/{self.announcement.code}/", rep[0])  # the answer page
+        self.assertNotIn("/chase/", rep[0])
+        self.assertEqual(Notice.objects.get(address=REP_LINE).stage, Chase.Stage.REMINDER)
+        self.assertFalse(Chase.objects.filter(stage="representative").exists())
+        self.assertEqual(TimelineEntry.objects.get(step="representatives_told").count, 0)
+        # Their own answer counts like anyone's, and the reminder stops there.
+        response_record(announcement=self.announcement, member=self.rep_member, way=Way.LIFF)
+        self.assertTrue(
+            Chase.objects.filter(member=self.rep_member, done_at__isnull=False).exists()
+        )
 
     def test_deputy_and_agent_then_the_staff_queue(self) -> None:
         self.advance(48)
