@@ -9,7 +9,10 @@ enter it):
    by their next channel (LINE 1:1 when linked, else SMS, else e-mail);
 3. deputies (representatives' deadline passed): the register's deputy, where there is one,
    and the unit's coop agents are told;
-4. staff (deputies' deadline passed): the still unreached go to the staff call queue.
+4. staff (deputies' deadline passed): the still unreached go to the staff call queue;
+5. closed (the staff's hours passed, or ``closes_at``, or staff closed it): no more answers,
+   the closing report is frozen. An explicit ``closes_at`` replaces the staff's hours as the
+   end: the ask closes at that time whatever the stage, and not before.
 
 Messages go out as :class:`Notice` rows (one per announcement, stage and address, retry key
 saved first) sent outside quiet hours (21:00–09:00 Bangkok); a member who has responded is
@@ -297,6 +300,10 @@ def escalations_advance(*, now: dt.datetime | None = None) -> dict[str, int]:
         elif ask.stage == Ask.Stage.DEPUTIES:
             due = (ask.stage_at or start) + dt.timedelta(hours=ask.deputy_hours)
             step = _to_staff
+        elif ask.stage == Ask.Stage.STAFF and ask.closes_at is None:
+            # No closing time given: the last window ends it (the closing report is frozen).
+            due = (ask.stage_at or start) + dt.timedelta(hours=ask.staff_hours)
+            step = _close
         else:
             continue
         if now >= due:

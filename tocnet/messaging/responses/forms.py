@@ -100,9 +100,21 @@ class AskForm(forms.Form):
         max_value=720,
         initial=48,
     )
+    staff_hours = forms.IntegerField(
+        label=_("Then staff call the unreached (hours); then answers close"),
+        help_text=_("Answers close after this, unless a closing time is given below."),
+        min_value=1,
+        max_value=720,
+        initial=48,
+        required=False,
+    )
     closes_at = forms.DateTimeField(
-        label=_("Answers accepted until (empty: no end)"),
+        label=_("Answers accepted until (empty: after the staff's hours)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M"],
     )
+
+    def clean_staff_hours(self) -> int:
+        value = self.cleaned_data.get("staff_hours")
+        return 48 if value is None else int(value)

@@ -50,6 +50,11 @@ class Ask(models.Model):
     deputy_hours = models.PositiveSmallIntegerField(
         _("then deputies and agents have (hours)"), default=48
     )
+    # The last window: staff call the still unreached; then answers close by themselves and
+    # the closing report is frozen, unless ``closes_at`` (an explicit end) is set.
+    staff_hours = models.PositiveSmallIntegerField(
+        _("then staff call, and answers close (hours)"), default=48
+    )
     closes_at = models.DateTimeField(_("answers accepted until"), null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)  # when the send started
     stage = models.CharField(

@@ -257,6 +257,7 @@ def ask_set(
     member_hours: int = 48,
     representative_hours: int = 48,
     deputy_hours: int = 48,
+    staff_hours: int = 48,
     closes_at: dt.datetime | None = None,
 ) -> Ask:
     """Attach (or replace) what an announcement asks, while it can still be edited. A
@@ -281,6 +282,7 @@ def ask_set(
                 "member_hours": member_hours,
                 "representative_hours": representative_hours,
                 "deputy_hours": deputy_hours,
+                "staff_hours": staff_hours,
                 "closes_at": closes_at,
             },
         )

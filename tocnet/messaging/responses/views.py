@@ -734,6 +734,7 @@ def ask_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             "member_hours": ask.member_hours,
             "representative_hours": ask.representative_hours,
             "deputy_hours": ask.deputy_hours,
+            "staff_hours": ask.staff_hours,
             "closes_at": ask.closes_at,
         }
     form = AskForm(request.POST or None, initial=initial)
@@ -750,6 +751,7 @@ def ask_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
                 member_hours=data["member_hours"],
                 representative_hours=data["representative_hours"],
                 deputy_hours=data["deputy_hours"],
+                staff_hours=data["staff_hours"],
                 closes_at=data["closes_at"],
             )
         except AskError as exc:

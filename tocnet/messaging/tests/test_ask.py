@@ -25,11 +25,13 @@ class AskTestCase(BaseTestCase):
                 "member_hours": 48,
                 "representative_hours": 48,
                 "deputy_hours": 24,
+                "staff_hours": 12,
             },
         )
         self.assertRedirects(response, url, fetch_redirect_response=False)
         ask = Ask.objects.get()
-        self.assertEqual((ask.kind, ask.deputy_hours), ("poll", 24))
+        self.assertEqual((ask.kind, ask.deputy_hours, ask.staff_hours), ("poll", 24, 12))
+        self.assertContains(self.client.get(url), 'name="staff_hours" value="12"')
         self.assertEqual(
             list(PollOption.objects.values_list("label", flat=True)), ["เสาร์", "อาทิตย์"]
         )

@@ -7,7 +7,15 @@ from django.test import override_settings
 from tocnet.line.tests.base import LineTestCase
 from tocnet.members.models import Member
 from tocnet.messaging.responses.escalation import escalations_advance, staff_call_queue
-from tocnet.messaging.responses.models import Ask, Chase, Notice, TimelineEntry, Way
+from tocnet.messaging.responses.models import (
+    Ask,
+    Chase,
+    ClosingReport,
+    Notice,
+    TimelineEntry,
+    Way,
+)
+from tocnet.messaging.responses.selectors import staff_call_queue_for_user
 from tocnet.messaging.responses.services import response_record
 from tocnet.messaging.tests.response_builders import sent_announcement
 from tocnet.registers.models import RegisterMembership
@@ -139,6 +147,59 @@ class EscalationTestCase(LineTestCase):
         self.assertEqual(
             list(TimelineEntry.objects.values_list("step", flat=True))[-1], "staff_queue"
         )
+
+    def test_without_a_closing_time_it_closes_after_the_staff_hours(self) -> None:
+        for hours in (48, 96, 144):  # members, representatives, deputies and agents: 48 h each
+            self.advance(hours)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.STAFF)
+        self.assertEqual(len(staff_call_queue()), 3)
+        response_record(
+            announcement=self.announcement,
+            member=self.in_register,
+            way=Way.LIFF,
+            at=SENT + dt.timedelta(hours=150),
+        )
+        self.advance(144 + 47.9)  # the staff's 48 h are not over
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.STAFF)
+        self.assertFalse(ClosingReport.objects.exists())
+        self.assertEqual(self.advance(144 + 48)["stages"], 1)
+        ask = Ask.objects.get()
+        self.assertEqual(ask.stage, Ask.Stage.CLOSED)
+        closing = ClosingReport.objects.get()
+        self.assertEqual(closing.reason, ClosingReport.Reason.DEADLINE)
+        self.assertEqual(closing.closed_at, SENT + dt.timedelta(hours=192))
+        # 4 recipients: the deputy and in_register answered; the rest stay unreached.
+        self.assertEqual(
+            (closing.data["recipients"], closing.data["responded"], closing.data["unreached"]),
+            (4, 2, 2),
+        )
+        self.assertEqual(
+            list(TimelineEntry.objects.values_list("step", flat=True))[-2:],
+            ["closed", "closing_report"],
+        )
+        # Answers are closed; the call queue no longer lists them; the report is there.
+        self.assertEqual([str(r.member.number) for r in staff_call_queue_for_user(self.staff)], [])
+        self.login_as(self.staff)
+        page = self.client.get(f"/r/report/{self.announcement.code}/closing/")
+        self.assertContains(page, 'data-closed-reason="deadline"')
+        self.assertEqual(self.advance(200), {"stages": 0, "notices": 0})
+
+    def test_a_closing_time_replaces_the_staff_hours(self) -> None:
+        Ask.objects.update(closes_at=SENT + dt.timedelta(hours=300))
+        for hours in (48, 96, 144, 192, 299):
+            self.advance(hours)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.STAFF)
+        self.advance(300)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.CLOSED)
+        self.assertEqual(ClosingReport.objects.get().reason, ClosingReport.Reason.DEADLINE)
+
+    def test_the_staff_hours_are_the_asks_own(self) -> None:
+        Ask.objects.update(staff_hours=6)
+        for hours in (48, 96, 144, 149.9):
+            self.advance(hours)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.STAFF)
+        self.advance(150)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.CLOSED)
 
     def test_it_closes_when_answers_close(self) -> None:
         Ask.objects.update(closes_at=SENT + dt.timedelta(hours=24))
