@@ -257,6 +257,9 @@ REPORT_PDF_INLINE_MAX_MEMBERS = env_int("REPORT_PDF_INLINE_MAX_MEMBERS", 60)
 # The same for a unit's attachment 3 .xlsx (about 1 ms a member, several times that on a busy
 # server). A representative's own PDF is always drawn in the background (see reports.views).
 REPORT_XLSX_INLINE_MAX_MEMBERS = env_int("REPORT_XLSX_INLINE_MAX_MEMBERS", 200)
+# A returned attachment 3 with more rows than this is applied in the background (progress
+# counted in rows); the largest demo unit's 565 rows took 0.65-7.2 s depending on the load.
+FORM_APPLY_INLINE_MAX_ROWS = env_int("FORM_APPLY_INLINE_MAX_ROWS", 100)
 
 # Backups (tocnet backup / restore): a nightly archive in BACKUP_DIR (off when empty), keeping
 # the newest BACKUP_KEEP.

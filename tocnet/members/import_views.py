@@ -25,6 +25,7 @@ from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_import, is_cooperative_staff
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
+from tocnet.core.progress import progress_label, progress_read
 from tocnet.core.thai import format_thai_date_numeric, parse_thai_date
 from tocnet.members.importing.messages import describe
 from tocnet.members.importing.normalize import centre_from_name, office_from_name
@@ -39,11 +40,14 @@ from tocnet.members.importing.services import (
     ImportSealError,
     ImportStateError,
     default_term,
+    import_commit_in_background,
+    import_job_commit_start,
     import_job_discard,
     import_job_start,
     import_job_validate,
     import_limits,
     member_import_commit,
+    progress_key,
     representative_import_commit,
 )
 from tocnet.members.models import ImportJob
@@ -234,12 +238,12 @@ def _commit_form(request: AuthenticatedHttpRequest, job: ImportJob) -> CommitFor
 @login_required
 def import_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     job = get_import_job_for_user(request.user, code)
-    if job.status == ImportJob.Status.READING or (
-        is_htmx(request) and request.GET.get("wait") == "1"
-    ):
-        # Still being read: a progress line htmx polls every 2 s; once read, htmx is sent
-        # to the preview (or to the message saying why the file could not be used).
-        if is_htmx(request) and job.status != ImportJob.Status.READING:
+    working = job.status in (ImportJob.Status.READING, ImportJob.Status.APPLYING)
+    if working or (is_htmx(request) and request.GET.get("wait") == "1"):
+        # Still being read (or written once confirmed): a progress line with the rows counted
+        # so far, polled by htmx every 2 s; then htmx is sent to the preview or the result
+        # (or to the message saying why the file could not be used).
+        if is_htmx(request) and not working:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("members:import_detail", args=[job.code])
             return response
@@ -248,7 +252,12 @@ def import_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             if is_htmx(request)
             else ("members/import_reading.html")
         )
-        return render(request, template, {"job": job})
+        progress = progress_read(progress_key(job))
+        return render(
+            request,
+            template,
+            {"job": job, "progress": progress, "label": progress_label(progress)},
+        )
     details = _details(job)
     form = _commit_form(request, job) if job.status == ImportJob.Status.PREVIEW else None
     # The page shows members' names and values from the file: personal data (PDPA).
@@ -301,6 +310,20 @@ def import_commit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         return redirect("members:import_detail", code=job.code)
     if not form.is_valid():
         return _render_detail(request, job, _details(job), form, status=400)
+    if import_commit_in_background(job):
+        # A list this large takes seconds to write: the slow queue writes it while the page
+        # counts the rows; a failure writes nothing and brings this preview back with why.
+        try:
+            import_job_commit_start(
+                job=job,
+                actor=request.user,
+                unit_mapping=form.unit_mapping(),
+                term_start=form.cleaned_data["term_start_date"],
+                term_end=form.cleaned_data["term_end_date"],
+            )
+        except ImportStateError:
+            messages.error(request, _("This import was already confirmed or discarded."))
+        return redirect("members:import_detail", code=job.code)
     try:
         if job.kind == ImportJob.Kind.REPRESENTATIVES:
             representative_import_commit(

@@ -236,6 +236,8 @@ class ImportJob(models.Model):
         # A large file is read in the background; the page shows progress until the preview.
         READING = "reading", _("Being read")
         PREVIEW = "preview", _("Waiting for confirmation")
+        # Confirmed, being written by the slow queue (a large list or form): progress shown.
+        APPLYING = "applying", _("Being written into the register")
         COMMITTED = "committed", _("Imported")
         FAILED = "failed", _("Could not be read")
         DISCARDED = "discarded", _("Discarded")

@@ -19,6 +19,14 @@ def import_job_read_task(job_id: int) -> None:
     import_job_read(job_id=job_id)
 
 
+@slow_db_task()
+def import_job_commit_task(job_id: int) -> None:
+    """Write a confirmed large list on the slow queue, with progress."""
+    from tocnet.members.importing.services import import_job_commit
+
+    import_job_commit(job_id=job_id)
+
+
 @db_periodic_task(crontab(minute="*/5"))
 def import_jobs_sweep_task() -> None:
     """Every 5 minutes: uploads whose reading never ended (worker killed) fail with a message."""

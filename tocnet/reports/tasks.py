@@ -11,6 +11,14 @@ def report_job_run_task(job_id: int) -> None:
     report_job_run(job_id=job_id)
 
 
+@slow_db_task()
+def form_upload_apply_task(job_id: int) -> None:
+    """Apply a confirmed large returned form on the slow queue, with progress."""
+    from tocnet.reports.forms_io.importing import form_upload_apply_job
+
+    form_upload_apply_job(job_id=job_id)
+
+
 @db_periodic_task(crontab(minute="*/5"))
 def report_jobs_sweep_task() -> None:
     """Every 5 minutes: retry once, then fail, report jobs whose worker died."""

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
@@ -32,7 +33,9 @@ from tocnet.accounts.roles import (
 )
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
+from tocnet.core.progress import progress_label, progress_read
 from tocnet.core.thai import thai_sort_key
+from tocnet.members.importing.services import progress_key
 from tocnet.members.models import ImportJob, Unit
 from tocnet.reports.charts import coverage_map, submission_status_chart, unit_group_share_chart
 from tocnet.reports.exports import coverage_xlsx
@@ -50,7 +53,9 @@ from tocnet.reports.forms_io.export import (
 )
 from tocnet.reports.forms_io.importing import (
     FormUploadError,
+    form_apply_in_background,
     form_upload_apply,
+    form_upload_apply_start,
     form_upload_preview,
     in_thai_and_english,
     job_plan,
@@ -475,12 +480,31 @@ def upload_detail(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpRes
             return redirect("reports:upload_detail", code=job.code)
         accepted = request.POST.getlist("accept")
         try:
+            if form_apply_in_background(job):
+                # A large unit's form takes seconds: applied by the slow queue while this
+                # page counts the rows; a failure changes nothing and shows the preview again.
+                form_upload_apply_start(job=job, actor=user, accept_conflicts=accepted)
+                return redirect("reports:upload_detail", code=job.code)
             form_upload_apply(job=job, actor=user, accept_conflicts=accepted)
         except FormUploadError as exc:
             messages.error(request, in_thai_and_english(exc.message))
             return redirect("reports:forms")
         messages.success(request, _("The form was applied."))
         return redirect("reports:upload_detail", code=job.code)
+    applying = job.status == ImportJob.Status.APPLYING
+    if applying or (is_htmx(request) and request.GET.get("wait") == "1"):
+        if is_htmx(request) and not applying:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("reports:upload_detail", args=[job.code])
+            return response
+        progress = progress_read(progress_key(job))
+        return render(
+            request,
+            "reports/includes/form_applying.html"
+            if is_htmx(request)
+            else "reports/form_applying.html",
+            {"job": job, "progress": progress, "label": progress_label(progress)},
+        )
     plan = job_plan(job)
     # The preview shows members' current phones and e-mails: a read of personal data (PDPA).
     audit_access(

@@ -28,7 +28,7 @@ from .normalize import (
     split_full_name,
     split_title,
 )
-from .readers import Sheet, open_sheets
+from .readers import RowsRead, Sheet, open_sheets
 from .reasons import ImportFileError
 from .rows import (
     Duplicate,
@@ -433,8 +433,10 @@ def parse_list(
     kind: str = "members",
     limits: Limits | None = None,
     default_unit_key: str | None = None,
+    on_rows: RowsRead | None = None,
 ) -> ParseResult:
     """Read a member list (kind "members") or a representatives list ("representatives":
-    member numbers with name and unit); ImportFileError when the file cannot be read at all."""
+    member numbers with name and unit); ImportFileError when the file cannot be read at all.
+    ``on_rows(read, total)`` hears the count of rows read (a background job's progress)."""
     parser = _Parser(kind=kind, units=units, default_unit_key=default_unit_key)
-    return parser.parse_sheets(open_sheets(data, file_name, limits))
+    return parser.parse_sheets(open_sheets(data, file_name, limits, on_rows))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,11 +335,15 @@ def _rows_in_scope(
     parsed: ParsedFile,
     members: dict[str, Member],
     scope: set[int] | None,
+    on_rows: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[ParsedRow, str | None, Member | None]]:
     """(row, unit key, existing member) of each row whose written unit is known, mapped or to
     be created, and, for an agent, whose number is a member of their units; the others are
-    rejected on the way."""
-    for row in parsed["members"]:
+    rejected on the way. ``on_rows(checked, total)`` hears the count every 256 rows."""
+    total = len(parsed["members"])
+    for index, row in enumerate(parsed["members"]):
+        if on_rows is not None and index % 256 == 0:
+            on_rows(index, total)
         accepted, unit_key = _row_unit_key(start.plan, row, start.unknown, parsed)
         if not accepted:
             continue
@@ -351,6 +355,8 @@ def _rows_in_scope(
             _reject_outside_scope(start.plan, row)
             continue
         yield row, unit_key, member
+    if on_rows is not None:
+        on_rows(total, total)
 
 
 def _member_values(row: ParsedRow) -> dict[str, Any]:
@@ -401,6 +407,7 @@ def plan_members(
     scope: set[int] | None,
     unit_mapping: dict[str, str] | None = None,
     create_units: bool = False,
+    on_rows: Callable[[int, int], None] | None = None,
 ) -> Plan:
     start = _plan_start(
         "members",
@@ -414,7 +421,7 @@ def plan_members(
     existing = _load_members([row["number"] for row in rows])
     phones = _load_phones(existing.values())
     covered_units: set[int] = set()
-    for row, unit_key, member in _rows_in_scope(start, parsed, existing, scope):
+    for row, unit_key, member in _rows_in_scope(start, parsed, existing, scope, on_rows):
         unit: Unit | None
         new_unit_name = ""
         if unit_key is None:

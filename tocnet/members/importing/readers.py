@@ -6,10 +6,10 @@ import csv
 import io
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -65,11 +65,14 @@ _READ_ERRORS: tuple[type[BaseException], ...] = (
 class _Budget:
     """Rows, cells and seconds one file may cost, counted across all its sheets."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, on_rows: RowsRead | None = None) -> None:
         self.limits = limits
         self.rows = 0
         self.cells = 0
         self.deadline = time.monotonic() + limits.max_seconds
+        # Rows the file says it has (None: not recorded), and who wants the count as it grows.
+        self.total: int | None = None
+        self.on_rows = on_rows
 
     def spend(self, cells: int) -> None:
         self.rows += 1
@@ -78,8 +81,19 @@ class _Budget:
             raise ImportFileError(
                 "too_many_rows", rows=self.limits.max_rows, cells=self.limits.max_cells
             )
-        if self.rows % 256 == 0 and time.monotonic() > self.deadline:
-            raise ImportFileError("too_slow", seconds=int(self.limits.max_seconds))
+        if self.rows % 256 == 0:
+            if time.monotonic() > self.deadline:
+                raise ImportFileError("too_slow", seconds=int(self.limits.max_seconds))
+            if self.on_rows is not None:
+                self.on_rows(self.rows, self._total())
+
+    def _total(self) -> int | None:
+        # A recorded size can be wrong (some writers): never less than what was read.
+        return None if self.total is None else max(self.total, self.rows)
+
+    def finished(self) -> None:
+        if self.on_rows is not None:
+            self.on_rows(self.rows, self.rows)
 
 
 def _sheet_rows(worksheet: ReadOnlyWorksheet, budget: _Budget) -> Iterator[Row]:
@@ -92,7 +106,13 @@ def _sheet_rows(worksheet: ReadOnlyWorksheet, budget: _Budget) -> Iterator[Row]:
         raise _translate(error) from error
 
 
-def read_xlsx(data: bytes, limits: Limits | None = None) -> Iterator[Sheet]:
+# Called as rows are read: (rows read so far, rows in the file or None when not known).
+RowsRead = Callable[[int, int | None], None]
+
+
+def read_xlsx(
+    data: bytes, limits: Limits | None = None, on_rows: RowsRead | None = None
+) -> Iterator[Sheet]:
     """Worksheets in order, rows streamed by openpyxl in read-only mode (formulas' values)."""
     import openpyxl
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -106,16 +126,32 @@ def read_xlsx(data: bytes, limits: Limits | None = None) -> Iterator[Sheet]:
         )
     except _read_errors() as error:
         raise _translate(error) from error
-    budget = _Budget(limits or Limits())
+    budget = _Budget(limits or Limits(), on_rows)
     try:
-        for worksheet in workbook.worksheets:
-            if not isinstance(worksheet, ReadOnlyWorksheet):
-                continue  # a chart sheet
+        sheets = [ws for ws in workbook.worksheets if isinstance(ws, ReadOnlyWorksheet)]
+        if on_rows is not None:
+            budget.total = _recorded_rows(sheets)
+        for worksheet in sheets:  # chart sheets left out
             # Some writers record a wrong sheet size; without it openpyxl reads every cell.
             worksheet.reset_dimensions()
             yield Sheet(name=worksheet.title, rows=_sheet_rows(worksheet, budget))
+        budget.finished()
     finally:
         workbook.close()
+
+
+def _recorded_rows(sheets: list[Any]) -> int | None:
+    """Rows the workbook says its sheets have (for a progress count), None if any is unknown."""
+    total = 0
+    for worksheet in sheets:
+        try:
+            rows = worksheet.max_row
+        except _read_errors():
+            return None
+        if not rows:
+            return None
+        total += rows
+    return total
 
 
 def decode_csv(data: bytes) -> str:
@@ -139,7 +175,9 @@ def _looks_like_text(text: str) -> bool:
     return controls <= len(sample) // 100
 
 
-def read_csv(data: bytes, sheet_name: str, limits: Limits | None = None) -> Iterator[Sheet]:
+def read_csv(
+    data: bytes, sheet_name: str, limits: Limits | None = None, on_rows: RowsRead | None = None
+) -> Iterator[Sheet]:
     """One sheet named after the file; the delimiter is sniffed from , ; tab |."""
     text = decode_csv(data)
     try:
@@ -149,7 +187,9 @@ def read_csv(data: bytes, sheet_name: str, limits: Limits | None = None) -> Iter
     except csv.Error:
         dialect = csv.excel
 
-    budget = _Budget(limits or Limits())
+    budget = _Budget(limits or Limits(), on_rows)
+    if on_rows is not None:
+        budget.total = text.count("\n") + (not text.endswith("\n"))
 
     def rows() -> Iterator[Row]:
         reader = csv.reader(io.StringIO(text, newline=""), dialect)
@@ -159,13 +199,17 @@ def read_csv(data: bytes, sheet_name: str, limits: Limits | None = None) -> Iter
                 yield number, tuple(value if value != "" else None for value in values)
         except csv.Error as error:
             raise ImportFileError("unknown_encoding") from error
+        budget.finished()
 
     yield Sheet(name=sheet_name, rows=rows())
 
 
-def open_sheets(data: bytes, file_name: str, limits: Limits | None = None) -> Iterator[Sheet]:
-    """Check the file (size, type, bombs), then stream its sheets."""
+def open_sheets(
+    data: bytes, file_name: str, limits: Limits | None = None, on_rows: RowsRead | None = None
+) -> Iterator[Sheet]:
+    """Check the file (size, type, bombs), then stream its sheets; ``on_rows`` hears how many
+    rows were read (every 256 rows and at the end)."""
     kind = sniff(data, file_name, limits)
     if kind == "xlsx":
-        return read_xlsx(data, limits)
-    return read_csv(data, PurePath(file_name).name or "CSV", limits)
+        return read_xlsx(data, limits, on_rows)
+    return read_csv(data, PurePath(file_name).name or "CSV", limits, on_rows)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,13 +22,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
+from tocnet.core.progress import (
+    CHECKING,
+    READING,
+    WRITING,
+    ProgressFn,
+    ProgressReporter,
+    progress_clear,
+)
 from tocnet.members.models import ImportJob, Unit
 
 from .normalize import KnownUnit
@@ -92,7 +102,9 @@ def import_scope(actor: Any) -> set[int] | None:
     raise PermissionDenied
 
 
-def _parse_file(*, kind: str, data: bytes, file_name: str, actor: Any) -> ParsedFile:
+def _parse_file(
+    *, kind: str, data: bytes, file_name: str, actor: Any, progress: ProgressFn | None = None
+) -> ParsedFile:
     """The parsed file as plain data (reads the units; writes nothing)."""
     scope = import_scope(actor)
     default_unit = None
@@ -105,6 +117,7 @@ def _parse_file(*, kind: str, data: bytes, file_name: str, actor: Any) -> Parsed
         units=known_units(),
         limits=import_limits(),
         default_unit_key=default_unit,
+        on_rows=None if progress is None else lambda n, total: progress(READING, n, total),
     )
     return result.as_dict()
 
@@ -116,11 +129,16 @@ def _plan(
     actor: Any,
     unit_mapping: dict[str, str] | None = None,
     create_units: bool = False,
+    progress: ProgressFn | None = None,
 ) -> Plan:
     scope = import_scope(actor)
     if kind == ImportJob.Kind.MEMBERS:
         plan = plan_members(
-            parsed, scope=scope, unit_mapping=unit_mapping, create_units=create_units
+            parsed,
+            scope=scope,
+            unit_mapping=unit_mapping,
+            create_units=create_units,
+            on_rows=None if progress is None else lambda n, total: progress(CHECKING, n, total),
         )
     else:
         plan = plan_representatives(parsed, scope=scope, unit_mapping=unit_mapping)
@@ -208,11 +226,15 @@ def import_job_read(*, job_id: int) -> ImportJob | None:
         return None
     path = _upload_path(job)
     actor = job.uploaded_by
+    progress = ProgressReporter(progress_key(job))
     try:
         data = path.read_bytes()
-        parsed = _parse_file(kind=job.kind, data=data, file_name=job.file_name, actor=actor)
-        plan = _plan(job.kind, parsed, actor=actor)
+        parsed = _parse_file(
+            kind=job.kind, data=data, file_name=job.file_name, actor=actor, progress=progress
+        )
+        plan = _plan(job.kind, parsed, actor=actor, progress=progress)
     except ImportFileError as error:
+        progress_clear(progress.key)
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READING).update(
             status=ImportJob.Status.FAILED, error=error.message()
         )
@@ -220,6 +242,7 @@ def import_job_read(*, job_id: int) -> ImportJob | None:
         job.refresh_from_db()
         return job
     except FileNotFoundError:
+        progress_clear(progress.key)
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READING).update(
             status=ImportJob.Status.FAILED, error=str(_("The file was lost; upload it again."))
         )
@@ -238,14 +261,21 @@ def import_job_read(*, job_id: int) -> ImportJob | None:
                 changes={"file_name": job.file_name, "sha256": job.sha256, **_counts(plan)},
             )
     path.unlink(missing_ok=True)
+    progress_clear(progress.key)
     job.refresh_from_db()
     return job
+
+
+def progress_key(job: ImportJob) -> str:
+    """The key of a job's progress record (tocnet.core.progress)."""
+    return f"import-{job.code}"
 
 
 def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
     """Fail, with a message, uploads still being read long after any read could last (the
     worker was killed: the reader stops itself after IMPORT_MAX_SECONDS; twice the report
-    jobs' limit allows for a queue behind a long report); their files are removed. Returns
+    jobs' limit allows for a queue behind a long report); their files are removed. Lists and
+    forms confirmed but still not written go back to their preview with a message. Returns
     how many."""
     now = now or timezone.now()
     limit = dt.timedelta(seconds=2 * max(settings.REPORT_JOB_TIME_LIMIT, 60))
@@ -258,6 +288,17 @@ def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
             status=ImportJob.Status.FAILED, error=str(_("The file was lost; upload it again."))
         )
         _upload_path(job).unlink(missing_ok=True)
+    # Confirmed but never written (the worker died: its transaction left nothing): back to the
+    # preview, to be confirmed again.
+    for job in ImportJob.objects.filter(
+        status=ImportJob.Status.APPLYING, committed_at__lt=now - limit
+    ):
+        failed += ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.APPLYING).update(
+            status=ImportJob.Status.PREVIEW,
+            committed_at=None,
+            error=thai_and_english(COMMIT_FAILED),
+        )
+        progress_clear(progress_key(job))
     return failed
 
 
@@ -288,9 +329,9 @@ def _stored_rows(job: ImportJob) -> ParsedFile:
         raise ImportSealError from error
 
 
-def _claim(job: ImportJob) -> None:
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
-        status=ImportJob.Status.COMMITTED, committed_at=timezone.now()
+def _claim(job: ImportJob, from_status: str = ImportJob.Status.PREVIEW) -> None:
+    claimed = ImportJob.objects.filter(pk=job.pk, status=from_status).update(
+        status=ImportJob.Status.COMMITTED, committed_at=timezone.now(), error=""
     )
     if claimed != 1:
         raise ImportStateError
@@ -303,6 +344,8 @@ def member_import_commit(
     actor: Any,
     unit_mapping: dict[str, str] | None = None,
     create_units: bool = False,
+    progress: ProgressFn | None = None,
+    from_status: str = ImportJob.Status.PREVIEW,
 ) -> dict[str, Any]:
     """Apply a validated member list in one transaction; returns the issue's JSON summary.
 
@@ -310,17 +353,22 @@ def member_import_commit(
     that give any, never deletes: members missing from the file are only reported. Unknown
     units follow `unit_mapping` (written name -> unit code or "create"); `create_units`
     creates every one (staff and command line only). Re-importing the same file changes
-    nothing. Raises ImportStateError if the job is not waiting for confirmation.
+    nothing. Raises ImportStateError if the job is not waiting for confirmation (``from_status``:
+    APPLYING when the slow queue commits it). ``progress`` hears the rows checked, then the
+    members written.
     """
-    _claim(job)
+    _claim(job, from_status)
     plan = _plan(
         ImportJob.Kind.MEMBERS,
         _stored_rows(job),
         actor=actor,
         unit_mapping=unit_mapping,
         create_units=create_units,
+        progress=progress,
     )
-    apply_members(plan, actor)
+    apply_members(
+        plan, actor, None if progress is None else lambda n, total: progress(WRITING, n, total)
+    )
     return _finish(job, plan, actor)
 
 
@@ -348,6 +396,7 @@ def representative_import_commit(
     unit_mapping: dict[str, str] | None = None,
     term_start: dt.date | None = None,
     term_end: dt.date | None = None,
+    from_status: str = ImportJob.Status.PREVIEW,
 ) -> dict[str, Any]:
     """Apply a validated representatives list in one transaction.
 
@@ -355,12 +404,131 @@ def representative_import_commit(
     representatives get a Representative row for the term; current representatives of the
     units in the file who are missing from it are ended (kept as history, never deleted).
     """
-    _claim(job)
+    _claim(job, from_status)
     plan = _plan(
         ImportJob.Kind.REPRESENTATIVES, _stored_rows(job), actor=actor, unit_mapping=unit_mapping
     )
     apply_representatives(plan, actor, job=job, term_start=term_start, term_end=term_end)
     return _finish(job, plan, actor)
+
+
+# --- confirming a large list in the background ------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+COMMIT_FAILED = gettext_lazy(
+    "The import failed; nothing was written. Try again; if it fails again, tell the "
+    "cooperative's staff."
+)
+COMMIT_STALE = gettext_lazy("This preview can no longer be confirmed; upload the file again.")
+COMMIT_RACE = gettext_lazy("The register changed while importing; nothing was written. Try again.")
+COMMIT_NOT_ALLOWED = gettext_lazy("You may no longer import this list; nothing was written.")
+
+
+def import_commit_in_background(job: ImportJob) -> bool:
+    """A list too large to read while the person waited is also written in the background
+    (10,700 members: 1.1-6.3 s on the loaded demo machine, bench/README.md)."""
+    return job.size > settings.IMPORT_INLINE_MAX_BYTES
+
+
+def import_job_commit_start(
+    *,
+    job: ImportJob,
+    actor: Any,
+    unit_mapping: dict[str, str] | None = None,
+    term_start: dt.date | None = None,
+    term_end: dt.date | None = None,
+) -> ImportJob:
+    """Confirm a preview for the slow queue to write (``import_job_commit``, after commit):
+    the job is APPLYING, with the person's choices kept, until it is written or sent back to
+    its preview with a message. Raises ImportStateError unless it waits for confirmation."""
+    from tocnet.members.tasks import import_job_commit_task
+
+    choices = {
+        "actor": actor.pk if isinstance(actor, User) else None,
+        "unit_mapping": unit_mapping or {},
+        "term_start": term_start.isoformat() if term_start else None,
+        "term_end": term_end.isoformat() if term_end else None,
+    }
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+            status=ImportJob.Status.APPLYING,
+            error="",
+            committed_at=timezone.now(),  # when confirmed; the sweep times the write from it
+            result={**job.result, "commit": choices},
+        )
+        if moved != 1:
+            raise ImportStateError
+        audit_record(actor=actor, action="import.commit_requested", target=job)
+        transaction.on_commit(lambda: import_job_commit_task(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def import_job_commit(*, job_id: int) -> ImportJob | None:
+    """Write an APPLYING job as the person confirmed it, in one transaction, counting its
+    progress; on any failure nothing is written and the job returns to its preview with a
+    message in Thai and English. Once only (a job no longer APPLYING is left alone)."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != ImportJob.Status.APPLYING or job.kind == ImportJob.Kind.FORM:
+        return None
+    choices = job.result.get("commit", {})
+    actor = User.objects.filter(pk=choices.get("actor")).first()  # who confirmed it
+    progress = ProgressReporter(progress_key(job))
+    message: Any = None
+    try:
+        if actor is None or not actor.is_active:
+            raise PermissionDenied
+        with transaction.atomic():
+            if job.kind == ImportJob.Kind.REPRESENTATIVES:
+                representative_import_commit(
+                    job=job,
+                    actor=actor,
+                    unit_mapping=choices.get("unit_mapping"),
+                    term_start=_date_or_none(choices.get("term_start")),
+                    term_end=_date_or_none(choices.get("term_end")),
+                    from_status=ImportJob.Status.APPLYING,
+                )
+            else:
+                member_import_commit(
+                    job=job,
+                    actor=actor,
+                    unit_mapping=choices.get("unit_mapping"),
+                    progress=progress,
+                    from_status=ImportJob.Status.APPLYING,
+                )
+    except ImportSealError:
+        message = COMMIT_STALE
+    except ImportStateError:
+        return None  # sent back or discarded meanwhile: not this run's to write
+    except IntegrityError:
+        message = COMMIT_RACE
+    except PermissionDenied:
+        message = COMMIT_NOT_ALLOWED
+    except Exception:  # the job says so; the worker logs it and goes on
+        logger.exception("import job %s failed", job.code)
+        message = COMMIT_FAILED
+    finally:
+        progress_clear(progress.key)
+    if message is not None:
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.APPLYING).update(
+            status=ImportJob.Status.PREVIEW, committed_at=None, error=thai_and_english(message)
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _date_or_none(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def thai_and_english(text: Any) -> str:
+    """A (lazy) message as "Thai / English", for a job's page whoever reads it later."""
+    texts = []
+    for language in ("th", "en"):
+        with translation.override(language):
+            texts.append(str(text))
+    return texts[0] if texts[0] == texts[1] else f"{texts[0]} / {texts[1]}"
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -20,6 +21,10 @@ from .rows import PhoneValues
 
 DEFAULT_TERM_YEARS = 4
 MEMBER_TARGET = "members.member"  # AuditEvent.target_type, as audit_record names a Member
+
+
+# Members written between two progress reports.
+WRITE_BLOCK = 1000
 
 
 def _create_units(plan: Plan, actor: Any) -> dict[str, Unit]:
@@ -59,8 +64,22 @@ def _member_label(number: str, values: dict[str, Any]) -> str:
     return f"{number} {name.strip()}"
 
 
-def apply_members(plan: Plan, actor: Any) -> None:
-    """Write a plan: values were checked while planning (_field_problems)."""
+def apply_members(
+    plan: Plan, actor: Any, on_written: Callable[[int, int], None] | None = None
+) -> None:
+    """Write a plan: values were checked while planning (_field_problems).
+
+    ``on_written(members, total)`` hears how many new and changed members were written (after
+    each block of rows; a background job's progress)."""
+    total = len(plan.creates) + len(plan.updates)
+    written = 0
+
+    def advance(rows: int) -> None:
+        nonlocal written
+        written += rows
+        if on_written is not None:
+            on_written(written, total)
+
     new_units = _create_units(plan, actor)
     events: list[AuditEntry] = []
     phones: list[dict[str, Any]] = []
@@ -84,7 +103,9 @@ def apply_members(plan: Plan, actor: Any) -> None:
                 },
             )
         )
-    insert_rows(Member, member_rows)
+    for start in range(0, len(member_rows), WRITE_BLOCK):
+        insert_rows(Member, member_rows[start : start + WRITE_BLOCK])
+        advance(len(member_rows[start : start + WRITE_BLOCK]))
     numbers = [item["number"] for item in plan.creates]
     ids: dict[str, int] = {}
     for start in range(0, len(numbers), CHUNK):
@@ -121,7 +142,10 @@ def apply_members(plan: Plan, actor: Any) -> None:
         now = timezone.now()
         for member in changed:
             member.updated_at = now
-        Member.objects.bulk_update(changed, [*sorted(fields), "updated_at"], batch_size=500)
+        for start in range(0, len(changed), WRITE_BLOCK):
+            block = changed[start : start + WRITE_BLOCK]
+            Member.objects.bulk_update(block, [*sorted(fields), "updated_at"], batch_size=500)
+            advance(len(block))
     for start in range(0, len(replaced_phones), CHUNK):
         Phone.objects.filter(member_id__in=replaced_phones[start : start + CHUNK]).delete()
     insert_rows(Phone, phones)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,7 @@ from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.models import AuditEvent
+from tocnet.core.progress import APPLYING, ProgressFn, ProgressReporter, progress_clear
 from tocnet.core.thai import phone_display
 from tocnet.members.importing.normalize import (
     cell_text,
@@ -748,14 +750,20 @@ def job_plan(job: ImportJob) -> Plan:
 
 @transaction.atomic
 def form_upload_apply(
-    *, job: ImportJob, actor: User, accept_conflicts: Iterable[str] = ()
+    *,
+    job: ImportJob,
+    actor: User,
+    accept_conflicts: Iterable[str] = (),
+    progress: ProgressFn | None = None,
+    from_status: str = ImportJob.Status.PREVIEW,
 ) -> ImportJob:
     """Apply a previewed form: re-compared now, conflicts only where accepted; all or nothing.
 
-    Idempotent: a committed job is returned unchanged.
+    Idempotent: a committed job is returned unchanged. ``from_status`` is APPLYING when the
+    slow queue applies it; ``progress`` hears the rows written.
     """
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
-        status=ImportJob.Status.COMMITTED, committed_at=timezone.now()
+    claimed = ImportJob.objects.filter(pk=job.pk, status=from_status).update(
+        status=ImportJob.Status.COMMITTED, committed_at=timezone.now(), error=""
     )
     job.refresh_from_db()
     if not claimed:
@@ -766,7 +774,7 @@ def form_upload_apply(
         raise FormUploadError("not_allowed")
     plan = plan_form(unit=unit, actor=actor, form=_form_from_json(job.summary["form"]))
     accepted = set(accept_conflicts)
-    applied, kept = _apply_member_rows(plan, accepted, job=job, actor=actor)
+    applied, kept = _apply_member_rows(plan, accepted, job=job, actor=actor, progress=progress)
     register_applied, register_kept = _apply_register_changes(plan, accepted, actor=actor)
     applied += register_applied
     kept += register_kept
@@ -788,8 +796,93 @@ def form_upload_apply(
     return job
 
 
+# --- applying a large form in the background ----------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+APPLY_FAILED = gettext_lazy(
+    "The form could not be applied; nothing was changed. Try again; if it fails again, tell "
+    "the cooperative's staff."
+)
+
+
+def form_apply_in_background(job: ImportJob) -> bool:
+    """A form with more rows than FORM_APPLY_INLINE_MAX_ROWS is applied by the slow queue (the
+    largest demo unit's 565 rows took 0.65-7.2 s on the loaded machine, bench/README.md)."""
+    rows = len(job.summary.get("plan", {}).get("rows", []))
+    return rows > settings.FORM_APPLY_INLINE_MAX_ROWS
+
+
+def form_upload_apply_start(
+    *, job: ImportJob, actor: User, accept_conflicts: Iterable[str] = ()
+) -> ImportJob:
+    """Confirm a previewed form for the slow queue to apply (``form_upload_apply_job``, after
+    commit): APPLYING, with the ticked conflicts and who confirmed, until it is applied or sent
+    back to its preview with a message. FormUploadError if not allowed; a form no longer
+    waiting is returned unchanged."""
+    from tocnet.reports.tasks import form_upload_apply_task
+
+    unit = job.unit
+    if unit is None or submitter_role(unit=unit, user=actor) is None:
+        raise FormUploadError("not_allowed")
+    choices = {"actor": actor.pk, "accept": sorted(set(accept_conflicts))}
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+            status=ImportJob.Status.APPLYING,
+            error="",
+            committed_at=timezone.now(),
+            result={"commit": choices},
+        )
+        if moved:
+            transaction.on_commit(lambda: form_upload_apply_task(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def form_upload_apply_job(*, job_id: int) -> ImportJob | None:
+    """Apply an APPLYING form as confirmed, in one transaction, counting rows; on a failure
+    nothing changes and the form returns to its preview with a message (Thai / English)."""
+    from tocnet.members.importing.services import progress_key
+
+    job = ImportJob.objects.select_related("unit").filter(pk=job_id).first()
+    if job is None or job.status != ImportJob.Status.APPLYING or job.kind != ImportJob.Kind.FORM:
+        return None
+    choices = job.result.get("commit", {})
+    actor = User.objects.filter(pk=choices.get("actor"), is_active=True).first()
+    progress = ProgressReporter(progress_key(job))
+    message = ""
+    try:
+        if actor is None:
+            raise FormUploadError("not_allowed")
+        form_upload_apply(
+            job=job,
+            actor=actor,
+            accept_conflicts=choices.get("accept", []),
+            progress=progress,
+            from_status=ImportJob.Status.APPLYING,
+        )
+    except FormUploadError as exc:
+        message = in_thai_and_english(exc.message)
+    except Exception:  # the page says so; the worker logs it and goes on
+        logger.exception("form job %s failed", job.code)
+        message = in_thai_and_english(lambda: str(APPLY_FAILED))
+    finally:
+        progress_clear(progress.key)
+    if message:
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.APPLYING).update(
+            status=ImportJob.Status.PREVIEW, committed_at=None, result={}, error=message
+        )
+    job.refresh_from_db()
+    return job
+
+
 def _apply_member_rows(
-    plan: Plan, accepted: set[str], *, job: ImportJob, actor: User
+    plan: Plan,
+    accepted: set[str],
+    *,
+    job: ImportJob,
+    actor: User,
+    progress: ProgressFn | None = None,
 ) -> tuple[list[str], list[str]]:
     """Each sound row's contact changes (conflicts only where accepted) and its reported
     LINE state; (keys applied, conflicting keys kept as they are)."""
@@ -802,7 +895,9 @@ def _apply_member_rows(
             pk__in=[r.member_id for r in plan.rows if r.member_id and r.status == "ok"]
         ).prefetch_related("phones")
     }
-    for row in plan.rows:
+    for index, row in enumerate(plan.rows, start=1):
+        if progress is not None:
+            progress(APPLYING, index, len(plan.rows))
         if row.status != "ok" or row.member_id is None:
             continue
         member = members[row.member_id]
