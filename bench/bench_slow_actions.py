@@ -13,7 +13,11 @@ off, and times what the requests do, median of the runs:
 - the attachment 3 PDF of the largest register whose representative has an account (what
   a representative downloads from their page);
 - the register plan: the overview (plans every unit), and approve-all of every unit after
-  every member was taken off their register (the first approval after an import).
+  every member was taken off their register (the first approval after an import);
+- since #16.3, the moved actions through their pages (a signed-in test client, DEBUG off):
+  what the request still does (build the form to count it, or confirm, then hand the job to
+  the slow queue) and what the job then does, timed apart (its progress counting included).
+  The queues and progress files go to the throw-away folder; the jobs are run here.
 """
 
 from __future__ import annotations
@@ -32,14 +36,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # signin
 
 
 def setup_django(database: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "tocnet.settings"
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-    os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost,testserver")
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    # Queues, uploads and progress files of the jobs started here stay in the copy's folder.
+    os.environ["TOCNET_VAR_DIR"] = str(database.parent)
+    os.environ["HUEY_IMMEDIATE"] = "0"
     import django
 
     django.setup()
@@ -94,6 +102,8 @@ def main() -> None:
         f"largest unit: {unit.name} ({unit.n:,} active members); {Member.objects.count():,} members"
     )
     runs = args.runs
+    print(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+          "load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))  # fmt: skip
     timed("attachment 3 .xlsx, largest unit", runs,
           lambda: attachment3_xlsx(attachment3_build(unit=unit, user=staff)))  # fmt: skip
     timed("attachment 3 PDF, largest unit", runs,
@@ -141,6 +151,9 @@ def main() -> None:
     timed("member import commit (every member, unchanged)", 1,
           lambda: member_import_commit(job=imports[-1], actor=staff))  # fmt: skip
 
+    background_actions(unit=unit, staff=staff, register=register, runs=runs,
+                       members_file=members_file)  # fmt: skip
+
     units = list(planning_unit_list_for_user(staff))
     timed("register plan overview (plans every unit)", runs, lambda: unit_plan_list(units))
     RegisterMembership.objects.filter(until__isnull=True).update(until=timezone.now())
@@ -149,7 +162,117 @@ def main() -> None:
     timed("approve all units (every member placed again)", 1,
           lambda: register_plan_apply(units=units, actor=staff, fingerprints=fingerprints,
                                       confirm_renames=True))  # fmt: skip
+    print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     shutil.rmtree(folder)
+
+
+def background_actions(
+    *, unit: Any, staff: Any, register: Any, runs: int, members_file: bytes
+) -> None:
+    """The actions #16.3 moved to the slow queue, through their pages: the request, then the
+    job (run here, as the worker would)."""
+    from django.urls import reverse
+    from openpyxl import load_workbook
+    from signin import signed_in_client
+
+    from tocnet.members.importing.services import import_job_commit, import_job_read
+    from tocnet.members.models import ImportJob
+    from tocnet.reports.forms_io.importing import form_upload_apply_job
+    from tocnet.reports.models import ReportJob
+    from tocnet.reports.services import report_job_run
+
+    client = signed_in_client(staff)
+
+    def report_job(url: str, user_client: Any) -> tuple[float, float]:
+        ReportJob.objects.all().delete()  # a fresh job each run (a ready PDF is reused)
+        start = time.perf_counter()
+        response = user_client.get(url, secure=True)
+        request = time.perf_counter() - start
+        assert response.status_code == 302, response.status_code
+        job = ReportJob.objects.get()
+        start = time.perf_counter()
+        report_job_run(job_id=job.pk)
+        took = time.perf_counter() - start
+        job.refresh_from_db()
+        assert job.status == ReportJob.Status.DONE, job.error
+        return request, took
+
+    def pair(label: str, action: Callable[[], tuple[float, float]]) -> None:
+        requests, jobs = [], []
+        for _ in range(runs):
+            request, job = action()
+            requests.append(request)
+            jobs.append(job)
+        print(
+            f"{label:<44} request median {statistics.median(requests):5.2f} s "
+            f"(runs {', '.join(f'{t:.2f}' for t in requests)}); "
+            f"job {statistics.median(jobs):5.2f} s (runs {', '.join(f'{t:.2f}' for t in jobs)})"
+        )
+
+    print("-- moved to the background (#16.3): the request, then the job --")
+    xlsx_url = reverse("reports:attachment3", args=[unit.code, "xlsx"])
+    pair("attachment 3 .xlsx, largest unit", lambda: report_job(xlsx_url, client))
+    if register is not None:
+        rep_client = signed_in_client(register.representative.member.user)
+        pdf_url = reverse("reports:attachment3", args=[register.unit.code, "pdf"])
+        pair("a representative's own register PDF", lambda: report_job(pdf_url, rep_client))
+
+    form_data = client.get(xlsx_url, secure=True)  # a .xlsx job: read its file
+    job = ReportJob.objects.filter(kind=ReportJob.Kind.UNIT_XLSX).first()
+    assert form_data.status_code == 302 and job is not None
+    report_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    form_bytes = bytes(job.content)
+    load_workbook(io.BytesIO(form_bytes))  # a real workbook
+
+    def form_apply() -> tuple[float, float]:
+        upload = io.BytesIO(form_bytes)
+        upload.name = "form.xlsx"
+        client.post(reverse("reports:upload", args=[unit.code]), {"file": upload}, secure=True)
+        form_job = ImportJob.objects.filter(kind=ImportJob.Kind.FORM).order_by("-pk").first()
+        assert form_job is not None and form_job.status == ImportJob.Status.PREVIEW
+        start = time.perf_counter()
+        client.post(reverse("reports:upload_detail", args=[form_job.code]), secure=True)
+        request = time.perf_counter() - start
+        form_job.refresh_from_db()
+        assert form_job.status == ImportJob.Status.APPLYING, form_job.status
+        start = time.perf_counter()
+        form_upload_apply_job(job_id=form_job.pk)
+        took = time.perf_counter() - start
+        form_job.refresh_from_db()
+        assert form_job.status == ImportJob.Status.COMMITTED, form_job.error
+        return request, took
+
+    pair("returned attachment 3 apply, largest unit", form_apply)
+
+    def member_commit() -> tuple[float, float]:
+        client.post(
+            reverse("members:import_upload"),
+            {"kind": "members", "file": _named(members_file, "members.xlsx")},
+            secure=True,
+        )
+        list_job = ImportJob.objects.filter(kind=ImportJob.Kind.MEMBERS).order_by("-pk").first()
+        assert list_job is not None and list_job.status == ImportJob.Status.READING
+        import_job_read(job_id=list_job.pk)
+        start = time.perf_counter()
+        client.post(reverse("members:import_commit", args=[list_job.code]), secure=True)
+        request = time.perf_counter() - start
+        list_job.refresh_from_db()
+        assert list_job.status == ImportJob.Status.APPLYING, list_job.status
+        start = time.perf_counter()
+        import_job_commit(job_id=list_job.pk)
+        took = time.perf_counter() - start
+        list_job.refresh_from_db()
+        assert list_job.status == ImportJob.Status.COMMITTED, list_job.error
+        return request, took
+
+    pair("member import commit (every member, unchanged)", member_commit)
+
+
+def _named(data: bytes, name: str) -> io.BytesIO:
+    upload = io.BytesIO(data)
+    upload.name = name
+    return upload
 
 
 if __name__ == "__main__":

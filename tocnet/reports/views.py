@@ -36,7 +36,7 @@ from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.progress import progress_label, progress_read
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.importing.services import progress_key
-from tocnet.members.models import ImportJob, Unit
+from tocnet.members.models import ImportJob, Member, Unit
 from tocnet.reports.charts import coverage_map, submission_status_chart, unit_group_share_chart
 from tocnet.reports.exports import coverage_xlsx
 from tocnet.reports.forms_io.export import (
@@ -273,17 +273,17 @@ def attachment3_download(
     unit = _unit_for_export(user, code)
     if fmt not in ("xlsx", "pdf"):
         raise Http404
+    if _in_background(user, unit, fmt):
+        # Drawing a long PDF takes seconds (about 20 ms a member on the demo machine), a large
+        # unit's .xlsx too on a busy server: built in the background, the person watches its
+        # progress, then downloads it. Decided on a count, before anything is built.
+        kind = ReportJob.Kind.UNIT_PDF if fmt == "pdf" else ReportJob.Kind.UNIT_XLSX
+        job = report_job_request(actor=user, kind=kind, unit=unit)
+        return redirect("reports:report_job_status", code=job.code)
     try:
         form = attachment3_build(unit=unit, user=user)
     except ExportNotAllowed as exc:
         raise PermissionDenied from exc
-    if _in_background(user, fmt, form.member_count):
-        # Drawing a long PDF takes seconds (about 20 ms a member on the demo machine), a large
-        # unit's .xlsx too on a busy server: built in the background, the person watches its
-        # progress, then downloads it.
-        kind = ReportJob.Kind.UNIT_PDF if fmt == "pdf" else ReportJob.Kind.UNIT_XLSX
-        job = report_job_request(actor=user, kind=kind, unit=unit)
-        return redirect("reports:report_job_status", code=job.code)
     content = attachment3_pdf(form) if fmt == "pdf" else attachment3_xlsx(form)
     audit_access(
         actor=user,
@@ -299,15 +299,19 @@ def attachment3_download(
     )
 
 
-def _in_background(user: User, fmt: str, members: int) -> bool:
+def _in_background(user: User, unit: Unit, fmt: str) -> bool:
     """Whether a unit's attachment 3 is built by a task rather than in the request.
 
-    PDFs above REPORT_PDF_INLINE_MAX_MEMBERS, and every PDF a representative asks for: their
-    40-60 member register took 1.5-4.8 s on the loaded demo machine (bench/README.md), on a
-    phone inside LINE where a blank page looks broken. .xlsx above
-    REPORT_XLSX_INLINE_MAX_MEMBERS (the largest unit's took 2.4 s under load)."""
+    Every PDF a representative asks for: their 40-60 member register took 1.5-4.8 s on the
+    loaded demo machine (bench/README.md), on a phone inside LINE where a blank page looks
+    broken; their .xlsx (their own registers only) comes at once. For staff and agents the
+    form holds the unit's active members: PDFs above REPORT_PDF_INLINE_MAX_MEMBERS, .xlsx
+    above REPORT_XLSX_INLINE_MAX_MEMBERS (the largest unit's took 2.4 s under load)."""
+    if is_representative(user):
+        return fmt == "pdf"
+    members = Member.objects.filter(unit=unit, status=Member.Status.ACTIVE).count()
     if fmt == "pdf":
-        return is_representative(user) or members > settings.REPORT_PDF_INLINE_MAX_MEMBERS
+        return members > settings.REPORT_PDF_INLINE_MAX_MEMBERS
     return members > settings.REPORT_XLSX_INLINE_MAX_MEMBERS
 
 

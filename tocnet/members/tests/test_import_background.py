@@ -176,6 +176,7 @@ class BackgroundImportCommitTestCase(BaseTestCase):
         progress_write(progress_key(job), stage=READING, done=768, total=None)
         self.assertContains(self.client.get(detail), "อ่านแล้ว 768 แถว")
         progress_clear(progress_key(job))
+        (Path(settings.VAR_DIR) / "uploads" / f"import-{job.code}.bin").unlink()  # never read
 
     def test_a_confirmed_large_list_is_written_by_a_job_with_counts(self) -> None:
         job = self._previewed()
@@ -183,6 +184,7 @@ class BackgroundImportCommitTestCase(BaseTestCase):
         callbacks = self._confirm(job)
         job.refresh_from_db()
         self.assertEqual(job.status, ImportJob.Status.APPLYING)
+        self.assertEqual(job.summary["commit"]["actor"], self.staff.pk)
         self.assertFalse(Member.objects.filter(number__startswith="4").exists())
         page = self.client.get(detail).content.decode()
         self.assertIn('<nav class="nav"', page)
@@ -200,6 +202,7 @@ class BackgroundImportCommitTestCase(BaseTestCase):
         self.assertEqual(job.status, ImportJob.Status.COMMITTED)
         self.assertEqual(Member.objects.filter(number__startswith="4").count(), self.ROWS)
         self.assertEqual(job.summary["created"], self.ROWS)
+        self.assertNotIn("commit", job.summary)  # the counts only, once written
         self.assertIn((CHECKING, 256, self.ROWS), seen)
         self.assertEqual(seen[-1], (WRITING, self.ROWS, self.ROWS))
         self.assertIsNone(progress_read(progress_key(job)))
@@ -231,6 +234,7 @@ class BackgroundImportCommitTestCase(BaseTestCase):
         self.assertEqual(job.status, ImportJob.Status.PREVIEW)
         self.assertIsNone(job.committed_at)
         self.assertIn("นำเข้าไม่สำเร็จ ไม่มีการบันทึกข้อมูลใด ๆ", job.error)
+        self.assertNotIn("commit", job.summary)
         self.assertIn("nothing was written", job.error)
         self.assertEqual((Member.objects.count(), AuditEvent.objects.count()), (members, events))
         self.assertIsNone(progress_read(progress_key(job)))
