@@ -32,6 +32,24 @@ TEXT_SIZES = """(root) => {
   }
   return out;
 }"""
+# Headers whose words do not fit their column: the browser would break inside a Thai word
+# (ความครอบค|ลุม). Words as Intl.Segmenter finds them, measured in the header's own font.
+HEADER_WORDS_TOO_WIDE = """(table) => {
+  const canvas = document.createElement('canvas').getContext('2d');
+  const segmenter = new Intl.Segmenter('th', {granularity: 'word'});
+  const out = [];
+  for (const th of table.tHead.querySelectorAll('th')) {
+    if (!th.offsetWidth) continue;
+    const style = getComputedStyle(th);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    for (const {segment, isWordLike} of segmenter.segment(th.innerText)) {
+      const width = canvas.measureText(segment).width;
+      if (isWordLike && width > room + 0.5) out.push([segment, Math.round(width), Math.round(room)]);
+    }
+  }
+  return out;
+}"""
 
 
 def _cooperative() -> dict[str, Any]:
@@ -93,6 +111,14 @@ def test_dashboard_charts_readable_and_tables_fit_a_phone(
     for table_id, scroll, client, head in tables:
         assert scroll <= client + 1, f"#{table_id} scrolls sideways: {scroll} > {client} px"
         assert head < 100, f"#{table_id}: a {head:.0f} px tall header"
+    # Thai headers wrap between words: the coverage column's short header on a phone.
+    for width in (360, 390):
+        page.set_viewport_size({"width": width, "height": 844})
+        for table in page.query_selector_all("table.coverage"):
+            assert table.evaluate(HEADER_WORDS_TOO_WIDE) == [], f"at {width} px"
+    coverage_head = page.locator('#provinces-table th[data-sort-key="coverage"]')
+    assert coverage_head.inner_text().split() == ["ร้อยละในกลุ่ม"]
+    assert coverage_head.locator("abbr").get_attribute("title") == "ความครอบคลุม"
     # The essential columns are there; the others wait for a wider screen.
     row = page.locator("#provinces-table tbody tr").first
     assert row.locator('[data-col="members"]').is_visible()
