@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -351,9 +352,9 @@ def _chaser(request: HttpRequest) -> User:
     return user
 
 
-def _with_mark_urls(rows: list[Recipient]) -> None:
+def _with_mark_urls(rows: list[Recipient], url_name: str = "responses:chase_mark") -> None:
     """Each row's mark address, from one reversed pattern (not two reverse() per row)."""
-    pattern = reverse("responses:chase_mark", args=[_ZERO, _ONE])
+    pattern = reverse(url_name, args=[_ZERO, _ONE])
     for row in rows:
         row.mark_url = pattern.replace(str(_ZERO), str(row.announcement.code)).replace(  # type: ignore[attr-defined]
             str(_ONE), str(row.member.code)
@@ -414,15 +415,38 @@ def chase_mark(
     if recipient is None:
         raise Http404
     _with_mark_urls([recipient])
-    form = MarkForm(request.POST)
+    return _mark(
+        request,
+        recipient=recipient,
+        form=MarkForm(request.POST),
+        record=chase_mark_record,
+        actor=user,
+        row_template="messaging/responses/includes/chase_row.html",
+        back="responses:chase_list",
+    )
+
+
+def _mark(
+    request: HttpRequest,
+    *,
+    recipient: Recipient,
+    form: MarkForm | StaffCallForm,
+    record: Callable[..., Response],
+    actor: User,
+    row_template: str,
+    back: str,
+) -> HttpResponse:
+    """A mark posted from a chase list or the call queue: ``record(recipient=, way=, note=,
+    actor=)`` when the form is valid; answered with the member's row (htmx: 400 when the
+    form is not valid, e.g. "could not reach" without a reason) or a message and the list."""
     problem = ""
     if form.is_valid():
         try:
-            chase_mark_record(
+            record(
                 recipient=recipient,
                 way=form.cleaned_data["way"],
                 note=form.cleaned_data["note"],
-                actor=user,
+                actor=actor,
             )
         except ResponseRefused as exc:
             problem = exc.reason
@@ -434,23 +458,16 @@ def chase_mark(
         ).first()
         return render(
             request,
-            "messaging/responses/includes/chase_row.html",
-            {
-                "row": recipient,
-                "response": response,
-                "form": form,
-                "problem": problem,
-                "marked_now": True,
-            },
+            row_template,
+            {"row": recipient, "response": response, "problem": problem},
             status=400 if problem == "form" else 200,
         )
+    name = recipient.member.full_name
     if problem:
-        messages.error(
-            request, _("Not saved: %(member)s.") % {"member": recipient.member.full_name}
-        )
+        messages.error(request, _("Not saved: %(member)s.") % {"member": name})
     else:
-        messages.success(request, _("Saved: %(member)s.") % {"member": recipient.member.full_name})
-    return redirect(reverse("responses:chase_list"))
+        messages.success(request, _("Saved: %(member)s.") % {"member": name})
+    return redirect(reverse(back))
 
 
 # --- the staff call queue ---------------------------------------------------------------------
@@ -476,6 +493,7 @@ def call_queue(request: HttpRequest) -> HttpResponse:
     if unit_code is not None:
         unit = Unit.objects.filter(code=unit_code).first()
     rows = staff_call_queue_for_user(user, unit=unit)
+    _with_mark_urls(rows, "responses:call_mark")
     audit_access(
         actor=user,
         action="responses.call_queue_viewed",
@@ -507,37 +525,16 @@ def call_mark(
     )
     if recipient is None:
         raise Http404
-    form = StaffCallForm(request.POST)
-    problem = ""
-    if form.is_valid():
-        try:
-            staff_call_record(
-                recipient=recipient,
-                way=form.cleaned_data["way"],
-                note=form.cleaned_data["note"],
-                actor=user,
-            )
-        except ResponseRefused as exc:
-            problem = exc.reason
-    else:
-        problem = "form"
-    if is_htmx(request):
-        response = Response.objects.filter(
-            announcement=recipient.announcement, member=recipient.member
-        ).first()
-        return render(
-            request,
-            "messaging/responses/includes/call_row.html",
-            {"row": recipient, "response": response, "problem": problem},
-            status=400 if problem == "form" else 200,
-        )
-    if problem:
-        messages.error(
-            request, _("Not saved: %(member)s.") % {"member": recipient.member.full_name}
-        )
-    else:
-        messages.success(request, _("Saved: %(member)s.") % {"member": recipient.member.full_name})
-    return redirect(reverse("responses:call_queue"))
+    _with_mark_urls([recipient], "responses:call_mark")
+    return _mark(
+        request,
+        recipient=recipient,
+        form=StaffCallForm(request.POST),
+        record=staff_call_record,
+        actor=user,
+        row_template="messaging/responses/includes/call_row.html",
+        back="responses:call_queue",
+    )
 
 
 # --- the report per announcement -------------------------------------------------------------
