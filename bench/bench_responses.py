@@ -9,7 +9,8 @@ register, an SMS delivery for members on no register, a Recipient per member; 62
 (LIFF, group รับทราบ, SMS link, spread over three days), 5 % informed by their representative,
 1 % marked "could not reach". Measures, with DEBUG off (cached templates):
 
-- ``announcement_report`` alone and GET /r/report/<code>/ as staff (every register);
+- ``announcement_report`` alone and GET /r/report/<code>/ as staff (every register), and the
+  poll per register the page loads apart when it is scrolled to (``?part=poll_registers``);
 - GET /r/report/<code>/?export=xlsx;
 - GET /r/chase/ as the representative of the largest register, as the coop agent of the
   largest unit (about 170 members to chase: the first page of 50) and as staff (every
@@ -182,14 +183,22 @@ def main() -> None:
         client = signed_in_client(staff)
         url = f"/r/report/{announcement.code}/"  # type: ignore[attr-defined]
 
-        def measure(label: str, c: Any, path: str, runs: int) -> list[float]:
+        def measure(label: str, c: Any, path: str, runs: int, **headers: str) -> list[float]:
             with CaptureQueriesContext(connection) as ctx:
-                response = c.get(path, secure=True)
+                response = c.get(path, secure=True, **headers)
             assert response.status_code == 200, (path, response.status_code)
             print(f"{label}: {len(ctx.captured_queries)} queries")
-            return timed(label, runs, lambda: c.get(path, secure=True))
+            return timed(label, runs, lambda: c.get(path, secure=True, **headers))
 
         report_times = measure("GET /r/report/ (staff)", client, url, args.runs)
+        # The poll per register, loaded apart when scrolled to (htmx).
+        measure(
+            "GET /r/report/?part=poll_registers",
+            client,
+            url + "?part=poll_registers",
+            args.runs,
+            HTTP_HX_REQUEST="true",
+        )
         measure("GET /r/report/?export=xlsx", client, url + "?export=xlsx", max(3, args.runs // 2))
         # The representative of the largest register, and the agent of the largest unit.
         largest = (

@@ -407,6 +407,11 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         assert (poll("all", "เสาร์"), poll("all", "อาทิตย์")) == (2, 2)
         assert (poll(tak.name, "เสาร์"), poll(tak.name, "อาทิตย์")) == (2, 0)
         assert (poll(lampang.name, "เสาร์"), poll(lampang.name, "อาทิตย์")) == (0, 2)
+        # The poll per register comes apart when scrolled to (the page's first answer stays
+        # quick), then shows the registers' answers.
+        assert report_page.locator("details.poll-registers").count() == 0
+        report_page.locator("#poll-registers").scroll_into_view_if_needed()
+        report_page.locator('#poll-registers[data-poll-registers="loaded"]').wait_for()
         per_register = report_page.inner_text("details.poll-registers")
         assert "–" not in per_register and "ยังไม่อยู่ในทะเบียน" in per_register, per_register
         assert report_page.locator('#timeline [data-step="representatives_told"]').count() == 1

@@ -370,6 +370,71 @@ def _register_rows(
     return list(recipients.order_by().values("register_id", "unit_id").annotate(**counts))
 
 
+def _names(
+    rows: list[dict[str, int | None]],
+) -> tuple[dict[int, tuple[object, str, str]], dict[int, tuple[object, str]]]:
+    """Names for the few hundred (register, unit) keys of ``rows``, not joined into every
+    recipient row: {register: (code, name, representative)}, {unit: (code, name)}. Two
+    queries."""
+    register_names = {
+        pk: (code, group or abbr or "–", " ".join(x for x in (first, last) if x))
+        for pk, code, group, abbr, first, last in Register.objects.filter(
+            pk__in={r["register_id"] for r in rows if r["register_id"]}
+        ).values_list(
+            "pk",
+            "code",
+            "line_group_name",
+            "unit__abbreviation",
+            "representative__member__first_name",
+            "representative__member__last_name",
+        )
+    }
+    unit_names = {
+        pk: (code, name)
+        for pk, code, name in Unit.objects.filter(pk__in={r["unit_id"] for r in rows}).values_list(
+            "pk", "code", "name"
+        )
+    }
+    return register_names, unit_names
+
+
+def _poll_by_register_sort(rows: list[dict[str, object]]) -> None:
+    # Registers named alike in two units stay apart; those on no register ("–") merge per
+    # unit, as the rows are per (register, unit).
+    rows.sort(
+        key=lambda row: (thai_sort_key(str(row["unit"])), thai_sort_key(str(row["register"])))
+    )
+
+
+def poll_by_register_rows(
+    announcement: Announcement, *, units: QuerySet[Unit] | None = None
+) -> tuple[Ask | None, list[dict[str, object]]]:
+    """The poll's answers per register, as in :func:`announcement_report` (the report page
+    loads this table apart, when it is scrolled to): the ask and rows ``{"unit", "register",
+    "answers": {label: n}}`` for registers with at least one answer. Five queries whatever
+    the audience: the ask, its options, one GROUP BY over the answered recipients, names."""
+    ask = Ask.objects.filter(announcement=announcement).first()
+    if ask is None or ask.kind != Ask.Kind.POLL:
+        return ask, []
+    options = list(ask.options.all())
+    recipients = Recipient.objects.filter(announcement=announcement, response__option__isnull=False)
+    if units is not None:
+        recipients = recipients.filter(unit__in=units)
+    counts = {f"option_{o.pk}": Count("id", filter=Q(response__option_id=o.pk)) for o in options}
+    rows = list(recipients.order_by().values("register_id", "unit_id").annotate(**counts))
+    register_names, unit_names = _names(rows)
+    poll_by_register: list[dict[str, object]] = []
+    for r in rows:
+        _code, unit_name = unit_names[int(r["unit_id"] or 0)]
+        register_id = r["register_id"]
+        name = register_names[register_id][1] if register_id else "–"
+        answers = {o.label: int(r[f"option_{o.pk}"] or 0) for o in options}
+        if any(answers.values()):
+            poll_by_register.append({"unit": unit_name, "register": name, "answers": answers})
+    _poll_by_register_sort(poll_by_register)
+    return ask, poll_by_register
+
+
 def _ranked_stamps(counted: QuerySet[Response], ranks: set[int]) -> dict[int, dt.datetime]:
     """The time of the k-th counted response for each k in ``ranks`` (those that exist),
     numbered by the database (a window function): a few rows come back, not one per response."""
@@ -418,26 +483,7 @@ def announcement_report(
     options = list(ask.options.all()) if ask is not None and is_poll else []
     rows = _register_rows(recipients, [o.pk for o in options])
     total = sum(int(r["n"] or 0) for r in rows)
-    # Names for the few hundred keys, not joined into every recipient row.
-    register_names = {
-        pk: (code, group or abbr or "–", " ".join(x for x in (first, last) if x))
-        for pk, code, group, abbr, first, last in Register.objects.filter(
-            pk__in={r["register_id"] for r in rows if r["register_id"]}
-        ).values_list(
-            "pk",
-            "code",
-            "line_group_name",
-            "unit__abbreviation",
-            "representative__member__first_name",
-            "representative__member__last_name",
-        )
-    }
-    unit_names = {
-        pk: (code, name)
-        for pk, code, name in Unit.objects.filter(pk__in={r["unit_id"] for r in rows}).values_list(
-            "pk", "code", "name"
-        )
-    }
+    register_names, unit_names = _names(rows)
     registers: list[ReportRow] = []
     poll_by_register: list[dict[str, object]] = []
     per_unit: dict[str, dict[str, int]] = {}
@@ -476,11 +522,7 @@ def announcement_report(
             {"unit": name, "answers": per_unit[name]}
             for name in sorted(per_unit, key=thai_sort_key)
         ]
-        # Registers named alike in two units stay apart; those on no register ("–") merge
-        # per unit, as the rows above are per (register, unit).
-        poll_by_register.sort(
-            key=lambda row: (thai_sort_key(str(row["unit"])), thai_sort_key(str(row["register"])))
-        )
+        _poll_by_register_sort(poll_by_register)
     unit_totals: dict[str, ReportRow] = {}
     for reg in registers:
         unit_row = unit_totals.setdefault(

@@ -48,6 +48,7 @@ from tocnet.messaging.responses.selectors import (
     closing_report_as_report,
     feedback_announcement_list_for_user,
     feedback_answers,
+    poll_by_register_rows,
     report_announcement_list_for_user,
     report_units_for_user,
     staff_call_queue_for_user,
@@ -580,6 +581,9 @@ def _report_context(
             for p, d in data.times.items()
         ],
         "closing": closing,
+        "poll_by_register": data.poll_by_register,
+        "labels": list(data.poll or {}),
+        "loaded": closing is not None,  # the frozen report shows its poll per register at once
         "closing_exists": closing is not None
         or ClosingReport.objects.filter(announcement=announcement).exists(),
         "is_live": live,
@@ -608,9 +612,25 @@ def _report_announcement(request: HttpRequest, code: uuid.UUID) -> tuple[User, A
 def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     """Who responded, how, how fast, per unit / register / representative; ?export=xlsx.
     While answers are open the totals, poll results and registers refresh by themselves
-    (htmx asks for ``?part=live``)."""
+    (htmx asks for ``?part=live``). The poll per register (a row per register: the page's
+    largest table) comes apart, when scrolled to (``?part=poll_registers``), and refreshes
+    itself the same way; without htmx that address is the whole page with the table."""
     user, announcement = _report_announcement(request, code)
-    data = announcement_report(announcement, units=report_units_for_user(user))
+    units = report_units_for_user(user)
+    if request.GET.get("part") == "poll_registers" and is_htmx(request):
+        ask, rows = poll_by_register_rows(announcement, units=units)
+        return render(
+            request,
+            "messaging/responses/report.html#poll_registers",
+            {
+                "announcement": announcement,
+                "poll_by_register": rows,
+                "labels": [o.label for o in ask.options.all()] if rows and ask else [],
+                "is_live": ask is not None and not ask_is_closed(ask, timezone.now()),
+                "loaded": True,
+            },
+        )
+    data = announcement_report(announcement, units=units)
     if request.GET.get("export") == "xlsx":
         audit_access(
             actor=user,
@@ -622,7 +642,9 @@ def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     template = "messaging/responses/report.html"
     if request.GET.get("part") == "live" and is_htmx(request):
         template += "#live"
-    return render(request, template, _report_context(request, user, data, closing=None))
+    context = _report_context(request, user, data, closing=None)
+    context["loaded"] = request.GET.get("part") == "poll_registers"  # no htmx: the whole page
+    return render(request, template, context)
 
 
 @login_required

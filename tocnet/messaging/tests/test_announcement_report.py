@@ -12,7 +12,11 @@ from django.utils import timezone
 from tocnet.members.models import Member, Phone, Unit
 from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses.models import Ask, PollOption, Response, Way
-from tocnet.messaging.responses.selectors import announcement_report, closing_report_as_report
+from tocnet.messaging.responses.selectors import (
+    announcement_report,
+    closing_report_as_report,
+    poll_by_register_rows,
+)
 from tocnet.messaging.responses.services import ask_close, response_record, staff_call_record
 from tocnet.messaging.tests.response_builders import sent_announcement
 from tocnet.registers.models import Register, RegisterMembership
@@ -307,16 +311,89 @@ class LiveResultsTestCase(ReportCase):
         self.answer(self.extra[0], Way.LIFF, 1, option=self.sun)
         part = self.client.get(url + "?part=live", HTTP_HX_REQUEST="true")
         self.assertContains(part, 'data-live="true"')
-        self.assertContains(part, 'data-poll-register="สอ.พช.นว"')
+        self.assertContains(part, 'data-poll-unit="all"')
         self.assertContains(part, 'data-answer="อาทิตย์">1<')
         self.assertNotContains(part, "<html")
+        # The poll per register is not part of it: it refreshes itself once loaded.
+        self.assertNotContains(part, "data-poll-register")
+        self.assertNotContains(part, 'id="poll-registers"')
+
+    def test_the_poll_per_register_comes_when_scrolled_to(self) -> None:
+        self.answer(self.in_register, Way.LIFF, 1, option=self.sat)
+        self.answer(self.extra[0], Way.LIFF, 1, option=self.sun)
+        self.login_as(self.staff)
+        url = f"/r/report/{self.poll.code}/"
+        page = self.client.get(url)
+        self.assertContains(
+            page,
+            f'data-poll-registers="waiting" hx-get="{url}?part=poll_registers"'
+            ' hx-trigger="revealed" hx-swap="outerHTML"',
+        )
+        self.assertNotContains(page, "data-poll-register=")
+        part = self.client.get(url + "?part=poll_registers", HTTP_HX_REQUEST="true")
+        self.assertNotContains(part, "<html")
+        self.assertContains(part, 'data-poll-registers="loaded"')
+        self.assertContains(part, f'hx-get="{url}?part=poll_registers" hx-trigger="every 15s"')
+        self.assertContains(part, 'data-poll-register="สอ.พช.กพ.1"')
+        self.assertContains(part, 'data-poll-register="สอ.พช.นว"')
+        self.assertContains(part, 'data-answer="อาทิตย์">1<')
+        # Without htmx the same address is the whole page with the table in it.
+        whole = self.client.get(url + "?part=poll_registers")
+        self.assertContains(whole, "<html")
+        self.assertContains(whole, 'data-poll-register="สอ.พช.นว"')
+        self.assertContains(whole, 'data-report="recipients"')
+        # Closed: the table stops refreshing; the frozen report shows it at once.
+        ask_close(ask=Ask.objects.get(announcement=self.poll), reason="staff", actor=self.staff)
+        part = self.client.get(url + "?part=poll_registers", HTTP_HX_REQUEST="true")
+        self.assertContains(part, 'data-poll-register="สอ.พช.นว"')
+        self.assertNotContains(part, "hx-trigger")
+        closing = self.client.get(f"/r/report/{self.poll.code}/closing/")
+        self.assertContains(closing, 'data-poll-registers="loaded"')
+        self.assertContains(closing, 'data-poll-register="สอ.พช.นว"')
+
+    def test_a_coop_agent_loads_their_units_registers_only(self) -> None:
+        self.answer(self.in_register, Way.LIFF, 1, option=self.sat)
+        self.answer(self.extra[0], Way.LIFF, 1, option=self.sun)
+        self.login_as(self.agent)
+        part = self.client.get(
+            f"/r/report/{self.poll.code}/?part=poll_registers", HTTP_HX_REQUEST="true"
+        )
+        self.assertContains(part, 'data-poll-register="สอ.พช.กพ.1"')
+        self.assertNotContains(part, "สอ.พช.นว")
+
+    def test_the_poll_per_register_rows_match_the_report_in_few_queries(self) -> None:
+        self.answer(self.in_register, Way.LIFF, 1, option=self.sat)
+        self.answer(self.b_member, Way.LIFF, 1, option=self.sun)  # on no register... in นว
+        RegisterMembership.objects.filter(member=self.extra[5]).delete()
+        with self.assertNumQueries(5):  # ask, options, the per-register counts, names
+            _ask, rows = poll_by_register_rows(self.poll)
+        self.assertEqual(rows, announcement_report(self.poll).poll_by_register)
+        for m in self.extra:
+            self.answer(m, Way.LIFF, 2, option=self.sun)
+        with self.assertNumQueries(5):
+            _ask, rows = poll_by_register_rows(self.poll)
+        self.assertEqual(rows, announcement_report(self.poll).poll_by_register)
+        self.assertEqual(
+            {row["register"]: row["answers"]["อาทิตย์"] for row in rows},
+            {"สอ.พช.กพ.1": 0, "สอ.พช.นว": 7},
+        )
+
+    def test_an_acknowledgement_has_no_poll_per_register(self) -> None:
+        ack = sent_announcement([self.in_register])
+        self.login_as(self.staff)
+        page = self.client.get(f"/r/report/{ack.code}/")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotContains(page, 'id="poll-registers"')
 
     def test_it_stops_refreshing_once_closed(self) -> None:
         Ask.objects.filter(announcement=self.poll).update(stage=Ask.Stage.CLOSED)
         self.login_as(self.staff)
         page = self.client.get(f"/r/report/{self.poll.code}/")
         self.assertContains(page, 'data-live="false"')
-        self.assertNotContains(page, "hx-trigger")
+        self.assertNotContains(page, 'hx-trigger="every')
+        # Only the poll per register still comes apart, once, when scrolled to.
+        self.assertEqual(page.content.decode().count("hx-trigger"), 1)
+        self.assertContains(page, 'hx-trigger="revealed"')
 
     def test_the_export_has_the_poll_per_unit_and_register(self) -> None:
         from openpyxl import load_workbook
