@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tocnet.core.progress import Progress
+
 DEFAULT_DEADLINE = dt.date(2021, 6, 15)  # 15 มิ.ย. 2564, the cooperative's letter
 
 
@@ -84,6 +86,11 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def progress_bar(self) -> Progress:
+        """Units written of all, for the progress partial every background job shares."""
+        return Progress(stage="units", done=self.progress, total=self.units)
 
 
 class Campaign(models.Model):

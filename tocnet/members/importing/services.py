@@ -288,6 +288,7 @@ def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
             status=ImportJob.Status.FAILED, error=str(_("The file was lost; upload it again."))
         )
         _upload_path(job).unlink(missing_ok=True)
+        progress_clear(progress_key(job))
     # Confirmed but never written (the worker died: its transaction left nothing): back to the
     # preview, to be confirmed again.
     for job in ImportJob.objects.filter(

@@ -334,3 +334,23 @@ def test_messages_name_the_place_in_thai_and_english() -> None:
         {"sheet": "กพ", "row": 8, "reason": "unknown_unit", "value": "xyz", "suggestion": ""}
     )
     assert "no known unit" in english and "ไม่มีหน่วยงานที่ใกล้เคียง" in thai
+
+
+# --- counting rows for a background job's progress (#16.3 e) ------------------------------
+
+
+def test_it_counts_rows_read_against_the_sizes_the_files_give() -> None:
+    rows = [member_row(f"5{n:05d}", unit="สำนักงานพัฒนาชุมชนจังหวัดตาก") for n in range(600)]
+    seen: list[tuple[int, int | None]] = []
+    data = xlsx_bytes({"ก": [MEMBER_HEADER, *rows[:300]], "ข": [MEMBER_HEADER, *rows[300:]]})
+    result = parse_list(data, "m.xlsx", units=UNITS, on_rows=lambda n, t: seen.append((n, t)))
+    assert len(result.members) == 600
+    # Every 256 rows and at the end, against both sheets' recorded sizes (602 rows).
+    assert seen == [(256, 602), (512, 602), (602, 602)]
+    csv_text = "\n".join(",".join(str(c or "") for c in row) for row in [MEMBER_HEADER, *rows])
+    seen.clear()
+    result = parse_list(
+        csv_text.encode(), "m.csv", units=UNITS, on_rows=lambda n, t: seen.append((n, t))
+    )
+    assert len(result.members) == 600
+    assert seen == [(256, 601), (512, 601), (601, 601)]
