@@ -115,8 +115,9 @@ def _cooperative(fake: FakeLineServer) -> dict[str, Any]:
         ),
     }
     Member.objects.filter(pk=a[0].pk).update(user=users["rep"])
-    for user in users.values():
-        totp_device_for(user)
+    for name, user in users.items():
+        if name != "rep":  # staff need a second factor; a representative has none here
+            totp_device_for(user)
     return {"a": a, "b": b, "sms": sms_only, "users": users, "units": (tak, lampang)}
 
 
@@ -340,7 +341,9 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
         assert len(rep_texts) == 1 and len(chase_texts) == 1, rep_texts
         assert not any("/chase/" in str(p) for p in fake.pushes() if p["to"].startswith("C"))
         text = chase_texts[0]
-        chase = re.search(rf"{re.escape(fake.url)}/liff/app/{LIFF_ID}/chase/\?a=[0-9a-f-]+", text)
+        chase = re.search(
+            rf"{re.escape(fake.url)}/liff/app/{LIFF_ID}/chase/\?a=[0-9a-f-]+&via=line", text
+        )
         assert chase, text
         assert "3 " in text  # a[4], a[5], a[6] of register ตก.1 (not a[0], the representative)
         # Reminders by each member's next channel: the group's unanswered by SMS; the member
@@ -353,12 +356,20 @@ def test_poll_answered_by_every_way_then_chased_and_reported(
             len([m for m in sms.messages if m.to[-9:] == sms_only[1].phones.get().e164[-9:]]) == 1
         )
 
-        # 6. The representative's chase list on their phone: exactly the rest of ตก.1.
-        rep_ctx, rep_page = _sign_in(
-            chromium, base, "walk12-rep", viewport=PHONE, is_mobile=True, has_touch=True
+        # 6. The representative taps the link in LINE, not signed in on the site: LIFF tells
+        #    the site who they are (their account is tied to their LINE user; representatives
+        #    need no second factor) and their chase list opens: exactly the rest of ตก.1.
+        User.objects.filter(username="walk12-rep").update(line_user_id=a[0].line_user_id)
+        with fake.lock:
+            fake.liff_user = a[0].line_user_id
+        rep_ctx = chromium.new_context(
+            locale="th-TH", viewport=PHONE, is_mobile=True, has_touch=True
         )
+        rep_page = rep_ctx.new_page()
         rep_page.goto(chase.group(0))
-        rep_page.wait_for_url(f"{base}/r/chase/?a={announcement.code}")
+        rep_page.wait_for_url(f"{base}/r/chase/?a={announcement.code}&via=line")
+        rep_page.locator("li.chase-row").first.wait_for()
+        assert "/accounts/" not in rep_page.url, rep_page.url
         rows = rep_page.locator("li.chase-row")
         listed = set(rows.evaluate_all("els => els.map(e => e.dataset.member)"))
         assert listed == {m.number for m in (a[4], a[5], a[6])}, listed

@@ -318,7 +318,12 @@ def escalations_advance(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 def _text(notice: Notice) -> str:
     announcement = notice.announcement
-    chase = liff_url(f"{reverse('responses:chase_list')}?a={announcement.code}")
+    chase_path = f"{reverse('responses:chase_list')}?a={announcement.code}"
+    if notice.channel == Notice.Channel.LINE:
+        # Opened inside LINE: the chase list signs the representative in through LIFF.
+        chase = liff_url(f"{chase_path}&via=line")
+    else:  # an agent's e-mail: the site itself, where they sign in with their password
+        chase = _site() + chase_path
     context: dict[str, Any] = {
         "announcement": announcement,
         "count": notice.count,

@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,12 +25,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tocnet.accounts import roles
+from tocnet.accounts.forms import throttle_message
 from tocnet.accounts.models import User
+from tocnet.accounts.services import (
+    THROTTLED_BACKEND,
+    login_failure_record,
+    login_refusal_record,
+    login_success_record,
+    login_throttle_reserve,
+)
 from tocnet.core.audit import audit_access, audit_record
 from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.models import AuditEvent
 from tocnet.line import client
 from tocnet.line.services.linking import member_link_by_answers
+from tocnet.line.services.login import user_for_line_login
 from tocnet.members.models import Member, Unit
 from tocnet.messaging.models import Announcement, Recipient
 from tocnet.messaging.responses import liff
@@ -91,8 +103,11 @@ def liff_line_user(request: HttpRequest) -> str | None:
     return sub if isinstance(sub, str) else None
 
 
-def liff_start(request: HttpRequest, next_url: str, *, status: int = 200) -> HttpResponse:
-    """The page that opens LIFF, gets the ID token and posts it back (static JS, no inline)."""
+def liff_start(
+    request: HttpRequest, next_url: str, *, status: int = 200, login_url: str = ""
+) -> HttpResponse:
+    """The page that opens LIFF, gets the ID token and posts it back (static JS, no inline).
+    ``login_url``: a way to sign in with a password instead (the chase list)."""
     return render(
         request,
         "messaging/responses/liff_start.html",
@@ -101,18 +116,26 @@ def liff_start(request: HttpRequest, next_url: str, *, status: int = 200) -> Htt
             "sdk_url": liff.liff_sdk_url(),
             "next": next_url,
             "configured": bool(liff.liff_id()),
+            "login_url": login_url,
         },
         status=status,
     )
 
 
 def refusal(
-    request: HttpRequest, title: str, text: str, *, status: int, reason: str = ""
+    request: HttpRequest,
+    title: str,
+    text: str,
+    *,
+    status: int,
+    reason: str = "",
+    link: tuple[str, str] | None = None,
 ) -> HttpResponse:
+    """A Thai page in the site's frame saying why not; ``link``: (address, label) onwards."""
     return render(
         request,
         "messaging/responses/refusal.html",
-        {"title": title, "text": text, "reason": reason},
+        {"title": title, "text": text, "reason": reason, "link": link},
         status=status,
     )
 
@@ -365,10 +388,68 @@ def _with_mark_urls(rows: list[Recipient], url_name: str = "responses:chase_mark
 _ZERO, _ONE = uuid.UUID(int=0), uuid.UUID(int=1)
 
 
-@login_required
+def _opened_in_line(request: HttpRequest) -> bool:
+    """The page was opened inside LINE: from a LINE message's link (``via=line``, which the
+    representative's push carries) or in LINE's in-app browser (its user agent says Line/)."""
+    return request.GET.get("via") == "line" or " Line/" in request.headers.get("User-Agent", "")
+
+
+def _liff_sign_in(request: HttpRequest) -> HttpResponse | None:
+    """Sign in, inside LINE, the representative (or deputy, or coop agent) whose account is
+    tied to this LINE user, with LIFF: the page gets the LIFF ID token, LINE verifies it, the
+    LINE user's account (``User.line_user_id``, tied by LINE Login while signed in or by the
+    register's one-time code: never by the member link) is signed in as by LINE Login, under
+    the same throttle, audited. Outside LINE, or without a LIFF app: the password sign-in.
+    None when already signed in; otherwise the page to show (LIFF start, refusal, redirect:
+    the signed-in request comes back through the second-factor check, which agents and
+    representatives who turned it on pass as after any sign-in)."""
+    if request.user.is_authenticated:
+        return None
+    here = request.get_full_path()
+    login_url = f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': here})}"
+    if not (_opened_in_line(request) and liff.liff_id()):
+        return redirect(login_url)
+    line_user = liff_line_user(request)
+    if line_user is None:
+        return liff_start(request, here, login_url=login_url)
+    user = user_for_line_login(line_user_id=line_user)
+    ip = client_ip(request)
+    if user is None:
+        login_failure_record(username="", ip_address=ip, method="liff")
+        return refusal(
+            request,
+            _("This LINE account is not tied to a representative's account"),
+            _(
+                "Nothing was opened. Sign in once with your password and connect LINE on your "
+                "page, or post your register's one-time code in its LINE group; then the link "
+                "opens your list directly."
+            ),
+            status=403,
+            reason="not_tied",
+            link=(login_url, _("Sign in with your password")),
+        )
+    throttle = login_throttle_reserve(username=user.username, ip_address=ip)
+    if throttle is not None:
+        login_refusal_record(
+            username=user.username, ip_address=ip, throttle=throttle, method="liff"
+        )
+        return refusal(
+            request, _("Sign-in refused"), throttle_message(throttle), status=429, reason="locked"
+        )
+    login(request, user, backend=THROTTLED_BACKEND)
+    login_success_record(user=user, username=user.username, ip_address=ip, method="liff")
+    return redirect(here)
+
+
+@never_cache
 @require_http_methods(["GET"])
 def chase_list(request: HttpRequest) -> HttpResponse:
-    """Members not yet responded to open announcements, with tap-to-call and one-tap marks."""
+    """Members not yet responded to open announcements, with tap-to-call and one-tap marks.
+    Opened from the representative's LINE push while not signed in on the site: signed in
+    through LIFF (see :func:`_liff_sign_in`)."""
+    signing_in = _liff_sign_in(request)
+    if signing_in is not None:
+        return signing_in
     user = _chaser(request)
     announcement = None
     if request.GET.get("a"):

@@ -6,6 +6,7 @@ from django.test import override_settings
 
 from tocnet.line.tests.base import LineTestCase
 from tocnet.members.models import Member
+from tocnet.messaging.models import Announcement
 from tocnet.messaging.responses.escalation import escalations_advance, staff_call_queue
 from tocnet.messaging.responses.models import (
     Ask,
@@ -65,6 +66,7 @@ class EscalationTestCase(LineTestCase):
         self.assertEqual(self.fake.pushes(), [])
 
     def test_the_representative_gets_one_push_and_members_a_reminder(self) -> None:
+        Announcement.objects.filter(pk=self.announcement.pk).update(title="ปันผล & เฉลี่ยคืน")
         self.advance(48)
         ask = Ask.objects.get()
         self.assertEqual(ask.stage, Ask.Stage.REPRESENTATIVES)
@@ -78,7 +80,9 @@ class EscalationTestCase(LineTestCase):
             [self.in_register.pk],
         )
         # Pages below the LIFF endpoint (SITE_URL/r/) open inside LINE through the LIFF URL.
-        self.assertIn(f"{LIFF}/chase/?a=", rep[0])
+        self.assertIn(f"{LIFF}/chase/?a={self.announcement.code}&via=line", rep[0])
+        self.assertIn('"ปันผล & เฉลี่ยคืน"', rep[0])  # plain text: nothing HTML-escaped
+        self.assertNotIn("&amp;", rep[0])
         self.assertEqual(len(self.pushes_to(MEMBER_LINE)), 1)
         self.assertIn(f"{LIFF}/liff/a/{self.announcement.code}/", self.pushes_to(MEMBER_LINE)[0])
         # Responded (the deputy) never reminded; no channel left for a_not_in_register.
@@ -129,6 +133,10 @@ class EscalationTestCase(LineTestCase):
         self.assertEqual(len(deputy), 1)
         self.assertIn(f"{LIFF}/chase/", deputy[0])
         self.assertEqual([m.to for m in mail.outbox], [["agent@example.coop"]])
+        # By e-mail the agent gets the site's own address (password sign-in), not LINE's.
+        body = mail.outbox[0].body
+        self.assertIn(f"https://toc.example/r/chase/?a={self.announcement.code}", body)
+        self.assertNotIn("via=line", body)
         self.assertEqual(
             set(Chase.objects.filter(stage="agent").values_list("member__number", flat=True)),
             # The unit's agent also gets members on no register at all.
