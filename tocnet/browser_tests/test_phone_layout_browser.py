@@ -142,3 +142,98 @@ def test_dashboard_charts_readable_and_tables_fit_a_phone(
             box = links.nth(i).bounding_box()
             assert box is not None and box["x"] + box["width"] <= 390, box
     context.close()
+
+
+def _representative_pages() -> dict[str, tuple[str, int]]:
+    """A register with its representative's account, a sent announcement to chase, a relay to
+    forward, a member's answer link and a knowledge-base article: every page a representative
+    opens, with the status it must answer (refusals: the site's Thai 403 and 404 pages)."""
+    from django.utils import timezone
+
+    from tocnet.conversations.models import Article
+    from tocnet.members.models import Representative
+    from tocnet.messaging.models import Channel, Delivery, DeliveryStatus, Relay
+    from tocnet.messaging.responses.models import Ask
+    from tocnet.messaging.responses.services import response_link_create
+    from tocnet.messaging.tests.response_builders import sent_announcement
+
+    unit, _created = Unit.objects.get_or_create(
+        name="สำนักงานพัฒนาชุมชนจังหวัดพระนครศรีอยุธยา",
+        defaults={"kind": Unit.Kind.PROVINCE, "province": "พระนครศรีอยุธยา", "abbreviation": "ทอย"},
+    )  # seeded; a flushing test may have removed it
+    members = [add_member(unit) for _ in range(6)]
+    members.append(add_member(unit, email="somsri.longname.cooperative.member@example.co.th"))
+    register = add_register(unit, 1, members)
+    verify_group(register, seen=members[1:3])
+    rep_user = User.objects.create_user(
+        username="phone-rep", password=PASSWORD, role=User.Role.REPRESENTATIVE
+    )
+    rep = Representative.objects.get(registers=register)
+    rep.member.user = rep_user
+    rep.member.save(update_fields=["user"])
+    announcement = sent_announcement(members, title="เงินปันผลและเงินเฉลี่ยคืนประจำปี 2569")
+    feedback = sent_announcement(members, kind=Ask.Kind.FEEDBACK, question="ปรับปรุงอะไร")
+    relay = Relay.objects.create(
+        announcement=announcement,
+        register=register,
+        representative=rep.member,
+        representative_line_user_id="U" + "1" * 32,
+        push=Delivery.objects.create(
+            announcement=announcement, channel=Channel.LINE_RELAY, member=rep.member,
+            status=DeliveryStatus.SENT,
+        ),
+        group_delivery=Delivery.objects.get(announcement=announcement, register=register),
+        fallback_due_at=timezone.now() + timezone.timedelta(hours=6),
+    )  # fmt: skip
+    token = response_link_create(announcement=announcement, member=members[3], channel="sms")
+    article = Article.objects.create(
+        title="เงินกู้ฉุกเฉิน ใช้เอกสารอะไรบ้าง", answer="สำเนาบัตรประชาชนและสลิปเงินเดือน"
+    )
+    member = members[-1]
+    return {
+        "my register": ("/my/register/", 200),
+        "chase list": ("/r/chase/", 200),
+        "member": (f"/members/{member.code}/", 200),
+        "contact edit": (f"/members/{member.code}/contact/", 200),
+        "member list": ("/members/", 200),
+        "dashboard": ("/dashboard/", 200),
+        "knowledge base": ("/conversations/kb/", 200),
+        "article": (f"/conversations/kb/{article.code}/", 200),
+        "members' questions": ("/conversations/my/", 200),
+        "relay (LIFF)": (f"/r/relay/{relay.code}/", 200),
+        "LIFF home": ("/r/liff/", 200),
+        "LINE privacy (LIFF)": ("/r/privacy/", 200),
+        "member's answer link": (f"/r/{token}", 200),
+        "news": ("/news/", 200),
+        "privacy notice": ("/privacy/notice/", 200),
+        "password": ("/accounts/password/", 200),
+        "feedback (staff only)": (f"/r/feedback/{feedback.code}/", 404),
+        "plan (refused)": ("/registers/plan/", 403),
+        "no such page": ("/no-such-page/", 404),
+    }
+
+
+def test_every_representative_page_fits_360_and_390_px(live_server: Any, chromium: Any) -> None:
+    """No page a representative may open scrolls sideways on a 360 or 390 px phone, the refused
+    ones included (Thai, in the site's frame with its menu)."""
+    pages = _representative_pages()
+    for width in (360, 390):
+        context = chromium.new_context(
+            viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True,
+            locale="th-TH",
+        )  # fmt: skip
+        page = context.new_page()
+        browser_sign_in(page, live_server.url, "phone-rep", PASSWORD)
+        wide = []
+        for name, (path, status) in pages.items():
+            response = page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            assert response is not None and response.status == status, (name, response)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > width:
+                wide.append((name, scroll))
+            if status >= 400:
+                assert page.locator("nav.nav a").count() > 0, f"{name}: no menu"
+                assert page.evaluate("document.documentElement.lang") == "th"
+        assert wide == [], f"sideways scroll at {width} px: {wide}"
+        context.close()

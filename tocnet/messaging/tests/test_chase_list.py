@@ -38,6 +38,14 @@ class ChaseListTestCase(BaseTestCase):
         self.assertNotContains(page, "<script>")
         self.assertNotContains(page, "style=")
 
+    def test_phones_show_in_the_thai_national_format_whatever_was_typed(self) -> None:
+        self.in_register.phones.update(raw="+66 81 000 0002")
+        self.login_as(self.rep_user)
+        page = self.client.get(self.url)
+        self.assertContains(page, "☎ 081-000-0002</a>")
+        self.assertNotContains(page, "+66 81 000 0002")
+        self.assertContains(page, 'href="tel:+66810000002"')
+
     def test_it_marks_informed_by_phone_with_htmx(self) -> None:
         self.login_as(self.rep_user)
         response = self.client.post(

@@ -214,6 +214,9 @@ class MyRegisterTestCase(BaseTestCase):
         self.assertIn('data-check="group_verified" data-done="true"', body)
         self.assertIn('data-check="all_in_group" data-done="false"', body)
         self.assertIn('data-state="in_group"', body)
+        # The chase list it loads (htmx) is styled: its stylesheet comes with the slot.
+        self.assertIn('id="chase-slot"', body)
+        self.assertIn("messaging/responses.css", body)
         edit = reverse("members:member_contact_edit", args=[self.rep_member.code])
         self.assertIn(edit, body)
         self.assertEqual(self.client.get(edit).status_code, 200)
