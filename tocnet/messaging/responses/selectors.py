@@ -372,7 +372,7 @@ def _register_rows(
 
 def _names(
     rows: list[dict[str, int | None]],
-) -> tuple[dict[int, tuple[object, str, str]], dict[int, tuple[object, str]]]:
+) -> tuple[dict[int, tuple[uuid.UUID, str, str]], dict[int, tuple[uuid.UUID, str]]]:
     """Names for the few hundred (register, unit) keys of ``rows``, not joined into every
     recipient row: {register: (code, name, representative)}, {unit: (code, name)}. Two
     queries."""
