@@ -4,7 +4,7 @@ For each announcement that asked members to respond and whose members' deadline 
 (the moment the follow-up told representatives, kept on the timeline), a representative is
 counted for the members of their registers:
 
-- *to chase*: members who had not responded by that deadline (no answer, a "could not
+- *to chase*: members (not the representative themselves) who had not responded by that deadline (no answer, a "could not
   reach" mark, an answer after it, or informed by the representative);
 - *brought in*: of those, the ones informed by the representative (phone, in person) or who
   responded after the deadline;
@@ -81,7 +81,11 @@ class Responsiveness:
 
 
 def _recipients_for_user(user: User) -> QuerySet[Recipient]:
-    qs = Recipient.objects.filter(register__representative__isnull=False)
+    # A representative's own member record is not theirs to chase (it is not on their chase
+    # list): it counts for none of their figures.
+    qs = Recipient.objects.filter(register__representative__isnull=False).exclude(
+        member_id=F("register__representative__member_id")
+    )
     if roles.is_cooperative_staff(user):
         return qs
     if roles.is_agent(user):

@@ -49,13 +49,16 @@ class FollowUpCase(BaseTestCase):
         )
         self.late = self.add_to_a("100005", "ดวงใจ")
         self.silent = self.add_to_a("100006", "บุญส่ง")
+        self.called = self.add_to_a("100007", "สมหมาย")
+        # The representative's own record (unanswered) is in the audience but not theirs to
+        # chase: it counts in none of their figures.
         self.announcement = self.sent(
-            [self.rep_member, self.in_register, self.late, self.silent, self.b_member]
+            [self.rep_member, self.in_register, self.late, self.silent, self.called, self.b_member]
         )
         self.t0 = self.announcement.send_started_at
         self.deadline(self.announcement, 48)
         self.answer(self.in_register, Way.LIFF, 1)  # before the deadline: not to chase
-        self.answer(self.rep_member, Way.REP_PHONE, 50, actor=self.rep_user)  # 2 h after
+        self.answer(self.called, Way.REP_PHONE, 50, actor=self.rep_user)  # 2 h after
         self.answer(self.late, Way.SMS_LINK, 54)  # answered 6 h after the deadline
 
     def add_to_a(self, number: str, name: str) -> Member:
