@@ -216,53 +216,61 @@ def reply_token_spent(*, conversation: Conversation) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(reply_token="", reply_token_at=None)
 
 
+def _conversation_change(
+    conversation: Conversation,
+    fields: dict[str, Any],
+    *,
+    actor: Any,
+    action: str,
+    changes: dict[str, Any],
+) -> Conversation:
+    """Set `fields` on the conversation and save them with their audit event, both or neither."""
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(conversation, name, value)
+        conversation.save(update_fields=list(fields))
+        audit_record(actor=actor, action=action, target=conversation, changes=changes)
+    return conversation
+
+
 def conversation_route(
     *, conversation: Conversation, department: Department | None, routing: str, actor: Any
 ) -> Conversation:
     """Send a conversation to a department (None: back to triage)."""
-    with transaction.atomic():
-        before = conversation.department.code if conversation.department else ""
-        conversation.department, conversation.routing = department, routing
-        conversation.save(update_fields=["department", "routing"])
-        audit_record(
-            actor=actor,
-            action="conversation.routed",
-            target=conversation,
-            changes={"department": [before, department.code if department else ""], "by": routing},
-        )
-    return conversation
+    before = conversation.department.code if conversation.department else ""
+    return _conversation_change(
+        conversation,
+        {"department": department, "routing": routing},
+        actor=actor,
+        action="conversation.routed",
+        changes={"department": [before, department.code if department else ""], "by": routing},
+    )
 
 
 def conversation_assign(
     *, conversation: Conversation, assignee: User | None, actor: User
 ) -> Conversation:
     """Give a conversation to one person (None: nobody)."""
-    with transaction.atomic():
-        conversation.assigned_to = assignee
-        conversation.save(update_fields=["assigned_to"])
-        audit_record(
-            actor=actor,
-            action="conversation.assigned",
-            target=conversation,
-            changes={"assigned_to": assignee.get_username() if assignee else ""},
-        )
-    return conversation
+    return _conversation_change(
+        conversation,
+        {"assigned_to": assignee},
+        actor=actor,
+        action="conversation.assigned",
+        changes={"assigned_to": assignee.get_username() if assignee else ""},
+    )
 
 
 def conversation_rep_may_answer_set(
     *, conversation: Conversation, allowed: bool, actor: User
 ) -> Conversation:
     """Staff mark a question simple enough for the member's representative to answer."""
-    with transaction.atomic():
-        conversation.rep_may_answer = allowed
-        conversation.save(update_fields=["rep_may_answer"])
-        audit_record(
-            actor=actor,
-            action="conversation.rep_may_answer",
-            target=conversation,
-            changes={"rep_may_answer": allowed},
-        )
-    return conversation
+    return _conversation_change(
+        conversation,
+        {"rep_may_answer": allowed},
+        actor=actor,
+        action="conversation.rep_may_answer",
+        changes={"rep_may_answer": allowed},
+    )
 
 
 def conversation_set_status(*, conversation: Conversation, status: str, actor: Any) -> Conversation:
