@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
@@ -30,17 +29,7 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def setup_django(database: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tocnet.settings"
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(16).hex())
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ["HUEY_IMMEDIATE"] = "1"
-    import django
-
-    django.setup()
+from signin import setup_django  # noqa: E402  (bench/, beside this file)
 
 
 def build() -> None:
@@ -353,7 +342,7 @@ def main() -> None:
     parser.add_argument("--skip-planning", action="store_true")
     parser.add_argument("--send-runs", type=int, default=2)
     args = parser.parse_args()
-    setup_django(Path(args.database))
+    setup_django(Path(args.database), huey_immediate=True)
     build()
     import os as _os
 

@@ -21,7 +21,6 @@ Target: as part of the planner's <= 300 ms, one query per channel whatever the s
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -33,16 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def setup_django(database: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tocnet.settings"
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(16).hex())
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    import django
-
-    django.setup()
+from signin import setup_django  # noqa: E402  (bench/, beside this file)
 
 
 def build(members: int) -> None:

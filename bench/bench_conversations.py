@@ -19,7 +19,6 @@ Targets: inbox <= 300 ms with constant queries; message in the inbox <= 2 s afte
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -30,17 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def setup_django(database: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tocnet.settings"
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(16).hex())
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ["HUEY_IMMEDIATE"] = "1"
-    import django
-
-    django.setup()
+from signin import setup_django  # noqa: E402  (bench/, beside this file)
 
 
 def build(members: int, conversations: int) -> None:
@@ -107,7 +96,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        setup_django(Path(folder) / "bench.sqlite3")
+        setup_django(Path(folder) / "bench.sqlite3", huey_immediate=True)
         build(args.members, args.conversations)
         from django.db import connection
         from django.test import Client, override_settings

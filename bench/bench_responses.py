@@ -37,8 +37,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_dashboard import build, setup_django
-from signin import signed_in_client
+from bench_dashboard import build
+from signin import setup_django, signed_in_client
 
 
 def timed(label: str, runs: int, func: Any) -> list[float]:
