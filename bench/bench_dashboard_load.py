@@ -23,7 +23,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,15 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from load import free_port, paced_posts  # noqa: E402  (bench/, beside this file)
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 SECRET = "bench-channel-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build(sessions: int) -> None:
@@ -107,48 +102,11 @@ def webhooks(port: int, rate: float, seconds: float, seed: int) -> list[float]:
     """Signed single-event webhooks at `rate` per second; latencies (ms) of the 200s."""
     from tocnet.line import simulate
 
-    count = int(rate * seconds)
     bodies = [
         simulate.signed([simulate.follow_event(f"U{seed:08x}{i:024x}")], SECRET)
-        for i in range(count)
+        for i in range(int(rate * seconds))
     ]
-    latencies: list[float] = []
-    lock = threading.Lock()
-    start = time.monotonic() + 0.2
-    slots = iter(range(count))
-
-    def worker() -> None:
-        while True:
-            with lock:
-                i = next(slots, None)
-            if i is None:
-                return
-            delay = start + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            body, signature = bodies[i]
-            t0 = time.perf_counter()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            conn.request(
-                "POST",
-                "/line/webhook",
-                body,
-                {"Content-Type": "application/json", "X-Line-Signature": signature},
-            )
-            response = conn.getresponse()
-            response.read()
-            conn.close()
-            if response.status != 200:
-                raise SystemExit(f"webhook answered {response.status}")
-            with lock:
-                latencies.append((time.perf_counter() - t0) * 1000)
-
-    threads = [threading.Thread(target=worker) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies
+    return paced_posts(port, "/line/webhook", bodies, rate, threads=16, start_in=0.2)[0]
 
 
 def dashboards(

@@ -13,16 +13,13 @@ follow). Prints latency percentiles and the webhook/bare ratio.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -30,18 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from load import free_port, paced_posts  # noqa: E402  (bench/, beside this file)
+
 from tocnet.line import simulate  # noqa: E402
 from tocnet.testing.fakes.line_server import FakeLineServer  # noqa: E402
 
 SECRET = "bench-channel-secret"
 TOKEN = "bench-access-token"
 PY = str(ROOT / ".venv" / "bin" / "python")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url: str, seconds: float = 30) -> None:
@@ -80,60 +73,10 @@ def make_events(count: int, seed: int) -> list[dict]:
 
 def run_load(port: int, path: str, bodies: list[tuple[bytes, str]], rate: float) -> list[float]:
     """Send each body at its slot (i / rate seconds after start); return latencies in ms."""
-    latencies: list[float] = [0.0] * len(bodies)
-    errors: list[str] = []
-    transport_errors: list[str] = []
-    next_index = iter(range(len(bodies)))
-    lock = threading.Lock()
-    start = time.monotonic() + 0.5
-
-    def worker() -> None:
-        while True:
-            with lock:
-                i = next(next_index, None)
-            if i is None:
-                return
-            delay = start + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            body, signature = bodies[i]
-            for attempt in range(4):
-                t0 = time.perf_counter()
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                    conn.request(
-                        "POST",
-                        path,
-                        body,
-                        {"Content-Type": "application/json", "X-Line-Signature": signature},
-                    )
-                    response = conn.getresponse()
-                    response.read()
-                    conn.close()
-                except (OSError, http.client.HTTPException) as exc:
-                    # LINE redelivers what did not get a 2xx; so does this client.
-                    with lock:
-                        transport_errors.append(f"{i}: {type(exc).__name__}")
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-                latencies[i] = (time.perf_counter() - t0) * 1000
-                if response.status != 200:
-                    errors.append(f"{i}: HTTP {response.status}")
-                break
-            else:
-                errors.append(f"{i}: no answer after 4 tries")
-
-    threads = [threading.Thread(target=worker) for _ in range(64)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - start
-    if errors:
-        raise SystemExit(f"{len(errors)} requests failed, e.g. {errors[:3]}")
+    latencies, retried, elapsed = paced_posts(port, path, bodies, rate, threads=64)
     print(
         f"  sent {len(bodies)} in {elapsed:.1f} s ({len(bodies) / elapsed:.0f}/s); "
-        f"connection errors retried: {len(transport_errors)}"
+        f"connection errors retried: {retried}"
     )
     return latencies
 
