@@ -53,6 +53,30 @@ def ask_is_closed(ask: Ask | None, now: dt.datetime) -> bool:
     )
 
 
+def ask_closes_at(ask: Ask, *, sent_at: dt.datetime | None) -> dt.datetime | None:
+    """When answers close by themselves: the closing time set, or the end of the staff's
+    window after the last escalation deadline (each stage's hours counted from the moment the
+    current stage began; the job, every 15 minutes, moves it a little later). None when
+    closed or not sent yet."""
+    if ask.stage == Ask.Stage.CLOSED:
+        return None
+    if ask.closes_at is not None:
+        return ask.closes_at
+    start = ask.opened_at or sent_at
+    if start is None:
+        return None
+    order = [
+        (Ask.Stage.MEMBERS, ask.member_hours),
+        (Ask.Stage.REPRESENTATIVES, ask.representative_hours),
+        (Ask.Stage.DEPUTIES, ask.deputy_hours),
+        (Ask.Stage.STAFF, ask.staff_hours),
+    ]
+    stages = [str(stage) for stage, _hours in order]
+    current = stages.index(ask.stage) if ask.stage in stages else 0
+    since = start if current == 0 else (ask.stage_at or start)
+    return since + dt.timedelta(hours=sum(hours for _stage, hours in order[current:]))
+
+
 def response_record(
     *,
     announcement: Announcement,

@@ -72,6 +72,7 @@ from tocnet.messaging.responses.services import (
     AskError,
     ResponseRefused,
     ask_close,
+    ask_closes_at,
     ask_is_closed,
     ask_set,
     chase_mark_record,
@@ -662,6 +663,9 @@ def _report_context(
             for p, d in data.times.items()
         ],
         "closing": closing,
+        "closes_around": ask_closes_at(ask, sent_at=announcement.send_started_at)
+        if live and ask is not None
+        else None,
         "poll_by_register": data.poll_by_register,
         "labels": list(data.poll or {}),
         "loaded": closing is not None,  # the frozen report shows its poll per register at once

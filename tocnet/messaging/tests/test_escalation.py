@@ -3,6 +3,7 @@ import datetime as dt
 import time_machine
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from tocnet.line.tests.base import LineTestCase
 from tocnet.members.models import Member
@@ -17,7 +18,7 @@ from tocnet.messaging.responses.models import (
     Way,
 )
 from tocnet.messaging.responses.selectors import staff_call_queue_for_user
-from tocnet.messaging.responses.services import response_record
+from tocnet.messaging.responses.services import ask_closes_at, response_record
 from tocnet.messaging.tests.response_builders import sent_announcement
 from tocnet.registers.models import RegisterMembership
 
@@ -191,6 +192,25 @@ class EscalationTestCase(LineTestCase):
         page = self.client.get(f"/r/report/{self.announcement.code}/closing/")
         self.assertContains(page, 'data-closed-reason="deadline"')
         self.assertEqual(self.advance(200), {"stages": 0, "notices": 0})
+
+    def test_when_answers_close_by_themselves_is_told(self) -> None:
+        def closes() -> object:
+            return ask_closes_at(Ask.objects.get(), sent_at=SENT)
+
+        self.assertEqual(closes(), SENT + dt.timedelta(hours=192))  # 48 h x 4
+        self.advance(48.25)  # the job entered the representatives' stage 15 minutes late
+        self.assertEqual(closes(), SENT + dt.timedelta(hours=192.25))
+        self.login_as(self.staff)
+        page = self.client.get(f"/r/report/{self.announcement.code}/")
+        expected = timezone.localtime(SENT + dt.timedelta(hours=192.25)).isoformat()
+        self.assertContains(page, f'data-closes-at="{expected}"')
+        Ask.objects.update(closes_at=SENT + dt.timedelta(hours=100))
+        self.assertEqual(closes(), SENT + dt.timedelta(hours=100))
+        self.advance(100)
+        self.assertIsNone(closes())
+        self.assertNotContains(
+            self.client.get(f"/r/report/{self.announcement.code}/"), "data-closes-at"
+        )
 
     def test_a_closing_time_replaces_the_staff_hours(self) -> None:
         Ask.objects.update(closes_at=SENT + dt.timedelta(hours=300))
