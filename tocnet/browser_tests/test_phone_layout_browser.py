@@ -232,6 +232,8 @@ def test_every_representative_page_fits_360_and_390_px(live_server: Any, chromiu
             scroll = page.evaluate("document.documentElement.scrollWidth")
             if scroll > width:
                 wide.append((name, scroll))
+            if name == "member list":  # the number under the name, the name not squeezed
+                assert page.locator("tr[data-member] .number-sm").first.is_visible()
             if status >= 400:
                 assert page.locator("nav.nav a").count() > 0, f"{name}: no menu"
                 assert page.evaluate("document.documentElement.lang") == "th"

@@ -3,6 +3,7 @@ import io
 from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
+from tocnet.members.provinces import short_unit_name
 from tocnet.messaging.responses.models import Ask, Way
 from tocnet.messaging.responses.services import response_record
 from tocnet.messaging.tests.response_builders import sent_announcement
@@ -39,6 +40,10 @@ class FeedbackPageTestCase(BaseTestCase):
         self.assertContains(page, "อยากได้ดอกเบี้ยเงินฝากสูงขึ้น")
         self.assertContains(page, f'data-feedback="{self.b_member.number}"')
         self.assertNotContains(page, f'data-feedback="{self.rep_member.number}"')  # no text
+        # The unit by its short name (a phone's line), the full one in its title.
+        short = short_unit_name(self.unit_a.name)
+        self.assertNotEqual(short, self.unit_a.name)
+        self.assertContains(page, f'<span title="{self.unit_a.name}">{short}</span>')
         event = AuditEvent.objects.get(action="responses.feedback_viewed")
         self.assertEqual((event.kind, event.changes["answers"]), (AuditEvent.Kind.ACCESS, 2))
 
