@@ -122,6 +122,17 @@ class PersonalLinkTestCase(BaseTestCase):
         self.assertEqual((response.member, response.way), (self.a_not_in_register, Way.SMS_LINK))
         self.assertContains(self.client.get(f"/r/{token}"), 'data-done="true"')
 
+    def test_a_poll_without_a_question_shows_no_empty_question(self) -> None:
+        poll = sent_announcement([self.a_not_in_register], kind=Ask.Kind.POLL, options=["ก", "ข"])
+        token = response_link_create(
+            announcement=poll, member=self.a_not_in_register, channel="sms"
+        )
+        page = self.client.get(f"/r/{token}")
+        self.assertContains(page, 'data-option="2"')
+        self.assertNotContains(page, 'class="question"')
+        Ask.objects.filter(announcement=poll).update(question="วันไหนสะดวก")
+        self.assertContains(self.client.get(f"/r/{token}"), '<p class="question">วันไหนสะดวก</p>')
+
     def test_it_refuses_forged_and_expired_links(self) -> None:
         token = response_link_create(
             announcement=self.announcement, member=self.a_not_in_register, channel="email"
