@@ -44,6 +44,11 @@ def test_a_member_sets_their_choices_on_the_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("[data-privacy-notice] a").count() >= 1
     page.screenshot(path=str(screenshots / "privacy-choices-phone.png"), full_page=True)
+    # Boxes a member can tap: at least 20 px, each label a 44 px target.
+    box = page.locator("input[name=news-sms]").bounding_box()
+    assert box is not None and min(box["width"], box["height"]) >= 20, box
+    label = page.locator("label[data-field=news-sms]").bounding_box()
+    assert label is not None and label["height"] >= 44, label
     page.uncheck("input[name=news-sms]")
     page.check("input[name=rep_view-line]")
     page.click("[data-action=save-preferences]")
