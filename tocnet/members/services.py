@@ -48,6 +48,9 @@ def member_contact_update(
     member.full_clean(exclude=["unit", "user"])
     member.save(update_fields=[*CONTACT_FIELDS, "updated_at"])
 
+    # A number that stays the same keeps the text it was stored with (the form shows it in the
+    # national format): saving the form unchanged changes nothing and audits nothing.
+    stored = {(p.e164, p.extension): p.raw for p in member.phones.all() if p.e164}
     member.phones.all().delete()
     seen: set[tuple[str, str]] = set()
     phones: list[Phone] = []
@@ -59,7 +62,9 @@ def member_contact_update(
         phones.append(
             Phone(
                 member=member,
-                raw=value.raw,
+                raw=stored.get((value.e164, value.extension), value.raw)
+                if value.e164
+                else value.raw,
                 e164=value.e164,
                 extension=value.extension,
                 kind=value.kind,

@@ -14,6 +14,7 @@ from tocnet.accounts.roles import is_representative, sees_personal_data
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx, safe_next
 from tocnet.core.paging import thai_ordered_page
+from tocnet.core.thai import phone_display
 from tocnet.members.forms import ContactForm
 from tocnet.members.models import Member, Phone, Unit
 from tocnet.members.selectors import (
@@ -178,7 +179,8 @@ def member_contact_edit(request: AuthenticatedHttpRequest, code: str) -> HttpRes
     user = request.user
     member = get_member_for_user(user, code)
     initial = {
-        "phones": ", ".join(p.raw for p in member.phones.all()),
+        # As people read them (081-234-5678, ต่อ 12); an unreadable number as it was typed.
+        "phones": ", ".join(phone_display(p.e164, p.raw, p.extension) for p in member.phones.all()),
         "email": member.email,
         "line_id": member.line_id,
         "no_line": member.no_line,

@@ -97,6 +97,30 @@ class MemberContactEditTestCase(BaseTestCase):
         self.assertContains(response, 'href="tel:+66810000002"')
         self.assertContains(response, ">081-000-0002</a>")
 
+    def test_the_form_shows_phones_in_the_national_format_and_an_unchanged_save_changes_nothing(
+        self,
+    ) -> None:
+        self.in_register.phones.update(raw="+66 81 000 0002")
+        Phone.objects.create(
+            member=self.in_register, raw="021438144#701", e164="+6621438144", extension="701",
+            kind=Phone.Kind.LANDLINE, position=1,
+        )  # fmt: skip
+        self.login_as(self.rep_user)
+        form = self.client.get(self.url(self.in_register))
+        shown = form.context["form"]["phones"].value()
+        self.assertEqual(shown, "081-000-0002, 02-143-8144 ต่อ 701")
+        response = self.client.post(
+            self.url(self.in_register),
+            {"phones": shown, "email": self.in_register.email, "line_id": self.in_register.line_id},
+        )
+        self.assertEqual(response.status_code, 302)
+        phones = self.in_register.phones.order_by("position")
+        self.assertEqual(
+            list(phones.values_list("raw", "e164", "extension")),
+            [("+66 81 000 0002", "+66810000002", ""), ("021438144#701", "+6621438144", "701")],
+        )
+        self.assertFalse(AuditEvent.objects.filter(action="member.contact_updated").exists())
+
     def test_it_refuses_members_outside_scope_without_changing_anything(self) -> None:
         cases = [
             (self.agent, self.b_member),
