@@ -33,5 +33,5 @@ def break_after_dots(value: object) -> SafeString:
     """สนง.พช.จ.กำแพงเพชร → สนง.<wbr>พช.<wbr>จ.<wbr>กำแพงเพชร: a narrow column wraps a short
     name after an abbreviation's dot rather than inside a word (Thai has no spaces to wrap at);
     never before a number (สอ.พช.กพ.1 keeps its 1)."""
-    text = str(conditional_escape("" if value is None else value))
+    text = str(conditional_escape("" if value is None else str(value)))
     return mark_safe(_DOT_BEFORE_LETTER.sub(".<wbr>", text))  # noqa: S308 (escaped above)
