@@ -322,6 +322,8 @@ SMS_PRICE_BAHT = env_str("SMS_PRICE_BAHT", "0.35")
 RELAY_FALLBACK_HOURS = env_int("RELAY_FALLBACK_HOURS", 6)
 RELAY_FALLBACK_HOURS_OFF = env_int("RELAY_FALLBACK_HOURS_OFF", 2)  # outside office hours
 ANNOUNCE_RETRY_LIMIT = env_int("ANNOUNCE_RETRY_LIMIT", 8)
+# Provider requests one send worker keeps in flight at once (threads, each its own connection).
+ANNOUNCE_SEND_CONCURRENCY = env_int("ANNOUNCE_SEND_CONCURRENCY", 4)
 
 # E-mail through Django's SMTP backend (console backend in the demo, locmem in tests).
 EMAIL_BACKEND = env_str(

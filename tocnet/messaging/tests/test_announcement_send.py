@@ -7,6 +7,7 @@ from unittest import mock
 
 import time_machine
 from django.core import mail
+from django.test import override_settings
 from django.utils import timezone
 
 from tocnet.messaging import sending, services
@@ -114,6 +115,7 @@ class AnnouncementSendTestCase(MessagingTestCase):
         self.assertEqual(announcement.state, Announcement.State.SENT)
         self.assertEqual(self.fake.deliveries_by_recipient()[DIRECT_LINE], 1)
 
+    @override_settings(ANNOUNCE_SEND_CONCURRENCY=1)  # one request at a time: exactly one
     def test_it_pauses_on_the_monthly_quota_429_without_a_retry_storm(self) -> None:
         self.fake.fail_next(
             1,
@@ -166,6 +168,7 @@ class AnnouncementSendTestCase(MessagingTestCase):
             sending.announcement_process(announcement.pk)
         self.assertEqual(self.sms.by_number(), {"0810000003": 1})
 
+    @override_settings(ANNOUNCE_SEND_CONCURRENCY=1)  # one request in flight when killed
     def test_it_resumes_after_a_killed_worker_without_sending_twice(self) -> None:
         announcement = self.approved()
         real = sending._record_sent
@@ -280,6 +283,110 @@ class AnnouncementSendTestCase(MessagingTestCase):
         with time_machine.travel(OFFICE_HOURS + dt.timedelta(hours=7), tick=False):
             sending.announcement_process(announcement.pk)
         self.assertNotIn(GROUP_A, self.fake.deliveries_by_recipient())
+
+
+@time_machine.travel(OFFICE_HOURS, tick=False)
+class ConcurrentSendTestCase(MessagingTestCase):
+    """A send keeps up to ANNOUNCE_SEND_CONCURRENCY provider requests in flight; claims stay
+    conditional per row, so neither the lanes nor a second worker send anything twice."""
+
+    @override_settings(ANNOUNCE_SEND_CONCURRENCY=2)
+    def test_it_keeps_the_set_number_of_requests_in_flight_and_no_more(self) -> None:
+        self.fake.delay_seconds = 0.5  # each LINE request takes half a second at the fake
+        with mock.patch.object(sending.line_client, "TIMEOUT", (1, 5)):
+            announcement = self.send(self.approved())
+        self.assertEqual(announcement.state, Announcement.State.SENT)
+        # Two group pushes and a multicast: two at once (overlapping), never three.
+        self.assertEqual(self.fake.messages_in_flight_peak, 2)
+        self.assertEqual(
+            self.fake.deliveries_by_recipient(), {GROUP_A: 1, GROUP_B: 1, DIRECT_LINE: 1}
+        )
+
+    @override_settings(ANNOUNCE_SEND_CONCURRENCY=4)
+    def test_two_workers_racing_under_faults_send_every_message_once(self) -> None:
+        self.fake.fail_next(1, status=500, path_prefix="/v2/bot/message/push")
+        self.fake.fail_timeout(1, path_prefix="/v2/bot/message/multicast", after=True)
+        self.sms.fail_next(1, status=500, path_prefix="/sms")
+        announcement = self.approved()
+        real_claim = sending._claim
+        claims: list[tuple[str, type, int, bool]] = []
+        worker = ["first"]
+
+        def racing_claim(model: type, pk: int, now: dt.datetime) -> bool:
+            if worker[0] == "first" and len(claims) == 3:
+                # The first worker has both group pushes and the multicast in flight and has
+                # read the SMS row as queued: a second worker runs the whole send meanwhile.
+                worker[0] = "second"
+                while (
+                    next_at := sending.announcement_process(announcement.pk)
+                ) and next_at <= timezone.now():
+                    pass
+                worker[0] = "first again"
+            won = real_claim(model, pk, now)
+            claims.append((worker[0], model, pk, won))
+            return won
+
+        with (
+            mock.patch.object(sending, "backoff", return_value=dt.timedelta(0)),
+            mock.patch.object(sending, "_claim", side_effect=racing_claim),
+        ):
+            announcement = self.send(announcement)
+
+        self.assertEqual(announcement.state, Announcement.State.SENT)
+        sms_row = Delivery.objects.get(announcement=announcement, channel=Channel.SMS)
+        # The race happened: the second worker sent the SMS (no idempotency key at the
+        # gateway); the first worker's claim of it found it taken and sent nothing.
+        self.assertIn(("second", Delivery, sms_row.pk, True), claims)
+        self.assertIn(("first again", Delivery, sms_row.pk, False), claims)
+        self.assertEqual(
+            self.fake.deliveries_by_recipient(), {GROUP_A: 1, GROUP_B: 1, DIRECT_LINE: 1}
+        )
+        accepted_keys = [a.retry_key for a in self.fake.accepted]
+        self.assertEqual(len(accepted_keys), len(set(accepted_keys)))
+        self.assertIn(409, [r.status for r in self.fake.requests_to("/v2/bot/message/multicast")])
+        self.assertEqual(self.sms.by_number(), {"0810000003": 1})
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(
+            set(
+                Delivery.objects.filter(announcement=announcement)
+                .exclude(channel=Channel.NONE)
+                .values_list("status", flat=True)
+            ),
+            {DeliveryStatus.SENT},
+        )
+
+    @override_settings(ANNOUNCE_SEND_CONCURRENCY=4)
+    def test_a_quota_429_with_requests_in_flight_pauses_and_loses_nothing(self) -> None:
+        self.fake.fail_next(
+            1,
+            status=429,
+            message="You have reached your monthly limit.",
+            path_prefix="/v2/bot/message/push",
+        )
+        announcement = self.send(self.approved())
+        self.assertEqual(announcement.state, Announcement.State.PAUSED)
+        line_sends = [
+            r
+            for r in self.fake.requests_to("/v2/bot/message/*")
+            if not r.path.startswith("/v2/bot/message/quota")
+        ]
+        # Only what was already in flight went out (two pushes and the multicast at most),
+        # and every answer was written: no row is left "sending".
+        self.assertLessEqual(len(line_sends), 3)
+        self.assertFalse(
+            Delivery.objects.filter(
+                announcement=announcement, status=DeliveryStatus.SENDING
+            ).exists()
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            services.announcement_resume(announcement=announcement, actor=self.staff)
+        announcement.refresh_from_db()
+        self.assertEqual(announcement.state, Announcement.State.SENT)
+        self.assertEqual(
+            self.fake.deliveries_by_recipient(), {GROUP_A: 1, GROUP_B: 1, DIRECT_LINE: 1}
+        )
+        self.assertEqual(self.sms.by_number(), {"0810000003": 1})
+        self.assertEqual(len(mail.outbox), 1)
 
 
 class QuietHoursTestCase(MessagingTestCase):

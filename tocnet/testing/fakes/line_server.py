@@ -131,6 +131,9 @@ class FakeLineServer(FakeServer):
         self.quota_limit: int | None = None  # None: no monthly limit
         self.quota_used = 0
         self.accepted: list[Accepted] = []
+        # Message requests (/v2/bot/message/...) being handled now, and the most at once.
+        self.messages_in_flight = 0
+        self.messages_in_flight_peak = 0
         # LIFF stand-in: who is "signed in to LINE" on the LIFF page, and what pages shared.
         self.liff_user: str | None = None
         self.liff_shares: list[dict[str, Any]] = []
@@ -272,6 +275,8 @@ class FakeLineServer(FakeServer):
             self.quota_limit = None
             self.quota_used = 0
             self.accepted.clear()
+            self.messages_in_flight = 0
+            self.messages_in_flight_peak = 0
             self.liff_user = None
             self.liff_shares.clear()
 
@@ -320,9 +325,24 @@ class _Handler(QuietHandler):
             return
         with self.fake.lock:
             self.fake.requests.append(record)
+        if not split.path.startswith("/v2/bot/message/"):
+            self._handle(record, split.path)
+            return
+        with self.fake.lock:
+            self.fake.messages_in_flight += 1
+            self.fake.messages_in_flight_peak = max(
+                self.fake.messages_in_flight_peak, self.fake.messages_in_flight
+            )
+        try:
+            self._handle(record, split.path)
+        finally:
+            with self.fake.lock:
+                self.fake.messages_in_flight -= 1
+
+    def _handle(self, record: RecordedRequest, path: str) -> None:
         if self.fake.delay_seconds:
             time.sleep(self.fake.delay_seconds)
-        failure = self.fake.take_failure(split.path)
+        failure = self.fake.take_failure(path)
         if failure and failure.status == 0:
             if not failure.hang_before:
                 self._muted = True  # handle (and count) the request, answer nothing
