@@ -94,30 +94,32 @@ def revive_stale(announcement: Announcement, *, now: dt.datetime) -> int:
     return revived
 
 
-_CLAIM_SQL: dict[str, str] = {}
+_ROW_SQL: dict[str, str] = {}
 
 
-def _claim_sql(model: type[Delivery] | type[LineBatch]) -> str:
-    """The claim's UPDATE, built once per table: the same statement as
-    ``filter(pk=pk, status=QUEUED).update(status=SENDING, claimed_at=now,
-    attempts=F("attempts") + 1)``, without compiling the ORM query for every row (it cost as
-    much as the SMS request itself against the local fake)."""
+def _row_update_sql(
+    model: type[Delivery] | type[LineBatch], fields: tuple[str, ...], *, count: str = ""
+) -> str:
+    """``UPDATE <table> SET <field> = %s, ... [, <count> = <count> + 1] WHERE <pk> = %s AND
+    <status> = %s``, built once per table and fields: the statement the ORM's
+    ``filter(pk=pk, status=...).update(...)`` runs, without compiling a query for every row
+    (that cost as much as the SMS request itself against the local fake)."""
     from django.db import connection
 
-    key = f"{connection.vendor}:{model._meta.db_table}"
-    if key not in _CLAIM_SQL:
+    key = f"{connection.vendor}:{model._meta.db_table}:{','.join(fields)}:{count}"
+    if key not in _ROW_SQL:
         q = connection.ops.quote_name
-        columns = {f.name: str(f.column) for f in model._meta.concrete_fields}
-        col = {name: q(columns[name]) for name in ("status", "claimed_at")}
-        attempts, pk = q(columns["attempts"]), q(columns[model._meta.pk.name])
+        columns = {f.name: q(str(f.column)) for f in model._meta.concrete_fields}
+        assignments = [f"{columns[name]} = %s" for name in fields]
+        if count:
+            assignments.append(f"{columns[count]} = {columns[count]} + 1")
         # Only quoted table and column names of our own models go into the text; values are
         # parameters.
-        _CLAIM_SQL[key] = (
-            f"UPDATE {q(model._meta.db_table)} SET {col['status']} = %s, "  # noqa: S608
-            f"{col['claimed_at']} = %s, {attempts} = {attempts} + 1 "
-            f"WHERE {pk} = %s AND {col['status']} = %s"
+        _ROW_SQL[key] = (
+            f"UPDATE {q(model._meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+            f"WHERE {columns[model._meta.pk.name]} = %s AND {columns['status']} = %s"
         )
-    return _CLAIM_SQL[key]
+    return _ROW_SQL[key]
 
 
 def _claim(model: type[Delivery] | type[LineBatch], pk: int, now: dt.datetime) -> bool:
@@ -126,7 +128,7 @@ def _claim(model: type[Delivery] | type[LineBatch], pk: int, now: dt.datetime) -
 
     with connection.cursor() as cursor:
         cursor.execute(
-            _claim_sql(model),
+            _row_update_sql(model, ("status", "claimed_at"), count="attempts"),
             [
                 DeliveryStatus.SENDING.value,
                 connection.ops.adapt_datetimefield_value(now),
@@ -194,27 +196,26 @@ class _Sent:
             self.flush()
 
     def flush(self) -> None:
+        """One prepared UPDATE per row, run together in one transaction."""
+        from django.db import connection, transaction
+
         items, self.items = self.items, []
         if not items or self.now is None:
             return
-        from django.db.models import Case, CharField, Value, When
-
-        def per_row(values: list[tuple[int, str]]) -> Case | Value:
-            if not values:
-                return Value("")
-            whens = [When(pk=pk, then=Value(v)) for pk, v in values]
-            return Case(*whens, default=Value(""), output_field=CharField())
-
-        Delivery.objects.filter(
-            pk__in=[pk for pk, _, _ in items], status=DeliveryStatus.SENDING
-        ).update(
-            status=DeliveryStatus.SENT,
-            sent_at=self.now,
-            provider_message_id=per_row([(pk, m) for pk, m, _ in items if m]),
-            last_error="",
-            reason=per_row([(pk, r) for pk, _, r in items if r]),
-            updated_at=self.now,
+        sql = _row_update_sql(
+            Delivery,
+            ("status", "sent_at", "provider_message_id", "last_error", "reason", "updated_at"),
         )
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        sent, sending = DeliveryStatus.SENT.value, DeliveryStatus.SENDING.value
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                sql,
+                [
+                    (sent, now, message_id, "", reason, now, pk, sending)
+                    for pk, message_id, reason in items
+                ],
+            )
 
 
 _sent: ContextVar[_Sent | None] = ContextVar("tocnet_messaging_sent", default=None)
@@ -296,7 +297,7 @@ def _flex(announcement: Announcement, *, relay: Relay | None = None) -> list[obj
     return messages
 
 
-@dataclass
+@dataclass(eq=False)
 class _Job:
     """One claimed row's provider request (``call``, run on a lane) and what to write when
     it is accepted (``on_sent``, run on the worker's own thread, which holds the DB)."""
@@ -444,18 +445,24 @@ ORDER = (
 )
 
 
-class _Lanes:
-    """Provider requests, up to ANNOUNCE_SEND_CONCURRENCY at once: a run waits for the
-    network on several requests together (a 0.2-10 s timeout no longer holds up the rest).
+PATIENCE = 0.02  # seconds: a request answered slower than this lets the next one start
 
-    Each lane is a thread with its own LINE client and SMS session, and only makes the
-    request: claims and records stay on the worker's thread. A row is claimed only when a
-    lane is free, so at most ``size`` rows are claimed and not yet recorded; a worker killed
-    then leaves them "sending", as a worker of one row at a time leaves one (see _Sent)."""
+
+class _Lanes:
+    """Provider requests on up to ANNOUNCE_SEND_CONCURRENCY threads ("lanes"), so that a slow
+    answer or a timeout (10 s in production) does not hold up the rest of the send.
+
+    After each request the worker waits up to PATIENCE for its answer: a quick provider is
+    sent to one request after another (threads that run Python at the same time slow each
+    other down), a slow one gets the next requests while it answers, up to ``size`` at once.
+    Each lane has its own LINE client and SMS session and only makes the request: claims and
+    records stay on the worker's thread (its database connection). A row is claimed only when
+    a lane is free, so at most ``size`` rows are claimed and not yet recorded; a worker killed
+    then leaves them "sending", as one that sends a row at a time leaves one (see _Sent)."""
 
     def __init__(self, size: int) -> None:
         self.size = max(1, size)
-        self.in_flight = 0
+        self.pending: set[_Job] = set()
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[tuple[_Job, SendResult | Exception]] = queue.SimpleQueue()
         self._threads = [
@@ -475,18 +482,22 @@ class _Lanes:
                 self._done.put((job, outcome))
 
     def submit(self, job: _Job) -> None:
-        self.in_flight += 1
+        self.pending.add(job)
         self._jobs.put(job)
 
-    def next_done(self) -> tuple[_Job, SendResult | Exception]:
-        job, outcome = self._done.get()
-        self.in_flight -= 1
+    def next_done(self, timeout: float | None = None) -> tuple[_Job, SendResult | Exception] | None:
+        """The next answer, or None if none came within ``timeout`` seconds."""
+        try:
+            job, outcome = self._done.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        self.pending.discard(job)
         return job, outcome
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
         for _ in self._threads:
             self._jobs.put(None)
-        for thread in self._threads:
+        for thread in self._threads if wait else ():
             thread.join()
 
 
@@ -507,14 +518,23 @@ def _finish(job: _Job, outcome: SendResult | Exception, *, now: dt.datetime) -> 
             )
 
 
-def _drain(lanes: _Lanes, *, now: dt.datetime, until: int = 0) -> None:
-    """Record outcomes until at most ``until`` requests are in flight. A QuotaExhausted is
-    raised once every request in flight is recorded (they went out: none is lost)."""
+def _drain(lanes: _Lanes, *, now: dt.datetime, until: int = 0, newest: _Job | None = None) -> None:
+    """Record answers as they come: all of them until at most ``until`` requests are in
+    flight, then (``newest``) until that request is answered or PATIENCE has passed. A
+    QuotaExhausted is raised once every request in flight is recorded (they went out)."""
     quota: QuotaExhausted | None = None
-    while lanes.in_flight > until or (quota is not None and lanes.in_flight):
-        job, outcome = lanes.next_done()
+    deadline = time.monotonic() + PATIENCE
+    while lanes.pending:
+        if quota is not None or len(lanes.pending) > until:
+            done = lanes.next_done()
+        elif newest in lanes.pending and (left := deadline - time.monotonic()) > 0:
+            done = lanes.next_done(timeout=left)
+        else:
+            done = lanes.next_done(timeout=0)  # only answers already there
+        if done is None:
+            break
         try:
-            _finish(job, outcome, now=now)
+            _finish(*done, now=now)
         except QuotaExhausted as exc:
             quota = quota or exc
     if quota is not None:
@@ -533,14 +553,19 @@ def announcement_process(
     """Send up to ``budget`` due items of one announcement. Idempotent; skips sent rows.
 
     Returns when to run again: now (more due work), later (retries, relay fallback, quiet
-    hours), or None (nothing left, or not sending). The requests go out on a few lanes at
-    once (_Lanes), each keeping its LINE connection and SMS session for the run."""
+    hours), or None (nothing left, or not sending). The requests go out on lanes (_Lanes),
+    each keeping its LINE connection and SMS session for the run."""
     lanes = _Lanes(settings.ANNOUNCE_SEND_CONCURRENCY)
     try:
         with _recording():
-            return _announcement_process(announcement_id, lanes=lanes, now=now, budget=budget)
-    finally:
-        lanes.close()
+            next_at = _announcement_process(announcement_id, lanes=lanes, now=now, budget=budget)
+    except BaseException as exc:
+        # A worker being stopped (not an Exception) waits for no answer still in flight:
+        # those rows stay "sending", as after a kill.
+        lanes.close(wait=isinstance(exc, Exception))
+        raise
+    lanes.close()
+    return next_at
 
 
 def _due_work(
@@ -587,9 +612,11 @@ def _announcement_process(
                 done += 1
                 if model is LineBatch:
                     row.refresh_from_db()
-                    lanes.submit(_batch_job(row, announcement, now))  # type: ignore[arg-type]
+                    job = _batch_job(row, announcement, now)  # type: ignore[arg-type]
                 else:
-                    lanes.submit(JOBS[kind](row, announcement, now))  # type: ignore[arg-type]
+                    job = JOBS[kind](row, announcement, now)  # type: ignore[arg-type]
+                lanes.submit(job)
+                _drain(lanes, now=now, until=lanes.size, newest=job)
         _drain(lanes, now=now)
     except QuotaExhausted as exc:
         _flush_sent()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -74,10 +75,30 @@ def _local_number(e164: str) -> str:
     return "0" + e164[3:] if e164.startswith("+66") else e164
 
 
+class _Session(requests.Session):
+    """A keep-alive session that reads the environment (proxies, CA bundle) once per host
+    rather than on every request: requests scans every environment variable twice a call
+    otherwise, about a quarter of the CPU of an SMS request to a nearby gateway."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False
+        self._environment: dict[str, dict[str, Any]] = {}
+
+    def environment(self, url: str) -> dict[str, Any]:
+        """What requests would read from the environment for ``url``: proxies, verify, cert."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._environment:
+            with requests.Session() as reader:  # trust_env: it reads the environment
+                self._environment[origin] = reader.merge_environment_settings(
+                    url, {}, None, None, None
+                )
+        return self._environment[origin]
+
+
 # A batch of SMS (an announcement's send) can share one keep-alive session: reused_session().
-_shared_session: ContextVar[requests.Session | None] = ContextVar(
-    "tocnet_sms_shared_session", default=None
-)
+_shared_session: ContextVar[_Session | None] = ContextVar("tocnet_sms_shared_session", default=None)
 
 
 @contextmanager
@@ -86,7 +107,7 @@ def reused_session() -> Iterator[None]:
     if _shared_session.get() is not None:
         yield
         return
-    with requests.Session() as session:
+    with _Session() as session:
         token = _shared_session.set(session)
         try:
             yield
@@ -95,8 +116,11 @@ def reused_session() -> Iterator[None]:
 
 
 def _post(url: str, **kwargs: Any) -> requests.Response:
+    session = _shared_session.get()
+    if session is not None:
+        kwargs.update(session.environment(url))
     try:
-        return (_shared_session.get() or requests).post(
+        return (session or requests).post(
             url,
             auth=(settings.SMS_API_KEY, settings.SMS_API_SECRET),
             timeout=TIMEOUT,
