@@ -323,7 +323,7 @@ RELAY_FALLBACK_HOURS = env_int("RELAY_FALLBACK_HOURS", 6)
 RELAY_FALLBACK_HOURS_OFF = env_int("RELAY_FALLBACK_HOURS_OFF", 2)  # outside office hours
 ANNOUNCE_RETRY_LIMIT = env_int("ANNOUNCE_RETRY_LIMIT", 8)
 # Provider requests one send worker keeps in flight at once (threads, each its own connection).
-ANNOUNCE_SEND_CONCURRENCY = env_int("ANNOUNCE_SEND_CONCURRENCY", 4)
+ANNOUNCE_SEND_CONCURRENCY = env_int("ANNOUNCE_SEND_CONCURRENCY", 8)
 
 # E-mail through Django's SMTP backend (console backend in the demo, locmem in tests).
 EMAIL_BACKEND = env_str(
