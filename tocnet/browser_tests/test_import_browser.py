@@ -18,12 +18,9 @@ PASSWORD = "browser-import-password-2564"  # noqa: S105
 SAMPLE = SAMPLES / "members.xlsx"
 
 
-def test_staff_preview_map_units_and_confirm(
-    live_server: Any,
-    chromium: Any,
-    screenshots: Path,
-) -> None:
-    # Another live-server test may have flushed the tables (migration data included).
+def _upload_sample_as_staff(chromium: Any, base: str, username: str) -> tuple[Any, Any]:
+    """Sign a new staff member in at desktop size and upload the sample member list. Another
+    live-server test may have flushed the tables (the offices seeded by a migration included)."""
     for province in office_provinces():
         Unit.objects.get_or_create(
             name=province_office_name(province.name_th),
@@ -34,16 +31,24 @@ def test_staff_preview_map_units_and_confirm(
             },
         )
     staff = User.objects.create_user(
-        username="staff-import", password=PASSWORD, role=User.Role.STAFF, is_staff=True
+        username=username, password=PASSWORD, role=User.Role.STAFF, is_staff=True
     )
     totp_device_for(staff)
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
     page = context.new_page()
-    browser_sign_in(page, live_server.url, "staff-import", PASSWORD)
-
+    browser_sign_in(page, base, username, PASSWORD)
     page.click("nav a[data-nav=import]")
     page.set_input_files("input[type=file]", str(SAMPLE))
     page.click("button[data-upload]")
+    return context, page
+
+
+def test_staff_preview_map_units_and_confirm(
+    live_server: Any,
+    chromium: Any,
+    screenshots: Path,
+) -> None:
+    context, page = _upload_sample_as_staff(chromium, live_server.url, "staff-import")
     page.wait_for_selector("[data-count=rows_read]")
     assert page.inner_text("[data-count=rows_read] .num") == "1,213"
     assert Member.objects.count() == 0  # a preview changes nothing
@@ -74,25 +79,7 @@ def test_a_large_list_is_written_in_the_background_with_a_row_count(
     from tocnet.members.importing.services import import_job_commit, progress_key
 
     settings.IMPORT_INLINE_MAX_BYTES = 50_000  # the 105 KB sample counts as large
-    for province in office_provinces():
-        Unit.objects.get_or_create(
-            name=province_office_name(province.name_th),
-            defaults={
-                "kind": Unit.Kind.PROVINCE,
-                "province": province.name_th,
-                "abbreviation": province.abbr_th,
-            },
-        )
-    staff = User.objects.create_user(
-        username="staff-import-bg", password=PASSWORD, role=User.Role.STAFF, is_staff=True
-    )
-    totp_device_for(staff)
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
-    page = context.new_page()
-    browser_sign_in(page, live_server.url, "staff-import-bg", PASSWORD)
-    page.click("nav a[data-nav=import]")
-    page.set_input_files("input[type=file]", str(SAMPLE))
-    page.click("button[data-upload]")
+    context, page = _upload_sample_as_staff(chromium, live_server.url, "staff-import-bg")
     page.wait_for_selector("[data-count=rows_read]")  # read (by the worker), previewed
     job = ImportJob.objects.get()
     rows = page.locator("tr[data-unknown-unit]")
