@@ -310,31 +310,24 @@ def import_commit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         return redirect("members:import_detail", code=job.code)
     if not form.is_valid():
         return _render_detail(request, job, _details(job), form, status=400)
+    choices = {
+        "unit_mapping": form.unit_mapping(),
+        "term_start": form.cleaned_data["term_start_date"],
+        "term_end": form.cleaned_data["term_end_date"],
+    }
     if import_commit_in_background(job):
         # A list this large takes seconds to write: the slow queue writes it while the page
         # counts the rows; a failure writes nothing and brings this preview back with why.
         try:
-            import_job_commit_start(
-                job=job,
-                actor=request.user,
-                unit_mapping=form.unit_mapping(),
-                term_start=form.cleaned_data["term_start_date"],
-                term_end=form.cleaned_data["term_end_date"],
-            )
+            import_job_commit_start(job=job, actor=request.user, **choices)
         except ImportStateError:
             messages.error(request, _("This import was already confirmed or discarded."))
         return redirect("members:import_detail", code=job.code)
     try:
         if job.kind == ImportJob.Kind.REPRESENTATIVES:
-            representative_import_commit(
-                job=job,
-                actor=request.user,
-                unit_mapping=form.unit_mapping(),
-                term_start=form.cleaned_data["term_start_date"],
-                term_end=form.cleaned_data["term_end_date"],
-            )
+            representative_import_commit(job=job, actor=request.user, **choices)
         else:
-            member_import_commit(job=job, actor=request.user, unit_mapping=form.unit_mapping())
+            member_import_commit(job=job, actor=request.user, unit_mapping=choices["unit_mapping"])
     except ImportSealError:
         messages.error(
             request, _("This preview can no longer be confirmed; upload the file again.")
