@@ -59,9 +59,12 @@ def tel_uri(value: object) -> str:
 def thousands(value: int | float | str | None) -> str:
     """A count with thousands separators (10,463), what humanize's intcomma prints in Thai and
     English (both group by three with a comma), without its locale lookups on every call:
-    reports render thousands of such cells. Anything not an integer goes to intcomma."""
+    reports render thousands of such cells. None (a figure not computed) prints nothing;
+    anything else not an integer goes to intcomma ("–" stays "–")."""
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if value is None:
+        return ""
     from django.contrib.humanize.templatetags.humanize import intcomma
 
     return str(intcomma(value))

@@ -9,6 +9,10 @@ class ThousandsTestCase(SimpleTestCase):
     def test_it_prints_what_intcomma_prints_in_thai_and_english(self) -> None:
         for language in ("th", "en"):
             with translation.override(language):
-                for value in (0, 7, 999, 1000, 10463, 1234567, -2500, 12.5, "3000", None):
+                for value in (0, 7, 999, 1000, 10463, 1234567, -2500, 12.5, "3000", "–", True):
                     with self.subTest(language=language, value=value):
                         self.assertEqual(thousands(value), str(intcomma(value)))
+
+    def test_a_figure_not_computed_prints_nothing(self) -> None:
+        # The reports' tables leave a missing figure blank (intcomma would print "None").
+        self.assertEqual(thousands(None), "")

@@ -1,14 +1,7 @@
 import pytest
 
 from tocnet.members.provinces import short_unit_name
-from tocnet.reports.templatetags.reports_tags import break_after_dots, thousands
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"), [(10463, "10,463"), (0, "0"), (None, ""), ("–", "–"), (True, "True")]
-)
-def test_thousands(value: object, expected: str) -> None:
-    assert thousands(value) == expected
+from tocnet.reports.templatetags.reports_tags import break_after_dots
 
 
 def test_short_unit_name() -> None:
