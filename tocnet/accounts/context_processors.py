@@ -30,6 +30,7 @@ _PREDICATES = {
         "is_agent",
         "is_representative",
         "is_board",
+        "uses_the_site",
         "can_import",
         "can_plan",
         "can_manage_forms",

@@ -16,6 +16,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeGuard
 
+from django.db.models import QuerySet
+
 from tocnet.accounts.models import User
 
 
@@ -59,6 +61,12 @@ def is_representative(user: object) -> bool:
 def is_board(user: object) -> bool:
     """A board or committee member: cooperative totals, no personal data."""
     return _role(user) == User.Role.BOARD
+
+
+def uses_the_site(user: object) -> bool:
+    """Has pages of their own on the site (and a second factor to manage): every role but
+    members, who use LINE."""
+    return _role(user) not in (None, User.Role.MEMBER)
 
 
 def _manages_units(user: object) -> bool:
@@ -133,3 +141,21 @@ def dashboard_level(user: object) -> DashboardLevel:
         User.Role.BOARD: DashboardLevel.TOTALS,
     }
     return levels.get(_role(user), DashboardLevel.NONE)
+
+
+# --- accounts by role (queries) ------------------------------------------------------------
+
+
+def staff_accounts() -> QuerySet[User]:
+    """Active accounts with the staff role: those a conversation can be assigned to."""
+    return User.objects.filter(role=User.Role.STAFF, is_active=True)
+
+
+def representative_accounts() -> QuerySet[User]:
+    """Active accounts with the representative role: those who sign in for a register."""
+    return User.objects.filter(role=User.Role.REPRESENTATIVE, is_active=True)
+
+
+def site_accounts() -> QuerySet[User]:
+    """Active accounts that use the site: every role but members, and members given the admin."""
+    return User.objects.filter(is_active=True).exclude(role=User.Role.MEMBER, is_staff=False)

@@ -170,12 +170,7 @@ def two_factor_users(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not roles.is_cooperative_staff(user):
         raise PermissionDenied
     enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-    users = (
-        User.objects.filter(is_active=True)
-        .exclude(role=User.Role.MEMBER, is_staff=False)
-        .annotate(enrolled=Exists(enrolled))
-        .order_by("role", "username")
-    )
+    users = roles.site_accounts().annotate(enrolled=Exists(enrolled)).order_by("role", "username")
     query = (request.GET.get("q") or "").strip()
     if query:
         users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))

@@ -3,6 +3,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tocnet.accounts import roles
 from tocnet.accounts.models import Department, User
 from tocnet.conversations.models import Conversation
 
@@ -41,6 +42,4 @@ class ManageForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assigned_to = cast(forms.ModelChoiceField[User], self.fields["assigned_to"])
-        assigned_to.queryset = User.objects.filter(role=User.Role.STAFF, is_active=True).order_by(
-            "username"
-        )
+        assigned_to.queryset = roles.staff_accounts().order_by("username")

@@ -85,10 +85,7 @@ def register_deputy_user(register: Register) -> User | None:
     deputy = register_deputy(register)
     if deputy is None or deputy.user_id is None:
         return None
-    user = User.objects.filter(
-        pk=deputy.user_id, is_active=True, role=User.Role.REPRESENTATIVE
-    ).first()
-    return user
+    return roles.representative_accounts().filter(pk=deputy.user_id).first()
 
 
 def register_leader_role(user: User, register: Register) -> str:

@@ -11,6 +11,7 @@ EXPECTED = {
     "is_agent": {"agent"},
     "is_representative": {"rep"},
     "is_board": {"board"},
+    "uses_the_site": {"staff", "agent", "rep", "board"},
     "can_import": {"staff", "agent"},
     "can_plan": {"staff", "agent"},
     "can_manage_forms": {"staff", "agent"},
@@ -81,6 +82,19 @@ class RolesTestCase(BaseTestCase):
         self.assertTrue(roles.is_cooperative_staff(self.outsider))
         self.assertTrue(roles.can_import(self.outsider))
         self.assertEqual(roles.dashboard_level(self.outsider), "all")
+
+    def test_it_lists_accounts_by_role(self) -> None:
+        self.rep_user.is_active = False
+        self.rep_user.save(update_fields=["is_active"])
+        self.outsider.is_staff = True  # a member given the admin uses the site
+        self.outsider.save(update_fields=["is_staff"])
+        self.assertEqual(set(roles.staff_accounts()), {self.staff})
+        self.assertEqual(set(roles.representative_accounts()), set())
+        site = set(roles.site_accounts())
+        self.assertIn(self.outsider, site)
+        self.assertIn(self.agent, site)
+        self.assertNotIn(self.rep_user, site)
+        self.assertNotIn(self.member_user, site)
 
     def test_it_gives_each_persona_its_dashboard_level(self) -> None:
         expected = {
