@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tocnet.accounts import roles
+from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
 from tocnet.messaging import content, services
 from tocnet.messaging.forms import AnnouncementForm
@@ -71,19 +72,15 @@ def public_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 # --- staff and agents -----------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _refuse(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:
     return render(request, "messaging/refusal.html", {"message": message}, status=status)
 
 
 @login_required
 @require_GET
-def announcement_list(request: HttpRequest) -> HttpResponse:
+def announcement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Announcements the user may open, newest first."""
-    user = _user(request)
+    user = request.user
     if not can_view_announcements(user):
         return _refuse(request, _("Announcements are for cooperative staff and coop agents."))
     return render(
@@ -107,9 +104,9 @@ def _form_page(
 
 
 @login_required
-def announcement_create(request: HttpRequest) -> HttpResponse:
+def announcement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Write a new announcement (a draft); the preview follows as you type."""
-    user = _user(request)
+    user = request.user
     if not can_compose(user):
         return _refuse(request, _("Only cooperative staff and coop agents write announcements."))
     form = AnnouncementForm(request.POST or None, request.FILES or None, user=user)
@@ -125,8 +122,8 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def announcement_edit(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+def announcement_edit(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
+    user = request.user
     announcement = get_announcement_for_user(user, code)
     if not announcement.is_editable or not can_compose(user):
         return _refuse(request, _("This announcement can no longer be changed."))
@@ -183,17 +180,19 @@ def preview_context(announcement: Announcement) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def announcement_preview(request: HttpRequest) -> HttpResponse:
+def announcement_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the LINE card, SMS and e-mail as a member will see them."""
-    user = _user(request)
+    user = request.user
     if not can_compose(user):
         raise PermissionDenied
     form = AnnouncementForm(request.POST, user=user)
     return render(request, "messaging/includes/preview.html", {"preview": _preview_context(form)})
 
 
-def _detail_context(request: HttpRequest, announcement: Announcement) -> dict[str, Any]:
-    user = _user(request)
+def _detail_context(
+    request: AuthenticatedHttpRequest, announcement: Announcement
+) -> dict[str, Any]:
+    user = request.user
     scope = delivery_unit_scope(user)
     context: dict[str, Any] = {
         "announcement": announcement,
@@ -278,9 +277,9 @@ def _progress_context(announcement: Announcement, scope: Any) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def announcement_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def announcement_detail(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     """The announcement: preview, approval, the cost before sending, then progress."""
-    user = _user(request)
+    user = request.user
     announcement = get_announcement_for_user(user, code)  # 404 outside the user's scope
     return render(
         request, "messaging/announcement_detail.html", _detail_context(request, announcement)
@@ -289,9 +288,9 @@ def announcement_detail(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def announcement_progress(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def announcement_progress(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     """htmx polling: the progress bar, counts and the per-register table."""
-    user = _user(request)
+    user = request.user
     announcement = get_announcement_for_user(user, code)  # 404 outside the user's scope
     from tocnet.core.http import is_htmx
 
@@ -322,9 +321,11 @@ STAFF_ONLY = {"pause", "resume", "cancel"}
 
 @login_required
 @require_POST
-def announcement_action(request: HttpRequest, code: uuid.UUID, action: str) -> HttpResponse:
+def announcement_action(
+    request: AuthenticatedHttpRequest, code: uuid.UUID, action: str
+) -> HttpResponse:
     """One step of the state machine; every refusal is a message, nothing half-done."""
-    user = _user(request)
+    user = request.user
     if action not in ACTIONS or not can_view_announcements(user):
         raise Http404
     announcement = get_announcement_for_user(user, code)
@@ -356,10 +357,10 @@ DONE_MESSAGES = {
 
 @login_required
 @require_GET
-def announcement_export(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+def announcement_export(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpResponse:
     """The deliveries as .xlsx: member, unit, register, channel, state, reason (agents: their
     units). Logged as an access to personal data."""
-    user = _user(request)
+    user = request.user
     announcement = get_announcement_for_user(user, code)  # 404 outside the user's scope
     if not (roles.is_cooperative_staff(user) or roles.is_agent(user)):
         return _refuse(request, _("Only cooperative staff and coop agents export deliveries."))
@@ -503,9 +504,9 @@ def relay_report(request: HttpRequest, code: uuid.UUID) -> JsonResponse:
 
 @login_required
 @require_GET
-def register_deliveries(request: HttpRequest) -> HttpResponse:
+def register_deliveries(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx fragment for /my/register/: how the representative's members were reached."""
-    user = _user(request)
+    user = request.user
     if not roles.is_representative(user):
         raise PermissionDenied
     return render(
