@@ -28,7 +28,7 @@ from tocnet.reports.selectors import (
 
 PROBLEM_MESSAGES = {
     "no_registers": _("The unit has no registers yet."),
-    "registers_without_representative": _("Some registers have no representative."),
+    "registers_without_representative": _("Vacant registers — need a new representative"),
     "invalid_group_names": _("Some registers have no valid LINE group name."),
     "members_not_in_register": _("Some members are not on any register."),
     "members_unreachable_without_reason": _(

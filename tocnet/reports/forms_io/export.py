@@ -76,6 +76,13 @@ class FormSection:
     representative_number: str = ""
     representative_phone: str = ""
     rows: list[FormRow] = field(default_factory=list)
+    # The register's representative left and no successor leads it yet: the form says so
+    # where the representative's name goes (the way back never reads that cell).
+    vacant: bool = False
+
+    @property
+    def representative_cell(self) -> str:
+        return str(L.VACANT) if self.vacant else self.representative_name
 
 
 @dataclass
@@ -187,6 +194,7 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
                 representative_number=rep_member.number if rep_member else "",
                 representative_phone=_phone_text(phone) if phone else "",
                 rows=rows_for(by_register.get(register.pk, [])),
+                vacant=rep_member is None,
             )
         )
     unplaced = [m for key, group in by_register.items() if key is None for m in group]
@@ -237,7 +245,7 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
         L.FIELD_UNIT: f"{form.unit.name} ({form.unit.abbreviation})",
         L.FIELD_REGISTER: section.number_label,
         L.FIELD_GROUP: section.line_group_name,
-        L.FIELD_REP: section.representative_name,
+        L.FIELD_REP: section.representative_cell,
         L.FIELD_REP_NUMBER: section.representative_number,
         L.FIELD_REP_PHONE: section.representative_phone,
         L.FIELD_REPORTER: form.reporter_name,
@@ -250,6 +258,8 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
             set_cell(ws, row=row, column=column, value=str(L.HEADER_FIELDS[key]), bold=True)
             cell = set_cell(ws, row=row, column=column + 1, value=values[key])
             cell.border = _DOTTED
+            if key == L.FIELD_REP and section.vacant:
+                cell.font = Font(name=L.CELL_FONT, bold=True, color="B00020")
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
         ws.merge_cells(start_row=row, start_column=8, end_row=row, end_column=9)
     for column, label in enumerate(L.COLUMNS.values(), start=1):

@@ -27,6 +27,7 @@ CELL_FONT = "Sarabun"  # the .xlsx forms' font, by name (as the PDF's)
 TITLE = _("Member register form")
 ATTACHMENT_LABEL = _("Attachment 3")
 NOT_ON_REGISTER = _("Not on a register yet")
+VACANT = _("Vacant — needs a new representative")
 
 # (key, label) of the header fields, in reading order.
 FIELD_UNIT = "unit"
