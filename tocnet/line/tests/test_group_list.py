@@ -1,8 +1,13 @@
+import datetime as dt
+
 from django.test import override_settings
 
 from tocnet.line.models import LineGroup
 from tocnet.line.selectors import line_group_list_for_user
 from tocnet.line.tests.base import LineTestCase
+from tocnet.members.models import Representative
+from tocnet.registers.leaders import register_vacate
+from tocnet.registers.models import Register
 
 
 class LineGroupListTestCase(LineTestCase):
@@ -48,3 +53,37 @@ class LineGroupListTestCase(LineTestCase):
         with override_settings(LINE_CHANNEL_ACCESS_TOKEN=""):
             response = self.client.get("/line/groups/")
         self.assertContains(response, 'data-line-configured="false"')
+
+
+class VacantRegisterOnGroupListTestCase(LineTestCase):
+    """Issue #14 item 1: the LINE groups page flags a register whose representative left,
+    with a verified group or without one yet."""
+
+    def test_a_vacant_register_is_flagged_with_or_without_its_group(self) -> None:
+        rep_2 = Representative.objects.create(
+            member=self.a_not_in_register,
+            unit=self.unit_a,
+            term_start=dt.date(2026, 1, 1),
+            term_end=dt.date(2029, 12, 31),
+        )
+        second = Register.objects.create(
+            unit=self.unit_a, number=2, representative=rep_2, line_group_name="สอ.พช.กพ.2"
+        )
+        Register.objects.filter(pk=self.register.pk).update(line_group_id="C" + "1" * 32)
+        LineGroup.objects.create(
+            group_id="C" + "1" * 32,
+            name="สอ.พช.กพ.1",
+            unit=self.unit_a,
+            register=self.register,
+            status=LineGroup.Status.VERIFIED,
+        )
+        self.login_as(self.staff)
+        page = self.client.get("/line/groups/").content.decode()
+        self.assertNotIn('data-state="vacant"', page)
+        for register in (self.register, second):
+            register_vacate(register=register, reason="resigned", actor=self.staff)
+        page = self.client.get("/line/groups/").content.decode()
+        groups, without = page.split('id="without-group"')
+        self.assertEqual(groups.count('data-state="vacant"'), 1)
+        self.assertEqual(without.count('data-state="vacant"'), 1)
+        self.assertNotIn("badge ok", without)
