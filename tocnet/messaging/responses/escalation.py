@@ -5,8 +5,9 @@ enter it):
 
 1. members (from the send): everyone may respond;
 2. representatives (members' deadline passed): each representative with unanswered members
-   gets one LINE 1:1 push with a link to their chase list, and those members get a reminder
-   by their next channel (LINE 1:1 when linked, else SMS, else e-mail);
+   gets one LINE 1:1 push with a link to their chase list (a vacant register's deputy stands
+   in; a representative who left is never told), and those members get a reminder by their
+   next channel (LINE 1:1 when linked, else SMS, else e-mail);
 3. deputies (representatives' deadline passed): the register's deputy, where there is one,
    and the unit's coop agents are told;
 4. staff (deputies' deadline passed): the still unreached go to the staff call queue;
@@ -122,7 +123,9 @@ def _to_representatives(ask: Ask, now: dt.datetime) -> None:
     if not _enter(ask, from_stage=Ask.Stage.MEMBERS, to_stage=Ask.Stage.REPRESENTATIVES, now=now):
         return
     rows = list(
-        _unanswered(announcement).select_related("register__representative__member", "member")
+        _unanswered(announcement).select_related(
+            "register__representative__member", "register__deputy", "member"
+        )
     )
     _timeline(announcement, TimelineEntry.Step.MEMBER_DEADLINE, now, len(rows))
     by_register: dict[int, list[Recipient]] = defaultdict(list)
@@ -134,7 +137,7 @@ def _to_representatives(ask: Ask, now: dt.datetime) -> None:
     for members in by_register.values():
         register = members[0].register
         assert register is not None
-        rep = register.representative.member if register.representative else None
+        rep = _chaser(register)
         # The representative is the one chasing: their own record is not on their list (the
         # deputy, the coop agent and staff chase them at the next deadlines).
         others = [r for r in members if rep is None or r.member_id != rep.pk]
@@ -158,6 +161,16 @@ def _to_representatives(ask: Ask, now: dt.datetime) -> None:
     # no reminder as a member on top. One with no one else to chase is reminded as a member.
     reminders = _reminders(announcement, [r for r in rows if r.member_id not in chasing], now)
     _timeline(announcement, TimelineEntry.Step.REMINDERS, now, reminders)
+
+
+def _chaser(register: Register) -> Member | None:
+    """Who chases a register's members at the members' deadline: its current representative;
+    for a vacant register (the representative left) its deputy, who stands in; else no one
+    (the deputy stage, the coop agent and staff follow). Never a representative who left."""
+    rep = register.representative
+    if rep is not None and rep.ended_on is None:
+        return rep.member
+    return register_deputy(register)
 
 
 def _next_channel(row: Recipient) -> tuple[str, str] | None:

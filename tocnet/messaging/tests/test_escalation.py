@@ -20,6 +20,7 @@ from tocnet.messaging.responses.models import (
 from tocnet.messaging.responses.selectors import staff_call_queue_for_user
 from tocnet.messaging.responses.services import ask_closes_at, response_record
 from tocnet.messaging.tests.response_builders import sent_announcement
+from tocnet.registers.leaders import register_vacate
 from tocnet.registers.models import RegisterMembership
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
@@ -125,6 +126,38 @@ class EscalationTestCase(LineTestCase):
         self.assertTrue(
             Chase.objects.filter(member=self.rep_member, done_at__isnull=False).exists()
         )
+
+    def test_a_vacant_registers_deputy_stands_in_and_the_departed_is_not_told(self) -> None:
+        # Issue #14: the representative left (resigned) after the send; nobody succeeds yet.
+        register_vacate(register=self.register, reason="resigned", actor=self.staff)
+        self.advance(48)
+        # The deputy gets the representative's push with the chase list of the register.
+        deputy = self.pushes_to(DEPUTY_LINE)
+        self.assertEqual(len(deputy), 1)
+        self.assertIn(f"{LIFF}/chase/?a={self.announcement.code}&via=line", deputy[0])
+        notice = Notice.objects.get(address=DEPUTY_LINE)
+        self.assertEqual((notice.stage, notice.count), (Chase.Stage.REPRESENTATIVE, 2))
+        self.assertEqual(
+            set(Chase.objects.filter(stage="representative").values_list("member", flat=True)),
+            {self.rep_member.pk, self.in_register.pk},
+        )
+        # The one who left is no longer sent the register's chase list, only reminded as the
+        # member they still are.
+        departed = self.pushes_to(REP_LINE)
+        self.assertEqual(len(departed), 1)
+        self.assertNotIn("/chase/", departed[0])
+        self.assertEqual(Notice.objects.get(address=REP_LINE).stage, Chase.Stage.REMINDER)
+        self.assertEqual(TimelineEntry.objects.get(step="representatives_told").count, 1)
+
+    def test_a_vacant_register_without_deputy_waits_for_the_agent(self) -> None:
+        register_vacate(register=self.register, reason="deceased", actor=self.staff)
+        self.register.deputy = None
+        self.register.save()
+        self.advance(48)
+        self.assertFalse(Notice.objects.filter(stage=Chase.Stage.REPRESENTATIVE).exists())
+        self.assertNotIn("/chase/", "".join(self.pushes_to(REP_LINE)))
+        self.advance(96)
+        self.assertEqual([m.to for m in mail.outbox], [["agent@example.coop"]])
 
     def test_deputy_and_agent_then_the_staff_queue(self) -> None:
         self.advance(48)
