@@ -166,6 +166,11 @@ LOGIN_WINDOW_SECONDS = env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
 # each further try waits 2, 4, 8 ... up to LOGIN_ADDRESS_MAX_DELAY seconds.
 LOGIN_ADDRESS_SLOW_AFTER = env_int("LOGIN_ADDRESS_SLOW_AFTER", 10)
 LOGIN_ADDRESS_MAX_DELAY = env_int("LOGIN_ADDRESS_MAX_DELAY", 30)
+# Second factor: a new account that must use it enrols with the password alone during this many
+# days after it was made; later, and after any reset, only with a one-time enrolment code that
+# another staff member got (valid TWO_FACTOR_ENROL_CODE_HOURS). docs/decisions/0007.
+TWO_FACTOR_FIRST_ENROL_DAYS = env_int("TWO_FACTOR_FIRST_ENROL_DAYS", 3)
+TWO_FACTOR_ENROL_CODE_HOURS = env_int("TWO_FACTOR_ENROL_CODE_HOURS", 24)
 # Every password check goes through the sign-in throttle (form, admin, password change).
 AUTHENTICATION_BACKENDS = ["tocnet.accounts.backends.ThrottledModelBackend"]
 # Reverse proxies in front of the app that append to X-Forwarded-For (nginx:

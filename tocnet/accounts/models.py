@@ -41,6 +41,11 @@ class User(AbstractUser):
     # on the user row so checking a session costs no query.
     second_factor_enabled = models.BooleanField(default=False)
     second_factor_epoch = models.PositiveIntegerField(default=0)
+    # A one-time enrolment code (hashed) issued by another staff member at a reset, and until
+    # when it works: without it, a user who must use the second factor enrols with the
+    # password alone only during the first days after the account was made (docs/decisions/0007).
+    second_factor_enrol_code = models.CharField(max_length=128, blank=True)
+    second_factor_enrol_until = models.DateTimeField(null=True, blank=True)
     departments = models.ManyToManyField(
         Department, blank=True, related_name="users", verbose_name=_("departments")
     )

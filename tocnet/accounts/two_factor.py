@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 from base64 import b32encode
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.contrib.admin import AdminSite
+from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -90,6 +93,84 @@ def session_verify(request: HttpRequest, user: User) -> None:
 
 # --- enrolment -------------------------------------------------------------------------------
 
+# Who may enrol an authenticator with what (docs/decisions/0007-second-factor-enrolment.md):
+ENROL_OPEN = "open"  # the password alone: a new account's first days, or an optional user
+ENROL_CODE = "code"  # the one-time enrolment code another staff member was given at a reset
+ENROL_CLOSED = "closed"  # nothing: ask another staff member for an enrolment code
+
+ENROL_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+ENROL_CODE_LENGTH = 10
+
+
+def _first_enrol_window() -> dt.timedelta:
+    return dt.timedelta(days=int(getattr(settings, "TWO_FACTOR_FIRST_ENROL_DAYS", 3)))
+
+
+def _enrol_code_life() -> dt.timedelta:
+    return dt.timedelta(hours=int(getattr(settings, "TWO_FACTOR_ENROL_CODE_HOURS", 24)))
+
+
+def enrol_code_pending(user: User, now: dt.datetime | None = None) -> bool:
+    """An enrolment code was issued to this user and still works."""
+    until = user.second_factor_enrol_until
+    return bool(
+        user.second_factor_enrol_code and until is not None and (now or timezone.now()) < until
+    )
+
+
+def enrolment_state(user: User, now: dt.datetime | None = None) -> str:
+    """How this (not yet enrolled) user may enrol: ENROL_OPEN, ENROL_CODE or ENROL_CLOSED.
+
+    A pending enrolment code is always asked for. Otherwise a user for whom the second factor
+    is optional enrols with the password; one who must use it only during the first days after
+    the account was made and never after a reset (a reset issues a code instead), so a stolen
+    password cannot enrol the thief's phone on an account that has been waiting for weeks.
+    """
+    now = now or timezone.now()
+    if enrol_code_pending(user, now):
+        return ENROL_CODE
+    if not needs_second_factor(user):
+        return ENROL_OPEN
+    if user.second_factor_epoch == 0 and now < user.date_joined + _first_enrol_window():
+        return ENROL_OPEN
+    return ENROL_CLOSED
+
+
+def _normalise_enrol_code(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch.isalnum())
+
+
+def enrol_code_issue(
+    *, user: User, actor: Any, ip_address: str | None = None
+) -> tuple[str, dt.datetime]:
+    """A new one-time enrolment code for ``user`` (replacing any earlier one): returned once,
+    to be shown to the staff member who gives it to the user out of band; stored hashed.
+    Audited. Returns (the code as shown, when it stops working)."""
+    raw = "".join(secrets.choice(ENROL_CODE_ALPHABET) for _i in range(ENROL_CODE_LENGTH))
+    until = timezone.now() + _enrol_code_life()
+    User.objects.filter(pk=user.pk).update(
+        second_factor_enrol_code=make_password(raw), second_factor_enrol_until=until
+    )
+    user.second_factor_enrol_code = "set"  # the hash stays in the database only
+    user.second_factor_enrol_until = until
+    audit_record(
+        actor=actor,
+        action="2fa.enrol_code_issued",
+        target=user,
+        changes={"valid_until": until.isoformat()},
+        kind=AuditEvent.Kind.SECURITY,
+        ip_address=ip_address,
+    )
+    half = ENROL_CODE_LENGTH // 2
+    return f"{raw[:half]}-{raw[half:]}", until
+
+
+def _enrol_code_matches(user: User, code: str) -> bool:
+    stored = User.objects.filter(pk=user.pk).values_list("second_factor_enrol_code", flat=True)
+    hashed = stored.first() or ""
+    normalised = _normalise_enrol_code(code)
+    return bool(hashed and normalised and check_password(normalised, hashed))
+
 
 def totp_pending(user: User) -> TOTPDevice:
     """The unconfirmed device shown as a QR code while the user enrols (one at a time)."""
@@ -150,12 +231,19 @@ def _throttle_name(user: User) -> str:
 
 
 def code_check(
-    *, request: HttpRequest, user: User, code: str, device: TOTPDevice | None = None
+    *,
+    request: HttpRequest,
+    user: User,
+    code: str,
+    device: TOTPDevice | None = None,
+    enrol_code: str = "",
 ) -> CodeCheck:
     """Check a TOTP or recovery code through the sign-in throttle; log in the device if good.
 
-    `device` given: only that (unconfirmed) TOTP device is tried (enrolment). A recovery code
-    works once. A TOTP code is refused when replayed (django-otp keeps the last step used).
+    `device` given: only that (unconfirmed) TOTP device is tried (enrolment), and only as
+    :func:`enrolment_state` allows: with `enrol_code` when one is pending, never when closed.
+    A recovery code works once. A TOTP code is refused when replayed (django-otp keeps the
+    last step used).
     """
     code = "".join(code.split()).lower()
     name = _throttle_name(user)
@@ -164,6 +252,13 @@ def code_check(
     if refusal is not None:
         login_refusal_record(username=name, ip_address=ip, throttle=refusal, method="2fa")
         return CodeCheck(ok=False, throttle=refusal)
+    if device is not None:
+        state = enrolment_state(user)
+        if state == ENROL_CLOSED or (
+            state == ENROL_CODE and not _enrol_code_matches(user, enrol_code)
+        ):
+            login_failure_record(username=name, ip_address=ip, method="2fa_enrol")
+            return CodeCheck(ok=False, method="enrol_code")
     matched: Any = None
     method = ""
     with transaction.atomic():
@@ -192,7 +287,15 @@ def code_check(
             matched.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user).exclude(pk=matched.pk).delete()
             user.second_factor_enabled = True
-            user.save(update_fields=["second_factor_enabled"])
+            user.second_factor_enrol_code = ""  # used: it works once
+            user.second_factor_enrol_until = None
+            user.save(
+                update_fields=[
+                    "second_factor_enabled",
+                    "second_factor_enrol_code",
+                    "second_factor_enrol_until",
+                ]
+            )
         session_verify(request, user)
         audit_record(
             actor=user,
@@ -262,12 +365,21 @@ def can_reset_second_factor(actor: object, target: User) -> bool:
     return bool(roles.is_cooperative_staff(actor) and getattr(actor, "pk", None) != target.pk)
 
 
+@dataclass(frozen=True)
+class Reset:
+    devices_removed: int
+    enrol_code: str  # shown once to the staff member who reset, given to the user out of band
+    enrol_code_until: dt.datetime
+
+
 @transaction.atomic
-def second_factor_reset(*, user: User, actor: Any, ip_address: str | None = None) -> int:
-    """Remove a user's authenticator and recovery codes (they enrol again at next sign-in).
+def second_factor_reset(*, user: User, actor: Any, ip_address: str | None = None) -> Reset:
+    """Remove a user's authenticator and recovery codes and issue a one-time enrolment code;
+    the user enrols again at next sign-in with that code (within TWO_FACTOR_ENROL_CODE_HOURS).
 
     Done by another staff member only; audited. Remembered browsers stop working too, since
-    the device they name is gone. Returns how many devices were removed.
+    the epoch they name has moved on. Also how a staff member gives a code to someone whose
+    first-enrolment window closed before they enrolled (nothing to remove then).
     """
     if not can_reset_second_factor(actor, user):
         raise PermissionError("a second factor is reset by another, verified staff member")
@@ -284,7 +396,8 @@ def second_factor_reset(*, user: User, actor: Any, ip_address: str | None = None
         kind=AuditEvent.Kind.SECURITY,
         ip_address=ip_address,
     )
-    return int(totp + static)
+    code, until = enrol_code_issue(user=user, actor=actor, ip_address=ip_address)
+    return Reset(int(totp + static), code, until)
 
 
 class SecondFactorAdminSite(AdminSite):

@@ -35,6 +35,12 @@ class CodeForm(forms.Form):
     )
 
 
+class EnrolForm(CodeForm):
+    enrol_code = forms.CharField(
+        label=gettext_lazy("Enrolment code"), max_length=40, required=False
+    )
+
+
 def _next(request: HttpRequest) -> str:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(
@@ -57,12 +63,25 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     if two_factor.has_second_factor(user):
         return redirect("accounts:two_factor")
+    state = two_factor.enrolment_state(user)
+    if state == two_factor.ENROL_CLOSED:
+        # No QR code, no device: a password alone enrols nothing here any more.
+        return render(
+            request,
+            "accounts/two_factor_setup.html",
+            {"closed": True, "required": True, "next": _next(request)},
+            status=403,
+        )
     device = two_factor.totp_pending(user)
-    form = CodeForm(request.POST or None)
+    form = EnrolForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         check = two_factor.code_check(
-            request=request, user=user, code=form.cleaned_data["code"], device=device
+            request=request,
+            user=user,
+            code=form.cleaned_data["code"],
+            device=device,
+            enrol_code=form.cleaned_data["enrol_code"],
         )
         if check.ok:
             codes = two_factor.recovery_codes_issue(user=user, actor=user)
@@ -74,6 +93,14 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         if check.throttle is not None:
             form.add_error(None, throttle_message(check.throttle))
             status = 429
+        elif check.method == "enrol_code":
+            form.add_error(
+                "enrol_code",
+                _(
+                    "Enrolment code: not right or no longer valid. Ask the staff member who "
+                    "reset your two-step sign-in for a new one."
+                ),
+            )
         else:
             form.add_error(
                 "code", _("That code is not right. Type the 6 digits the app shows now.")
@@ -86,6 +113,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             "secret": two_factor.totp_secret(device),
             "next": _next(request),
             "required": two_factor.needs_second_factor(user),
+            "ask_enrol_code": state == two_factor.ENROL_CODE,
         },
         status=status,
     )
@@ -177,12 +205,17 @@ def two_factor_users(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_users.html", {"users": users[:200], "q": query})
 
 
+@never_cache
 @require_POST
 @login_required
 def two_factor_reset(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """Reset another person's second factor (or give an enrolment code to someone who never
+    enrolled): the one-time enrolment code is shown once, here, to be given out of band."""
     actor = _user(request)
     target = get_object_or_404(User, code=code)
     if not two_factor.can_reset_second_factor(actor, target):
         raise PermissionDenied
-    two_factor.second_factor_reset(user=target, actor=actor, ip_address=client_ip(request))
-    return redirect("accounts:two_factor_users")
+    reset = two_factor.second_factor_reset(user=target, actor=actor, ip_address=client_ip(request))
+    return render(
+        request, "accounts/two_factor_enrol_code.html", {"target": target, "reset": reset}
+    )

@@ -1,6 +1,7 @@
 """Second factor: required for staff and agents, optional for representatives and board."""
 
 import datetime as dt
+import json
 import re
 
 import time_machine
@@ -18,7 +19,7 @@ from tocnet.testing import PASSWORD, BaseTestCase
 from tocnet.testing.two_factor import totp_code, totp_device_for
 
 
-class TwoFactorTestCase(BaseTestCase):
+class TwoFactorBase(BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.client.otp_autoverify = False  # type: ignore[attr-defined]
@@ -36,6 +37,8 @@ class TwoFactorTestCase(BaseTestCase):
     def verify(self, code: str, **extra: str) -> object:
         return self.client.post(reverse("accounts:two_factor_verify"), {"code": code, **extra})
 
+
+class TwoFactorTestCase(TwoFactorBase):
     def test_a_staff_sign_in_without_the_second_factor_reaches_no_page_with_member_data(
         self,
     ) -> None:
@@ -186,7 +189,9 @@ class TwoFactorTestCase(BaseTestCase):
             self.client.post(reverse("accounts:two_factor_reset", args=[other.code])).status_code,
             403,
         )
-        self.assertEqual(self.client.post(url).status_code, 302)
+        page = self.client.post(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, "data-enrol-code")
         self.assertFalse(TOTPDevice.objects.filter(user=self.agent).exists())
         event = AuditEvent.objects.get(action="2fa.reset")
         self.assertEqual((event.actor, event.target_id), (other, str(self.agent.code)))
@@ -217,3 +222,157 @@ class TwoFactorTestCase(BaseTestCase):
         session_mark_verified(self.client, self.staff)
         request = self.client.get("/admin/").wsgi_request
         self.assertTrue(admin.site.has_permission(request))
+
+
+class EnrolmentWindowTestCase(TwoFactorBase):
+    """A password alone enrols an authenticator only in a new account's first days; after a
+    reset (or later) only with the one-time enrolment code another staff member was shown."""
+
+    def enrol_code_on_page(self, page: object) -> str:
+        match = re.search(r"<code data-enrol-code>([a-z0-9-]+)</code>", page.content.decode())  # type: ignore[attr-defined]
+        assert match is not None
+        return match.group(1)
+
+    def test_a_new_account_enrols_with_its_password_only_in_its_first_days(self) -> None:
+        from tocnet.accounts.models import User
+
+        joined = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+        User.objects.filter(pk=self.agent.pk).update(date_joined=joined)
+        with time_machine.travel(joined + dt.timedelta(days=2), tick=False):
+            self.sign_in("agent")
+            page = self.client.get(reverse("accounts:two_factor_setup"))
+            self.assertEqual(page.status_code, 200)
+            self.assertContains(page, "data-secret")
+            self.assertNotContains(page, 'data-enrolment="code"')
+            self.client.post(reverse("accounts:logout"))
+        TOTPDevice.objects.filter(user=self.agent).delete()
+        late = joined + dt.timedelta(days=settings.TWO_FACTOR_FIRST_ENROL_DAYS, minutes=1)
+        with time_machine.travel(late, tick=False):
+            self.sign_in("agent")
+            page = self.client.get(reverse("accounts:two_factor_setup"))
+            self.assertEqual(page.status_code, 403)
+            self.assertContains(page, 'data-enrolment="closed"', status_code=403)
+            self.assertNotContains(page, "data-secret", status_code=403)
+            self.assertFalse(TOTPDevice.objects.filter(user=self.agent).exists())
+            # Nor can a device made some other way be confirmed with the password alone.
+            device = TOTPDevice.objects.create(user=self.agent, name="x", confirmed=False)
+            posted = self.client.post(
+                reverse("accounts:two_factor_setup"),
+                {"code": totp_code(device, at=late.timestamp())},
+            )
+            self.assertEqual(posted.status_code, 403)
+            device.refresh_from_db()
+            self.assertFalse(device.confirmed)
+            self.assertEqual(self.client.get(reverse("members:member_list")).status_code, 302)
+        # A representative (optional for them) still turns it on with the password.
+        User.objects.filter(pk=self.rep_user.pk).update(date_joined=joined)
+        with time_machine.travel(late, tick=False):
+            self.client.post(reverse("accounts:logout"))
+            self.sign_in("rep")
+            self.assertEqual(self.client.get(reverse("accounts:two_factor_setup")).status_code, 200)
+
+    def test_a_reset_gives_a_one_time_enrolment_code_for_24_hours(self) -> None:
+        from tocnet.accounts.models import User
+
+        other = User.objects.create_user(
+            username="staff2", password=PASSWORD, role=User.Role.STAFF, is_staff=True
+        )
+        totp_device_for(self.agent)
+        start = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)
+        with time_machine.travel(start, tick=False):
+            self.client.otp_autoverify = True  # type: ignore[attr-defined]
+            self.login_as(other)
+            page = self.client.post(reverse("accounts:two_factor_reset", args=[self.agent.code]))
+            code = self.enrol_code_on_page(page)
+            self.assertEqual(len(code.replace("-", "")), 10)
+            stored = User.objects.get(pk=self.agent.pk)
+            self.assertNotIn(code.replace("-", ""), stored.second_factor_enrol_code)  # hashed
+            issued = AuditEvent.objects.get(action="2fa.enrol_code_issued")
+            self.assertEqual((issued.actor, issued.target_id), (other, str(self.agent.code)))
+            self.assertNotIn(code, json.dumps(issued.changes))
+            self.client.post(reverse("accounts:logout"))
+            self.client.otp_autoverify = False  # type: ignore[attr-defined]
+
+        with time_machine.travel(start + dt.timedelta(hours=2), tick=False):
+            self.sign_in("agent")
+            page = self.client.get(reverse("accounts:two_factor_setup"))
+            self.assertContains(page, 'data-enrolment="code"')
+            device = TOTPDevice.objects.get(user=self.agent, confirmed=False)
+            now = (start + dt.timedelta(hours=2)).timestamp()
+            for wrong in ("", "abcde-fghjk"):
+                with self.subTest(enrol_code=wrong):
+                    refused = self.client.post(
+                        reverse("accounts:two_factor_setup"),
+                        {"code": totp_code(device, at=now), "enrol_code": wrong},
+                    )
+                    self.assertContains(refused, 'data-errors="enrol_code"')
+                    device.refresh_from_db()
+                    self.assertFalse(device.confirmed)
+            done = self.client.post(
+                reverse("accounts:two_factor_setup"),
+                {"code": totp_code(device, at=now), "enrol_code": code.upper().replace("-", " ")},
+            )
+            self.assertContains(done, "data-codes")
+            agent = User.objects.get(pk=self.agent.pk)
+            self.assertTrue(agent.second_factor_enabled)
+            self.assertEqual(
+                (agent.second_factor_enrol_code, agent.second_factor_enrol_until), ("", None)
+            )
+
+        # A code not used within 24 hours stops working: the page is closed again.
+        with time_machine.travel(start + dt.timedelta(days=3), tick=False):
+            self.client.otp_autoverify = True  # type: ignore[attr-defined]
+            self.login_as(other)
+            page = self.client.post(reverse("accounts:two_factor_reset", args=[self.agent.code]))
+            late_code = self.enrol_code_on_page(page)
+        with time_machine.travel(start + dt.timedelta(days=4, minutes=1), tick=False):
+            self.client.otp_autoverify = False  # type: ignore[attr-defined]
+            self.client.post(reverse("accounts:logout"))
+            self.sign_in("agent")
+            page = self.client.get(reverse("accounts:two_factor_setup"))
+            self.assertContains(page, 'data-enrolment="closed"', status_code=403)
+            self.assertNotContains(page, late_code, status_code=403)
+
+    def test_wrong_enrolment_codes_are_throttled(self) -> None:
+        from tocnet.accounts.models import User
+
+        other = User.objects.create_user(
+            username="staff2", password=PASSWORD, role=User.Role.STAFF, is_staff=True
+        )
+        second_factor_reset(user=self.agent, actor=other)
+        self.sign_in("agent")
+        with time_machine.travel(dt.datetime.now(tz=dt.UTC), tick=False):
+            statuses = [
+                self.client.post(
+                    reverse("accounts:two_factor_setup"), {"code": "123456", "enrol_code": "x"}
+                ).status_code
+                for _i in range(settings.LOGIN_LOCK_AFTER + 2)
+            ]
+        self.assertIn(429, statuses)
+        self.assertTrue(
+            AuditEvent.objects.filter(action="login.failed", changes__method="2fa_enrol").exists()
+        )
+
+    def test_the_command_line_gives_the_first_code(self) -> None:
+        from io import StringIO
+
+        from django.core.management import call_command
+        from django.core.management.base import CommandError
+
+        from tocnet.accounts.models import User
+
+        User.objects.filter(pk=self.staff.pk).update(
+            date_joined=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        )
+        out = StringIO()
+        call_command("two_factor_enrol_code", "staff", stdout=out)
+        self.assertRegex(out.getvalue(), r"^staff: [a-z0-9]{5}-[a-z0-9]{5} \(valid until ")
+        event = AuditEvent.objects.get(action="2fa.enrol_code_issued")
+        self.assertEqual(event.actor_repr, "command line: two_factor_enrol_code")
+        self.sign_in("staff")
+        self.assertContains(
+            self.client.get(reverse("accounts:two_factor_setup")), 'data-enrolment="code"'
+        )
+        totp_device_for(self.staff)
+        with self.assertRaises(CommandError):
+            call_command("two_factor_enrol_code", "staff", stdout=StringIO())
