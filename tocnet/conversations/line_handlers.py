@@ -13,6 +13,7 @@ from django.utils import timezone
 from tocnet.accounts.models import Department
 from tocnet.conversations import routing, selectors, services
 from tocnet.conversations.models import Article, Conversation, Message
+from tocnet.core.jsontypes import JSONObject
 from tocnet.core.thai import to_arabic_digits
 from tocnet.line import client
 from tocnet.line.services.replies import QuickReply, Reply
@@ -28,7 +29,7 @@ def _reply(name: str, quick: tuple[QuickReply, ...] = (), **context: Any) -> Rep
     return Reply(f"{TEMPLATES}{name}.txt", context, quick)
 
 
-def _at(event: dict[str, Any]) -> dt.datetime:
+def _at(event: JSONObject) -> dt.datetime:
     stamp = event.get("timestamp")
     if isinstance(stamp, int | float):
         return dt.datetime.fromtimestamp(stamp / 1000, tz=dt.UTC)
@@ -81,7 +82,7 @@ def _routed_reply(conversation: Conversation) -> Reply:
     )
 
 
-def _content(message: dict[str, Any]) -> tuple[bytes | None, str]:
+def _content(message: JSONObject) -> tuple[bytes | None, str]:
     """The bytes of an image or file (None when too large or LINE refused), and a refusal."""
     kind = message.get("type")
     if kind not in ("image", "file"):
@@ -101,7 +102,7 @@ def _linked_member(line_user_id: str) -> Member | None:
     return Member.objects.filter(line_user_id=line_user_id).first() if line_user_id else None
 
 
-def on_direct_message(event: dict[str, Any]) -> Any:
+def on_direct_message(event: JSONObject) -> Any:
     """A linked member writes 1:1: the message joins their open conversation (or opens one).
     None for unlinked users: line's linking conversation handles those."""
     user_id = (event.get("source") or {}).get("userId") or ""
@@ -187,7 +188,7 @@ def article_offer(*, conversation: Conversation, text: str) -> list[Reply]:
     return [_article_reply(conversation, article)]
 
 
-def _text_of(message: dict[str, Any]) -> str:
+def _text_of(message: JSONObject) -> str:
     if message.get("type") == "text":
         return str(message.get("text") or "")
     if message.get("type") == "sticker":
@@ -195,7 +196,7 @@ def _text_of(message: dict[str, Any]) -> str:
     return ""
 
 
-def _default_name(message: dict[str, Any]) -> str:
+def _default_name(message: JSONObject) -> str:
     return f"{message.get('id', 'image')}.jpg" if message.get("type") == "image" else ""
 
 
@@ -231,7 +232,7 @@ def first_reply(*, conversation: Conversation, text: str) -> list[Reply]:
     return [_reply("menu", department_menu(conversation))]
 
 
-def on_any_direct_message(event: dict[str, Any]) -> Any:
+def on_any_direct_message(event: JSONObject) -> Any:
     """Observer of every 1:1 message: an unlinked user's question is kept (not the member
     number and digits of the linking conversation) and joins the member once linked."""
     user_id = (event.get("source") or {}).get("userId") or ""
@@ -265,7 +266,7 @@ def on_any_direct_message(event: dict[str, Any]) -> Any:
     return apply
 
 
-def on_postback(event: dict[str, Any]) -> Any:
+def on_postback(event: JSONObject) -> Any:
     """The member's taps on the bot's buttons: department, consent, "talk to a person"."""
     data = parse_qs(str((event.get("postback") or {}).get("data") or ""))
     action = (data.get("conv") or [""])[0]
@@ -304,7 +305,7 @@ def on_postback(event: dict[str, Any]) -> Any:
     return apply
 
 
-def _mentions(message: dict[str, Any]) -> tuple[bool, list[str], str]:
+def _mentions(message: JSONObject) -> tuple[bool, list[str], str]:
     """(the bot is mentioned, other mentioned user ids, the text without the mentions)."""
     text = str(message.get("text") or "")
     mentionees = ((message.get("mention") or {}).get("mentionees")) or []
@@ -323,7 +324,7 @@ def _mentions(message: dict[str, Any]) -> tuple[bool, list[str], str]:
     return to_bot, others, text.strip()
 
 
-def on_group_question(event: dict[str, Any]) -> Any:
+def on_group_question(event: JSONObject) -> Any:
     """A representative forwards a question in their group: "ถาม ..." / "? ..." or mentioning
     the bot. It becomes a conversation of the mentioned member (when linked and theirs), else
     of the representative. None for any other group message."""
@@ -376,7 +377,7 @@ def on_group_question(event: dict[str, Any]) -> Any:
     return apply
 
 
-def on_linked_preferences(event: dict[str, Any]) -> Any:
+def on_linked_preferences(event: JSONObject) -> Any:
     """Observer of 1:1 messages of a LINE user not linked yet: when this message links them,
     the bot sends the link of their privacy choices (after "linked" and the notice)."""
     from tocnet.conversations.preferences import preferences_url

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from django.db.models import QuerySet
 
 from tocnet.conversations.models import Conversation, Message
+from tocnet.core.jsontypes import JSONObject
 
 
-def conversation_as_json(conversation: Conversation) -> dict[str, Any]:
+class InboxConversation(TypedDict):
+    """One conversation in `tocnet inbox --json`."""
+
+    id: str
+    member: str | None
+    department: str | None
+    status: str
+    assigned_to: str | None
+    messages: int
+    waiting_since: str | None
+
+
+class InboxJSON(TypedDict):
+    conversations: list[InboxConversation]
+
+
+def conversation_as_json(conversation: Conversation) -> InboxConversation:
     """One conversation in the shape of `tocnet inbox --json`."""
     member = conversation.member
     return {
@@ -27,13 +44,13 @@ def conversation_as_json(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def inbox_as_json(conversations: QuerySet[Conversation]) -> dict[str, Any]:
+def inbox_as_json(conversations: QuerySet[Conversation]) -> InboxJSON:
     """{"conversations": [...]} for the selected conversations, newest activity first."""
     rows = conversations.select_related("member", "department", "assigned_to")
     return {"conversations": [conversation_as_json(c) for c in rows]}
 
 
-def simulate_report(event: dict[str, Any]) -> list[str]:
+def simulate_report(event: JSONObject) -> list[str]:
     """For line_simulate: the conversation a 1:1 message (or a button tap) landed in."""
     source = event.get("source") or {}
     message_id = str((event.get("message") or {}).get("id") or "")

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from tocnet.core.jsontypes import JSONObject
+
 # line-bot-sdk's generated modules take ~1 s to import: every command and the web server's
 # start-up would pay for them. They are imported in the functions that call LINE.
 if TYPE_CHECKING:
@@ -42,7 +44,7 @@ class ChannelError(Exception):
         *,
         permanent: bool,
         status: int | None = None,
-        details: Sequence[dict[str, Any]] = (),
+        details: Sequence[JSONObject] = (),
         quota_exhausted: bool = False,
     ) -> None:
         super().__init__(message)
@@ -132,7 +134,7 @@ def _configuration() -> Configuration:
 def _error_from_api(exc: ApiException) -> ChannelError:
     status = int(exc.status or 0)
     message = str(exc.reason or "error")
-    details: list[dict[str, Any]] = []
+    details: list[JSONObject] = []
     try:
         body = json.loads(exc.body or b"{}")
         message = body.get("message") or message
@@ -385,7 +387,7 @@ def get_webhook_endpoint() -> str:
 # --- LINE Login (OAuth 2.0 / OpenID Connect); the SDK has no client for these endpoints ---
 
 
-def login_exchange_code(*, code: str, redirect_uri: str) -> dict[str, Any]:
+def login_exchange_code(*, code: str, redirect_uri: str) -> JSONObject:
     """Trade an authorization code for tokens (``id_token`` included with scope openid)."""
     import requests  # imported on use, like the SDK: most processes never sign anyone in
 

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from tocnet.core.jsontypes import JSONObject
+
 if TYPE_CHECKING:
     from tocnet.line.services.replies import Reply
 
 Apply = Callable[[], "list[Reply]"]
-Handler = Callable[[dict[str, Any]], Apply | None]
+Handler = Callable[[JSONObject], Apply | None]
 
 EVENT_TYPES = frozenset(
     {
@@ -60,7 +62,7 @@ class Registration:
     handler: Handler
     stage: Stage
 
-    def matches(self, event: dict[str, Any]) -> bool:
+    def matches(self, event: JSONObject) -> bool:
         source = event.get("source")
         source_type = source.get("type") if isinstance(source, dict) else None
         return event.get("type") == self.event_type and (
@@ -108,7 +110,7 @@ def line_handler_unregister(*, name: str) -> None:
     _REGISTRY.pop(name, None)
 
 
-def line_handlers_for(event: dict[str, Any]) -> tuple[list[Handler], list[Handler]]:
+def line_handlers_for(event: JSONObject) -> tuple[list[Handler], list[Handler]]:
     """The observers and, in precedence order, the candidate handlers of ``event``."""
     matching = [r for r in _REGISTRY.values() if r.matches(event)]
     # sorted() is stable: registration order within a stage.
@@ -118,7 +120,7 @@ def line_handlers_for(event: dict[str, Any]) -> tuple[list[Handler], list[Handle
     return observers, candidates
 
 
-def line_event_resolve(event: dict[str, Any]) -> Apply | None:
+def line_event_resolve(event: JSONObject) -> Apply | None:
     """Call the handlers of ``event`` (their LINE reads happen here) and return one apply
     function running the observers' and the winning handler's writes in order, or None when
     nobody handles the event."""
@@ -147,7 +149,7 @@ def _late(module: Any, attribute: str) -> Handler:
     """Look the function up at call time, so a test patching the module attribute (the
     seam) patches what the dispatch calls."""
 
-    def handler(event: dict[str, Any]) -> Apply | None:
+    def handler(event: JSONObject) -> Apply | None:
         result: Apply | None = getattr(module, attribute)(event)
         return result
 

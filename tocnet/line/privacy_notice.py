@@ -4,8 +4,7 @@ greeting and linking replies stay free of it (their templates know nothing of th
 
 from __future__ import annotations
 
-from typing import Any
-
+from tocnet.core.jsontypes import JSONObject
 from tocnet.line.handlers import Apply, line_handler_register
 from tocnet.line.services.replies import Reply
 from tocnet.members.models import Member
@@ -18,19 +17,19 @@ def notice_reply() -> Reply:
     return Reply(TEMPLATE, notice_reply_context())
 
 
-def _user_id(event: dict[str, Any]) -> str:
+def _user_id(event: JSONObject) -> str:
     source = event.get("source")
     return str(source.get("userId") or "") if isinstance(source, dict) else ""
 
 
-def on_follow(event: dict[str, Any]) -> Apply | None:
+def on_follow(event: JSONObject) -> Apply | None:
     """Someone added (or unblocked) the account: the notice follows the greeting."""
     if not _user_id(event):
         return None
     return lambda: [notice_reply()]
 
 
-def on_direct_message(event: dict[str, Any]) -> Apply | None:
+def on_direct_message(event: JSONObject) -> Apply | None:
     """A 1:1 message of a LINE user not linked yet: if the winning handler links them with
     it (the member number and phone digits), the notice follows the "linked" reply."""
     user_id = _user_id(event)

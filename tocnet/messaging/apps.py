@@ -1,7 +1,7 @@
-from typing import Any
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from tocnet.core.jsontypes import JSONObject
 
 
 class MessagingConfig(AppConfig):
@@ -38,7 +38,7 @@ class MessagingConfig(AppConfig):
         from tocnet.line.handlers import Apply, line_handler_register
         from tocnet.messaging.responses import line_handlers, tasks  # noqa: F401 (periodic job)
 
-        def acknowledge(event: dict[str, Any]) -> Apply | None:
+        def acknowledge(event: JSONObject) -> Apply | None:
             # Looked up at call time so tests can patch the module's function (the seam).
             result: Apply | None = line_handlers.on_group_acknowledgement(event)
             return result

@@ -7,7 +7,6 @@ links only http/https/mailto/tel); LINE and SMS get plain text.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import markdown
 import nh3
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from tocnet.core.jsontypes import JSONObject
 from tocnet.messaging.models import Announcement
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h3", "h4", "blockquote"}
@@ -78,7 +78,7 @@ def liff_url(path: str) -> str:
     return _liff_url(path)
 
 
-def _button(label: str, uri: str, *, style: str = "link") -> dict[str, Any]:
+def _button(label: str, uri: str, *, style: str = "link") -> JSONObject:
     return {
         "type": "button",
         "style": style,
@@ -91,14 +91,14 @@ def announcement_card(
     announcement: Announcement,
     *,
     relay_url: str = "",
-    extra_buttons: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+    extra_buttons: list[JSONObject] | None = None,
+) -> JSONObject:
     """The LINE Flex message (as JSON) members see; ``relay_url`` adds the representative's
     "forward into the group" button. Nothing personal goes into it."""
     text = body_text(announcement.body)
     if len(text) > FLEX_BODY_MAX:
         text = text[: FLEX_BODY_MAX - 1] + "…"
-    body: list[dict[str, Any]] = [
+    body: list[JSONObject] = [
         {
             "type": "text",
             "text": str(announcement.get_category_display()),
@@ -110,14 +110,14 @@ def announcement_card(
     ]
     if text:
         body.append({"type": "text", "text": text, "size": "sm", "wrap": True, "maxLines": 12})
-    buttons: list[dict[str, Any]] = []
+    buttons: list[JSONObject] = []
     if relay_url:
         buttons.append(_button("ส่งต่อในกลุ่ม", relay_url, style="primary"))
     more = read_more_url(announcement)
     if more:
         buttons.append(_button("อ่านรายละเอียด", more))
     buttons.extend(extra_buttons or [])
-    bubble: dict[str, Any] = {
+    bubble: JSONObject = {
         "type": "bubble",
         "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
     }

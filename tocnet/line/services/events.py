@@ -6,13 +6,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import override
 
+from tocnet.core.jsontypes import JSONObject
 from tocnet.line import client, handlers
 from tocnet.line.models import LinkAttempt, WebhookEvent
 from tocnet.line.services.payload import MalformedPayloadError as MalformedPayloadError
@@ -29,7 +29,7 @@ MAX_ATTEMPTS = 3
 STALE_AFTER = dt.timedelta(minutes=2)
 
 
-def _event_id(event: dict[str, Any]) -> str:
+def _event_id(event: JSONObject) -> str:
     value = event.get("webhookEventId")
     if isinstance(value, str) and 0 < len(value) <= 64:
         return value
@@ -38,7 +38,7 @@ def _event_id(event: dict[str, Any]) -> str:
     return "sha256:" + digest[:57]
 
 
-def _as_dict(value: object) -> dict[str, Any]:
+def _as_dict(value: object) -> JSONObject:
     return value if isinstance(value, dict) else {}
 
 
@@ -54,8 +54,8 @@ def _row(parsed: ParsedEvent, now: dt.datetime) -> WebhookEvent:
             processed_at=now,
         )
     event = parsed.payload
-    source: dict[str, Any] = _as_dict(event.get("source"))
-    delivery: dict[str, Any] = _as_dict(event.get("deliveryContext"))
+    source: JSONObject = _as_dict(event.get("source"))
+    delivery: JSONObject = _as_dict(event.get("deliveryContext"))
     return WebhookEvent(
         webhook_event_id=_event_id(event),
         event_type=str(event.get("type", ""))[:40],
@@ -96,7 +96,7 @@ def _enqueue(ids: list[str]) -> None:
     webhook_events_process_task(ids)
 
 
-def _minimised(payload: dict[str, Any]) -> dict[str, Any]:
+def _minimised(payload: JSONObject) -> JSONObject:
     """The event without what people sent: the bot sees every message in a group, and keeps
     none of it once handled (PDPA data minimisation). Of any message (text, location, file,
     sticker, image...) only its id and type stay: no text, address, coordinates, file name,

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tocnet.core.audit import audit_record
+from tocnet.core.jsontypes import JSONObject
 from tocnet.core.thai import to_arabic_digits
 from tocnet.line import client
 from tocnet.line.models import GroupMemberSighting, LineFriend, LineGroup, RegisterCode
@@ -146,7 +147,7 @@ def _read_group(group_id: str) -> tuple[client.GroupSummary | None, int | None, 
 # --- events -------------------------------------------------------------------------------
 
 
-def on_join(event: dict[str, Any]) -> Any:
+def on_join(event: JSONObject) -> Any:
     group_id = event["source"]["groupId"]
     summary, count, error = _read_group(group_id)
 
@@ -208,7 +209,7 @@ def _free_group_name(group: LineGroup) -> str:
     return free or ""
 
 
-def on_leave(event: dict[str, Any]) -> Any:
+def on_leave(event: JSONObject) -> Any:
     group_id = event["source"]["groupId"]
 
     def apply() -> list[Reply]:
@@ -243,7 +244,7 @@ def _ensure_group(group_id: str) -> LineGroup:
     return group
 
 
-def _event_time(event: dict[str, Any]) -> dt.datetime:
+def _event_time(event: JSONObject) -> dt.datetime:
     stamp = event.get("timestamp")
     if isinstance(stamp, int | float):
         return dt.datetime.fromtimestamp(stamp / 1000, tz=dt.UTC)
@@ -274,7 +275,7 @@ def _sightings(
             sighting.save(update_fields=["in_group", "last_seen_at", "left_at"])
 
 
-def on_members_changed(event: dict[str, Any]) -> Any:
+def on_members_changed(event: JSONObject) -> Any:
     group_id = event["source"]["groupId"]
     joined = event["type"] == "memberJoined"
     at = _event_time(event)
@@ -297,7 +298,7 @@ def on_members_changed(event: dict[str, Any]) -> Any:
     return apply
 
 
-def on_group_message_seen(event: dict[str, Any]) -> Any:
+def on_group_message_seen(event: JSONObject) -> Any:
     """Every group message: the group exists for us and its poster was seen in it."""
     group_id = event["source"]["groupId"]
     user_id = event["source"].get("userId") or ""
@@ -312,7 +313,7 @@ def on_group_message_seen(event: dict[str, Any]) -> Any:
     return apply
 
 
-def on_group_code(event: dict[str, Any]) -> Any:
+def on_group_code(event: JSONObject) -> Any:
     """A group message carrying a one-time verification code; None for any other message."""
     group_id = event["source"]["groupId"]
     user_id = event["source"].get("userId") or ""

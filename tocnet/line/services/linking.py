@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from tocnet.core.audit import audit_record
+from tocnet.core.jsontypes import JSONObject
 from tocnet.core.thai import to_arabic_digits
 from tocnet.line.models import LineFriend, LinkAttempt
 from tocnet.line.services.replies import Reply, reply
@@ -43,7 +44,7 @@ def _linked_member(line_user_id: str) -> Member | None:
     return Member.objects.filter(line_user_id=line_user_id).first()
 
 
-def on_follow(event: dict[str, Any]) -> Any:
+def on_follow(event: JSONObject) -> Any:
     user_id = (event.get("source") or {}).get("userId") or ""
     return lambda: [friend_followed(line_user_id=user_id)] if user_id else []
 
@@ -62,7 +63,7 @@ def friend_followed(*, line_user_id: str) -> Reply:
     return _reply("follow_ask_number")
 
 
-def on_unfollow(event: dict[str, Any]) -> Any:
+def on_unfollow(event: JSONObject) -> Any:
     user_id = (event.get("source") or {}).get("userId") or ""
 
     def apply() -> list[Reply]:
@@ -83,7 +84,7 @@ def friend_unfollowed(*, line_user_id: str) -> None:
         audit_record(actor=BOT, action="line.member_blocked", target=member, changes={})
 
 
-def on_user_message(event: dict[str, Any]) -> Any:
+def on_user_message(event: JSONObject) -> Any:
     """Any 1:1 message (line's fallback: a linked member is told they are linked)."""
     user_id = (event.get("source") or {}).get("userId") or ""
     message = event.get("message") or {}
@@ -91,7 +92,7 @@ def on_user_message(event: dict[str, Any]) -> Any:
     return lambda: [friend_message(line_user_id=user_id, text=text)] if user_id else []
 
 
-def on_unlinked_user_message(event: dict[str, Any]) -> Any:
+def on_unlinked_user_message(event: JSONObject) -> Any:
     """A 1:1 message from a LINE user not linked to a member: the linking conversation.
     None for linked members, whose messages later apps (conversations) handle."""
     user_id = (event.get("source") or {}).get("userId") or ""
@@ -208,7 +209,7 @@ def _wrong_answer(friend: LineFriend, number: str, now: dt.datetime) -> Reply:
     return _reply("wrong_answer", left=_max_attempts() - friend.failed_attempts)
 
 
-def _register_context(member: Member) -> dict[str, Any]:
+def _register_context(member: Member) -> dict[str, object]:
     membership = (
         RegisterMembership.objects.filter(member=member, until__isnull=True)
         .select_related("register__unit", "register__representative__member")

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from tocnet.accounts.models import User
 from tocnet.accounts.roles import can_use_line_login
 from tocnet.core.audit import audit_record
+from tocnet.core.jsontypes import JSONObject
 
 ISSUER = "https://access.line.me"
 LEEWAY_SECONDS = 60
@@ -30,7 +31,7 @@ def _b64decode(part: str) -> bytes:
 
 def id_token_verify(
     *, id_token: str, channel_id: str, channel_secret: str, nonce: str, now: float | None = None
-) -> dict[str, Any]:
+) -> JSONObject:
     """Check a web-login ID token as LINE documents it: HS256 signed with the channel
     secret, iss https://access.line.me, aud = channel id, not expired, our nonce.
     Returns the claims; raises IdTokenError."""
@@ -65,7 +66,7 @@ def id_token_verify(
     return claims
 
 
-def login_claims_verify(*, id_token: str, nonce: str) -> dict[str, Any]:
+def login_claims_verify(*, id_token: str, nonce: str) -> JSONObject:
     return id_token_verify(
         id_token=id_token,
         channel_id=settings.LINE_LOGIN_CHANNEL_ID,

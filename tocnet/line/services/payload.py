@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from tocnet.core.jsontypes import JSONObject
 from tocnet.core.nul import text_clean
 
 MAX_DEPTH = 16  # LINE's deepest events (messages with mentions, emojis, quotes) are ~6
@@ -57,7 +58,7 @@ def _loads(text: str) -> Any:
 class ParsedEvent:
     """A sound event (payload set, reason empty) or an unsound one (reason set)."""
 
-    payload: dict[str, Any] | None
+    payload: JSONObject | None
     reason: str
     fingerprint: str
     event_id: str | None = None

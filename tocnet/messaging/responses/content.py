@@ -3,11 +3,10 @@ the personal link in SMS and e-mail. Empty when the announcement asks for nothin
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.urls import reverse
 
+from tocnet.core.jsontypes import JSONObject
 from tocnet.members.models import Member
 from tocnet.messaging.models import Announcement
 from tocnet.messaging.responses.liff import liff_url
@@ -25,7 +24,7 @@ def _ask(announcement: Announcement) -> Ask | None:
     return Ask.objects.filter(announcement=announcement).first()
 
 
-def respond_buttons(announcement: Announcement) -> list[dict[str, Any]]:
+def respond_buttons(announcement: Announcement) -> list[JSONObject]:
     """The card's primary button: opens the LIFF page where a member answers."""
     ask = _ask(announcement)
     if ask is None:

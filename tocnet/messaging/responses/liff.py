@@ -7,10 +7,10 @@ answers with the claims when the token is genuine, unexpired and issued for our 
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from django.conf import settings
 
+from tocnet.core.jsontypes import JSONObject
 from tocnet.line import client
 
 SESSION_KEY = "liff_line_user"
@@ -50,7 +50,7 @@ def liff_sdk_url() -> str:
     return str(getattr(settings, "LIFF_SDK_URL", "") or DEFAULT_SDK_URL)
 
 
-def liff_claims_verify(*, id_token: str) -> dict[str, Any]:
+def liff_claims_verify(*, id_token: str) -> JSONObject:
     """Ask LINE whether the ID token is genuine and ours. Returns its claims (``sub`` is the
     LINE user); raises LiffTokenError (refused) or client.ChannelError (LINE unreachable)."""
     channel = liff_channel_id()

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 
+from tocnet.core.jsontypes import JSONObject
 from tocnet.line.services.replies import Reply
 from tocnet.members.models import Member
 from tocnet.messaging.models import Announcement, Channel, Delivery, Recipient
@@ -57,7 +58,7 @@ def announcement_to_acknowledge(*, member: Member) -> Announcement | None:
     return row.announcement if row else None
 
 
-def on_group_acknowledgement(event: dict[str, Any]) -> Any:
+def on_group_acknowledgement(event: JSONObject) -> Any:
     """Handler (tocnet.line.handlers contract): claims a group text message that says
     รับทราบ, or quotes an announcement card; None for anything else."""
     source = event.get("source") or {}

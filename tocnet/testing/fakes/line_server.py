@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tocnet.core.jsontypes import JSONObject
 from tocnet.testing.fakes.base import FakeServer, QuietHandler
 
 LOGIN_ISSUER = "https://access.line.me"
@@ -79,7 +80,7 @@ class Accepted:
     path: str
     to: list[str]
     retry_key: str | None
-    messages: list[dict[str, Any]]
+    messages: list[JSONObject]
     cost: int
 
 
@@ -87,7 +88,7 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def make_hs256_jwt(payload: dict[str, Any], secret: str) -> str:
+def make_hs256_jwt(payload: JSONObject, secret: str) -> str:
     """Encode ``payload`` as an HS256 JWT (LINE Login web ID tokens use the channel secret)."""
     header = b64url(json.dumps({"typ": "JWT", "alg": "HS256"}).encode())
     body = b64url(json.dumps(payload, separators=(",", ":")).encode())
@@ -124,7 +125,7 @@ class FakeLineServer(FakeServer):
         self.issued_reply_tokens: dict[str, float] = {}
         self.reply_token_ttl = 60.0
         self.contents: dict[str, tuple[bytes, str]] = {}  # message id -> (bytes, content type)
-        self.login_codes: dict[str, dict[str, Any]] = {}
+        self.login_codes: dict[str, JSONObject] = {}
         self.webhook_endpoint = ""
         self.delay_seconds = 0.0
         self.hang_seconds = 1.0  # how long a scripted timeout keeps the client waiting
@@ -136,7 +137,7 @@ class FakeLineServer(FakeServer):
         self.messages_in_flight_peak = 0
         # LIFF stand-in: who is "signed in to LINE" on the LIFF page, and what pages shared.
         self.liff_user: str | None = None
-        self.liff_shares: list[dict[str, Any]] = []
+        self.liff_shares: list[JSONObject] = []
         self.liff_context = "utou"  # what liff.getContext().type says: utou, group, none
         self.liff_share_cancel = False  # the user closes the share target picker
         # LIFF apps: LIFF ID -> endpoint URL, for the stand-in LIFF URLs /liff/app/<id>/<path>.
@@ -189,7 +190,7 @@ class FakeLineServer(FakeServer):
                 and (method is None or r.method == method)
             ]
 
-    def replies(self) -> list[dict[str, Any]]:
+    def replies(self) -> list[JSONObject]:
         """Bodies of successful reply calls, oldest first."""
         return [r.json for r in self.requests_to("/v2/bot/message/reply") if r.status == 200]
 
@@ -233,7 +234,7 @@ class FakeLineServer(FakeServer):
     def _id_token_key(self) -> str:
         return "fake-liff-key:" + (self.login_channel_secret or "")
 
-    def pushes(self) -> list[dict[str, Any]]:
+    def pushes(self) -> list[JSONObject]:
         return [r.json for r in self.requests_to("/v2/bot/message/push") if r.status == 200]
 
     def issue_login_code(
@@ -386,7 +387,7 @@ class _Handler(QuietHandler):
     def _error(
         self, status: int, message: str, details: list[dict[str, str]] | None = None, **extra: Any
     ) -> None:
-        payload: dict[str, Any] = {"message": message}
+        payload: JSONObject = {"message": message}
         if details:
             payload["details"] = details
         payload.update(extra)
@@ -510,7 +511,7 @@ class _Handler(QuietHandler):
                 )
         return errors
 
-    def _sent(self, payload: dict[str, Any]) -> list[dict[str, str]]:
+    def _sent(self, payload: JSONObject) -> list[dict[str, str]]:
         return [
             {"id": str(secrets.randbelow(10**18)), "quoteToken": secrets.token_urlsafe(12)}
             for _ in payload["messages"]
@@ -576,7 +577,7 @@ class _Handler(QuietHandler):
     def _accept(
         self,
         record: RecordedRequest,
-        payload: dict[str, Any],
+        payload: JSONObject,
         *,
         to: list[str],
         cost: int,
@@ -588,7 +589,7 @@ class _Handler(QuietHandler):
         with fake.lock:
             if key and key in fake.retry_keys:
                 accepted_id, sent = fake.retry_keys[key]
-                body: dict[str, Any] = {"message": "The retry key is already accepted"}
+                body: JSONObject = {"message": "The retry key is already accepted"}
                 if answer_sent:
                     body["sentMessages"] = sent
                 self._send(409, body, {"X-Line-Accepted-Request-Id": accepted_id})
@@ -748,7 +749,7 @@ class _Handler(QuietHandler):
             with fake.lock:
                 user = fake.liff_user
                 context = fake.liff_context
-            payload: dict[str, Any] = {"userId": user, "contextType": context}
+            payload: JSONObject = {"userId": user, "contextType": context}
             if user:
                 payload["idToken"] = fake.mint_id_token(
                     user_id=user, channel_id=liff_id.split("-", 1)[0]

@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tocnet.core.jsontypes import JSONObject
 from tocnet.line import simulate
 
 ACTIONS = (
@@ -188,7 +189,7 @@ class Command(BaseCommand):
         name = options["display_name"] or options["user"]
         self._fake(fake, "PUT", f"/_fake/profiles/{user_id}", {"displayName": name})
 
-    def _fake(self, fake: str, method: str, path: str, payload: dict[str, Any] | None) -> None:
+    def _fake(self, fake: str, method: str, path: str, payload: JSONObject | None) -> None:
         data = json.dumps(payload).encode() if payload is not None else None
         try:
             status, _body = _http(method, fake + path, data, {"Content-Type": "application/json"})
