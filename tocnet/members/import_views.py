@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -29,8 +29,10 @@ from tocnet.core.progress import progress_label, progress_read
 from tocnet.core.thai import format_thai_date_numeric, parse_thai_date
 from tocnet.members.importing.messages import describe
 from tocnet.members.importing.normalize import centre_from_name, office_from_name
+from tocnet.members.importing.planning import ImportDetails
 from tocnet.members.importing.reasons import FIELD_LABELS, ImportFileError
 from tocnet.members.importing.report import error_report_xlsx
+from tocnet.members.importing.rows import PlannedUnknownUnit, Problem
 from tocnet.members.importing.selectors import (
     get_import_job_for_user,
     import_job_list_for_user,
@@ -147,11 +149,17 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "members/import_list.html", {"jobs": jobs})
 
 
-def _details(job: ImportJob) -> dict[str, Any]:
-    return job.result.get("details") or job.result.get("preview") or {}
+class DescribedProblem(Problem, total=False):
+    message: str  # in the active language
 
 
-def _described(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _details(job: ImportJob) -> ImportDetails:
+    """The lists of the preview (or, once committed, of the result), as the job stored them."""
+    details = job.result.get("details") or job.result.get("preview") or {}
+    return cast(ImportDetails, details)
+
+
+def _described(entries: list[Problem]) -> list[DescribedProblem]:
     return [{**entry, "message": describe(entry)} for entry in entries[:SHOWN_ROWS]]
 
 
@@ -173,7 +181,7 @@ class CommitForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        unknown_units: list[dict[str, Any]],
+        unknown_units: list[PlannedUnknownUnit],
         choices: list[tuple[str, str]],
         **kwargs: Any,
     ) -> None:
@@ -217,7 +225,7 @@ class CommitForm(forms.Form):
             for index, unit in enumerate(self.unknown_units)
         }
 
-    def unit_rows(self) -> list[tuple[dict[str, Any], Any]]:
+    def unit_rows(self) -> list[tuple[PlannedUnknownUnit, forms.BoundField]]:
         return [(unit, self[f"unit_{i}"]) for i, unit in enumerate(self.unknown_units)]
 
 
@@ -270,7 +278,7 @@ def import_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 def _render_detail(
     request: HttpRequest,
     job: ImportJob,
-    details: dict[str, Any],
+    details: ImportDetails,
     form: CommitForm | None,
     status: int = 200,
 ) -> HttpResponse:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,10 +23,12 @@ from tocnet.core.thai import clean_text, to_arabic_digits
 from tocnet.members.importing.leaders import (
     ROLE_DEPUTY,
     ROLE_SUCCESSOR,
+    LeaderAction,
     LeaderCheck,
     LeaderRow,
 )
 from tocnet.members.importing.normalize import split_full_name
+from tocnet.members.importing.rows import Problem, ProblemDetail
 from tocnet.members.models import Member, Unit
 from tocnet.registers.leaders import register_deputy_set, register_successor_set
 from tocnet.registers.models import Register, RegisterMembership
@@ -147,10 +149,12 @@ class _Checker:
 
     # --- results ---
 
-    def refuse(self, row: LeaderRow, reason: str, **detail: Any) -> None:
+    def refuse(self, row: LeaderRow, reason: str, **detail: Unpack[ProblemDetail]) -> None:
         self.result.refused[row.number] = {"reason": reason, **detail}
 
-    def warn(self, row: LeaderRow, field_name: str, reason: str, **detail: Any) -> None:
+    def warn(
+        self, row: LeaderRow, field_name: str, reason: str, **detail: Unpack[ProblemDetail]
+    ) -> None:
         self.result.warnings.append(
             {
                 "sheet": row.sheet,
@@ -220,7 +224,7 @@ class _Checker:
                 return
             problem = self.deputy_problem(target, member)
             if problem:
-                self.refuse(row, problem, field="role", value=member.number, register=target)
+                self.refuse(row, problem, field="role", value=member.number, register=str(target))
             elif target.deputy_id != member.pk:
                 self.act(row, "deputy", target, member)
             return
@@ -324,7 +328,9 @@ class _Checker:
             )
             return
         if deputy.pk == rep.pk:
-            self.warn(row, "deputy", "deputy_is_representative", value=written, register=register)
+            self.warn(
+                row, "deputy", "deputy_is_representative", value=written, register=str(register)
+            )
             return
         problem = self.deputy_problem(register, deputy)
         if problem:
@@ -341,21 +347,13 @@ def leader_rows_check(rows: list[LeaderRow], listed: set[str]) -> LeaderCheck:
     ordered = sorted(rows, key=lambda r: (r.role == ROLE_DEPUTY, r.sheet, r.row))
     for row in ordered:
         checker.check(row)
-    for entry in checker.result.refused.values():
-        if isinstance(entry.get("register"), Register):
-            entry["register"] = str(entry["register"])
-    for warning in checker.result.warnings:
-        if isinstance(warning.get("register"), Register):
-            warning["register"] = str(warning["register"])
     return checker.result
 
 
-def leader_actions_apply(
-    actions: list[dict[str, Any]], actor: Any, file_name: str
-) -> list[dict[str, Any]]:
+def leader_actions_apply(actions: list[LeaderAction], actor: Any, file_name: str) -> list[Problem]:
     """Apply checked actions (successors first, then deputies), each in a savepoint; an action
     the register no longer allows is skipped with a warning, the rest of the import stands."""
-    skipped = []
+    skipped: list[Problem] = []
     registers = {
         str(r.code): r for r in Register.objects.filter(code__in=[a["register"] for a in actions])
     }

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from tocnet.core.thai import clean_text
+
+from .rows import Problem, Refusal
 
 ROLE_REPRESENTATIVE = "representative"
 ROLE_SUCCESSOR = "successor"
@@ -90,25 +92,45 @@ class LeaderRow:
         )
 
 
+class LeaderAction(TypedDict):
+    """A successor or deputy to set once the import is confirmed (JSON in the preview)."""
+
+    kind: str  # successor | deputy
+    register: str  # the register's code
+    register_name: str
+    number: str  # the member's number
+    name: str
+    sheet: str
+    row: int
+
+
 @dataclass
 class LeaderCheck:
     """What the registers app found: rows refused (by member number, a rejection entry without
     sheet/row), warnings (entries with field), and actions to apply (plain, JSON-ready)."""
 
-    refused: dict[str, dict[str, Any]] = field(default_factory=dict)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    actions: list[dict[str, Any]] = field(default_factory=list)
+    refused: dict[str, Refusal] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    actions: list[LeaderAction] = field(default_factory=list)
 
 
 LeaderChecker = Callable[[list[LeaderRow], set[str]], LeaderCheck]
-LeaderApplier = Callable[[list[dict[str, Any]], Any, str], list[dict[str, Any]]]
-_hooks: dict[str, Any] = {}
+LeaderApplier = Callable[[list[LeaderAction], Any, str], list[Problem]]
+
+
+class _Hooks(TypedDict, total=False):
+    check: LeaderChecker
+    apply: LeaderApplier
+
+
+_hooks: _Hooks = {}
 
 
 def leader_hooks_register(*, check: LeaderChecker, apply: LeaderApplier) -> None:
     """registers' AppConfig.ready(): check(rows, listed numbers) and apply(actions, actor,
     file name) -> warnings for actions that could not be applied (nothing else changes)."""
-    _hooks["check"], _hooks["apply"] = check, apply
+    _hooks["check"] = check
+    _hooks["apply"] = apply
 
 
 def leader_rows_check(rows: list[LeaderRow], listed: set[str]) -> LeaderCheck:
@@ -121,10 +143,10 @@ def leader_rows_check(rows: list[LeaderRow], listed: set[str]) -> LeaderCheck:
     return result
 
 
-def leader_actions_apply(actions: list[dict[str, Any]], actor: Any, file_name: str) -> list[Any]:
+def leader_actions_apply(actions: list[LeaderAction], actor: Any, file_name: str) -> list[Problem]:
     """Apply the checked actions inside the import's transaction; warnings for any skipped."""
     apply = _hooks.get("apply")
     if apply is None or not actions:
         return []
-    warnings: list[Any] = apply(actions, actor, file_name)
+    warnings: list[Problem] = apply(actions, actor, file_name)
     return warnings

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import translation
 
 from .reasons import ALL_REASONS, FIELD_LABELS, UNKNOWN_UNIT_WITHOUT_SUGGESTION
+from .rows import Problem
 
 
 class _Params(dict[str, Any]):
@@ -15,7 +16,7 @@ class _Params(dict[str, Any]):
         return "-"
 
 
-def describe(entry: dict[str, Any], *, language: str | None = None) -> str:
+def describe(entry: Problem, *, language: str | None = None) -> str:
     """The message for one rejected or warned row ({sheet, row, reason, field?, value?...})."""
     code = entry["reason"]
     template = ALL_REASONS.get(code)
@@ -30,6 +31,6 @@ def describe(entry: dict[str, Any], *, language: str | None = None) -> str:
         return str(template) % params
 
 
-def describe_both(entry: dict[str, Any]) -> tuple[str, str]:
+def describe_both(entry: Problem) -> tuple[str, str]:
     """(Thai, English) messages for one entry."""
     return describe(entry, language="th"), describe(entry, language="en")

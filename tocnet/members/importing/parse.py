@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 from tocnet.core.thai import clean_text, to_arabic_digits
 
@@ -36,6 +36,8 @@ from .rows import (
     ParsedRow,
     PhoneValues,
     Problem,
+    ProblemDetail,
+    RowValues,
     SheetInfo,
     UnknownUnit,
 )
@@ -55,7 +57,7 @@ class MemberRow:
     number: str
     sheet: str
     row: int
-    values: dict[str, Any]  # only the fields the file has a column for
+    values: RowValues
     phones: list[PhoneValues]
     has_phone_column: bool
     unit_text: str  # as written ("" when the file gives none)
@@ -135,10 +137,12 @@ class _Parser:
 
     # --- row bookkeeping ---
 
-    def reject(self, sheet: str, row: int, reason: str, **detail: Any) -> None:
+    def reject(self, sheet: str, row: int, reason: str, **detail: Unpack[ProblemDetail]) -> None:
         self.result.rejected.append({"sheet": sheet, "row": row, "reason": reason, **detail})
 
-    def warn(self, sheet: str, row: int, field_name: str, reason: str, **detail: Any) -> None:
+    def warn(
+        self, sheet: str, row: int, field_name: str, reason: str, **detail: Unpack[ProblemDetail]
+    ) -> None:
         self.result.warnings.append(
             {"sheet": sheet, "row": row, "field": field_name, "reason": reason, **detail}
         )
@@ -287,7 +291,7 @@ class _Parser:
             }
         entry["rows"].append({"sheet": sheet, "row": row})
 
-    def _names(self, cell: Any, columns: dict[str, int]) -> dict[str, str]:
+    def _names(self, cell: Any, columns: dict[str, int]) -> RowValues:
         title = normalize_title(cell("title")) if "title" in columns else ""
         first = clean_text(cell("first_name")) if "first_name" in columns else ""
         last = clean_text(cell("last_name")) if "last_name" in columns else ""
@@ -297,7 +301,7 @@ class _Parser:
             last = last or split_last
         elif first and not title:
             title, first = split_title(first)
-        names = {"first_name": first, "last_name": last}
+        names: RowValues = {"first_name": first, "last_name": last}
         if "title" in columns or title:
             names["title"] = title
         return names
@@ -322,7 +326,7 @@ class _Parser:
         sheet_unit_key: str | None,
     ) -> MemberRow:
         """One row's values; a representatives list keeps only names and unit."""
-        values: dict[str, Any] = self._names(cell, columns)
+        values: RowValues = self._names(cell, columns)
         phones: list[PhoneValues] = []
         if self.result.kind == "members":
             phones = self._member_fields(sheet, row, number, cell, columns, values)
@@ -350,7 +354,7 @@ class _Parser:
         number: str,
         cell: Any,
         columns: dict[str, int],
-        values: dict[str, Any],
+        values: RowValues,
     ) -> list[PhoneValues]:
         """A member list's other columns into `values` (warnings for bad cells); the phones."""
         first_warning = len(self.result.warnings)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.db import models
 from django.db.models import Q
@@ -22,7 +23,7 @@ from tocnet.core.thai import clean_text
 from tocnet.members.demo import SPECIAL_UNITS
 from tocnet.members.models import Member, Phone, Representative, Unit
 
-from .leaders import ROLE_DEPUTY, ROLE_REPRESENTATIVE, LeaderRow, leader_rows_check
+from .leaders import ROLE_DEPUTY, ROLE_REPRESENTATIVE, LeaderAction, LeaderRow, leader_rows_check
 from .normalize import centre_from_name, office_from_name
 from .rows import (
     Duplicate,
@@ -34,6 +35,9 @@ from .rows import (
     PhoneValues,
     PlannedUnknownUnit,
     Problem,
+    ProblemDetail,
+    Refusal,
+    text_value,
 )
 
 CREATE = "create"
@@ -51,6 +55,85 @@ MEMBER_FIELDS = (
     "joined_on",
 )
 CHUNK = 1000
+
+# Member fields as the model stores them (joined_on a date), from a row's values.
+ModelValues = dict[str, str | bool | dt.date]
+
+
+class PlannedRow(TypedDict, total=False):
+    """A member (or representative) the import creates or changes."""
+
+    number: Required[str]
+    unit: Required[Unit | None]  # None: a unit the import creates (new_unit_name)
+    new_unit_name: str
+    member: Member  # the member already in the register
+    values: ModelValues
+    phones: list[PhoneValues] | None  # None: the phones stay as they are
+    changes: dict[str, FieldChange]
+    previous: Representative  # a representative moving to another unit
+    code: uuid.UUID  # a new member's code, given when it is written
+
+
+class ProblemSummary(TypedDict, total=False):
+    sheet: Required[str]
+    row: Required[int]
+    reason: Required[str]
+    field: str
+
+
+class DuplicateSummary(TypedDict):
+    sheet: str
+    row: int
+    first_sheet: str
+    first_row: int
+    member_number: str
+
+
+class UnknownUnitSummary(TypedDict):
+    name: str
+    suggestion: str
+    rows: int
+    action: str
+
+
+class ImportSummary(TypedDict):
+    """The issue's JSON (`import_members --json`, ImportJob.summary)."""
+
+    rows_read: int
+    created: int
+    updated: int
+    unchanged: int
+    duplicates: list[DuplicateSummary]
+    rejected: list[ProblemSummary]
+    warnings: list[ProblemSummary]
+    not_in_file: int
+    unknown_units: list[UnknownUnitSummary]
+
+
+class UpdateDetail(TypedDict):
+    number: str
+    changes: dict[str, object]  # {field: {"before", "after"}} as people read them
+
+
+class EndedRepresentative(TypedDict):
+    number: str
+    name: str
+
+
+class ImportDetails(TypedDict, total=False):
+    """The lists people read in the preview and the error report (ImportJob.result; a job
+    stored by an earlier version may lack the later lists)."""
+
+    rejected: list[Problem]
+    warnings: list[Problem]
+    duplicates: list[Duplicate]
+    not_in_file: list[MissingMember]
+    unknown_units: list[PlannedUnknownUnit]
+    updates: list[UpdateDetail]
+    ended: list[EndedRepresentative]
+    leaders: list[LeaderAction]
+
+
 _MEMBER_FIELDS_BY_NAME = {f.name: f for f in Member._meta.concrete_fields}
 
 
@@ -63,17 +146,17 @@ class Plan:
     duplicates: list[Duplicate]
     warnings: list[Problem]
     rejected: list[Problem] = field(default_factory=list)
-    creates: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
+    creates: list[PlannedRow] = field(default_factory=list)
+    updates: list[PlannedRow] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     ends: list[Representative] = field(default_factory=list)
     not_in_file: list[MissingMember] = field(default_factory=list)
     unknown_units: list[PlannedUnknownUnit] = field(default_factory=list)
     units_to_create: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     rows_by_number: dict[str, tuple[str, int]] = field(default_factory=dict)
-    leaders: list[dict[str, Any]] = field(default_factory=list)  # successors and deputies
+    leaders: list[LeaderAction] = field(default_factory=list)  # successors and deputies
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> ImportSummary:
         """The issue's JSON: counts and lists, rows_read = created + updated + unchanged
         + len(duplicates) + len(rejected)."""
         return {
@@ -82,12 +165,21 @@ class Plan:
             "updated": len(self.updates),
             "unchanged": len(self.unchanged),
             "duplicates": [
-                {k: d[k] for k in ("sheet", "row", "first_sheet", "first_row", "member_number")}
+                {
+                    "sheet": d["sheet"],
+                    "row": d["row"],
+                    "first_sheet": d["first_sheet"],
+                    "first_row": d["first_row"],
+                    "member_number": d["member_number"],
+                }
                 for d in self.duplicates
             ],
-            "rejected": [{k: r[k] for k in ("sheet", "row", "reason")} for r in self.rejected],
+            "rejected": [
+                {"sheet": r["sheet"], "row": r["row"], "reason": r["reason"]} for r in self.rejected
+            ],
             "warnings": [
-                {k: w[k] for k in ("sheet", "row", "field", "reason")} for w in self.warnings
+                {"sheet": w["sheet"], "row": w["row"], "field": w["field"], "reason": w["reason"]}
+                for w in self.warnings
             ],
             "not_in_file": len(self.not_in_file),
             "unknown_units": [
@@ -101,7 +193,7 @@ class Plan:
             ],
         }
 
-    def details(self) -> dict[str, Any]:
+    def details(self) -> ImportDetails:
         """The lists people read in the preview and the error report (with values)."""
         return {
             "rejected": self.rejected,
@@ -122,7 +214,7 @@ def jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _readable(changes: dict[str, Any]) -> dict[str, Any]:
+def _readable(changes: dict[str, FieldChange]) -> dict[str, object]:
     def text(value: Any) -> Any:
         return ", ".join(map(str, value)) if isinstance(value, list) else value
 
@@ -134,10 +226,28 @@ def _readable(changes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _reject(plan: Plan, row: ParsedRow, reason: str, **detail: Any) -> None:
+def _reject(plan: Plan, row: ParsedRow, reason: str, **detail: Unpack[ProblemDetail]) -> None:
     plan.rejected.append(
-        {"sheet": row["sheet"], "row": row["row"], "reason": reason, "number": row["number"]}
-        | detail
+        {
+            "sheet": row["sheet"],
+            "row": row["row"],
+            "reason": reason,
+            "number": row["number"],
+            **detail,
+        }
+    )
+
+
+def _refuse(plan: Plan, row: ParsedRow, refusal: Refusal) -> None:
+    """A row a later app's check refused: its reason and details, at the row's place."""
+    plan.rejected.append(
+        {
+            "sheet": row["sheet"],
+            "row": row["row"],
+            "reason": refusal["reason"],
+            "number": row["number"],
+            **refusal,
+        }
     )
 
 
@@ -276,7 +386,7 @@ def _field_rule(field: models.Field[Any, Any]) -> tuple[int | None, frozenset[An
 _FIELD_RULES = {name: _field_rule(field) for name, field in _MEMBER_FIELDS_BY_NAME.items()}
 
 
-def _field_problems(values: dict[str, Any]) -> list[str]:
+def _field_problems(values: ModelValues) -> list[str]:
     """Fields whose value the Member model would refuse (full_clean's field checks: length,
     choices, required), found while planning so the preview shows them."""
     problems = []
@@ -359,24 +469,26 @@ def _rows_in_scope(
         on_rows(total, total)
 
 
-def _member_values(row: ParsedRow) -> dict[str, Any]:
+def _member_values(row: ParsedRow) -> ModelValues:
     """The member fields a row gives a value for, as the model stores them."""
-    values = {
+    values: ModelValues = {
         key: value
         for key, value in row["values"].items()
-        if key in MEMBER_FIELDS and value not in (None, "")
+        if key in MEMBER_FIELDS and value is not None and value != ""
     }
-    if "joined_on" in values:
-        values["joined_on"] = dt.date.fromisoformat(values["joined_on"])
+    joined = row["values"].get("joined_on")
+    if isinstance(joined, str) and joined:
+        values["joined_on"] = dt.date.fromisoformat(joined)
     values.pop("email_valid", None)
     if "email" in values:  # the flag travels with the address it describes
-        values["email_valid"] = row["values"].get("email_valid", True)
+        flag = row["values"].get("email_valid", True)
+        values["email_valid"] = True if flag is None else flag
     return values
 
 
 def _member_changes(
     member: Member,
-    values: dict[str, Any],
+    values: ModelValues,
     unit_name: str,
     *,
     unit_moved: bool,
@@ -548,10 +660,13 @@ def plan_representatives(
                 unit=unit.name,
             )
             continue
-        values = row["values"]
-        written = _name_key(values.get("first_name", "") + values.get("last_name", ""))
+        first, last = (
+            text_value(row["values"], "first_name"),
+            text_value(row["values"], "last_name"),
+        )
+        written = _name_key(first + last)
         if written and written != _name_key(member.first_name + member.last_name):
-            name = " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
+            name = " ".join(v for v in (first, last) if v)
             _reject(
                 plan,
                 row,
@@ -570,7 +685,7 @@ def plan_representatives(
     for row, member, unit in accepted:
         refused = check.refused.get(row["number"])
         if refused is not None:
-            _reject(plan, row, **refused)
+            _refuse(plan, row, refused)
             continue
         # Only a unit with an accepted row counts as listed: a file whose rows for a unit are
         # all wrong must not end that unit's representatives.
@@ -614,9 +729,9 @@ def _leader_row(row: ParsedRow, member: Member, unit: Unit) -> LeaderRow:
         number=row["number"],
         member_id=member.pk,
         unit_id=unit.pk,
-        role=values.get("role") or ROLE_REPRESENTATIVE,
-        register=values.get("register", ""),
-        successor_of=values.get("successor_of", ""),
-        deputy=values.get("deputy", ""),
-        deputy_name=values.get("deputy_name", ""),
+        role=text_value(values, "role") or ROLE_REPRESENTATIVE,
+        register=text_value(values, "register"),
+        successor_of=text_value(values, "successor_of"),
+        deputy=text_value(values, "deputy"),
+        deputy_name=text_value(values, "deputy_name"),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Required
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,29 +12,37 @@ from openpyxl import Workbook
 from tocnet.core.xlsx import append_row, set_column_widths, workbook_bytes
 
 from .messages import describe_both
+from .planning import ImportDetails
 from .reasons import FIELD_LABELS
+from .rows import Problem
 
 DUPLICATE_MESSAGE = gettext_lazy(
     "Sheet %(sheet)s, row %(row)s: same member number as %(place)s; this later row is used."
 )
 
 
-def error_report_rows(details: dict[str, Any]) -> list[dict[str, Any]]:
+class ReportRow(Problem, total=False):
+    """A row of the error report: a problem, and which list it came from."""
+
+    kind: Required[str]  # rejected | warning | duplicate
+
+
+def error_report_rows(details: ImportDetails) -> list[ReportRow]:
     """Rejected rows, warnings and duplicates in sheet and row order."""
-    rows: list[dict[str, Any]] = []
+    rows: list[ReportRow] = []
     for entry in details.get("rejected", []):
         rows.append({**entry, "kind": "rejected"})
     for entry in details.get("warnings", []):
         rows.append({**entry, "kind": "warning"})
-    for entry in details.get("duplicates", []):
+    for duplicate in details.get("duplicates", []):
         rows.append(
             {
-                "sheet": entry["sheet"],
-                "row": entry["row"],
+                "sheet": duplicate["sheet"],
+                "row": duplicate["row"],
                 "kind": "duplicate",
                 "reason": "duplicate",
-                "number": entry["member_number"],
-                "value": f"{entry['first_sheet']}!{entry['first_row']}",
+                "number": duplicate["member_number"],
+                "value": f"{duplicate['first_sheet']}!{duplicate['first_row']}",
             }
         )
     sheets: dict[str, int] = {}
@@ -44,7 +52,7 @@ def error_report_rows(details: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def error_report_xlsx(details: dict[str, Any], *, file_name: str) -> bytes:
+def error_report_xlsx(details: ImportDetails, *, file_name: str) -> bytes:
     """An .xlsx an office can fix its file from; every text cell is stored as text."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(_("Errors"))[:31])

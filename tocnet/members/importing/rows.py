@@ -1,12 +1,50 @@
 """The shapes of an import's plain data: what the parser gives, what the preview stores (as
-JSON in ImportJob.result) and what the planner reads. Rejections and warnings stay open
-dicts (`Problem`): each reason carries its own details (value, suggestion, actual, ...)."""
+JSON in ImportJob.result) and what the planner reads. A rejection or warning (`Problem`)
+names its place and reason, and carries the few details its reason's message uses."""
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, Required, TypedDict
 
-Problem = dict[str, Any]  # {"sheet", "row", "reason", "field"?, ...the reason's details}
+# A cell's value once read: text, a yes/no (email_valid), or nothing (a blank date).
+FieldValue = str | bool | None
+# Only the fields the file has a column for, by Member field name (and role, register, ...).
+RowValues = dict[str, FieldValue]
+
+
+def text_value(values: RowValues, name: str) -> str:
+    """A text field of a row: "" when the file has no such column or the cell was blank."""
+    value = values.get(name)
+    return value if isinstance(value, str) else ""
+
+
+class ProblemDetail(TypedDict, total=False):
+    """What a reason's message may name besides the place (each reason uses a few)."""
+
+    field: str  # the Member field (warnings)
+    value: str  # as written
+    actual: str  # what the register holds instead
+    suggestion: str  # the closest known unit
+    unit: str
+    register: str
+    number: str
+    member_number: str
+    known: str  # the registers a unit has (a register not found)
+    first_sheet: str  # where a register was named first
+    first_row: int
+
+
+class Refusal(ProblemDetail, total=False):
+    """A row refused by a later app's check, before its place is added."""
+
+    reason: Required[str]
+
+
+class Problem(Refusal, total=False):
+    """A rejected or warned row: sheet, row, reason code, and the reason's details."""
+
+    sheet: Required[str]
+    row: Required[int]
 
 
 class PhoneCore(TypedDict):
@@ -60,7 +98,7 @@ class ParsedRow(TypedDict):
     number: str
     sheet: str
     row: int
-    values: dict[str, Any]  # only the fields the file has a column for (str, bool, None)
+    values: RowValues
     phones: list[PhoneValues]
     has_phone_column: bool
     unit_text: str  # as written ("" when the file gives none)

@@ -10,16 +10,22 @@ made before a key rotation; a token no key opens raises SealError.
 from __future__ import annotations
 
 import base64
-from typing import Any, cast
+from typing import cast
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-from .rows import ParsedFile, ParsedRow
+from .rows import ParsedFile, ParsedRow, RowValues
 
 SEALED_FIELDS = ("national_id",)
 _SALT = "tocnet.members.importing.sealing"
+
+
+class SealedFile(ParsedFile, total=False):
+    """A parsed file as a preview stores it: the fields named in `sealed` encrypted."""
+
+    sealed: list[str]
 
 
 class SealError(Exception):
@@ -40,7 +46,7 @@ def _fernet() -> MultiFernet:
     )
 
 
-def seal_rows(parsed: ParsedFile) -> dict[str, Any]:
+def seal_rows(parsed: ParsedFile) -> SealedFile:
     """The parsed file with every sealed field of its member rows encrypted (a copy)."""
     fernet = _fernet()
     members: list[ParsedRow] = []
@@ -49,7 +55,7 @@ def seal_rows(parsed: ParsedFile) -> dict[str, Any]:
         if any(values.get(name) for name in SEALED_FIELDS):
             values = {
                 key: fernet.encrypt(value.encode()).decode()
-                if key in SEALED_FIELDS and value
+                if key in SEALED_FIELDS and isinstance(value, str) and value
                 else value
                 for key, value in values.items()
             }
@@ -58,19 +64,20 @@ def seal_rows(parsed: ParsedFile) -> dict[str, Any]:
     return {**parsed, "members": members, "sealed": list(SEALED_FIELDS)}
 
 
-def unseal_rows(parsed: dict[str, Any]) -> ParsedFile:
+def unseal_rows(parsed: SealedFile) -> ParsedFile:
     """The parsed file as the parser gave it; SealError when a value cannot be opened."""
     sealed = parsed.get("sealed", [])
     if not sealed:
         return cast(ParsedFile, parsed)
     fernet = _fernet()
-    members = []
+    members: list[ParsedRow] = []
     for row in parsed["members"]:
-        values = dict(row["values"])
+        values: RowValues = dict(row["values"])
         for name in sealed:
-            if values.get(name):
+            value = values.get(name)
+            if isinstance(value, str) and value:
                 try:
-                    values[name] = fernet.decrypt(values[name].encode()).decode()
+                    values[name] = fernet.decrypt(value.encode()).decode()
                 except InvalidToken as error:
                     raise SealError(name) from error
         members.append({**row, "values": values})

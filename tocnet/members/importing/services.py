@@ -43,7 +43,7 @@ from tocnet.members.models import ImportJob, Unit
 from .normalize import KnownUnit
 from .parse import parse_list
 from .planning import CREATE as CREATE
-from .planning import Plan, plan_members, plan_representatives
+from .planning import ImportDetails, ImportSummary, Plan, plan_members, plan_representatives
 from .reasons import ImportFileError
 from .retention import PREVIEW_KEPT as PREVIEW_KEPT
 from .retention import import_previews_expire as import_previews_expire
@@ -305,8 +305,19 @@ def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
 
 
 def _counts(plan: Plan) -> dict[str, int]:
+    """The summary's lists counted: what ImportJob.summary keeps."""
     summary = plan.summary()
-    return {key: value if isinstance(value, int) else len(value) for key, value in summary.items()}
+    return {
+        "rows_read": summary["rows_read"],
+        "created": summary["created"],
+        "updated": summary["updated"],
+        "unchanged": summary["unchanged"],
+        "duplicates": len(summary["duplicates"]),
+        "rejected": len(summary["rejected"]),
+        "warnings": len(summary["warnings"]),
+        "not_in_file": summary["not_in_file"],
+        "unknown_units": len(summary["unknown_units"]),
+    }
 
 
 @transaction.atomic
@@ -348,7 +359,7 @@ def member_import_commit(
     create_units: bool = False,
     progress: ProgressFn | None = None,
     from_status: str = ImportJob.Status.PREVIEW,
-) -> dict[str, Any]:
+) -> ImportSummary:
     """Apply a validated member list in one transaction; returns the issue's JSON summary.
 
     Creates and updates members (the last row of a number wins), replaces the phones of rows
@@ -374,7 +385,7 @@ def member_import_commit(
     return _finish(job, plan, actor)
 
 
-def _finish(job: ImportJob, plan: Plan, actor: Any) -> dict[str, Any]:
+def _finish(job: ImportJob, plan: Plan, actor: Any) -> ImportSummary:
     summary = plan.summary()
     job.status = ImportJob.Status.COMMITTED
     job.summary = _counts(plan)  # small: the history page lists many jobs
@@ -399,7 +410,7 @@ def representative_import_commit(
     term_start: dt.date | None = None,
     term_end: dt.date | None = None,
     from_status: str = ImportJob.Status.PREVIEW,
-) -> dict[str, Any]:
+) -> ImportSummary:
     """Apply a validated representatives list in one transaction.
 
     Each row must name a member of that unit (mismatches are rejected, never guessed). New
@@ -540,8 +551,8 @@ def thai_and_english(text: Any) -> str:
 
 @dataclass
 class Outcome:
-    summary: dict[str, Any]  # the issue's JSON
-    details: dict[str, Any]  # the same lists with values, for people
+    summary: ImportSummary  # the issue's JSON
+    details: ImportDetails  # the same lists with values, for people
     job: ImportJob | None  # None for a dry run
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from tocnet.members.models import ImportJob, Member, Phone, Representative, Unit
 from tocnet.members.provinces import PROVINCE_OFFICE_PREFIX, STUDY_CENTRE_PREFIX
 
 from .leaders import leader_actions_apply
-from .planning import CHUNK, Plan, jsonable
+from .planning import CHUNK, ModelValues, Plan, jsonable
 from .rows import PhoneValues
 
 DEFAULT_TERM_YEARS = 4
@@ -46,7 +46,19 @@ def _create_units(plan: Plan, actor: Any) -> dict[str, Unit]:
     return created
 
 
-def _phone_row(member_id: int, position: int, phone: PhoneValues) -> dict[str, Any]:
+class PhoneRow(TypedDict):
+    """A Phone row as insert_rows writes it."""
+
+    member_id: int
+    raw: str
+    e164: str
+    extension: str
+    kind: str
+    valid: bool
+    position: int
+
+
+def _phone_row(member_id: int, position: int, phone: PhoneValues) -> PhoneRow:
     return {
         "member_id": member_id,
         "raw": phone["raw"][:100],
@@ -58,7 +70,7 @@ def _phone_row(member_id: int, position: int, phone: PhoneValues) -> dict[str, A
     }
 
 
-def _member_label(number: str, values: dict[str, Any]) -> str:
+def _member_label(number: str, values: ModelValues) -> str:
     """What str(member) gives, without building the model instance."""
     name = f"{values.get('title', '')}{values.get('first_name', '')} {values.get('last_name', '')}"
     return f"{number} {name.strip()}"
@@ -82,7 +94,7 @@ def apply_members(
 
     new_units = _create_units(plan, actor)
     events: list[AuditEntry] = []
-    phones: list[dict[str, Any]] = []
+    phones: list[PhoneRow] = []
     member_rows = []
     for item in plan.creates:
         unit = item["unit"] or new_units[item["new_unit_name"]]
@@ -99,7 +111,7 @@ def apply_members(
                 changes={
                     "unit": unit.name,
                     **{k: jsonable(v) for k, v in item["values"].items()},
-                    "phones": len(item["phones"]),
+                    "phones": len(item["phones"] or []),
                 },
             )
         )
@@ -115,7 +127,9 @@ def apply_members(
             )
         )
     for item in plan.creates:
-        phones.extend(_phone_row(ids[item["number"]], n, p) for n, p in enumerate(item["phones"]))
+        phones.extend(
+            _phone_row(ids[item["number"]], n, p) for n, p in enumerate(item["phones"] or [])
+        )
     changed: list[Member] = []
     fields: set[str] = set()
     replaced_phones: list[int] = []
@@ -191,7 +205,7 @@ def apply_representatives(
             actor=actor,
             action="representative.create",
             target=rep,
-            changes={"unit": item["unit"].name, "term_start": str(start), "term_end": str(end)},
+            changes={"unit": str(rep.unit.name), "term_start": str(start), "term_end": str(end)},
         )
     skipped = leader_actions_apply(plan.leaders, actor, job.file_name)
     plan.warnings = [*plan.warnings, *skipped]
