@@ -59,3 +59,57 @@ def test_chase_list_on_a_phone(live_server: Any, chromium: Any, screenshots: Any
         report.responded + report.informed + report.informed_staff + report.unreached
     )
     assert report.poll == {"เสาร์": 1, "อาทิตย์": 0}
+
+
+def test_my_register_folds_the_chase_list_per_announcement(
+    live_server: Any,
+    chromium: Any,  # noqa: F811
+    screenshots: Any,  # noqa: F811
+) -> None:
+    """At 390 px on /my/register/ the chase list of three open announcements is three folds:
+    the first open with its members, the others a line each with their counts; a tap opens
+    one and its marks work there."""
+    coop = _cooperative()
+    members = coop["members"][:7]
+    titles = ["ประชุมใหญ่สามัญประจำปี", "เงินปันผลและเงินเฉลี่ยคืน", "สวัสดิการสมาชิก"]
+    announcements = [sent_announcement(members, title=t) for t in titles]
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="th-TH"
+    )
+    page = context.new_page()
+    try:
+        _login(page, live_server.url, "rep-b")
+        page.goto(f"{live_server.url}/my/register/")
+        folds = page.locator("#chase-slot details.chase-section")
+        folds.first.wait_for()
+        assert folds.count() == 3
+        # 6 to chase in each (the representative's own record is not theirs to chase).
+        for i in range(3):
+            assert "ยังไม่ตอบ 6 จาก 6 คน" in folds.nth(i).locator(".chase-count").inner_text()
+        visible = page.locator("#chase-slot li.chase-row:visible")
+        assert visible.count() == 6  # the first fold's members only
+        folded_height = page.evaluate("document.documentElement.scrollHeight")
+        page.locator("#chase-slot").screenshot(
+            path=str(screenshots / "my_register_chase_folded.png")
+        )
+        second = folds.nth(1)
+        code = second.get_attribute("data-chase-announcement")
+        assert code == str(announcements[1].code) or code == str(announcements[0].code)
+        summary = second.locator(":scope > summary")
+        box = summary.bounding_box()
+        assert box is not None and box["height"] >= 44, box
+        summary.tap()
+        assert visible.count() == 12
+        assert page.evaluate("document.documentElement.scrollHeight") > folded_height + 600
+        member = members[3]
+        row = second.locator(f'li.chase-row[data-member="{member.number}"]')
+        row.locator('button[data-mark="rep_phone"]').click()
+        second.locator(
+            f'li.chase-row[data-member="{member.number}"] [data-marked="rep_phone"]'
+        ).wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+    marked = Response.objects.get(way=Way.REP_PHONE)
+    assert marked.member == members[3]
+    assert str(marked.announcement.code) == code

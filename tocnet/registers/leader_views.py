@@ -1,4 +1,4 @@
-"""The register's leaders page (staff and coop agents) and the new-term page (staff)."""
+"""The register's leaders page and the new-term page (staff, and coop agents for their units)."""
 
 from __future__ import annotations
 

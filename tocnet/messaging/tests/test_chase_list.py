@@ -204,3 +204,34 @@ class ChaseListTestCase(BaseTestCase):
         # A page number out of range or not a number shows the nearest page.
         self.assertContains(self.client.get(f"{url}&page=9"), 'data-page="2"')
         self.assertContains(self.client.get(f"{url}&page=x"), 'data-page="1"')
+
+
+class ChaseListFoldsTestCase(BaseTestCase):
+    """On the representative's phone page the chase list is one fold per announcement, the
+    first open, each saying how many members are still to chase before it is opened."""
+
+    def test_each_announcement_is_a_fold_with_its_counts_and_the_first_is_open(self) -> None:
+        first = sent_announcement([self.rep_member, self.in_register], title="ประชุมใหญ่")
+        second = sent_announcement([self.rep_member, self.in_register], title="ปันผล")
+        response_record(announcement=second, member=self.in_register, way=Way.LIFF)
+        third = sent_announcement([self.in_register], title="เงินกู้")
+        self.login_as(self.rep_user)
+        # As /my/register/ loads it (htmx) and as the page of its own.
+        for headers in ({"HTTP_HX_REQUEST": "true"}, {}):
+            with self.subTest(htmx=bool(headers)):
+                html = self.client.get(reverse("responses:chase_list"), **headers)
+                folds = re.findall(
+                    r'<details class="chase-section" data-chase-announcement="([^"]+)" '
+                    r'data-rows="(\d+)"( open)?>\s*<summary>\s*<h2>([^<]+)</h2>\s*'
+                    r'<span class="chase-count muted small" data-unanswered="(\d+)">',
+                    html.content.decode(),
+                )
+                self.assertEqual(len(folds), 2)  # the answered one has nothing to chase
+                shown = {
+                    code: (rows, bool(is_open), title, n) for code, rows, is_open, title, n in folds
+                }
+                self.assertEqual(set(shown), {str(first.code), str(third.code)})
+                self.assertEqual([bool(f[2]) for f in folds], [True, False])
+                for rows, _open, title, unanswered in shown.values():
+                    self.assertEqual((rows, unanswered), ("1", "1"), title)
+                self.assertNotIn(str(second.code), html.content.decode())
