@@ -1,7 +1,6 @@
 """What the conversations app holds about a member, for the PDPA export, erasure and retention."""
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +9,10 @@ from tocnet.conversations.models import Conversation
 from tocnet.conversations.services import conversations_purge, member_conversations_erase
 from tocnet.members.models import Member
 from tocnet.privacy.erasure import Identifiers
-from tocnet.privacy.registry import register_member_data, register_retention
+from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
 
 
-def _export(member: Member) -> list[dict[str, Any]]:
+def _export(member: Member) -> list[ExportRow]:
     rows = Conversation.objects.filter(member=member).select_related("department")
     return [
         {

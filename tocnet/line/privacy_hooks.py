@@ -1,7 +1,6 @@
 """What the LINE app holds about a member, for the PDPA export, erasure and retention."""
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +10,7 @@ from tocnet.line.services.events import RETENTION as WEBHOOK_RETENTION
 from tocnet.line.services.events import webhook_events_purge
 from tocnet.members.models import Member
 from tocnet.privacy.erasure import Identifiers, scrub_rows
-from tocnet.privacy.registry import register_member_data, register_retention
+from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
 
 # A sighting of someone who left a group is kept half a year (coverage history), then deleted.
 SIGHTING_AFTER_LEAVING = dt.timedelta(days=180)
@@ -28,7 +27,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _export_links(member: Member) -> list[dict[str, Any]]:
+def _export_links(member: Member) -> list[ExportRow]:
     return [
         {
             "line_user_id": f.line_user_id,
@@ -41,7 +40,7 @@ def _export_links(member: Member) -> list[dict[str, Any]]:
     ]
 
 
-def _export_sightings(member: Member) -> list[dict[str, Any]]:
+def _export_sightings(member: Member) -> list[ExportRow]:
     rows = GroupMemberSighting.objects.filter(line_user_id__in=_line_ids(member)).select_related(
         "group"
     )

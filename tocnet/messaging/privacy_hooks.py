@@ -11,7 +11,7 @@ from tocnet.members.models import Member
 from tocnet.messaging.models import Delivery, LineBatch, Recipient
 from tocnet.messaging.responses.models import Response, ResponseLink, TimelineEntry
 from tocnet.privacy.erasure import Identifiers, scrub_rows
-from tocnet.privacy.registry import register_member_data, register_retention
+from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
 
 # A delivery's address (the phone or e-mail it went to) and provider error are kept a year: a
 # member may ask what they were sent and the cost reports need the year; the row stays (counts).
@@ -22,7 +22,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _export_deliveries(member: Member) -> list[dict[str, Any]]:
+def _export_deliveries(member: Member) -> list[ExportRow]:
     # Through Recipient: in relay mode the delivery is the register's group, not the member's.
     rows = Recipient.objects.filter(member=member).select_related("announcement", "delivery")
     return [
@@ -38,7 +38,7 @@ def _export_deliveries(member: Member) -> list[dict[str, Any]]:
     ]
 
 
-def _export_responses(member: Member) -> list[dict[str, Any]]:
+def _export_responses(member: Member) -> list[ExportRow]:
     rows = Response.objects.filter(member=member).select_related("announcement")
     return [
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -26,12 +26,27 @@ UNUSUAL_FLOOR = 50
 OFFICE_HOURS = (7, 19)  # Bangkok time, Monday to Friday
 
 
+class HeavyReader(TypedDict):
+    """A user who read far more member records this week than in their usual week."""
+
+    who: str
+    count: int
+    usual: float
+
+
+class AfterHoursExport(TypedDict):
+    who: str
+    action: str
+    when: dt.datetime  # Bangkok time
+    about: str
+
+
 @dataclass
 class Digest:
     since: dt.datetime
     until: dt.datetime
-    heavy: list[dict[str, Any]] = field(default_factory=list)
-    after_hours: list[dict[str, Any]] = field(default_factory=list)
+    heavy: list[HeavyReader] = field(default_factory=list)
+    after_hours: list[AfterHoursExport] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:

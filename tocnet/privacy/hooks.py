@@ -2,7 +2,6 @@
 and for privacy itself. Later apps register their own in their AppConfig.ready()."""
 
 import datetime as dt
-from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
@@ -15,21 +14,21 @@ from tocnet.members.importing.retention import PREVIEW_KEPT, import_previews_exp
 from tocnet.members.models import ImportJob, Member, Phone
 from tocnet.privacy.erasure import ERASED, ERASED_NAME, Identifiers, scrub_rows
 from tocnet.privacy.models import Consent, ConsentChange, DataRequest, Restriction
-from tocnet.privacy.registry import register_member_data, register_retention
+from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
 
 AUDIT_KEPT = dt.timedelta(days=5 * 365)
 LOGIN_FAILURES_KEPT = dt.timedelta(days=90)
 REQUESTS_KEPT = dt.timedelta(days=5 * 365)
 
 
-def _when(value: Any) -> Any:
+def _when(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
 
 
 # --- members: the record, phones, login --------------------------------------------------
 
 
-def _export_record(member: Member) -> list[dict[str, Any]]:
+def _export_record(member: Member) -> list[ExportRow]:
     return [
         {
             "member_number": member.number,
@@ -54,7 +53,7 @@ def _export_record(member: Member) -> list[dict[str, Any]]:
     ]
 
 
-def _export_phones(member: Member) -> list[dict[str, Any]]:
+def _export_phones(member: Member) -> list[ExportRow]:
     return [
         {"as_typed": p.raw, "e164": p.e164, "extension": p.extension, "kind": p.get_kind_display()}
         for p in member.phones.all()
@@ -66,7 +65,7 @@ def _erase_phones(member: Member, ids: Identifiers) -> dict[str, int]:
     return {"deleted": deleted}
 
 
-def _export_login(member: Member) -> list[dict[str, Any]]:
+def _export_login(member: Member) -> list[ExportRow]:
     user = member.user
     if user is None:
         return []
@@ -121,7 +120,7 @@ def _member_events(member: Member) -> "QuerySet[AuditEvent]":
     return AuditEvent.objects.filter(target_type="members.member", target_id=str(member.code))
 
 
-def _export_access_log(member: Member) -> list[dict[str, Any]]:
+def _export_access_log(member: Member) -> list[ExportRow]:
     return [
         {
             "when": _when(e.created_at),
@@ -161,7 +160,7 @@ def _erase_logs(member: Member, ids: Identifiers) -> dict[str, int]:
 # --- privacy's own records -------------------------------------------------------------------
 
 
-def _export_consents(member: Member) -> list[dict[str, Any]]:
+def _export_consents(member: Member) -> list[ExportRow]:
     return [
         {
             "when": _when(c.created_at),
@@ -185,7 +184,7 @@ def _erase_consents(member: Member, ids: Identifiers) -> dict[str, int]:
     return {"deleted": deleted}
 
 
-def _export_requests(member: Member) -> list[dict[str, Any]]:
+def _export_requests(member: Member) -> list[ExportRow]:
     return [
         {
             "request": r.get_kind_display(),
@@ -199,7 +198,7 @@ def _export_requests(member: Member) -> list[dict[str, Any]]:
     ]
 
 
-def _export_restrictions(member: Member) -> list[dict[str, Any]]:
+def _export_restrictions(member: Member) -> list[ExportRow]:
     return [
         {
             "since": _when(r.started_at),

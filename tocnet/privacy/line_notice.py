@@ -3,8 +3,6 @@ in the message that confirms a member linked their LINE account)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.urls import reverse
 
@@ -15,5 +13,5 @@ def notice_url() -> str:
     return f"{settings.SITE_URL}{reverse('privacy:notice')}"
 
 
-def notice_reply_context() -> dict[str, Any]:
+def notice_reply_context() -> dict[str, str]:
     return {"url": notice_url(), "version": current_notice().version}

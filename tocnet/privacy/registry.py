@@ -23,7 +23,7 @@ tests check that every model holding member data is covered.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,10 @@ if TYPE_CHECKING:
     from tocnet.members.models import Member
     from tocnet.privacy.erasure import Identifiers
 
-ExportFunction = Callable[["Member"], list[dict[str, Any]]]
+# One record of an export section, column -> value (text, number, yes/no, ISO date, or the
+# JSON of an audit event's changes): each app's hook names its own columns.
+ExportRow = Mapping[str, object]
+ExportFunction = Callable[["Member"], Sequence[ExportRow]]
 EraseFunction = Callable[["Member", "Identifiers"], dict[str, int]]
 
 

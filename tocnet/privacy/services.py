@@ -2,7 +2,8 @@
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -27,7 +28,12 @@ from tocnet.privacy.models import (
     Restriction,
 )
 from tocnet.privacy.notice import current_notice
-from tocnet.privacy.registry import member_data_hooks, retention_kind, retention_kinds
+from tocnet.privacy.registry import (
+    ExportRow,
+    member_data_hooks,
+    retention_kind,
+    retention_kinds,
+)
 
 
 def _actor_repr(actor: Any) -> str:
@@ -254,7 +260,22 @@ def member_erase(*, member: Member, actor: Any, request: DataRequest | None = No
 # --- access and portability export ----------------------------------------------------------
 
 
-def member_data_collect(member: Member) -> dict[str, Any]:
+class ExportSection(TypedDict):
+    name: str
+    label: str
+    rows: Sequence[ExportRow]
+
+
+class MemberData(TypedDict):
+    """Everything held about one member (the JSON export; the .xlsx has a sheet a section)."""
+
+    member_number: str
+    generated_at: str
+    privacy_notice_version: str
+    sections: list[ExportSection]
+
+
+def member_data_collect(member: Member) -> MemberData:
     """Everything held about one member, section by section (every registered hook)."""
     member = Member.objects.select_related("unit", "user").get(pk=member.pk)
     return {
@@ -290,13 +311,13 @@ def member_data_export(
     return member_data_xlsx(data), name
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: object) -> str | int | float | bool | None:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
 
 
-def member_data_xlsx(data: dict[str, Any]) -> bytes:
+def member_data_xlsx(data: MemberData) -> bytes:
     """One sheet per section; the first lists the sections and their row counts."""
     wb = Workbook()
     summary = wb.active

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -310,9 +311,17 @@ def breach_deadline(breach: Breach) -> dt.datetime:
     return breach.discovered_at + dt.timedelta(hours=BREACH_NOTICE_HOURS)
 
 
-def _breach_rows(breaches: Any) -> list[dict[str, Any]]:
+class BreachRow(TypedDict):
+    breach: Breach
+    deadline: dt.datetime  # the 72-hour notice to the office
+    hours_left: int
+    overdue: bool
+    done: bool
+
+
+def _breach_rows(breaches: Iterable[Breach]) -> list[BreachRow]:
     now = timezone.now()
-    rows = []
+    rows: list[BreachRow] = []
     for b in breaches:
         deadline = breach_deadline(b)
         left = deadline - now

@@ -1,15 +1,13 @@
 """What registers hold about a member, for the PDPA export (privacy's registry)."""
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
 from tocnet.members.models import Member
-from tocnet.privacy.registry import register_member_data
+from tocnet.privacy.registry import ExportRow, register_member_data
 from tocnet.registers.models import RegisterMembership
 
 
-def _export_history(member: Member) -> list[dict[str, Any]]:
+def _export_history(member: Member) -> list[ExportRow]:
     rows = RegisterMembership.objects.filter(member=member).select_related(
         "register__unit", "register__representative__member"
     )

@@ -1,18 +1,16 @@
 """What reports hold about a member, for the PDPA export and erasure (privacy's registry)."""
 
-from typing import Any
-
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tocnet.members.models import Member
 from tocnet.privacy.erasure import Identifiers
-from tocnet.privacy.registry import register_member_data, register_retention
+from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
 from tocnet.reports.models import MemberFormReport, ReportJob
 from tocnet.reports.services import REPORT_JOB_KEEP, report_job_expire
 
 
-def _export_form_report(member: Member) -> list[dict[str, Any]]:
+def _export_form_report(member: Member) -> list[ExportRow]:
     return [
         {
             "in_the_group": r.in_group,
