@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 READING = "reading"
 CHECKING = "checking"
 WRITING = "writing"
+APPOINTING = "appointing"  # a representatives list's ends and appointments
 APPLYING = "applying"  # a returned form's rows
 _KEY = re.compile(r"^[a-z]+-[0-9a-f-]{36}$")
 
@@ -119,6 +120,7 @@ def progress_label(progress: Progress | None) -> str:
         READING: _("Row %(done)s of %(total)s read"),
         CHECKING: _("Row %(done)s of %(total)s checked against the register"),
         WRITING: _("%(done)s of %(total)s members written"),
+        APPOINTING: _("%(done)s of %(total)s representatives written"),
         APPLYING: _("Row %(done)s of %(total)s of the form applied"),
     }
     return texts.get(progress.stage, texts[READING]) % numbers

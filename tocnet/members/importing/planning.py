@@ -622,6 +622,7 @@ def plan_representatives(
     *,
     scope: set[int] | None,
     unit_mapping: dict[str, str] | None = None,
+    on_rows: Callable[[int, int], None] | None = None,
 ) -> Plan:
     start = _plan_start(
         "representatives",
@@ -642,7 +643,7 @@ def plan_representatives(
     }
     covered: set[int] = set()
     accepted: list[tuple[ParsedRow, Member, Unit]] = []
-    for row, unit_key, member in _rows_in_scope(start, parsed, members, scope):
+    for row, unit_key, member in _rows_in_scope(start, parsed, members, scope, on_rows):
         if member is None:
             _reject(plan, row, "not_a_member", value=row["number"])
             continue

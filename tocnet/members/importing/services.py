@@ -31,6 +31,7 @@ from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.progress import (
+    APPOINTING,
     CHECKING,
     READING,
     WRITING,
@@ -141,7 +142,12 @@ def _plan(
             on_rows=None if progress is None else lambda n, total: progress(CHECKING, n, total),
         )
     else:
-        plan = plan_representatives(parsed, scope=scope, unit_mapping=unit_mapping)
+        plan = plan_representatives(
+            parsed,
+            scope=scope,
+            unit_mapping=unit_mapping,
+            on_rows=None if progress is None else lambda n, total: progress(CHECKING, n, total),
+        )
     plan.rows_by_number = {m["number"]: (m["sheet"], m["row"]) for m in parsed["members"]}
     return plan
 
@@ -409,6 +415,7 @@ def representative_import_commit(
     unit_mapping: dict[str, str] | None = None,
     term_start: dt.date | None = None,
     term_end: dt.date | None = None,
+    progress: ProgressFn | None = None,
     from_status: str = ImportJob.Status.PREVIEW,
 ) -> ImportSummary:
     """Apply a validated representatives list in one transaction.
@@ -416,12 +423,25 @@ def representative_import_commit(
     Each row must name a member of that unit (mismatches are rejected, never guessed). New
     representatives get a Representative row for the term; current representatives of the
     units in the file who are missing from it are ended (kept as history, never deleted).
+    ``progress`` hears the rows checked, then the representatives written (as a member
+    list's commit does).
     """
     _claim(job, from_status)
     plan = _plan(
-        ImportJob.Kind.REPRESENTATIVES, _stored_rows(job), actor=actor, unit_mapping=unit_mapping
+        ImportJob.Kind.REPRESENTATIVES,
+        _stored_rows(job),
+        actor=actor,
+        unit_mapping=unit_mapping,
+        progress=progress,
     )
-    apply_representatives(plan, actor, job=job, term_start=term_start, term_end=term_end)
+    apply_representatives(
+        plan,
+        actor,
+        job=job,
+        term_start=term_start,
+        term_end=term_end,
+        on_rows=None if progress is None else lambda n, total: progress(APPOINTING, n, total),
+    )
     return _finish(job, plan, actor)
 
 
@@ -502,6 +522,7 @@ def import_job_commit(*, job_id: int) -> ImportJob | None:
                     unit_mapping=choices.get("unit_mapping"),
                     term_start=_date_or_none(choices.get("term_start")),
                     term_end=_date_or_none(choices.get("term_end")),
+                    progress=progress,
                     from_status=ImportJob.Status.APPLYING,
                 )
             else:

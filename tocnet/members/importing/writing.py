@@ -183,19 +183,34 @@ def apply_representatives(
     job: ImportJob,
     term_start: dt.date | None,
     term_end: dt.date | None,
+    on_rows: Callable[[int, int], None] | None = None,
 ) -> None:
+    """Write a representatives plan. ``on_rows(done, total)`` hears each representative
+    ended and each one appointed (a background job's progress)."""
     start, end = default_term()
     start, end = term_start or start, term_end or end
     today = timezone.localdate()
     reason = f"not in representatives list {job.file_name}"[:200]
-    for rep in [*plan.ends, *(u["previous"] for u in plan.updates)]:
+    ending = [*plan.ends, *(u["previous"] for u in plan.updates)]
+    appointing = [*plan.creates, *plan.updates]
+    total = len(ending) + len(appointing)
+    done = 0
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if on_rows is not None:
+            on_rows(done, total)
+
+    for rep in ending:
         rep.ended_on = today
         rep.end_reason = reason
         rep.save(update_fields=["ended_on", "end_reason"])
         audit_record(
             actor=actor, action="representative.end", target=rep, changes={"reason": reason}
         )
-    for item in [*plan.creates, *plan.updates]:
+        advance()
+    for item in appointing:
         rep = Representative(
             member=item["member"], unit=item["unit"], term_start=start, term_end=end
         )
@@ -207,5 +222,8 @@ def apply_representatives(
             target=rep,
             changes={"unit": str(rep.unit.name), "term_start": str(start), "term_end": str(end)},
         )
+        advance()
+    if on_rows is not None and total == 0:
+        on_rows(0, 0)
     skipped = leader_actions_apply(plan.leaders, actor, job.file_name)
     plan.warnings = [*plan.warnings, *skipped]

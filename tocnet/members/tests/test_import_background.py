@@ -264,3 +264,75 @@ class BackgroundImportCommitTestCase(BaseTestCase):
         self.assertEqual(job.status, ImportJob.Status.PREVIEW)
         self.assertIn("นำเข้าไม่สำเร็จ", job.error)
         self.assertFalse(Member.objects.filter(number__startswith="4").exists())
+
+
+@override_settings(IMPORT_INLINE_MAX_BYTES=100)
+class BackgroundRepresentativesImportTestCase(BaseTestCase):
+    """#10 item 2: a representatives list read and written in the background counts its rows
+    at every stage as a member list does (reading, checking, then the representatives
+    written), so its page shows "row 256 of 300" rather than a bar without numbers."""
+
+    ROWS = 300
+
+    def test_a_large_representatives_list_counts_every_stage(self) -> None:
+        from tocnet.core.progress import APPOINTING, progress_label
+        from tocnet.members.models import Representative
+
+        members = Member.objects.bulk_create(
+            [
+                Member(number=f"5{n:05d}", unit=self.unit_a, first_name="ผู้แทน", last_name=f"ที่{n}")
+                for n in range(1, self.ROWS + 1)
+            ]
+        )
+        header = ["ลำดับ", "เลขทะเบียนสมาชิก", "ชื่อ-สกุล", "หน่วยงาน"]
+        rows = [
+            [n, m.number, f"{m.first_name} {m.last_name}", self.unit_a.name]
+            for n, m in enumerate(members, start=1)
+        ]
+        data = xlsx_bytes({"ผู้แทน": [header, *rows]})
+        self.login_as(self.staff)
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            self.client.post(
+                reverse("members:import_upload"),
+                {"kind": "representatives", "file": SimpleUploadedFile("reps.xlsx", data)},
+            )
+        job = ImportJob.objects.get()
+        self.assertEqual(job.status, ImportJob.Status.READING)
+        seen, recording = _recording_progress()
+        with recording:
+            for callback in callbacks:
+                callback()  # the slow queue reads the list
+        job.refresh_from_db()
+        self.assertEqual(job.status, ImportJob.Status.PREVIEW, job.error)
+        self.assertIn((READING, 256, self.ROWS + 1), seen)
+        self.assertIn((CHECKING, 256, self.ROWS), seen)
+        self.assertEqual(seen[-1], (CHECKING, self.ROWS, self.ROWS))
+
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            self.client.post(reverse("members:import_commit", args=[job.code]))
+        job.refresh_from_db()
+        self.assertEqual(job.status, ImportJob.Status.APPLYING)
+        seen, recording = _recording_progress()
+        with recording:
+            for callback in callbacks:
+                callback()  # the slow queue writes it
+        job.refresh_from_db()
+        self.assertEqual(job.status, ImportJob.Status.COMMITTED, job.error)
+        self.assertEqual(
+            Representative.objects.filter(
+                member__number__startswith="5", ended_on__isnull=True
+            ).count(),
+            self.ROWS,
+        )
+        self.assertIn((CHECKING, 256, self.ROWS), seen)
+        appointed = [(done, total) for stage, done, total in seen if stage == APPOINTING]
+        self.assertEqual(appointed[0], (1, appointed[0][1]))
+        self.assertEqual(appointed[-1][0], appointed[-1][1])
+        self.assertGreaterEqual(appointed[-1][1], self.ROWS)
+        self.assertEqual(len(appointed), appointed[-1][1])  # every one counted
+        # What the page says while it writes.
+        progress_write(progress_key(job), stage=APPOINTING, done=120, total=self.ROWS)
+        label = progress_label(progress_read(progress_key(job)))
+        self.assertIn("120", label)
+        self.assertIn("300", label)
+        progress_clear(progress_key(job))
