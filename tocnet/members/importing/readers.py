@@ -111,9 +111,15 @@ RowsRead = Callable[[int, int | None], None]
 
 
 def read_xlsx(
-    data: bytes, limits: Limits | None = None, on_rows: RowsRead | None = None
+    data: bytes,
+    limits: Limits | None = None,
+    on_rows: RowsRead | None = None,
+    first: str | None = None,
 ) -> Iterator[Sheet]:
-    """Worksheets in order, rows streamed by openpyxl in read-only mode (formulas' values)."""
+    """Worksheets in order, rows streamed by openpyxl in read-only mode (formulas' values).
+
+    ``first``: the sheet of that name (hidden or not), when there is one, comes before the
+    others, so a caller can judge it (a returned form's stamp) before any other is read."""
     import openpyxl
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
@@ -129,6 +135,8 @@ def read_xlsx(
     budget = _Budget(limits or Limits(), on_rows)
     try:
         sheets = [ws for ws in workbook.worksheets if isinstance(ws, ReadOnlyWorksheet)]
+        if first is not None:
+            sheets.sort(key=lambda ws: ws.title != first)  # stable: the rest keep their order
         if on_rows is not None:
             budget.total = _recorded_rows(sheets)
         for worksheet in sheets:  # chart sheets left out

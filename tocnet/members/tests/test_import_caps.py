@@ -48,6 +48,41 @@ def shared_strings_bomb() -> bytes:
     )
 
 
+def seven_million_shared_strings() -> bytes:
+    """The probe's table: 7 million entries (119 MB unpacked, well under 1 MB packed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(b"<sst>")
+            block = b"<si><t>x</t></si>" * 100_000
+            for _ in range(70):
+                part.write(block)
+            part.write(b"</sst>")
+    return buffer.getvalue()
+
+
+def varied_shared_strings(entries: int = 1_000_000) -> bytes:
+    """A shared-strings table of distinct numbers: 23 MB unpacked, packing only about 5 times
+    (under the ratio check) and under the total cap: only the shared-strings cap stops it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+        with archive.open("xl/sharedStrings.xml", "w") as part:
+            part.write(b"<sst>")
+            for start in range(0, entries, 100_000):
+                part.write(
+                    b"".join(
+                        b"<si><t>%d</t></si>" % (i * 7919 % 10_000_019)
+                        for i in range(start, start + 100_000)
+                    )
+                )
+            part.write(b"</sst>")
+    return buffer.getvalue()
+
+
 def reason(data: bytes, limits: Limits | None = None, name: str = "m.xlsx") -> str:
     with pytest.raises(ImportFileError) as caught:
         for sheet in open_sheets(data, name, limits):
@@ -67,6 +102,27 @@ def test_the_probes_twenty_sheet_workbook_is_refused_unread() -> None:
 def test_a_huge_shared_strings_table_is_refused_unread() -> None:
     with mock.patch("openpyxl.load_workbook", side_effect=AssertionError("read")) as load:
         assert reason(shared_strings_bomb()) == "zip_bomb"
+    load.assert_not_called()
+
+
+def test_the_probes_seven_million_shared_strings_are_refused_unread() -> None:
+    data = seven_million_shared_strings()
+    assert len(data) < 2_000_000
+    with mock.patch("openpyxl.load_workbook", side_effect=AssertionError("read")) as load:
+        assert reason(data) == "zip_bomb"
+    load.assert_not_called()
+
+
+def test_the_shared_strings_cap_alone_stops_a_table_the_other_caps_let_through() -> None:
+    from tocnet.members.importing.safety import DEFAULT_MAX_SHARED_STRINGS_BYTES, check_zip
+
+    data = varied_shared_strings()
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/sharedStrings.xml")
+    assert DEFAULT_MAX_SHARED_STRINGS_BYTES < info.file_size < Limits().max_uncompressed_bytes
+    assert info.file_size < 20 * info.compress_size  # no bomb by its ratio
+    check_zip(data, Limits(max_shared_strings_bytes=10**9))  # the other caps pass it
+    with mock.patch("openpyxl.load_workbook", side_effect=AssertionError("read")) as load:
+        assert reason(data) == "zip_bomb"
     load.assert_not_called()
 
 
@@ -97,7 +153,7 @@ def test_the_returned_forms_reader_checks_the_caps_before_loading() -> None:
     from tocnet.reports.forms_io import importing
 
     with (
-        mock.patch.object(importing, "load_workbook", side_effect=AssertionError("read")) as load,
+        mock.patch("openpyxl.load_workbook", side_effect=AssertionError("read")) as load,
         pytest.raises(importing.FormUploadError),
     ):
         importing.read_form(twenty_sheets_of_9_9_mb(), "form.xlsx")

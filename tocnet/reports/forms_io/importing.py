@@ -15,9 +15,9 @@ unsigned stamp is refused, and a time in the future counts as the upload time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-import io
 import logging
 import re
 from collections.abc import Iterable
@@ -29,8 +29,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
@@ -44,6 +42,7 @@ from tocnet.members.importing.normalize import (
     normalize_member_number,
     parse_phones,
 )
+from tocnet.members.importing.readers import read_xlsx
 from tocnet.members.importing.reasons import ImportFileError
 from tocnet.members.importing.safety import Limits, sniff
 from tocnet.members.models import ImportJob, Member, Unit
@@ -133,6 +132,9 @@ class FormUploadError(Exception):
     def message(self) -> str:
         if self.code in FORM_ERRORS:
             return str(FORM_ERRORS[self.code]) % self.params
+        cause = self.params.get("cause")
+        if isinstance(cause, ImportFileError):  # the reader's reason, in the active language
+            return cause.message()
         return str(self.params.get("message", self.code))
 
 
@@ -210,16 +212,15 @@ class FormRead:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _meta(wb: Any) -> dict[str, Any]:
-    if L.META_SHEET not in wb.sheetnames:
-        raise FormUploadError("no_stamp")
+def _meta(rows: Iterable[tuple[int, tuple[object, ...]]]) -> dict[str, Any]:
+    """The export stamp from the rows of the hidden sheet, its signature checked."""
     meta: dict[str, Any] = {"sheets": {}}
-    for row in wb[L.META_SHEET].iter_rows(values_only=True):
+    for _number, row in rows:
         if not row or row[0] is None:
             continue
         if row[0] == "sheet" and len(row) >= 3:
             meta["sheets"][str(row[1])] = str(row[2] or "")
-        else:
+        elif len(row) >= 2:
             meta[str(row[0])] = row[1]
     if meta.get("kind") != L.FORM_KIND or not meta.get("exported_at"):
         raise FormUploadError("no_stamp")
@@ -240,31 +241,39 @@ def _meta(wb: Any) -> dict[str, Any]:
     return meta
 
 
-def _find_header_values(ws: Worksheet, table_row: int) -> dict[str, str]:
+SheetRows = list[tuple[int, tuple[object, ...]]]
+
+
+def _find_header_values(rows: SheetRows, table_row: int) -> dict[str, str]:
     wanted = {key: L.label_variants(label) for key, label in L.HEADER_FIELDS.items()}
     found: dict[str, str] = {}
-    for row in ws.iter_rows(min_row=1, max_row=max(table_row - 1, 1)):
-        for cell in row:
-            text = L.normalise_label(cell.value)
+    for number, values in rows:
+        if number >= max(table_row, 2):
+            break
+        for index, value in enumerate(values):
+            text = L.normalise_label(value)
             if not text:
                 continue
             for key, variants in wanted.items():
                 if key not in found and text in variants:
-                    found[key] = cell_text(ws.cell(row=cell.row, column=cell.column + 1).value)
+                    after = values[index + 1] if index + 1 < len(values) else None
+                    found[key] = cell_text(after)
     return found
 
 
-def _find_table(ws: Worksheet) -> tuple[int, dict[str, int]] | None:
+def _find_table(rows: SheetRows) -> tuple[int, dict[str, int]] | None:
     wanted = {key: L.label_variants(label) for key, label in L.COLUMNS.items()}
-    for row in ws.iter_rows(min_row=1, max_row=30):
+    for number, values in rows:
+        if number > 30:
+            break
         columns: dict[str, int] = {}
-        for cell in row:
-            text = L.normalise_label(cell.value)
+        for index, value in enumerate(values, start=1):
+            text = L.normalise_label(value)
             for key, variants in wanted.items():
                 if key not in columns and text in variants:
-                    columns[key] = cell.column
+                    columns[key] = index
         if L.COL_NUMBER in columns and len(columns) >= 4:
-            return row[0].row, columns
+            return number, columns
     return None
 
 
@@ -285,69 +294,87 @@ def _is_signature_row(values: Iterable[object]) -> bool:
     return False
 
 
+def _form_limits() -> Limits:
+    """What reading one returned form may cost: the import's caps (size, unpacked size,
+    sheets, shared strings, rows, cells) and its time limit (IMPORT_MAX_SECONDS)."""
+    return Limits(
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        max_seconds=float(getattr(settings, "IMPORT_MAX_SECONDS", 30)),
+    )
+
+
 def read_form(data: bytes, file_name: str) -> tuple[FormRead, list[Problem]]:
-    """Parse an uploaded attachment 3; FormUploadError when it cannot be used at all."""
+    """Parse an uploaded attachment 3; FormUploadError when it cannot be used at all.
+
+    The caps on sheets, shared strings and unpacked size apply before openpyxl opens the
+    workbook; rows are streamed (read-only) under the row, cell and time caps; the hidden
+    stamp sheet is read and its signature checked first, so a workbook that is not TOC-Net's
+    own export costs the reading of that one small sheet, never of the others."""
+    limits = _form_limits()
     try:
-        # The caps on sheets, shared strings and unpacked size apply before openpyxl loads
-        # the whole workbook (a returned form is one sheet per register, a few MB at most).
-        kind = sniff(data, file_name, Limits(max_bytes=settings.IMPORT_MAX_BYTES))
+        kind = sniff(data, file_name, limits)
     except ImportFileError as exc:
-        raise FormUploadError("file", message=exc.message()) from exc
+        raise FormUploadError("file", cause=exc) from exc
     if kind != "xlsx":
         raise FormUploadError("not_xlsx")
     try:
-        wb = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise FormUploadError("not_xlsx") from exc
-    meta = _meta(wb)
-    problems: list[Problem] = []
-    sheets: list[SheetRead] = []
-    for ws in wb.worksheets:
-        if ws.title == L.META_SHEET:
-            continue
-        table = _find_table(ws)
-        if table is None:
-            raise FormUploadError("no_table", sheet=ws.title)
-        table_row, columns = table
-        header = _find_header_values(ws, table_row)
-        sheet = SheetRead(
-            title=ws.title,
-            register_code=meta["sheets"].get(ws.title, ""),
-            group_name=header.get(L.FIELD_GROUP, ""),
-        )
-        for row in ws.iter_rows(min_row=table_row + 1):
-            values = [c.value for c in row]
-
-            def col(
-                key: str, values: list[object] = values, columns: dict[str, int] = columns
-            ) -> object:
-                index = columns.get(key)
-                return values[index - 1] if index and index - 1 < len(values) else None
-
-            raw_number = col(L.COL_NUMBER)
-            if raw_number is None or cell_text(raw_number) == "":
-                if _is_signature_row(values) or not any(
-                    cell_text(col(k)) for k in (L.COL_NAME, L.COL_MOBILE, L.COL_EMAIL)
-                ):
-                    continue
-                raw_number = ""  # a person written in without a member number: reported
-            sheet.rows.append(
-                FormRowRead(
-                    sheet=ws.title,
-                    row=row[0].row,
-                    number=cell_text(raw_number),
-                    name=cell_text(col(L.COL_NAME)),
-                    mobile=cell_text(col(L.COL_MOBILE)),
-                    email=cell_text(col(L.COL_EMAIL)),
-                    uses_line=L.read_yes_no(col(L.COL_USES_LINE)),
-                    in_group=L.read_yes_no(col(L.COL_IN_GROUP)),
-                    note=cell_text(col(L.COL_NOTE)),
-                )
-            )
-        sheets.append(sheet)
+        with contextlib.closing(read_xlsx(data, limits, first=L.META_SHEET)) as sheets:
+            stamp = next(sheets, None)
+            if stamp is None or stamp.name != L.META_SHEET:
+                raise FormUploadError("no_stamp")
+            meta = _meta(stamp.rows)
+            read = [_sheet_read(sheet.name, list(sheet.rows), meta) for sheet in sheets]
+    except ImportFileError as exc:
+        if exc.code in ("corrupt_xlsx", "unsafe_xml"):
+            raise FormUploadError("not_xlsx") from exc
+        raise FormUploadError("file", cause=exc) from exc
     return FormRead(
-        unit_code=str(meta.get("unit_code", "")), exported_at=meta["exported_at"], sheets=sheets
-    ), problems
+        unit_code=str(meta.get("unit_code", "")), exported_at=meta["exported_at"], sheets=read
+    ), []
+
+
+def _sheet_read(title: str, rows: SheetRows, meta: dict[str, Any]) -> SheetRead:
+    table = _find_table(rows)
+    if table is None:
+        raise FormUploadError("no_table", sheet=title)
+    table_row, columns = table
+    header = _find_header_values(rows, table_row)
+    sheet = SheetRead(
+        title=title,
+        register_code=meta["sheets"].get(title, ""),
+        group_name=header.get(L.FIELD_GROUP, ""),
+    )
+    for number, values in rows:
+        if number <= table_row:
+            continue
+
+        def col(
+            key: str, values: tuple[object, ...] = values, columns: dict[str, int] = columns
+        ) -> object:
+            index = columns.get(key)
+            return values[index - 1] if index and index - 1 < len(values) else None
+
+        raw_number = col(L.COL_NUMBER)
+        if raw_number is None or cell_text(raw_number) == "":
+            if _is_signature_row(values) or not any(
+                cell_text(col(k)) for k in (L.COL_NAME, L.COL_MOBILE, L.COL_EMAIL)
+            ):
+                continue
+            raw_number = ""  # a person written in without a member number: reported
+        sheet.rows.append(
+            FormRowRead(
+                sheet=title,
+                row=number,
+                number=cell_text(raw_number),
+                name=cell_text(col(L.COL_NAME)),
+                mobile=cell_text(col(L.COL_MOBILE)),
+                email=cell_text(col(L.COL_EMAIL)),
+                uses_line=L.read_yes_no(col(L.COL_USES_LINE)),
+                in_group=L.read_yes_no(col(L.COL_IN_GROUP)),
+                note=cell_text(col(L.COL_NOTE)),
+            )
+        )
+    return sheet
 
 
 # --- comparing ----------------------------------------------------------------------------

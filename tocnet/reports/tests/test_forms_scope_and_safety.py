@@ -177,6 +177,107 @@ class FormStampTestCase(BaseTestCase):
         )
 
 
+class FormReadCostTestCase(BaseTestCase):
+    """#10 item 2: the returned-form reader judged the stamp only after loading the whole
+    workbook (every sheet, every cell, in memory). Now the stamp sheet is read first and alone,
+    the rest streamed under the import's row, cell and time caps."""
+
+    def _export(self) -> bytes:
+        return attachment3_xlsx(attachment3_build(unit=self.unit_a, user=self.agent))
+
+    def _sheets_read(self, data: bytes) -> tuple[list[str], FormUploadError | None]:
+        from unittest import mock
+
+        from tocnet.members.importing import readers
+
+        titles: list[str] = []
+        real = readers._sheet_rows
+
+        def spy(worksheet, budget):  # type: ignore[no-untyped-def]
+            titles.append(worksheet.title)
+            yield from real(worksheet, budget)
+
+        error = None
+        with mock.patch.object(readers, "_sheet_rows", spy):
+            try:
+                form_upload_preview(unit=self.unit_a, actor=self.agent, data=data, file_name="f")
+            except FormUploadError as exc:
+                error = exc
+        return titles, error
+
+    def test_the_stamp_is_checked_before_any_other_sheet_is_read(self) -> None:
+        data = self._export()
+        titles, error = self._sheets_read(data)
+        self.assertIsNone(error)
+        self.assertEqual(titles[0], L.META_SHEET)  # first, though the workbook keeps it last
+        self.assertGreater(len(titles), 1)
+
+        def grow(wb) -> None:  # type: ignore[no-untyped-def]
+            ws = next(w for w in wb.worksheets if w.title != L.META_SHEET)
+            for row in range(ws.max_row + 1, ws.max_row + 3000):
+                ws.cell(row, 2).value = str(row)
+            wb[L.META_SHEET]["B1"].value = "something else"  # no longer TOC-Net's stamp
+
+        titles, error = self._sheets_read(_edit(data, grow))
+        self.assertIsNotNone(error)
+        assert error is not None
+        self.assertIn(error.code, ("no_stamp", "bad_stamp"))
+        self.assertEqual(titles, [L.META_SHEET])  # the 3,000 rows were never read
+
+        def unstamped(wb) -> None:  # type: ignore[no-untyped-def]
+            del wb[L.META_SHEET]
+
+        titles, error = self._sheets_read(_edit(data, unstamped))
+        self.assertEqual((titles, error and error.code), ([], "no_stamp"))
+
+    def test_rows_and_time_are_capped_while_reading_in_thai(self) -> None:
+        from tocnet.members.importing.safety import Limits
+
+        data = self._export()
+        with mock_limits(Limits(max_rows=5)), self.assertRaises(FormUploadError) as caught:
+            form_upload_preview(unit=self.unit_a, actor=self.agent, data=data, file_name="f")
+        self.assertEqual(caught.exception.code, "file")
+        self.assertIn("5", in_thai_and_english(caught.exception.message))
+        with (
+            self.settings(IMPORT_MAX_SECONDS=0),
+            mock_grow_rows(600),
+            self.assertRaises(FormUploadError) as caught,
+        ):
+            form_upload_preview(unit=self.unit_a, actor=self.agent, data=data, file_name="f")
+        self.assertEqual(caught.exception.code, "file")
+        self.assertIn(" / ", in_thai_and_english(caught.exception.message))
+        self.assertFalse(ImportJob.objects.exists())
+
+
+def mock_limits(limits):  # type: ignore[no-untyped-def]
+    from unittest import mock
+
+    from tocnet.reports.forms_io import importing
+
+    return mock.patch.object(importing, "_form_limits", return_value=limits)
+
+
+def mock_grow_rows(count: int):  # type: ignore[no-untyped-def]
+    """Each sheet read as if it went on for ``count`` more empty rows (the time check runs
+    every 256 rows)."""
+    from unittest import mock
+
+    from tocnet.members.importing import readers
+
+    real = readers._sheet_rows
+
+    def longer(worksheet, budget):  # type: ignore[no-untyped-def]
+        last = 0
+        for number, values in real(worksheet, budget):
+            last = number
+            yield number, values
+        for extra in range(1, count + 1):
+            budget.spend(0)
+            yield last + extra, ()
+
+    return mock.patch.object(readers, "_sheet_rows", longer)
+
+
 class FormPhonesRuleTestCase(BaseTestCase):
     """The mobile cell shows, compares and replaces the same phones (one rule)."""
 
