@@ -6,7 +6,7 @@ import csv
 import io
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -115,7 +115,7 @@ def read_xlsx(
     limits: Limits | None = None,
     on_rows: RowsRead | None = None,
     first: str | None = None,
-) -> Iterator[Sheet]:
+) -> Generator[Sheet, None, None]:
     """Worksheets in order, rows streamed by openpyxl in read-only mode (formulas' values).
 
     ``first``: the sheet of that name (hidden or not), when there is one, comes before the
