@@ -17,10 +17,14 @@ class LineConfig(AppConfig):
 
         privacy_notice.register()
 
-        from tocnet.line.services.groups import register_leader_changed
-        from tocnet.registers.leaders import on_leader_changed
+        from tocnet.line.services.groups import (
+            register_leader_changed,
+            register_retired_group_release,
+        )
+        from tocnet.registers.leaders import on_leader_changed, on_register_retired
 
         on_leader_changed(register_leader_changed)
+        on_register_retired(register_retired_group_release)
 
         menu_entry_register(
             MenuEntry(

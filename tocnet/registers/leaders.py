@@ -41,6 +41,26 @@ def leader_changed(*, register: Register, actor: Any) -> None:
         handler(register=register, actor=actor)
 
 
+# And when a register is retired (merged into the others, or dropped by a first plan): its
+# LINE group is no longer a register's group. ``handler(register=..., group_id=..., actor=...)``
+# with the group id the register had (cleared on the register), inside the transaction.
+RegisterRetiredHandler = Callable[..., None]
+register_retired_handlers: list[RegisterRetiredHandler] = []
+
+
+def on_register_retired(handler: RegisterRetiredHandler) -> RegisterRetiredHandler:
+    """Register ``handler(register=..., group_id=..., actor=...)`` (line releases the group)."""
+    if handler not in register_retired_handlers:
+        register_retired_handlers.append(handler)
+    return handler
+
+
+def register_retired(*, register: Register, group_id: str | None, actor: Any) -> None:
+    """Tell the subscribed apps (line) that the register is retired."""
+    for handler in register_retired_handlers:
+        handler(register=register, group_id=group_id, actor=actor)
+
+
 def _in_register(member: Member, register: Register) -> bool:
     return RegisterMembership.objects.filter(
         register=register, member=member, until__isnull=True
@@ -320,7 +340,8 @@ def register_merge_preview(*, register: Register) -> list[Move]:
 def register_merge(*, register: Register, actor: Any, expected: list[Move]) -> int:
     """Merge a vacant register into the unit's other registers: the previewed moves (refused
     if the preview changed meanwhile), memberships closed and opened with history, the
-    register retired, one audit event with every move. Returns the members moved."""
+    register retired with its LINE group, one audit event with every move. Returns the
+    members moved."""
     register = Register.objects.select_for_update().select_related("unit").get(pk=register.pk)
     moves = register_merge_preview(register=register)
     if [(m.member, m.to_key) for m in moves] != [(m.member, m.to_key) for m in expected]:
@@ -344,7 +365,9 @@ def register_merge(*, register: Register, actor: Any, expected: list[Move]) -> i
             for m in moves
         ]
     )
-    Register.objects.filter(pk=register.pk).update(retired_at=now, deputy=None)
+    # The register's LINE group is retired with it: no longer any register's group (line
+    # marks it so); the id stays in the audit event.
+    Register.objects.filter(pk=register.pk).update(retired_at=now, deputy=None, line_group_id=None)
     audit_record(
         actor=actor,
         action="register.merged",
@@ -354,4 +377,5 @@ def register_merge(*, register: Register, actor: Any, expected: list[Move]) -> i
             "line_group_id": register.line_group_id,
         },
     )
+    register_retired(register=register, group_id=register.line_group_id, actor=actor)
     return len(moves)

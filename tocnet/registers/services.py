@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tocnet.accounts import roles
 from tocnet.core.audit import audit_record
 from tocnet.members.models import Member, Representative, Unit
-from tocnet.registers.leaders import leader_changed
+from tocnet.registers.leaders import leader_changed, register_retired
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.planning import PlannedRegister, PlanOptions, UnitPlan
 from tocnet.registers.selectors import unit_plan_list
@@ -221,14 +221,15 @@ def _retire_registers(work: _UnitApply, plan: UnitPlan) -> None:
         closed = RegisterMembership.objects.filter(register=register, until__isnull=True)
         members_removed = sorted(closed.values_list("member__number", flat=True))
         work.result.memberships_closed += closed.update(until=work.now)
-        Register.objects.filter(pk=register.pk).update(retired_at=work.now)
+        Register.objects.filter(pk=register.pk).update(retired_at=work.now, line_group_id=None)
         work.result.registers_retired += 1
         audit_record(
             actor=work.actor,
             action="register.retired",
             target=register,
-            changes={"members_removed": members_removed},
+            changes={"members_removed": members_removed, "line_group_id": register.line_group_id},
         )
+        register_retired(register=register, group_id=register.line_group_id, actor=work.actor)
 
 
 def _park_changing_registers(work: _UnitApply, plan: UnitPlan) -> None:

@@ -438,6 +438,32 @@ def register_leader_changed(*, register: Register, actor: Any) -> None:
         )
 
 
+def register_retired_group_release(*, register: Register, group_id: str | None, actor: Any) -> None:
+    """A retired register (merged into the unit's others) no longer has a LINE group: its
+    group stays in LINE with the members, but is no register's now (no such register, named
+    in the detail), and the register's open one-time code is withdrawn. Called inside the
+    registers transaction."""
+    RegisterCode.objects.filter(register=register, used_at__isnull=True).delete()
+    if not group_id:
+        return
+    changed = LineGroup.objects.filter(
+        group_id=group_id, status__in=[Status.VERIFIED, Status.AWAITING_NEW]
+    ).update(
+        status=Status.UNMATCHED,
+        problem=Problem.NO_SUCH_REGISTER,
+        problem_detail=str(register)[:300],
+        register=None,
+        drift="",
+    )
+    if changed:
+        audit_record(
+            actor=actor,
+            action="line.group_released",
+            target=register,
+            changes={"line_group_id": group_id},
+        )
+
+
 # --- periodic re-read ---------------------------------------------------------------------
 
 

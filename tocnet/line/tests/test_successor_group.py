@@ -16,10 +16,12 @@ from tocnet.line.tests.base import LineTestCase
 from tocnet.members.models import Member, Representative
 from tocnet.registers.leaders import (
     default_term_end,
+    register_merge,
+    register_merge_preview,
     register_successor_set,
     register_vacate,
 )
-from tocnet.registers.models import RegisterMembership
+from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.services import register_plan_apply
 from tocnet.testing import PASSWORD
 
@@ -172,3 +174,50 @@ class SuccessorGroupTestCase(LineTestCase):
         group.refresh_from_db()
         self.assertEqual(self.register.representative.member, self.in_register)  # type: ignore[union-attr]
         self.assertEqual(group.status, LineGroup.Status.AWAITING_NEW)
+
+
+class MergedRegisterGroupTestCase(LineTestCase):
+    """A vacant register merged into the unit's others takes its LINE group with it into
+    retirement: the group stays in LINE (its members still chat there) but is no register's,
+    so its id is free for whichever register the group's name and a code later point to."""
+
+    def test_merging_releases_the_verified_group(self) -> None:
+        code = register_code_ensure(register=self.register)
+        group_id = simulate.group_id_for("สอ.พช.กพ.1")
+        self.fake.add_group(group_id, "สอ.พช.กพ.1", count=3)
+        self.post_events([simulate.join_event(group_id)])
+        self.post_events([simulate.group_message_event(group_id, REP_LINE, code.code)])
+        self.assertEqual(LineGroup.objects.get(group_id=group_id).status, "verified")
+        other_rep = Representative.objects.create(
+            member=self.a_not_in_register,
+            unit=self.unit_a,
+            term_start=dt.date(2026, 1, 1),
+            term_end=dt.date(2029, 12, 31),
+        )
+        other = Register.objects.create(
+            unit=self.unit_a, number=2, representative=other_rep, line_group_name="สอ.พช.กพ.2"
+        )
+        RegisterMembership.objects.create(
+            register=other, member=self.a_not_in_register, since=timezone.now()
+        )
+        register_vacate(register=self.register, reason="resigned", actor=self.staff)
+        moves = register_merge_preview(register=self.register)
+        self.assertEqual(len(moves), 2)
+        register_merge(register=self.register, actor=self.staff, expected=moves)
+        self.register.refresh_from_db()
+        group = LineGroup.objects.get(group_id=group_id)
+        self.assertIsNotNone(self.register.retired_at)
+        self.assertIsNone(self.register.line_group_id)
+        self.assertEqual(
+            (group.status, group.problem, group.register_id, group.problem_detail),
+            (LineGroup.Status.UNMATCHED, LineGroup.Problem.NO_SUCH_REGISTER, None, "สอ.พช.กพ.1"),
+        )
+        merged = AuditEvent.objects.get(action="register.merged")
+        self.assertEqual(merged.changes["line_group_id"], group_id)
+        self.assertTrue(AuditEvent.objects.filter(action="line.group_released").exists())
+        # The group list shows it as a group without a register, not as a verified one.
+        self.login_as(self.staff)
+        page = self.client.get("/line/groups/").content.decode()
+        self.assertIn('data-status="unmatched" data-problem="no_such_register"', page)
+        # Its id can be verified for another register later without a clash.
+        Register.objects.filter(pk=other.pk).update(line_group_id=group_id)
