@@ -241,7 +241,7 @@ def _section_sheet(ws: Worksheet, form: Attachment3, section: FormSection) -> No
     title.alignment = Alignment(horizontal="center")
     coop = set_cell(ws, row=2, column=1, value=L.COOPERATIVE_NAME, bold=True)
     coop.alignment = Alignment(horizontal="center")
-    values: dict[str, Any] = {
+    values: dict[str, str | int] = {
         L.FIELD_UNIT: f"{form.unit.name} ({form.unit.abbreviation})",
         L.FIELD_REGISTER: section.number_label,
         L.FIELD_GROUP: section.line_group_name,

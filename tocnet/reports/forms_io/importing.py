@@ -22,7 +22,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -138,10 +138,21 @@ class FormUploadError(Exception):
         return str(self.params.get("message", self.code))
 
 
+class ProblemParams(TypedDict, total=False):
+    """What a row problem's message names: the place, and the value or reason at fault."""
+
+    sheet: str
+    row: int
+    number: str
+    name: str
+    value: str
+    reason: str
+
+
 @dataclass
 class Problem:
     code: str
-    params: dict[str, Any]
+    params: ProblemParams
 
     def message(self) -> str:
         return str(ROW_PROBLEMS[self.code]) % self.params
@@ -212,21 +223,32 @@ class FormRead:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _meta(rows: Iterable[tuple[int, tuple[object, ...]]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FormStamp:
+    """The export's stamp, from the form's hidden sheet (checked against its signature)."""
+
+    unit_code: str
+    exported_at: dt.datetime  # never later than now
+    register_codes: dict[str, str]  # sheet title -> register code
+
+
+def _meta(rows: Iterable[tuple[int, tuple[object, ...]]]) -> FormStamp:
     """The export stamp from the rows of the hidden sheet, its signature checked."""
-    meta: dict[str, Any] = {"sheets": {}}
+    meta: dict[str, object] = {}
+    register_codes: dict[str, str] = {}
     for _number, row in rows:
         if not row or row[0] is None:
             continue
         if row[0] == "sheet" and len(row) >= 3:
-            meta["sheets"][str(row[1])] = str(row[2] or "")
+            register_codes[str(row[1])] = str(row[2] or "")
         elif len(row) >= 2:
             meta[str(row[0])] = row[1]
     if meta.get("kind") != L.FORM_KIND or not meta.get("exported_at"):
         raise FormUploadError("no_stamp")
+    unit_code = str(meta.get("unit_code", ""))
     if not L.stamp_valid(
         str(meta.get("signature") or ""),
-        unit_code=str(meta.get("unit_code", "")),
+        unit_code=unit_code,
         exported_at=str(meta["exported_at"]),
     ):
         raise FormUploadError("bad_stamp")
@@ -237,8 +259,11 @@ def _meta(rows: Iterable[tuple[int, tuple[object, ...]]]) -> dict[str, Any]:
     if exported_at.tzinfo is None:
         raise FormUploadError("bad_stamp")
     # Never later than now: a stamp "from the future" would hide every newer change.
-    meta["exported_at"] = min(exported_at, timezone.now())
-    return meta
+    return FormStamp(
+        unit_code=unit_code,
+        exported_at=min(exported_at, timezone.now()),
+        register_codes=register_codes,
+    )
 
 
 SheetRows = list[tuple[int, tuple[object, ...]]]
@@ -328,12 +353,10 @@ def read_form(data: bytes, file_name: str) -> tuple[FormRead, list[Problem]]:
         if exc.code in ("corrupt_xlsx", "unsafe_xml"):
             raise FormUploadError("not_xlsx") from exc
         raise FormUploadError("file", cause=exc) from exc
-    return FormRead(
-        unit_code=str(meta.get("unit_code", "")), exported_at=meta["exported_at"], sheets=read
-    ), []
+    return FormRead(unit_code=meta.unit_code, exported_at=meta.exported_at, sheets=read), []
 
 
-def _sheet_read(title: str, rows: SheetRows, meta: dict[str, Any]) -> SheetRead:
+def _sheet_read(title: str, rows: SheetRows, meta: FormStamp) -> SheetRead:
     table = _find_table(rows)
     if table is None:
         raise FormUploadError("no_table", sheet=title)
@@ -341,7 +364,7 @@ def _sheet_read(title: str, rows: SheetRows, meta: dict[str, Any]) -> SheetRead:
     header = _find_header_values(rows, table_row)
     sheet = SheetRead(
         title=title,
-        register_code=meta["sheets"].get(title, ""),
+        register_code=meta.register_codes.get(title, ""),
         group_name=header.get(L.FIELD_GROUP, ""),
     )
     for number, values in rows:
@@ -542,7 +565,7 @@ def plan_form(*, unit: Unit, actor: User | None, form: FormRead) -> Plan:
         member = members.get(number.lstrip("0"))
         plan_row = RowPlan(number=number, sheet=row.sheet, row=row.row, name=row.name)
         plan.rows.append(plan_row)
-        where = {"sheet": row.sheet, "row": row.row, "number": number}
+        where: ProblemParams = {"sheet": row.sheet, "row": row.row, "number": number}
         if member is None:
             plan_row.status = outside
             plan.problems.append(Problem(outside, where))
@@ -562,7 +585,7 @@ def _plan_member_fields(
     row: FormRowRead,
     member: Member,
     since: set[str] | None,
-    where: dict[str, Any],
+    where: ProblemParams,
 ) -> None:
     """Compare one row's contact fields; ``since``: fields the system changed after export."""
 
@@ -699,7 +722,47 @@ def _plan_registers(*, unit: Unit, actor: User | None, form: FormRead, plan: Pla
 # --- the two phases -----------------------------------------------------------------------
 
 
-def _plan_json(plan: Plan) -> dict[str, Any]:
+class ProblemJSON(TypedDict):
+    code: str
+    params: ProblemParams
+
+
+class PlanJSON(TypedDict):
+    """A preview's plan as ImportJob.summary stores it (rows as their dataclass fields)."""
+
+    rows: list[dict[str, object]]
+    register_changes: list[RegisterChange]
+    problems: list[ProblemJSON]
+
+
+class FormRowJSON(TypedDict):
+    sheet: str
+    row: int
+    number: str
+    name: str
+    mobile: str
+    email: str
+    uses_line: bool | None
+    in_group: bool | None
+    note: str
+
+
+class SheetJSON(TypedDict):
+    title: str
+    register_code: str
+    group_name: str
+    rows: list[FormRowJSON]
+
+
+class FormJSON(TypedDict):
+    """What the form said, as ImportJob.summary stores it for the apply step."""
+
+    unit_code: str
+    exported_at: str  # ISO
+    sheets: list[SheetJSON]
+
+
+def _plan_json(plan: Plan) -> PlanJSON:
     return {
         "rows": [asdict(r) for r in plan.rows],
         "register_changes": plan.register_changes,
@@ -707,19 +770,26 @@ def _plan_json(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _form_json(form: FormRead) -> dict[str, Any]:
+def _form_json(form: FormRead) -> FormJSON:
     return {
         "unit_code": form.unit_code,
         "exported_at": form.exported_at.isoformat(),
-        "sheets": [asdict(s) for s in form.sheets],
+        # asdict gives exactly these TypedDicts' keys (the dataclasses' fields).
+        "sheets": [cast(SheetJSON, asdict(s)) for s in form.sheets],
     }
 
 
-def _form_from_json(data: dict[str, Any]) -> FormRead:
+def _form_from_json(data: FormJSON) -> FormRead:
     sheets = []
     for s in data["sheets"]:
-        rows = [FormRowRead(**r) for r in s.pop("rows")]
-        sheets.append(SheetRead(**s, rows=rows))
+        sheets.append(
+            SheetRead(
+                title=s["title"],
+                register_code=s["register_code"],
+                group_name=s["group_name"],
+                rows=[FormRowRead(**r) for r in s["rows"]],
+            )
+        )
     return FormRead(
         unit_code=data["unit_code"],
         exported_at=dt.datetime.fromisoformat(data["exported_at"]),
