@@ -1,15 +1,27 @@
 """What the conversations app holds about a member, for the PDPA export, erasure and retention."""
 
+import base64
 import datetime as dt
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from tocnet.conversations.models import Conversation
+from tocnet.conversations.models import Conversation, Message
 from tocnet.conversations.services import conversations_purge, member_conversations_erase
 from tocnet.members.models import Member
 from tocnet.privacy.erasure import Identifiers
 from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
+
+
+def _file_base64(message: Message) -> str | None:
+    """The attachment itself (kept in VAR_DIR/conversations), for portability; None without."""
+    if not message.file:
+        return None
+    try:
+        with message.file.open("rb") as handle:
+            return base64.b64encode(handle.read()).decode("ascii")
+    except OSError:
+        return None
 
 
 def _export(member: Member) -> list[ExportRow]:
@@ -26,6 +38,8 @@ def _export(member: Member) -> list[ExportRow]:
                     "kind": m.kind,
                     "text": m.text,
                     "file_name": m.file_name,
+                    "file_size": m.file_size,
+                    "file_base64": _file_base64(m),
                 }
                 for m in c.messages.exclude(direction="note").order_by("created_at", "id")
             ],

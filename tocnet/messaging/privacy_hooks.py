@@ -8,9 +8,15 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from tocnet.members.models import Member
-from tocnet.messaging.models import Delivery, LineBatch, Recipient
-from tocnet.messaging.responses.models import Response, ResponseLink, TimelineEntry
-from tocnet.privacy.erasure import Identifiers, scrub_rows
+from tocnet.messaging.models import Delivery, LineBatch, Recipient, Relay
+from tocnet.messaging.responses.models import (
+    Chase,
+    Notice,
+    Response,
+    ResponseLink,
+    TimelineEntry,
+)
+from tocnet.privacy.erasure import ERASED, Identifiers, scrub_rows
 from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
 
 # A delivery's address (the phone or e-mail it went to) and provider error are kept a year: a
@@ -53,12 +59,107 @@ def _export_responses(member: Member) -> list[ExportRow]:
     ]
 
 
+def _export_messages_to_member(member: Member) -> list[ExportRow]:
+    """Every message addressed to the member alone: LINE 1:1, SMS, e-mail, each fallback."""
+    rows = Delivery.objects.filter(member=member).select_related("announcement")
+    return [
+        {
+            "announcement": d.announcement.title,
+            "channel": d.get_channel_display(),
+            "address": d.address,
+            "status": d.get_status_display(),
+            "attempts": d.attempts,
+            "last_error": d.last_error,
+            "sent_at": _iso(d.sent_at),
+        }
+        for d in rows.order_by("created_at", "id")
+    ]
+
+
+def _export_answer_links(member: Member) -> list[ExportRow]:
+    rows = ResponseLink.objects.filter(member=member).select_related("announcement")
+    return [
+        {
+            "announcement": link.announcement.title,
+            "channel": link.get_channel_display(),
+            "made_at": _iso(link.created_at),
+            "expires_at": _iso(link.expires_at),
+        }
+        for link in rows.order_by("created_at", "id")
+    ]
+
+
+def _export_follow_up(member: Member) -> list[ExportRow]:
+    """Who was asked to reach the member about an announcement (chase list, call queue), and
+    the reminders and notices sent to the member's own addresses."""
+    chases: list[ExportRow] = [
+        {
+            "announcement": c.announcement.title,
+            "kind": "chase",
+            "stage": c.get_stage_display(),
+            "channel": c.channel,
+            "address": "",
+            "status": "done" if c.done_at else "open",
+            "at": _iso(c.created_at),
+            "done_at": _iso(c.done_at),
+        }
+        for c in Chase.objects.filter(member=member)
+        .select_related("announcement")
+        .order_by("created_at", "id")
+    ]
+    notices: list[ExportRow] = [
+        {
+            "announcement": n.announcement.title,
+            "kind": "notice",
+            "stage": n.get_stage_display(),
+            "channel": n.get_channel_display(),
+            "address": n.address,
+            "status": n.get_status_display(),
+            "at": _iso(n.created_at),
+            "done_at": _iso(n.sent_at),
+        }
+        for n in _notices_to(member).select_related("announcement").order_by("created_at", "id")
+    ]
+    return chases + notices
+
+
+def _notices_to(member: Member) -> Any:
+    """Notices sent to this member: reminders about their answer, and (if they were a
+    representative) the chase lists and escalations pushed to them."""
+    user_id = member.user_id
+    condition = Notice.objects.filter(member=member)
+    if user_id is not None:
+        condition = condition | Notice.objects.filter(user_id=user_id)
+    return condition
+
+
+def _erase_notices(member: Member, ids: Identifiers) -> int:
+    """A notice's row stays (the follow-up's counts); its address and error go. The address
+    is part of a uniqueness rule, so each gets its own erased marker."""
+    addresses = (*ids.line_ids, *ids.phones, *ids.emails)
+    rows = _notices_to(member) | Notice.objects.filter(address__in=addresses)
+    changed = 0
+    for notice in rows.distinct():
+        Notice.objects.filter(pk=notice.pk).update(address=f"{ERASED}{notice.pk}", last_error="")
+        changed += 1
+    return changed
+
+
 def _erase_messaging(member: Member, ids: Identifiers) -> dict[str, int]:
     addresses = (
         Delivery.objects.filter(member=member).exclude(address="").update(address="", last_error="")
     )
     errors = scrub_rows(Delivery.objects.filter(member=member), ids.everything)
-    responses = Response.objects.filter(member=member).update(text="", note="")
+    # The source names the LINE user who answered ("liff:U…", an event id) and who marked.
+    responses = Response.objects.filter(member=member).update(text="", note="", source="")
+    notices = _erase_notices(member, ids)
+    relays = (
+        Relay.objects.filter(representative_line_user_id__in=ids.line_ids).update(
+            representative_line_user_id=""
+        )
+        if ids.line_ids
+        else 0
+    )
     links, _m = ResponseLink.objects.filter(member=member).delete()
     batches = 0
     for batch in LineBatch.objects.filter(to__icontains=ids.line_ids[0]) if ids.line_ids else []:
@@ -73,6 +174,8 @@ def _erase_messaging(member: Member, ids: Identifiers) -> dict[str, int]:
         "links_deleted": links,
         "line_batches": batches,
         "timeline_scrubbed": timeline,
+        "notices_scrubbed": notices,
+        "relays_scrubbed": relays,
     }
 
 
@@ -93,6 +196,24 @@ def register_privacy_hooks() -> None:
         label=_("Responses to announcements"),
         export=_export_responses,
         order=61,
+    )
+    register_member_data(
+        "messaging.messages_to_member",
+        label=_("Messages to the member's own LINE, phone or e-mail"),
+        export=_export_messages_to_member,
+        order=62,
+    )
+    register_member_data(
+        "messaging.answer_links",
+        label=_("Personal answer links sent by SMS or e-mail"),
+        export=_export_answer_links,
+        order=63,
+    )
+    register_member_data(
+        "messaging.follow_up",
+        label=_("Follow-up: chase lists, call queue, reminders and notices"),
+        export=_export_follow_up,
+        order=64,
     )
     register_retention(
         "messaging.delivery_addresses",

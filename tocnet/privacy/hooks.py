@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tocnet.accounts.models import LoginFailure, User
 from tocnet.core.models import AuditEvent
 from tocnet.members.importing.retention import PREVIEW_KEPT, import_previews_expire
-from tocnet.members.models import ImportJob, Member, Phone
+from tocnet.members.models import ImportJob, Member, Phone, Representative
 from tocnet.privacy.erasure import ERASED, ERASED_NAME, Identifiers, scrub_rows
 from tocnet.privacy.models import Consent, ConsentChange, DataRequest, Restriction
 from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
@@ -63,6 +63,27 @@ def _export_phones(member: Member) -> list[ExportRow]:
 def _erase_phones(member: Member, ids: Identifiers) -> dict[str, int]:
     deleted, _by_model = Phone.objects.filter(member=member).delete()
     return {"deleted": deleted}
+
+
+def _export_terms(member: Member) -> list[ExportRow]:
+    """The member's terms as a representative of members (elected role)."""
+    return [
+        {
+            "unit": r.unit.name,
+            "term_start": _when(r.term_start),
+            "term_end": _when(r.term_end),
+            "ended_on": _when(r.ended_on),
+            "why_it_ended": r.end_reason,
+        }
+        for r in Representative.objects.filter(member=member)
+        .select_related("unit")
+        .order_by("term_start", "id")
+    ]
+
+
+def _erase_terms(member: Member, ids: Identifiers) -> dict[str, int]:
+    # The terms stay (who represented a unit when is the cooperative's record); free text goes.
+    return {"scrubbed": Representative.objects.filter(member=member).update(end_reason="")}
 
 
 def _export_login(member: Member) -> list[ExportRow]:
@@ -228,6 +249,13 @@ def register_hooks() -> None:
     )
     register_member_data(
         "accounts.login", label=_("Sign-in account"), export=_export_login, order=12
+    )
+    register_member_data(
+        "members.representative_terms",
+        label=_("Terms as a representative of members"),
+        export=_export_terms,
+        erase=_erase_terms,
+        order=14,
     )
     register_member_data(
         "members.import_files",

@@ -311,10 +311,22 @@ def member_data_export(
     return member_data_xlsx(data), name
 
 
+# A spreadsheet cell holds at most 32,767 characters; longer values (an attachment in base64)
+# are complete in the JSON export only.
+CELL_MAX = 32000
+
+
 def _cell(value: object) -> str | int | float | bool | None:
-    if value is None or isinstance(value, str | int | float | bool):
+    if value is None or isinstance(value, int | float | bool):
         return value
-    return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+    )
+    if len(text) > CELL_MAX:
+        return text[:CELL_MAX] + " … " + _("(longer: complete in the JSON export)")
+    return text
 
 
 def member_data_xlsx(data: MemberData) -> bytes:
