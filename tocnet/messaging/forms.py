@@ -13,7 +13,7 @@ from tocnet.accounts import roles
 from tocnet.accounts.models import Department, User
 from tocnet.members.models import Member, Unit
 from tocnet.messaging.models import Announcement, Channel
-from tocnet.messaging.planning import MEMBER_CHANNELS
+from tocnet.messaging.planning import MEMBER_CHANNELS, AudienceJSON
 from tocnet.registers.models import Register
 
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
@@ -150,7 +150,7 @@ class AnnouncementForm(forms.ModelForm[Announcement]):
             self.add_error("channels", _("Allow at least one channel."))
         return data
 
-    def audience(self) -> dict[str, Any]:
+    def audience(self) -> AudienceJSON:
         data = self.cleaned_data
         scope = data.get("scope") or "all"
         return {

@@ -16,7 +16,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.db.models import Case, F, QuerySet, Value, When
@@ -41,6 +41,68 @@ MEMBER_CHANNELS = (Channel.LINE_GROUP, Channel.LINE_DIRECT, Channel.SMS, Channel
 PLAN_KEYS = ("line_group", "line_direct", "sms", "email", "unreachable")
 
 
+class AudienceJSON(TypedDict, total=False):
+    """Announcement.audience as stored: what Audience.as_json, the compose form and the command
+    line write (keys left out mean "any")."""
+
+    scope: str  # all | units | registers
+    units: list[str]  # unit codes
+    registers: list[str]  # register codes
+    member_types: list[str]
+    statuses: list[str]
+    channels: list[str]
+    representatives_only: bool
+
+
+class QuotaJSON(TypedDict):
+    limit: int | None
+    used: int
+
+
+class PlanSummary(TypedDict):
+    """The numbers shown before sending (Announcement.plan, ``tocnet announce --json``)."""
+
+    mode: str
+    recipients: int
+    channels: dict[str, int]
+    groups: int
+    relay_groups: int
+    line_messages: int
+    line_messages_if_not_relayed: int
+    broadcast_reach: int
+    sms_segments: int
+    sms_per_message: int
+    cost_baht: float
+    unreachable_reasons: dict[str, int]
+    excluded_restricted: int
+    quota: NotRequired[QuotaJSON]  # LINE's monthly quota when the send started
+
+
+class LineCost(TypedDict):
+    line_messages: int
+
+
+class SmsCost(TypedDict):
+    recipients: int
+    sms_segments: int
+    cost_baht: float
+
+
+class DirectCost(TypedDict):
+    line_messages: int
+    recipients: int
+
+
+class PlanAlternatives(TypedDict):
+    """What the other ways of sending the same announcement would cost."""
+
+    relay: LineCost
+    relay_none_forwarded: LineCost
+    direct: LineCost
+    all_sms: SmsCost
+    all_direct: DirectCost
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who an announcement is for; empty tuples mean "any"."""
@@ -55,7 +117,7 @@ class Audience:
     representatives_only: bool = False
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> Audience:
+    def from_json(cls, data: AudienceJSON | None) -> Audience:
         data = data or {}
         return cls(
             scope=str(data.get("scope") or "all"),
@@ -67,7 +129,7 @@ class Audience:
             representatives_only=bool(data.get("representatives_only")),
         )
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> AudienceJSON:
         return {
             "scope": self.scope,
             "units": list(self.units),
@@ -196,7 +258,7 @@ class ChannelPlan:
     def sms_cost(self) -> Decimal:
         return (Decimal(self.sms_segments) * sms_price()).quantize(Decimal("0.01"))
 
-    def alternatives(self, *, reachable_by_sms: int, linked_friends: int) -> dict[str, Any]:
+    def alternatives(self, *, reachable_by_sms: int, linked_friends: int) -> PlanAlternatives:
         price = sms_price()
         all_sms_segments = reachable_by_sms * self.sms_per_message
         return {
@@ -213,7 +275,7 @@ class ChannelPlan:
             "all_direct": {"line_messages": linked_friends, "recipients": linked_friends},
         }
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> PlanSummary:
         """The numbers shown before sending (and printed by ``tocnet announce --json``)."""
         return {
             "mode": self.mode,
@@ -405,7 +467,7 @@ def announcement_plan(
     return plan
 
 
-def plan_alternatives(plan: ChannelPlan, audience: Audience) -> dict[str, Any]:
+def plan_alternatives(plan: ChannelPlan, audience: Audience) -> PlanAlternatives:
     """Costs of the other ways to send the same announcement (no query when the plan counted
     them while planning, else two)."""
     if plan.reachable_by_sms is not None and plan.linked_friends is not None:

@@ -8,7 +8,7 @@ totals; nobody else sees anything.  Counts are aggregates (constant queries).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -97,7 +97,21 @@ def _status_key(status: str) -> str:
     return "queued" if status == DeliveryStatus.SENDING else status
 
 
-def announcement_status(announcement: Announcement, *, scope: Q | None = None) -> dict[str, Any]:
+class AnnouncementStatus(TypedDict):
+    """``tocnet announcement_status --json`` and the progress on the announcement's page."""
+
+    announcement: int
+    state: str
+    recipients: int
+    deliveries: dict[str, int]  # queued, sent, failed, unknown, unreachable, cancelled
+    by_channel: dict[str, dict[str, int]]
+    relays: dict[str, int]
+    progress: int  # per cent
+
+
+def announcement_status(
+    announcement: Announcement, *, scope: Q | None = None
+) -> AnnouncementStatus:
     """Per member of the audience: the state of the delivery that carries it, per channel.
 
     Two queries. ``scope`` narrows to a user's share (agents: their units)."""

@@ -30,6 +30,7 @@ from tocnet.messaging.models import (
 )
 from tocnet.messaging.planning import (
     Audience,
+    AudienceJSON,
     ChannelPlan,
     announcement_plan,
     relay_delay,
@@ -74,7 +75,7 @@ def _check_can_author(actor: Actor) -> None:
         raise AnnouncementError(_("Only cooperative staff write announcements."))
 
 
-def audience_outside_scope(audience: dict[str, Any], user: User) -> bool:
+def audience_outside_scope(audience: AudienceJSON, user: User) -> bool:
     """True when an agent's audience reaches beyond their own units (staff: never)."""
     if roles.is_cooperative_staff(user):
         return False
@@ -87,7 +88,7 @@ def audience_outside_scope(audience: dict[str, Any], user: User) -> bool:
     return not units or not units <= mine
 
 
-def _check_audience(actor: Actor, audience: dict[str, Any]) -> None:
+def _check_audience(actor: Actor, audience: AudienceJSON) -> None:
     if isinstance(actor, User) and audience_outside_scope(audience, actor):
         raise AnnouncementError(_("Coop agents send only to their own units."))
 
@@ -110,7 +111,8 @@ def announcement_create(*, actor: Actor, **fields: Any) -> Announcement:
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"department"}
     if unknown:
         raise TypeError(f"unknown fields {sorted(unknown)}")
-    _check_audience(actor, fields.get("audience") or {})
+    audience: AudienceJSON = fields.get("audience") or AudienceJSON()
+    _check_audience(actor, audience)
     announcement = Announcement(
         author=_actor_user(actor), by_command_line=not isinstance(actor, User), **fields
     )
@@ -527,7 +529,7 @@ def announcement_validate(announcement: Announcement) -> None:
         raise AnnouncementError("; ".join(exc.messages)) from exc
 
 
-def audience_from_cli(spec: str) -> dict[str, Any]:
+def audience_from_cli(spec: str) -> AudienceJSON:
     """``all``, ``unit:กพ,นว`` or ``register:สอ.พช.กพ.1,สอ.พช.นว.2`` → the audience JSON.
 
     Raises AnnouncementError naming each unknown unit or register."""

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -143,7 +144,7 @@ def announcement_edit(request: AuthenticatedHttpRequest, code: uuid.UUID) -> Htt
     return _form_page(request, form, announcement)
 
 
-def _preview_context(form: AnnouncementForm) -> dict[str, Any]:
+def _preview_context(form: AnnouncementForm) -> dict[str, object]:
     data = form.data if form.is_bound else {}
     instance = form.instance
     draft = Announcement(
@@ -160,7 +161,7 @@ def _preview_context(form: AnnouncementForm) -> dict[str, Any]:
     return preview_context(draft)
 
 
-def preview_context(announcement: Announcement) -> dict[str, Any]:
+def preview_context(announcement: Announcement) -> dict[str, object]:
     from tocnet.messaging.channels.sms import sms_length, sms_segments, sms_single_limit
     from tocnet.messaging.planning import sms_body
 
@@ -191,10 +192,10 @@ def announcement_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _detail_context(
     request: AuthenticatedHttpRequest, announcement: Announcement
-) -> dict[str, Any]:
+) -> dict[str, object]:
     user = request.user
     scope = delivery_unit_scope(user)
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "announcement": announcement,
         "preview": preview_context(announcement),
         "is_staff": roles.is_cooperative_staff(user),
@@ -233,7 +234,7 @@ def _detail_context(
     return context
 
 
-def _responses_context(user: User, announcement: Announcement) -> dict[str, Any]:
+def _responses_context(user: User, announcement: Announcement) -> dict[str, object]:
     """What the announcement asks, and whether this user may open its reports."""
     from tocnet.messaging.responses.models import Ask, ClosingReport
     from tocnet.messaging.responses.selectors import report_announcement_list_for_user
@@ -247,7 +248,7 @@ def _responses_context(user: User, announcement: Announcement) -> dict[str, Any]
     }
 
 
-def _progress_context(announcement: Announcement, scope: Any) -> dict[str, Any]:
+def _progress_context(announcement: Announcement, scope: Q | None) -> dict[str, object]:
     """The counts with their Thai labels (the status dict itself keeps the codes, as the
     command line prints them)."""
     status = announcement_status(announcement, scope=scope)
@@ -300,7 +301,7 @@ def announcement_progress(request: AuthenticatedHttpRequest, code: uuid.UUID) ->
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
-    context = {"announcement": announcement}
+    context: dict[str, object] = {"announcement": announcement}
     context.update(_progress_context(announcement, delivery_unit_scope(user)))
     return render(request, "messaging/includes/progress.html", context)
 

@@ -337,7 +337,7 @@ def _text(notice: Notice) -> str:
         chase = liff_url(f"{chase_path}&via=line")
     else:  # an agent's e-mail: the site itself, where they sign in with their password
         chase = _site() + chase_path
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "announcement": announcement,
         "count": notice.count,
         "chase_url": chase,

@@ -7,7 +7,6 @@ import datetime as dt
 import math
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -359,7 +358,7 @@ def _register_rows(
 ) -> list[dict[str, int | None]]:
     """One row per (register, unit) with its recipients, responded, informed and the poll
     answers per option (``option_<pk>``): one GROUP BY on integer keys over the audience."""
-    counts: dict[str, Any] = {
+    counts: dict[str, Count] = {
         "n": Count("id"),
         "responded": Count("id", filter=Q(response__way__in=MEMBER_WAY_VALUES)),
         "informed": Count("id", filter=Q(response__way__in=INFORMED_WAY_VALUES)),

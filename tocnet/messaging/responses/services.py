@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -397,7 +397,51 @@ def staff_call_record(
 # --- closing: the response window ends, the summary is frozen ----------------------------------
 
 
-def closing_report_data(announcement: Announcement) -> dict[str, Any]:
+class ClosingRegisterRow(TypedDict):
+    key: str
+    name: str
+    unit: str
+    unit_key: str
+    representative: str
+    recipients: int
+    responded: int
+    informed: int
+    informed_staff: int
+
+
+class ClosingUnitRow(TypedDict):
+    key: str
+    name: str
+    recipients: int
+    responded: int
+    informed: int
+    informed_staff: int
+    by_way: dict[str, int]
+    reasons: dict[str, int]
+
+
+class ClosingReportData(TypedDict):
+    """The frozen closing report (ClosingReport.data, JSON)."""
+
+    kind: str
+    question: str
+    recipients: int
+    responded: int
+    informed: int
+    informed_staff: int
+    unreached: int
+    by_way: dict[str, int]
+    unreached_by_reason: dict[str, int]
+    poll: dict[str, int] | None
+    poll_by_unit: list[dict[str, object]]
+    poll_by_register: list[dict[str, object]]
+    times: dict[str, float | None]  # per cent answered -> hours after the send
+    curve: list[list[float]]  # [hours since the send, answered so far]
+    by_register: list[ClosingRegisterRow]
+    by_unit: list[ClosingUnitRow]
+
+
+def closing_report_data(announcement: Announcement) -> ClosingReportData:
     """The report of ``announcement`` as it stands, as JSON for :class:`ClosingReport`: the
     totals, by way, unreached by reason, times to 50/80/95 % (hours), the curve, the poll,
     and rows per register and per unit (each unit with its own ways and reasons)."""

@@ -1,15 +1,29 @@
 import json
+from typing import TypedDict
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tocnet.messaging.models import Announcement
-from tocnet.messaging.planning import Audience, announcement_plan, sms_body
+from tocnet.messaging.planning import Audience, PlanSummary, announcement_plan, sms_body
 from tocnet.messaging.services import (
     AnnouncementError,
     announcement_create_approved,
     announcement_send,
     audience_from_cli,
 )
+
+
+class AnnounceJSON(TypedDict):
+    """What ``--json`` prints."""
+
+    announcement: int | None  # None for a dry run
+    mode: str
+    recipients: int
+    channels: dict[str, int]
+    line_messages: int
+    sms_segments: int
+    cost_baht: float
+    unreachable_reasons: dict[str, int]
 
 
 class Command(BaseCommand):
@@ -48,6 +62,7 @@ class Command(BaseCommand):
         if not fields["title"]:
             raise CommandError("The title is empty. / ไม่มีหัวข้อ")
         announcement_id: int | None = None
+        plan: PlanSummary
         if options["dry_run"]:
             draft = Announcement(**fields)
             plan = announcement_plan(
@@ -63,7 +78,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             announcement_id = announcement.pk
             plan = announcement.plan
-        out = {
+        out: AnnounceJSON = {
             "announcement": announcement_id,
             "mode": plan["mode"],
             "recipients": plan["recipients"],
