@@ -112,17 +112,78 @@ def led_unit_ids(user: User) -> QuerySet[Register, Any]:
     return Register.objects.filter(register_leader_q(user)).values("unit_id")
 
 
+_HISTORY_KINDS = {
+    "register.successor_set": "successor",
+    "register.updated": "successor",
+    "register.vacated": "vacated",
+    "register.created": "created",
+    "representative.end": "vacated",
+    "representative.term_renewed": "term",
+}
+
+
 def register_leader_history(register: Register) -> list[dict[str, object]]:
-    """Who led the register when, newest first, from its audit trail."""
-    events = AuditEvent.objects.filter(
-        target_type="registers.register",
-        target_id=str(register.code),
-        action__in=["register.successor_set", "register.vacated", "register.created"],
-    ).order_by("-created_at", "-pk")
-    return [
-        {"when": e.created_at, "action": e.action, "changes": e.changes, "by": e.actor_repr}
-        for e in events[:20]
-    ]
+    """Who led the register when, newest first, from the audit trail, whichever way the
+    leader changed: a successor named on the page or in the imported list (``successor``),
+    a new representative the plan seated from the imported list (``register.updated`` with a
+    representative change, also ``successor``), a vacancy marked on the page or a
+    representative left out of the imported list (``vacated``), a new term (``term``) and
+    the register's creation. Each entry: when, action, kind, changes, by. Three queries."""
+    own = list(
+        AuditEvent.objects.filter(
+            Q(action__in=["register.successor_set", "register.vacated", "register.created"])
+            | Q(action="register.updated", changes__has_key="representative"),
+            target_type="registers.register",
+            target_id=str(register.code),
+        ).order_by("-created_at", "-pk")[:40]
+    )
+    # The representatives who led it (their rows' events: left out of a list, re-elected).
+    numbers = set()
+    if register.representative is not None:
+        numbers.add(register.representative.member.number)
+    for e in own:
+        people = (e.changes or {}).get("representative")
+        if isinstance(people, dict):
+            numbers.update(str(n) for n in people.values() if n)
+        elif people:
+            numbers.add(str(people))
+    reps = dict(
+        Representative.objects.filter(
+            unit_id=register.unit_id, member__number__in=numbers
+        ).values_list("code", "member__number")
+    )
+    theirs = list(
+        AuditEvent.objects.filter(
+            target_type="members.representative",
+            target_id__in=[str(c) for c in reps],
+            action__in=["representative.end", "representative.term_renewed"],
+        ).order_by("-created_at", "-pk")[:40]
+    )
+    numbers_by_code = {str(c): n for c, n in reps.items()}
+    events = sorted([*own, *theirs], key=lambda e: (e.created_at, e.pk), reverse=True)[:20]
+    out: list[dict[str, object]] = []
+    for e in events:
+        changes: dict[str, Any] = dict(e.changes or {})
+        if e.action == "representative.end":
+            # The imported list without them: named as the vacancy it made.
+            changes = {"representative": numbers_by_code[e.target_id], "reason": "not_in_list"}
+        elif e.action == "representative.term_renewed":
+            start, end = changes.get("after") or ["", ""]
+            changes = {
+                "member": changes.get("member", ""),
+                "start": dt.date.fromisoformat(start) if start else None,
+                "end": dt.date.fromisoformat(end) if end else None,
+            }
+        out.append(
+            {
+                "when": e.created_at,
+                "action": e.action,
+                "kind": _HISTORY_KINDS[e.action],
+                "changes": changes,
+                "by": e.actor_repr,
+            }
+        )
+    return out
 
 
 # --- planning ---------------------------------------------------------------------------------

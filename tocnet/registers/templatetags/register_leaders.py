@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tocnet.registers.models import Register
 from tocnet.registers.selectors import register_deputy, register_leader_role, term_state
@@ -39,4 +40,5 @@ def end_reason_label(reason: str) -> str:
 
     field = cast(forms.ChoiceField, VacateForm.base_fields["reason"])
     labels = dict(cast(list[tuple[str, str]], field.choices))
+    labels["not_in_list"] = _("not in the imported list of representatives")
     return str(labels.get(reason, reason))

@@ -10,9 +10,15 @@ from django.core.exceptions import ValidationError
 
 from tocnet.accounts.models import User
 from tocnet.core.models import AuditEvent
+from tocnet.members.importing.services import representative_import_file
 from tocnet.members.models import Member, Representative, Unit
 from tocnet.members.tests.factories import make_member, make_unit
-from tocnet.registers.leaders import register_deputy_set, register_merge_preview
+from tocnet.members.tests.import_builders import xlsx_bytes
+from tocnet.registers.leaders import (
+    register_deputy_set,
+    register_merge_preview,
+    representative_terms_renew,
+)
 from tocnet.registers.models import Register, RegisterMembership
 from tocnet.registers.selectors import unit_plan_list
 from tocnet.registers.services import RenameNeedsConfirmationError, register_plan_apply
@@ -193,3 +199,50 @@ class VacancyApplyTestCase(_Base):
         self.login_as(self.staff)
         html = page.get(f"/registers/{register.code}/leaders/?merge=preview").content.decode()
         self.assertNotIn('data-section="merge"', html)
+
+    def test_the_history_shows_every_way_the_leader_changed(self) -> None:
+        """Who led it when, also when it changed through the imported list and the plan, not
+        only on the leaders page: left out of the list, a new representative seated by the
+        plan, re-elected for a new term."""
+        self.apply()
+        leaving = self.reps[2]
+        register = open_register_of(leaving.member)
+        others = [r for r in self.reps if r.pk != leaving.pk]
+
+        def import_list(numbers: list[str]) -> None:
+            rows = [["เลขทะเบียนสมาชิก", "หน่วยงาน"], *[[n, self.unit.name] for n in numbers]]
+            outcome = representative_import_file(
+                data=xlsx_bytes({"ผู้แทน": rows}), file_name="ผู้แทน.xlsx", actor=self.staff
+            )
+            self.assertEqual(outcome.summary["rejected"], [])
+
+        import_list([r.member.number for r in others])  # the office's list without them
+        url = f"/registers/{register.code}/leaders/"
+        self.login_as(self.staff)
+        page = self.client.get(url).content.decode()
+        vacated = re.search(r'<li data-history="representative.end">(.*?)</li>', page, re.S)
+        assert vacated is not None
+        self.assertIn(leaving.member.number, vacated.group(1))
+        self.assertIn("ไม่อยู่ในรายชื่อผู้แทนที่นำเข้า", vacated.group(1))
+        # The next list names a member of that register; the plan seats them in it.
+        newcomer = next(m for m in self.members[3:] if open_register_of(m) == register)
+        import_list([*(r.member.number for r in others), newcomer.number])
+        self.apply()
+        register.refresh_from_db()
+        self.assertEqual(register.representative.member, newcomer)  # type: ignore[union-attr]
+        page = self.client.get(url).content.decode()
+        seated = re.search(r'<li data-history="register.updated">(.*?)</li>', page, re.S)
+        assert seated is not None
+        self.assertIn(f"{newcomer.number} รับช่วงต่อจาก {leaving.member.number}", seated.group(1))
+        representative_terms_renew(
+            numbers=[newcomer.number],
+            term_start=dt.date(2030, 1, 1),
+            term_end=dt.date(2033, 12, 31),
+            actor=self.staff,
+        )
+        page = self.client.get(url).content.decode()
+        renewed = re.search(r'<li data-history="representative.term_renewed">(.*?)</li>', page)
+        assert renewed is not None
+        self.assertIn(f"{newcomer.number} ได้รับเลือกอีกวาระ", renewed.group(1))
+        self.assertIn("2576", renewed.group(1))  # 2033 in the Buddhist era
+        self.assertEqual(page.count("data-history="), 4)  # and the register's creation
