@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import In
@@ -126,7 +124,7 @@ def conversation_counts(user: object) -> dict[str, int]:
     if scope is not None:
         qs = qs.filter(scope)
     now = timezone.now()
-    row: dict[str, Any] = qs.aggregate(
+    row: dict[str, int | None] = qs.aggregate(
         open=Count("pk", filter=Q(status=Conversation.Status.OPEN)),
         waiting=Count("pk", filter=Q(status=Conversation.Status.WAITING)),
         solved=Count("pk", filter=Q(status=Conversation.Status.SOLVED)),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tocnet.accounts.models import Department, User
 from tocnet.conversations.models import Article, Conversation, Message
-from tocnet.core.audit import audit_record
+from tocnet.core.audit import Changes, audit_record
 from tocnet.line import client
 from tocnet.line.models import LineFriend
 from tocnet.members.models import Member
@@ -186,7 +186,7 @@ def message_receive(
             file_name or f"{line_message_id or 'file'}.bin", ContentFile(content), save=False
         )
     message.save()
-    updates: dict[str, Any] = {
+    updates: dict[str, object] = {
         "last_message_at": now,
         "message_count": F("message_count") + 1,
     }
@@ -218,11 +218,11 @@ def reply_token_spent(*, conversation: Conversation) -> None:
 
 def _conversation_change(
     conversation: Conversation,
-    fields: dict[str, Any],
+    fields: dict[str, object],
     *,
     actor: Any,
     action: str,
-    changes: dict[str, Any],
+    changes: Changes,
 ) -> Conversation:
     """Set `fields` on the conversation and save them with their audit event, both or neither."""
     with transaction.atomic():
@@ -327,7 +327,7 @@ def conversation_answer(*, conversation: Conversation, author: User, text: str) 
             send_status=Message.SendStatus.PENDING,
             created_at=now,
         )
-        updates: dict[str, Any] = {
+        updates: dict[str, object] = {
             "last_message_at": now,
             "message_count": F("message_count") + 1,
             "waiting_since": None,
@@ -475,7 +475,7 @@ def bot_answer_record(
         send_status=Message.SendStatus.SENT,
         via=Message.Via.REPLY,
     )
-    updates: dict[str, Any] = {"message_count": F("message_count") + 1}
+    updates: dict[str, object] = {"message_count": F("message_count") + 1}
     if article is not None:
         updates["article"] = article
     Conversation.objects.filter(pk=conversation.pk).update(**updates)

@@ -1,8 +1,8 @@
 """Audit trail writes. Call inside the transaction that makes the change."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import models
 
@@ -13,6 +13,15 @@ from tocnet.core.versions import NETWORK_APPS, network_changed
 # Fields never copied into audit payloads in clear (PDPA: national ID stays out of logs).
 REDACTED_FIELDS = frozenset({"national_id", "password"})
 
+# What an event records: field or fact -> a JSON value (each action names its own keys;
+# nested changes are {"before", "after"} or further such mappings).
+Changes = Mapping[str, object]
+
+
+class FieldDiff(TypedDict):
+    before: object
+    after: object
+
 
 def _describe(target: models.Model | None) -> tuple[str, str, str]:
     if target is None:
@@ -22,9 +31,9 @@ def _describe(target: models.Model | None) -> tuple[str, str, str]:
     return f"{meta.app_label}.{meta.model_name}", str(ident), str(target)[:200]
 
 
-def redact(changes: dict[str, Any]) -> dict[str, Any]:
+def redact(changes: Changes) -> dict[str, object]:
     """Replace values of sensitive fields by a marker, keeping the fact that they changed."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key, value in changes.items():
         if key in REDACTED_FIELDS:
             out[key] = "[redacted]"
@@ -47,7 +56,7 @@ def audit_record(
     actor: Any,
     action: str,
     target: models.Model | None,
-    changes: dict[str, Any] | None = None,
+    changes: Changes | None = None,
     kind: str = AuditEvent.Kind.CHANGE,
     ip_address: str | None = None,
 ) -> AuditEvent:
@@ -77,7 +86,7 @@ class AuditEntry:
     target_type: str  # "members.member"
     target_id: str  # its code (or pk)
     target_repr: str
-    changes: dict[str, Any]
+    changes: Changes
 
 
 def audit_record_many(
@@ -114,7 +123,7 @@ def audit_access(
     actor: Any,
     action: str,
     target: models.Model | None = None,
-    detail: dict[str, Any] | None = None,
+    detail: Changes | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Log a read or export of personal data (PDPA security measures: who saw what, when)."""
@@ -128,7 +137,7 @@ def audit_access(
     )
 
 
-def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def diff_fields(before: Mapping[str, object], after: Mapping[str, object]) -> dict[str, FieldDiff]:
     """{field: {"before": old, "after": new}} for the fields whose value changed."""
     return {
         key: {"before": before.get(key), "after": value}

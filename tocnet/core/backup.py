@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, TypedDict, cast
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -66,15 +66,35 @@ def _both(message: str, **params: Any) -> str:
     return thai if thai == english else f"{thai}\n{english}"
 
 
+class ArchivePart(TypedDict):
+    """One member of the archive with its size and SHA-256, checked before it is restored."""
+
+    name: str
+    size: int
+    sha256: str
+
+
+class Manifest(TypedDict):
+    """manifest.json of a backup archive."""
+
+    format: str
+    version: int
+    engine: str  # sqlite | postgresql
+    created_at: str  # ISO, UTC
+    migrations: dict[str, str]  # the last applied migration of each app
+    database: ArchivePart
+    files: list[ArchivePart]  # the var/ files rows point at
+
+
 @dataclass
 class BackupResult:
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
 
 
 @dataclass
 class RestoreResult:
-    manifest: dict[str, Any]
+    manifest: Manifest
     files: int = 0
     unapplied_migrations: list[str] = field(default_factory=list)
 
@@ -206,7 +226,7 @@ class _HashingReader:
         return data
 
 
-def _add_file(archive: tarfile.TarFile, name: str, path: Path) -> dict[str, Any] | None:
+def _add_file(archive: tarfile.TarFile, name: str, path: Path) -> ArchivePart | None:
     """Add one file; None if it vanished meanwhile (a purge ran)."""
     try:
         handle = path.open("rb")
@@ -247,7 +267,11 @@ def backup_create(
             _sqlite_dump(connection, dump)
         else:
             _pg_dump(connection, dump)
-        database = {"name": dump.name, "size": dump.stat().st_size, "sha256": _sha256_file(dump)}
+        database: ArchivePart = {
+            "name": dump.name,
+            "size": dump.stat().st_size,
+            "sha256": _sha256_file(dump),
+        }
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
@@ -257,7 +281,7 @@ def backup_create(
                     for name, path in _var_files()
                     if (entry := _add_file(archive, name, path)) is not None
                 ]
-                manifest = {
+                manifest: Manifest = {
                     "format": FORMAT,
                     "version": FORMAT_VERSION,
                     "engine": engine,
@@ -325,7 +349,7 @@ def _safe_member_name(name: str) -> bool:
     )
 
 
-def _read_manifest(archive: tarfile.TarFile, name: str) -> dict[str, Any]:
+def _read_manifest(archive: tarfile.TarFile, name: str) -> Manifest:
     try:
         member = archive.getmember(MANIFEST)
         handle = archive.extractfile(member)
@@ -349,11 +373,12 @@ def _read_manifest(archive: tarfile.TarFile, name: str) -> dict[str, Any]:
                 version=manifest.get("version"),
             )
         )
-    return manifest
+    # Checked above as far as restoring relies on it; each part is checked again as it is read.
+    return cast(Manifest, manifest)
 
 
 def _extract_checked(
-    archive: tarfile.TarFile, member_name: str, expected: dict[str, Any], target: Path, file: str
+    archive: tarfile.TarFile, member_name: str, expected: ArchivePart, target: Path, file: str
 ) -> None:
     """Copy one member to ``target``, refusing it unless its size and SHA-256 match."""
     try:

@@ -1,7 +1,6 @@
 """Writes to members. Each service is atomic and leaves an AuditEvent in the same transaction."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
@@ -23,8 +22,9 @@ class ContactChange:
     unreachable_reason: str
 
 
-def _contact_snapshot(member: Member) -> dict[str, Any]:
-    snapshot: dict[str, Any] = {field: getattr(member, field) for field in CONTACT_FIELDS}
+def _contact_snapshot(member: Member) -> dict[str, object]:
+    """The contact fields and phones as they stand, to diff for the audit event."""
+    snapshot: dict[str, object] = {field: getattr(member, field) for field in CONTACT_FIELDS}
     snapshot["phones"] = [p.raw for p in member.phones.order_by("position", "id")]
     return snapshot
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
-from tocnet.core.audit import audit_record
+from tocnet.core.audit import Changes, audit_record
 from tocnet.line import client as line_client
 from tocnet.messaging.models import (
     Announcement,
@@ -66,7 +66,7 @@ def _actor_user(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
-def _audit(actor: Actor, action: str, announcement: Announcement, changes: dict[str, Any]) -> None:
+def _audit(actor: Actor, action: str, announcement: Announcement, changes: Changes) -> None:
     audit_record(actor=actor, action=action, target=announcement, changes=changes)
 
 

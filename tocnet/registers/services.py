@@ -293,7 +293,7 @@ def _save_register(work: _UnitApply, planned: PlannedRegister) -> Register:
     register.representative = rep
     register.full_clean()
     register.save(update_fields=["number", "line_group_name", "representative", "updated_at"])
-    changed: dict[str, Any] = {
+    changed: dict[str, object] = {
         k: {"before": before[k], "after": v} for k, v in after.items() if before[k] != v
     }
     if new_term and "representative" not in changed:

@@ -169,7 +169,7 @@ def plan_unit_detail(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
     return render(request, "registers/plan_unit.html", context)
 
 
-def _unit_context(unit: Unit, plan: UnitPlan, fingerprint: str) -> dict[str, Any]:
+def _unit_context(unit: Unit, plan: UnitPlan, fingerprint: str) -> dict[str, object]:
     numbers = {n for r in plan.registers for n in r.members} | set(plan.unassigned)
     numbers |= {m.member for m in plan.moves}
     people = {

@@ -114,7 +114,7 @@ def user_line_connect(
             before = user.line_user_id
             user.line_user_id = line_user_id
             user.save(update_fields=["line_user_id"])
-            changes: dict[str, Any] = {"line_user_id": {"before": bool(before), "after": True}}
+            changes: dict[str, object] = {"line_user_id": {"before": bool(before), "after": True}}
             if via:
                 changes["via"] = via
             audit_record(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Required, TypedDict, Unpack
 
@@ -214,7 +214,7 @@ def jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _readable(changes: dict[str, FieldChange]) -> dict[str, object]:
+def _readable(changes: Mapping[str, object]) -> dict[str, object]:
     def text(value: Any) -> Any:
         return ", ".join(map(str, value)) if isinstance(value, list) else value
 

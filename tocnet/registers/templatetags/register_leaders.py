@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+import datetime as dt
+from typing import TypedDict, cast
 
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tocnet.members.models import Member
 from tocnet.registers.models import Register
 from tocnet.registers.selectors import register_deputy, register_leader_role, term_state
 
 register = template.Library()
 
 
+class LeaderNotice(TypedDict):
+    """What the notice shows for this register and the signed-in user."""
+
+    vacant: bool
+    role: str  # representative | deputy | ""
+    term_end: dt.date | None
+    term_state: str
+    deputy: Member | None
+    representative: Member | None
+
+
 @register.simple_tag(takes_context=True)
-def register_leader_notice(context: template.Context, register_obj: Register) -> dict[str, Any]:
+def register_leader_notice(context: template.Context, register_obj: Register) -> LeaderNotice:
     """What the notice shows for this register and the signed-in user."""
     request = context.get("request")
     user = getattr(request, "user", None)
