@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tocnet.accounts.models import Department, User
 from tocnet.conversations.models import Article, Conversation, Message
@@ -305,6 +306,22 @@ def conversation_set_status(*, conversation: Conversation, status: str, actor: A
     return conversation
 
 
+RESTRICTED_TEXT = gettext_lazy(
+    "Processing of this member's data is restricted (PDPA): nothing is sent to them until "
+    "the restriction is lifted."
+)
+
+
+def member_restricted(conversation: Conversation) -> bool:
+    """The conversation's member is under a restriction of processing: TOC-Net sends them
+    nothing, answers included (the privacy app's rule for every send)."""
+    from tocnet.privacy.selectors import restricted_member_ids
+
+    return conversation.member_id is not None and (
+        restricted_member_ids().filter(member_id=conversation.member_id).exists()
+    )
+
+
 def conversation_answer(*, conversation: Conversation, author: User, text: str) -> Message:
     """Queue a staff (or representative) answer; it goes out after commit, through the reply
     token while valid (free), otherwise by push (billed). Two answers written at once are both
@@ -317,6 +334,8 @@ def conversation_answer(*, conversation: Conversation, author: User, text: str) 
         raise ValueError(_("Write an answer first."))
     if roles.is_representative(author) and not representative_may_answer(conversation):
         raise PermissionDenied(_("Representatives answer only simple questions."))
+    if member_restricted(conversation):
+        raise PermissionDenied(RESTRICTED_TEXT)
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(
@@ -405,6 +424,9 @@ def _send_batch(conversation_id: int, batch: list[Message]) -> int:
     from linebot.v3.messaging import TextMessage
 
     conversation = Conversation.objects.get(pk=conversation_id)
+    if member_restricted(conversation):  # restricted after the answer was queued
+        _mark(batch, send_status=Message.SendStatus.FAILED, error="processing restricted")
+        return 0
     to = conversation.line_user_id
     friend = LineFriend.objects.filter(line_user_id=to).first() if to else None
     if not to or (friend is not None and friend.blocked):
@@ -600,6 +622,8 @@ def conversations_overdue_notify(*, now: dt.datetime | None = None) -> int:
         ).update(overdue_notified_at=now)
         member = conversation.member
         if claimed != 1 or member is None or not representative_may_see(member):
+            continue
+        if member_restricted(conversation):
             continue
         rep = member_representative_user(member)
         rep_line = (

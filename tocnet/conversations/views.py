@@ -73,11 +73,19 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
     manages = roles.is_cooperative_staff(user)
     notes = manages or roles.is_representative(user)
     answers = manages or (notes and selectors.representative_may_answer(conversation))
+    restricted = services.member_restricted(conversation)
     status = 200
     answer_form, note_form = AnswerForm(), NoteForm()
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "answer" and notes and not answers:
+        if action == "answer" and answers and restricted:
+            note_form = NoteForm(initial={"note": request.POST.get("text", "")[:2000]})
+            messages.error(
+                request,
+                _("%(why)s Your text is in the note box.") % {"why": services.RESTRICTED_TEXT},
+            )
+            status = 409
+        elif action == "answer" and notes and not answers:
             # Refused here and in the service: the page says why, the text is kept.
             note_form = NoteForm(initial={"note": request.POST.get("text", "")[:2000]})
             messages.error(
@@ -158,7 +166,8 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
         )
         if manages
         else None,
-        "answers": answers,
+        "answers": answers and not restricted,
+        "restricted": restricted,
         "notes": notes,
         "representative": roles.is_representative(user),
         "token_fresh": token_fresh,

@@ -173,8 +173,9 @@ def _chaser(register: Register) -> Member | None:
     return register_deputy(register)
 
 
-def _next_channel(row: Recipient) -> tuple[str, str] | None:
-    """The member's next way after the one the announcement took: (channel, address)."""
+def _next_channel(row: Recipient, refused: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """The member's next way after the one the announcement took: (channel, address); never
+    a channel in ``refused`` (the member objected to the cooperative's news on it)."""
     member = row.member
     tried = row.channel
     phones = [p for p in member.phones.all() if p.valid and p.kind == "mobile" and p.e164]
@@ -185,16 +186,33 @@ def _next_channel(row: Recipient) -> tuple[str, str] | None:
         options.append((Notice.Channel.SMS, phones[0].e164))
     if member.email and member.email_valid and tried != Channel.EMAIL:
         options.append((Notice.Channel.EMAIL, member.email))
+    options = [o for o in options if o[0] not in refused]
     return options[0] if options else None
+
+
+def _refused_channels(member_ids: list[int]) -> dict[int, frozenset[str]]:
+    """Per member: the channels a reminder may not take (objected to news there, or every
+    channel when processing is restricted). Three queries whatever the number of members."""
+    from tocnet.privacy.selectors import members_not_messageable
+
+    refused: dict[int, set[str]] = defaultdict(set)
+    members = Member.objects.filter(pk__in=member_ids)
+    for channel in (Notice.Channel.LINE, Notice.Channel.SMS, Notice.Channel.EMAIL):
+        for pk in members_not_messageable(
+            purpose="news", channel=str(channel), members=members
+        ).values_list("pk", flat=True):
+            refused[pk].add(str(channel))
+    return {pk: frozenset(channels) for pk, channels in refused.items()}
 
 
 def _reminders(announcement: Announcement, rows: list[Recipient], now: dt.datetime) -> int:
     members = Member.objects.filter(pk__in=[r.member_id for r in rows]).prefetch_related("phones")
     by_pk = {m.pk: m for m in members}
+    refused = _refused_channels(list(by_pk))
     count = 0
     for row in rows:
         row.member = by_pk[row.member_id]
-        choice = _next_channel(row)
+        choice = _next_channel(row, refused.get(row.member_id, frozenset()))
         if choice is None:
             continue
         channel, address = choice
