@@ -11,7 +11,7 @@ from tocnet.accounts.models import User
 from tocnet.core.models import AuditEvent
 from tocnet.line import simulate
 from tocnet.line.models import LineGroup, RegisterCode, WebhookEvent
-from tocnet.line.services.groups import register_code_ensure
+from tocnet.line.services.groups import group_refresh, register_code_ensure
 from tocnet.line.tests.base import LineTestCase
 from tocnet.members.models import Member, Representative
 from tocnet.registers.leaders import (
@@ -87,6 +87,10 @@ class SuccessorGroupTestCase(LineTestCase):
         code = RegisterCode.objects.get(register=self.register, used_at__isnull=True)
         self.assertIn(f'data-line-code="{code.code}"', page)
         # The predecessor posting the new code does not verify; the successor's LINE does.
+        self.post_events([simulate.group_message_event(group.group_id, REP_LINE, code.code)])
+        group.refresh_from_db()
+        self.assertEqual(group.status, LineGroup.Status.AWAITING_NEW)
+        self.assertIsNone(RegisterCode.objects.get(pk=code.pk).used_at)
         Member.objects.filter(pk=self.in_register.pk).update(line_user_id=None)
         event = simulate.group_message_event(group.group_id, NEW_LINE, code.code)
         self.post_events([event])
@@ -221,3 +225,39 @@ class MergedRegisterGroupTestCase(LineTestCase):
         self.assertIn('data-status="unmatched" data-problem="no_such_register"', page)
         # Its id can be verified for another register later without a clash.
         Register.objects.filter(pk=other.pk).update(line_group_id=group_id)
+
+
+class ConfirmedRenameTestCase(LineTestCase):
+    """A plan renaming a verified group, confirmed by staff: the verification follows the new
+    name. The group stays this register's, flagged until it is renamed in LINE too."""
+
+    def test_the_verification_follows_the_new_name(self) -> None:
+        # กพ has one register, its single group สอ.พช.กพ., verified.
+        self.register.number = None
+        self.register.line_group_name = "สอ.พช.กพ."
+        self.register.save()
+        code = register_code_ensure(register=self.register)
+        group_id = simulate.group_id_for("สอ.พช.กพ.")
+        self.fake.add_group(group_id, "สอ.พช.กพ.", count=3)
+        self.post_events([simulate.join_event(group_id)])
+        self.post_events([simulate.group_message_event(group_id, REP_LINE, code.code)])
+        self.assertEqual(LineGroup.objects.get(group_id=group_id).status, "verified")
+        # A second representative is elected: the single group becomes สอ.พช.กพ.1.
+        Representative.objects.create(
+            member=self.a_not_in_register,
+            unit=self.unit_a,
+            term_start=dt.date(2026, 1, 1),
+            term_end=dt.date(2029, 12, 31),
+        )
+        register_plan_apply(units=[self.unit_a], actor=self.staff, confirm_renames=True)
+        self.register.refresh_from_db()
+        self.assertEqual(self.register.line_group_name, "สอ.พช.กพ.1")
+        self.assertEqual(self.register.line_group_id, group_id)
+        group_refresh(group_id=group_id)
+        group = LineGroup.objects.get(group_id=group_id)
+        self.assertEqual((group.status, group.register_id), ("verified", self.register.pk))
+        self.assertIn("สอ.พช.กพ.", group.drift)  # the old name in LINE: flagged, not detached
+        self.fake.rename_group(group_id, "สอ.พช.กพ.1")
+        group_refresh(group_id=group_id)
+        group.refresh_from_db()
+        self.assertEqual((group.status, group.drift), ("verified", ""))
