@@ -157,3 +157,29 @@ class TermsTestCase(BaseTestCase):
             ],
             ["100001"],
         )
+
+    def test_the_new_term_page_is_linked_exactly_for_those_it_serves(self) -> None:
+        """An earlier walk found the new-term page linked for agents but refused to them:
+        wherever a persona sees the link (dashboard, plan, leaders page), the page opens for
+        them; staff and the unit's agent see it; no one else is linked to it."""
+        pages = [
+            "/dashboard/",
+            "/registers/plan/",
+            f"/registers/plan/{self.unit_a.code}/",
+            f"/registers/{self.register.code}/leaders/",
+        ]
+        linked = {}
+        for name, user in self.personas().items():
+            with self.subTest(persona=name):
+                self.login_as(user)
+                shown = [
+                    url
+                    for url in pages
+                    if "/registers/terms/renew/" in self.client.get(url).content.decode()
+                ]
+                status = self.client.get("/registers/terms/renew/").status_code
+                linked[name] = bool(shown)
+                self.assertEqual(status, 200 if name in ("staff", "agent") else 403, shown)
+                if shown:
+                    self.assertEqual(status, 200, shown)
+        self.assertEqual({k for k, v in linked.items() if v}, {"staff", "agent"})
