@@ -15,6 +15,16 @@ from tocnet.messaging.channels import sms
 from tocnet.testing.fakes.sms_server import FakeSmsGateway
 
 
+def thaibulksms_at(gateway: FakeSmsGateway) -> override_settings:
+    """ThaiBulkSMS settings pointing at the fake gateway, with the credentials it expects."""
+    return override_settings(
+        SMS_PROVIDER="thaibulksms",
+        SMS_API_KEY="key",
+        SMS_API_SECRET="secret",
+        SMS_API_BASE_URL=gateway.url,
+    )
+
+
 class SmsConnectionsTestCase(SimpleTestCase):
     def test_it_honours_the_proxy_settings_of_the_environment(self) -> None:
         proxy = "http://proxy.example:3128"
@@ -29,12 +39,7 @@ class SmsConnectionsTestCase(SimpleTestCase):
     def test_it_reads_the_environment_once_per_host_not_per_message(self) -> None:
         with (
             FakeSmsGateway(api_key="key") as gateway,
-            override_settings(
-                SMS_PROVIDER="thaibulksms",
-                SMS_API_KEY="key",
-                SMS_API_SECRET="secret",
-                SMS_API_BASE_URL=gateway.url,
-            ),
+            thaibulksms_at(gateway),
             mock.patch.object(
                 requests.utils, "get_environ_proxies", wraps=requests.utils.get_environ_proxies
             ) as read,
@@ -51,12 +56,7 @@ class SmsConnectionsTestCase(SimpleTestCase):
     def test_it_maps_the_gateways_answers(self) -> None:
         with (
             FakeSmsGateway(api_key="key") as gateway,
-            override_settings(
-                SMS_PROVIDER="thaibulksms",
-                SMS_API_KEY="key",
-                SMS_API_SECRET="secret",
-                SMS_API_BASE_URL=gateway.url,
-            ),
+            thaibulksms_at(gateway),
             mock.patch.object(sms, "TIMEOUT", (1, 0.3)),
         ):
             gateway.hang_seconds = 0.6

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from tocnet.line.models import GroupMemberSighting, LineGroup
 from tocnet.members.models import Member, Phone, Representative, Unit
 from tocnet.registers.models import Register, RegisterMembership
+from tocnet.testing import BaseTestCase
 
 _seq = itertools.count(1)
 
@@ -133,3 +138,36 @@ def demo_registers_create(*, seed: int = 11) -> dict[str, int]:
     Member.objects.bulk_update(linked, ["line_user_id"], batch_size=2000)
     GroupMemberSighting.objects.bulk_create(sightings, batch_size=5000)
     return {"registers": len(saved), "verified": len(groups), "seen": len(sightings)}
+
+
+class TwoRegistersTestCase(BaseTestCase):
+    """BaseTestCase with register 1 of กพ on a verified group (in_register seen) and a register
+    2 of กพ holding a_not_in_register: the unit the forms tests download and upload."""
+
+    register_2: Register
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        verify_group(cls.register, seen=[cls.in_register])
+        cls.register_2 = add_register(cls.unit_a, 2, [cls.a_not_in_register])
+
+    def upload_filled_form(self, cells: dict[str, str]) -> HttpResponse:
+        """The agent downloads กพ's attachment 3, writes ``cells`` ({"F8": value}) on register
+        2's sheet and uploads it back (a preview, or the page saying why not)."""
+        self.login_as(self.agent)
+        data = self.client.get(
+            reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"])
+        ).content
+        wb = load_workbook(io.BytesIO(data))
+        ws = wb["สอ.พช.กพ.2"]
+        for cell, value in cells.items():
+            ws[cell] = value
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        buffer.name = "กพ.xlsx"
+        buffer.seek(0)
+        response: HttpResponse = self.client.post(
+            reverse("reports:upload", args=[self.unit_a.code]), {"file": buffer}
+        )
+        return response

@@ -4,12 +4,10 @@ back with the reason in Thai (and English)."""
 
 from __future__ import annotations
 
-import io
 from unittest import mock
 
 from django.test import override_settings
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from tocnet.core.models import AuditEvent
 from tocnet.core.progress import APPLYING, progress_read, progress_write
@@ -17,36 +15,17 @@ from tocnet.members.importing.services import progress_key
 from tocnet.members.models import ImportJob
 from tocnet.reports.forms_io import importing
 from tocnet.reports.models import MemberFormReport
-from tocnet.reports.tests.builders import add_register, verify_group
-from tocnet.testing import BaseTestCase
+from tocnet.reports.tests.builders import TwoRegistersTestCase
 
 HX = {"HX-Request": "true"}
 
 
 @override_settings(FORM_APPLY_INLINE_MAX_ROWS=1)
-class BackgroundFormApplyTestCase(BaseTestCase):
-    @classmethod
-    def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        verify_group(cls.register, seen=[cls.in_register])
-        cls.register_2 = add_register(cls.unit_a, 2, [cls.a_not_in_register])
-
+class BackgroundFormApplyTestCase(TwoRegistersTestCase):
     def _uploaded_form(self) -> ImportJob:
         """The agent downloads the unit's form, fills in an e-mail and "no LINE" for one
         member, and uploads it: a preview."""
-        self.login_as(self.agent)
-        data = self.client.get(
-            reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"])
-        ).content
-        wb = load_workbook(io.BytesIO(data))
-        ws = wb["สอ.พช.กพ.2"]
-        ws["F8"] = "new.mail@example.com"
-        ws["G8"] = "ไม่ใช่"  # "uses LINE": no
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        buffer.name = "กพ.xlsx"
-        buffer.seek(0)
-        self.client.post(reverse("reports:upload", args=[self.unit_a.code]), {"file": buffer})
+        self.upload_filled_form({"F8": "new.mail@example.com", "G8": "ไม่ใช่"})  # G: uses LINE
         job = ImportJob.objects.get(kind=ImportJob.Kind.FORM)
         self.assertEqual(job.status, ImportJob.Status.PREVIEW)
         self.assertGreater(len(job.summary["plan"]["rows"]), 1)  # over the (test) limit

@@ -20,19 +20,18 @@ from tocnet.registers.models import RegisterMembership
 from tocnet.reports.models import MemberFormReport, ReportJob, UnitSubmission
 from tocnet.reports.selectors import coverage_for_user, submission_state
 from tocnet.reports.services import report_job_run
-from tocnet.reports.tests.builders import add_member, add_register, verify_group
+from tocnet.reports.tests.builders import (
+    TwoRegistersTestCase,
+    add_member,
+    add_register,
+    verify_group,
+)
 from tocnet.testing import BaseTestCase
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class FormsViewsTestCase(BaseTestCase):
-    @classmethod
-    def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        verify_group(cls.register, seen=[cls.in_register])
-        cls.register_2 = add_register(cls.unit_a, 2, [cls.a_not_in_register])
-
+class FormsViewsTestCase(TwoRegistersTestCase):
     def test_it_scopes_the_forms_page(self) -> None:
         expected = {"staff": 200, "agent": 200, "rep": 200, "board": 403, "member": 403,
                     "outsider": 403}  # fmt: skip
@@ -84,20 +83,7 @@ class FormsViewsTestCase(BaseTestCase):
         self.assertEqual(self.client.get(reverse("reports:forms_zip")).status_code, 403)
 
     def test_it_uploads_previews_and_applies(self) -> None:
-        self.login_as(self.agent)
-        data = self.client.get(
-            reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"])
-        ).content
-        wb = load_workbook(io.BytesIO(data))
-        ws = wb["สอ.พช.กพ.2"]
-        ws["F8"] = "new.mail@example.com"
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        buffer.name = "กพ.xlsx"
-        buffer.seek(0)
-        response = self.client.post(
-            reverse("reports:upload", args=[self.unit_a.code]), {"file": buffer}
-        )
+        response = self.upload_filled_form({"F8": "new.mail@example.com"})
         job = ImportJob.objects.get(kind=ImportJob.Kind.FORM)
         self.assertRedirects(response, reverse("reports:upload_detail", args=[job.code]))
         page = self.client.get(reverse("reports:upload_detail", args=[job.code])).content.decode()
@@ -367,14 +353,8 @@ class Attachment3DropDownsTestCase(BaseTestCase):
         self.assertTrue(all(r.split(":")[0].endswith("8") for r in ranges))  # from row 8
 
 
-class ReturnedFormPreviewTestCase(BaseTestCase):
+class ReturnedFormPreviewTestCase(TwoRegistersTestCase):
     """#16: the preview shows every change the form makes, before anything is applied."""
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        verify_group(cls.register, seen=[cls.in_register])
-        cls.register_2 = add_register(cls.unit_a, 2, [cls.a_not_in_register])
 
     def test_it_shows_in_group_uses_line_and_remark_edits_before_applying(self) -> None:
         self.login_as(self.agent)
@@ -450,6 +430,30 @@ def _table_rows(page: str, attributes: tuple[str, ...]) -> dict[str, list[str]]:
     return found
 
 
+def unit_form_job(test: BaseTestCase, fmt: str, kind: str) -> tuple[ReportJob, str, str]:
+    """The agent asks for กพ's attachment 3 over the inline limit the caller set: a job, and a
+    status page polled every 2 s; asking again while it waits gives the same job, not a second
+    build. Returns (the job once the worker ran it, its status URL, the page while waiting)."""
+    url = reverse("reports:attachment3", args=[test.unit_a.code, fmt])
+    test.login_as(test.agent)
+    with test.captureOnCommitCallbacks(execute=False) as callbacks:
+        response = test.client.get(url)
+    job = ReportJob.objects.get()
+    status_url = reverse("reports:report_job_status", args=[job.code])
+    test.assertRedirects(response, status_url)
+    test.assertEqual(job.kind, kind)
+    test.assertEqual(job.unit_codes, [str(test.unit_a.code)])
+    page = test.client.get(status_url).content.decode()
+    test.assertIn('hx-trigger="every 2s"', page)
+    with test.captureOnCommitCallbacks(execute=False):
+        test.assertRedirects(test.client.get(url), status_url)
+    test.assertEqual(ReportJob.objects.count(), 1)
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    return job, status_url, page
+
+
 class BackgroundUnitPdfTestCase(BaseTestCase):
     """#16: a unit's attachment 3 PDF too long to draw while one waits is drawn in the
     background: a page with a progress line that updates itself, then a download link."""
@@ -459,29 +463,13 @@ class BackgroundUnitPdfTestCase(BaseTestCase):
 
         add_register(self.unit_a, 2, [self.a_not_in_register])
         url = reverse("reports:attachment3", args=[self.unit_a.code, "pdf"])
-        self.login_as(self.agent)
         with override_settings(REPORT_PDF_INLINE_MAX_MEMBERS=2):
-            with self.captureOnCommitCallbacks(execute=False) as callbacks:
-                response = self.client.get(url)
-            job = ReportJob.objects.get()
-            status_url = reverse("reports:report_job_status", args=[job.code])
-            self.assertRedirects(response, status_url)
-            self.assertEqual(job.kind, ReportJob.Kind.UNIT_PDF)
-            self.assertEqual(job.unit_codes, [str(self.unit_a.code)])
-            # The page, in the site's frame: the unit, a progress bar polled every 2 s.
-            page = self.client.get(status_url).content.decode()
-            self.assertIn('<nav class="nav"', page)
-            self.assertIn(f'data-job-unit="{self.unit_a.code}"', page)
-            self.assertIn('data-progress="drawing"', page)
-            self.assertIn('hx-trigger="every 2s"', page)
-            self.assertNotIn("data-job-download", page)
-            # Asking again while it is being drawn gives the same job, not a second build.
-            with self.captureOnCommitCallbacks(execute=False):
-                self.assertRedirects(self.client.get(url), status_url)
-            self.assertEqual(ReportJob.objects.count(), 1)
-            for callback in callbacks:
-                callback()
-        job.refresh_from_db()
+            job, status_url, page = unit_form_job(self, "pdf", ReportJob.Kind.UNIT_PDF)
+        # The page, in the site's frame: the unit, a progress bar.
+        self.assertIn('<nav class="nav"', page)
+        self.assertIn(f'data-job-unit="{self.unit_a.code}"', page)
+        self.assertIn('data-progress="drawing"', page)
+        self.assertNotIn("data-job-download", page)
         self.assertEqual((job.status, job.progress, job.units), (ReportJob.Status.DONE, 1, 1))
         line = self.client.get(status_url, headers={"HX-Request": "true"}).content.decode()
         self.assertNotIn("<html", line)  # htmx gets the line only
@@ -540,25 +528,9 @@ class BackgroundUnitXlsxTestCase(BaseTestCase):
 
         add_register(self.unit_a, 2, [self.a_not_in_register])
         url = reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"])
-        self.login_as(self.agent)
         with override_settings(REPORT_XLSX_INLINE_MAX_MEMBERS=2):
-            with self.captureOnCommitCallbacks(execute=False) as callbacks:
-                response = self.client.get(url)
-            job = ReportJob.objects.get()
-            status_url = reverse("reports:report_job_status", args=[job.code])
-            self.assertRedirects(response, status_url)
-            self.assertEqual(job.kind, ReportJob.Kind.UNIT_XLSX)
-            self.assertEqual(job.unit_codes, [str(self.unit_a.code)])
-            page = self.client.get(status_url).content.decode()
-            self.assertIn('hx-trigger="every 2s"', page)
+            job, status_url, page = unit_form_job(self, "xlsx", ReportJob.Kind.UNIT_XLSX)
             self.assertIn("กำลังจัดทำไฟล์", page)  # Thai, with the language the site uses
-            # Asked again while waiting: the same job.
-            with self.captureOnCommitCallbacks(execute=False):
-                self.assertRedirects(self.client.get(url), status_url)
-            self.assertEqual(ReportJob.objects.count(), 1)
-            for callback in callbacks:
-                callback()
-            job.refresh_from_db()
             self.assertEqual(job.status, ReportJob.Status.DONE)
             line = self.client.get(status_url, headers={"HX-Request": "true"}).content.decode()
             self.assertNotIn("hx-trigger", line)
