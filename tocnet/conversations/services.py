@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -25,7 +24,6 @@ from tocnet.line.models import LineFriend
 from tocnet.members.models import Member
 
 logger = logging.getLogger(__name__)
-BANGKOK = ZoneInfo("Asia/Bangkok")
 BOT = "line-bot"
 OPEN_STATUSES = (Conversation.Status.OPEN, Conversation.Status.WAITING)
 
@@ -62,7 +60,7 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     """``start`` plus ``days`` working days (Bangkok time): weekends and the public holidays
     of the Holiday table are skipped; a start on a day off counts from the next working day
     at 08:30. One query, whatever the span."""
-    local = start.astimezone(BANGKOK)
+    local = timezone.localtime(start)  # Bangkok: settings.TIME_ZONE
     # Thai holidays never run longer than a week, so this window always holds the answer.
     holidays = holidays_between(local.date(), local.date() + dt.timedelta(days=days * 3 + 21))
     if not is_working_day(local.date(), holidays):
@@ -480,7 +478,7 @@ def _send_batch(conversation_id: int, batch: list[Message]) -> int:
 
 def pushes_this_month(*, now: dt.datetime | None = None) -> int:
     """Billed answers sent this month (Bangkok calendar month): each counts in LINE's quota."""
-    local = (now or timezone.now()).astimezone(BANGKOK)
+    local = timezone.localtime(now or timezone.now())
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return Message.objects.filter(billed=True, sent_at__gte=start).count()
 
