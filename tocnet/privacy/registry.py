@@ -24,7 +24,7 @@ tests check that every model holding member data is covered.
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -58,7 +58,6 @@ class RetentionKind:
     select: Callable[[dt.datetime], QuerySet[Any, Any]]
     purge: Callable[[dt.datetime], int] | None = None
     note: str | Promise = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def run(self, now: dt.datetime) -> int:
         if self.purge is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Any
 
 from django.utils import translation
 
@@ -11,7 +10,7 @@ from .reasons import ALL_REASONS, FIELD_LABELS, UNKNOWN_UNIT_WITHOUT_SUGGESTION
 from .rows import Problem
 
 
-class _Params(dict[str, Any]):
+class _Params(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "-"
 
