@@ -11,6 +11,7 @@ the job ends.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -78,6 +79,35 @@ def progress_read(key: str) -> Progress | None:
 
 def progress_clear(key: str) -> None:
     _path(key).unlink(missing_ok=True)
+
+
+def progress_files_older_than(moment: dt.datetime) -> list[Path]:
+    """Progress records (and half-written temporaries) last written before ``moment``: a job
+    that ended without clearing its record, or a worker that died."""
+    folder = Path(settings.VAR_DIR) / "progress"
+    if not folder.is_dir():
+        return []
+    cutoff = moment.timestamp()
+    found = []
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
+def progress_files_purge(moment: dt.datetime) -> int:
+    """Delete the progress files last written before ``moment``; returns how many went."""
+    deleted = 0
+    for path in progress_files_older_than(moment):
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        deleted += 1
+    return deleted
 
 
 # Seconds between two records of the same stage (tests set 0 to see every count).

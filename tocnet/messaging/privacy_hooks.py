@@ -179,6 +179,22 @@ def _erase_messaging(member: Member, ids: Identifiers) -> dict[str, int]:
     }
 
 
+# Free-text answers, "why they could not be reached" notes and where an answer came from
+# (a LINE user id, a link key): a year, like delivery addresses; the row stays (the counts).
+RESPONSE_TEXT_KEPT = dt.timedelta(days=365)
+# Who was told to chase whom, and the reminders and notices with their addresses: a year (the
+# timeline and the frozen closing report keep the counts).
+FOLLOW_UP_KEPT = dt.timedelta(days=365)
+# A personal answer link is dead once expired; its row (which member got which key) a month.
+ANSWER_LINKS_KEPT = dt.timedelta(days=30)
+
+
+def _old_response_texts(now: dt.datetime) -> Any:
+    return Response.objects.filter(at__lt=now - RESPONSE_TEXT_KEPT).exclude(
+        text="", note="", source=""
+    )
+
+
 def _old_addresses(now: dt.datetime) -> Any:
     return Delivery.objects.filter(created_at__lt=now - DELIVERY_ADDRESS_KEPT).exclude(address="")
 
@@ -221,4 +237,29 @@ def register_privacy_hooks() -> None:
         period=DELIVERY_ADDRESS_KEPT,
         select=_old_addresses,
         purge=lambda now: _old_addresses(now).update(address="", last_error=""),
+    )
+    register_retention(
+        "messaging.response_texts",
+        label=_("Answers' free text, notes and sources"),
+        period=RESPONSE_TEXT_KEPT,
+        select=_old_response_texts,
+        purge=lambda now: _old_response_texts(now).update(text="", note="", source=""),
+    )
+    register_retention(
+        "messaging.chase_marks",
+        label=_("Chase list and call queue rows"),
+        period=FOLLOW_UP_KEPT,
+        select=lambda now: Chase.objects.filter(created_at__lt=now - FOLLOW_UP_KEPT),
+    )
+    register_retention(
+        "messaging.notices",
+        label=_("Reminders and notices with their addresses"),
+        period=FOLLOW_UP_KEPT,
+        select=lambda now: Notice.objects.filter(created_at__lt=now - FOLLOW_UP_KEPT),
+    )
+    register_retention(
+        "messaging.answer_links",
+        label=_("Personal answer links, expired"),
+        period=ANSWER_LINKS_KEPT,
+        select=lambda now: ResponseLink.objects.filter(expires_at__lt=now - ANSWER_LINKS_KEPT),
     )

@@ -61,3 +61,28 @@ def delivery_addresses_retention_task() -> None:
     from tocnet.privacy.services import retention_run
 
     retention_run(name="messaging.delivery_addresses")
+
+
+@db_periodic_task(crontab(hour="3", minute="52"))
+def response_texts_retention_task() -> None:
+    """Nightly: answers' free text, notes and sources older than a year (PDPA retention)."""
+    from tocnet.privacy.services import retention_run
+
+    retention_run(name="messaging.response_texts")
+
+
+@db_periodic_task(crontab(hour="3", minute="54"))
+def follow_up_retention_task() -> None:
+    """Nightly: chase-list and call-queue rows, reminders and notices older than a year."""
+    from tocnet.privacy.services import retention_run
+
+    retention_run(name="messaging.chase_marks")
+    retention_run(name="messaging.notices")
+
+
+@db_periodic_task(crontab(hour="3", minute="56"))
+def answer_links_retention_task() -> None:
+    """Nightly: personal answer links expired more than a month ago."""
+    from tocnet.privacy.services import retention_run
+
+    retention_run(name="messaging.answer_links")

@@ -2,14 +2,18 @@
 and for privacy itself. Later apps register their own in their AppConfig.ready()."""
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tocnet.accounts.models import LoginFailure, User
 from tocnet.core.models import AuditEvent
+from tocnet.core.progress import progress_files_older_than, progress_files_purge
 from tocnet.members.importing.retention import PREVIEW_KEPT, import_previews_expire
 from tocnet.members.models import ImportJob, Member, Phone, Representative
 from tocnet.privacy.erasure import ERASED, ERASED_NAME, Identifiers, scrub_rows
@@ -19,6 +23,10 @@ from tocnet.privacy.registry import ExportRow, register_member_data, register_re
 AUDIT_KEPT = dt.timedelta(days=5 * 365)
 LOGIN_FAILURES_KEPT = dt.timedelta(days=90)
 REQUESTS_KEPT = dt.timedelta(days=5 * 365)
+PROGRESS_FILES_KEPT = dt.timedelta(days=2)
+# The authenticator secrets and recovery codes of a deactivated account (someone who left, an
+# erased member's login): nobody may use them; a month in case the deactivation was a mistake.
+INACTIVE_DEVICES_KEPT = dt.timedelta(days=30)
 
 
 def _when(value: object) -> object:
@@ -102,10 +110,35 @@ def _export_login(member: Member) -> list[ExportRow]:
     ]
 
 
+def _inactive_users_devices(now: dt.datetime) -> tuple[Any, Any]:
+    """Second-factor devices of accounts deactivated (not signed in since) over 30 days ago."""
+    users = User.objects.filter(is_active=False).filter(
+        Q(last_login__lt=now - INACTIVE_DEVICES_KEPT) | Q(last_login__isnull=True)
+    )
+    return (
+        TOTPDevice.objects.filter(user__in=users.values("pk")),
+        StaticDevice.objects.filter(user__in=users.values("pk")),
+    )
+
+
+def _inactive_devices_count(now: dt.datetime) -> int:
+    totp, static = _inactive_users_devices(now)
+    return int(totp.count() + static.count())
+
+
+def _inactive_devices_purge(now: dt.datetime) -> int:
+    totp, static = _inactive_users_devices(now)
+    return int(totp.delete()[0] + static.delete()[0])
+
+
 def _erase_record(member: Member, ids: Identifiers) -> dict[str, int]:
     """Keep number, unit, type, status and dates; wipe everything that names the person."""
     user_anonymised = 0
     if member.user_id is not None:
+        # Its authenticator and recovery codes go with the login (their names may be the
+        # person's, and nobody signs in to an erased account).
+        TOTPDevice.objects.filter(user_id=member.user_id).delete()
+        StaticDevice.objects.filter(user_id=member.user_id).delete()
         user = User.objects.get(pk=member.user_id)
         user.username = f"erased-{user.code}"
         user.first_name = user.last_name = user.email = user.display_name = ""
@@ -317,6 +350,20 @@ def register_hooks() -> None:
             created_at__lt=now - PREVIEW_KEPT,
         ),
         purge=lambda now: import_previews_expire(older_than=PREVIEW_KEPT),
+    )
+    register_retention(
+        "core.progress_files",
+        label=_("Progress counts of background jobs (files in var/progress)"),
+        period=PROGRESS_FILES_KEPT,
+        count=lambda now: len(progress_files_older_than(now - PROGRESS_FILES_KEPT)),
+        purge=lambda now: progress_files_purge(now - PROGRESS_FILES_KEPT),
+    )
+    register_retention(
+        "accounts.inactive_second_factors",
+        label=_("Second-factor devices of deactivated accounts"),
+        period=INACTIVE_DEVICES_KEPT,
+        count=_inactive_devices_count,
+        purge=_inactive_devices_purge,
     )
     register_retention(
         "privacy.closed_requests",

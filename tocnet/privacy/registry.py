@@ -55,15 +55,25 @@ class RetentionKind:
     name: str
     label: str | Promise
     period: dt.timedelta
-    select: Callable[[dt.datetime], QuerySet[Any, Any]]
+    select: Callable[[dt.datetime], QuerySet[Any, Any]] | None
     purge: Callable[[dt.datetime], int] | None = None
     note: str | Promise = ""
+    # For data outside the database (files in VAR_DIR): how many are past the period.
+    count: Callable[[dt.datetime], int] | None = None
 
     def run(self, now: dt.datetime) -> int:
         if self.purge is not None:
             return self.purge(now)
+        assert self.select is not None
         deleted, _by_model = self.select(now).delete()
         return deleted
+
+    def past(self, now: dt.datetime) -> int:
+        """How many rows (or files) a run would delete or empty now (the dry run)."""
+        if self.count is not None:
+            return self.count(now)
+        assert self.select is not None
+        return self.select(now).count()
 
 
 _member_data: dict[str, MemberDataHook] = {}
@@ -91,12 +101,16 @@ def register_retention(
     *,
     label: str | Promise,
     period: dt.timedelta,
-    select: Callable[[dt.datetime], QuerySet[Any, Any]],
+    select: Callable[[dt.datetime], QuerySet[Any, Any]] | None = None,
     purge: Callable[[dt.datetime], int] | None = None,
     note: str | Promise = "",
+    count: Callable[[dt.datetime], int] | None = None,
 ) -> None:
-    """Declare one kind of data with its retention period; `select(now)` gives rows past it."""
-    _retention[name] = RetentionKind(name, label, period, select, purge, note)
+    """Declare one kind of data with its retention period; `select(now)` gives rows past it
+    (deleted unless `purge` does otherwise); files: `count(now)` and `purge(now)` instead."""
+    if select is None and (count is None or purge is None):
+        raise ValueError(f"retention kind {name}: give select, or count and purge")
+    _retention[name] = RetentionKind(name, label, period, select, purge, note, count=count)
 
 
 def retention_kinds() -> list[RetentionKind]:

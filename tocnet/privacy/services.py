@@ -364,7 +364,7 @@ def retention_run(*, name: str, dry_run: bool = False, now: dt.datetime | None =
     kind = retention_kind(name)
     moment = now or timezone.now()
     if dry_run:
-        return kind.select(moment).count()
+        return kind.past(moment)
     with transaction.atomic():
         count = kind.run(moment)
         if count:

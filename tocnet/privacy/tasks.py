@@ -36,6 +36,18 @@ def closed_requests_retention_task() -> None:
     retention_run(name="privacy.closed_requests")
 
 
+@db_periodic_task(crontab(hour="3", minute="25"))
+def progress_files_retention_task() -> None:
+    """Nightly: background jobs' progress files left for two days (var/progress)."""
+    retention_run(name="core.progress_files")
+
+
+@db_periodic_task(crontab(hour="3", minute="30"))
+def inactive_second_factors_retention_task() -> None:
+    """Nightly: second-factor devices of accounts deactivated over 30 days ago."""
+    retention_run(name="accounts.inactive_second_factors")
+
+
 @db_periodic_task(crontab(day_of_week="1", hour="0", minute="30"))
 def unusual_access_digest_task() -> None:
     """Mondays 07:30 Bangkok: the DPO's digest of unusual access, by e-mail."""

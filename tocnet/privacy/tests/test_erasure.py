@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tocnet.conversations.models import Conversation, Message
 from tocnet.conversations.services import message_receive
@@ -77,6 +78,7 @@ class MemberDataMixin(BaseTestCase):
         self.member_user.first_name, self.member_user.last_name = "สมศักดิ์", "ศรีสุข"
         self.member_user.email = EMAIL
         self.member_user.save()
+        TOTPDevice.objects.create(user=self.member_user, name="phone", confirmed=True)
         self.login_as(self.staff)
         self.client.get(reverse("members:member_detail", args=[m.code]))
         response = self.client.post(
@@ -305,6 +307,7 @@ class ErasureTestCase(MemberDataMixin):
         self.member_user.refresh_from_db()
         self.assertFalse(self.member_user.is_active)
         self.assertFalse(self.member_user.has_usable_password())
+        self.assertFalse(TOTPDevice.objects.filter(user=self.member_user).exists())
         self.assertEqual(erasure.member_number, "100002")
         self.assertEqual(erasure.counts["line.links"]["friends"], 1)
         # Other members are untouched.
