@@ -125,6 +125,14 @@ class MenuTestCase(BaseTestCase):
                         response, f'href="{link.href}" data-nav="{link.nav}"', count=1
                     )
 
+    def test_it_offers_the_second_factor_page_to_those_who_use_the_site(self) -> None:
+        for persona, user in self.personas().items():
+            with self.subTest(persona=persona):
+                self.login_as(user)
+                response = self.client.get(reverse("home"), follow=True)
+                shown = 'data-nav="two-factor"' in response.content.decode()
+                self.assertIs(shown, persona in EXPECTED["uses_the_site"])
+
     def test_it_shows_no_menu_when_signed_out(self) -> None:
         response = self.client.get(reverse("accounts:login"))
         self.assertNotContains(response, "data-nav=")
