@@ -101,3 +101,21 @@ class ChaseLiffSignInTestCase(BaseTestCase):
         page = self.client.get(self.url)
         self.assertContains(page, f'data-member="{self.in_register.number}"')
         self.assertNotContains(page, 'id="liff-boot"')
+
+    def test_the_liff_sign_in_goes_through_the_one_throttle(self) -> None:
+        # #10 item 1: an account locked at the password form stays locked through LIFF, and
+        # the refusal is a security event naming the way in; nobody is signed in.
+        with override_settings(LOGIN_SLOW_AFTER=100, LOGIN_LOCK_AFTER=3):
+            for _ in range(3):
+                self.client.post(
+                    reverse("accounts:login"),
+                    {"username": self.rep_user.username, "password": "wrong"},
+                )
+            self.liff_session(REP_LINE)
+            page = self.client.get(self.url)
+        self.assertEqual(page.status_code, 429)
+        self.assertContains(page, 'data-reason="locked"', status_code=429)
+        self.assertIsNone(self.signed_in_user_id())
+        refused = AuditEvent.objects.get(action="login.locked")
+        self.assertEqual(refused.changes["method"], "liff")
+        self.assertFalse(AuditEvent.objects.filter(action="login.succeeded").exists())
