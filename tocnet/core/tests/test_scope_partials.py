@@ -6,12 +6,20 @@ define: the htmx answer must have the same status as the full page and may name 
 getting all registers' figures from /dashboard/?part=registers with HX-Request: true.
 """
 
+import datetime as dt
 import re
 from pathlib import Path
 
 from django.urls import get_resolver
+from django.utils import timezone
 
+from tocnet.conversations.models import Conversation
 from tocnet.core.tests.test_url_guard import PUBLIC, _walk
+from tocnet.members.models import Member, Representative
+from tocnet.messaging.responses.models import Ask, PollOption, Way
+from tocnet.messaging.responses.services import response_record
+from tocnet.messaging.tests.response_builders import sent_announcement
+from tocnet.registers.models import Register, RegisterMembership
 from tocnet.testing import BaseTestCase
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -58,6 +66,135 @@ class PartialScopeTestCase(BaseTestCase):
                         found = UUID.findall(fragment.content.decode(errors="replace"))
                         self.assertEqual(set(found) - shown, set())
             self.client.logout()
+
+
+class PartialScopeWithRecordsTestCase(BaseTestCase):
+    """The same rule on the pages that take a record's code (an announcement's report and its
+    poll table, a conversation, a member, a unit, a register) and on the lists once they have
+    rows (inbox, chase list, member list): records of two units and two registers exist, so a
+    fragment that skipped its page's scope would name one (code, member's name, register's
+    LINE group) the page does not. Every htmx
+    variant a view answers is asked: ``part=`` each partial the templates define, none at
+    all (lists answer their rows to any htmx request), ``wait=1`` (job pages)."""
+
+    def setUp(self) -> None:
+        # A second unit's register, representative and members: what a fragment would leak.
+        b_rep = Member.objects.create(
+            number="200002", unit=self.unit_b, first_name="บุญส่ง", last_name="นาคดี"
+        )
+        self.register_b = Register.objects.create(
+            unit=self.unit_b,
+            number=1,
+            representative=Representative.objects.create(
+                member=b_rep,
+                unit=self.unit_b,
+                term_start=dt.date(2018, 1, 1),
+                term_end=dt.date(2021, 12, 31),
+            ),
+            line_group_name="สอ.พช.นว.1",
+        )
+        for m in (b_rep, self.b_member):
+            RegisterMembership.objects.create(
+                register=self.register_b, member=m, since=timezone.now()
+            )
+        members = [
+            self.rep_member,
+            self.in_register,
+            self.b_member,
+            b_rep,
+            self.a_not_in_register,
+        ]
+        self.poll = sent_announcement(members, kind=Ask.Kind.POLL, options=("ใช่", "ไม่"))
+        self.ack = sent_announcement(members, title="ประกาศรับทราบ")
+        yes = PollOption.objects.filter(ask__announcement=self.poll).first()
+        for member in (self.in_register, self.b_member, b_rep):  # both units' registers answer
+            response_record(announcement=self.poll, member=member, way=Way.LIFF, option=yes)
+        now = timezone.now()
+        self.conversations = [
+            Conversation.objects.create(
+                member=member,
+                line_user_id="U" + str(n) * 32,
+                opened_at=now,
+                last_message_at=now,
+                rep_may_answer=True,
+            )
+            for n, member in enumerate((self.in_register, self.b_member), start=1)
+        ]
+
+    def markers(self, html: str) -> set[str]:
+        """Records a page names: codes, members' names, registers' LINE group names."""
+        found = set(UUID.findall(html))
+        found |= {
+            f"{first} {last}"
+            for first, last in Member.objects.values_list("first_name", "last_name")
+            if f"{first} {last}" in html
+        }
+        found |= {
+            name
+            for name in Register.objects.values_list("line_group_name", flat=True)
+            if name and name in html
+        }
+        return found
+
+    def codes(self) -> list[str]:
+        records = [
+            self.rep_member,
+            self.in_register,
+            self.b_member,
+            self.unit_a,
+            self.unit_b,
+            self.register,
+            self.register_b,
+            self.representative,
+            self.poll,
+            self.ack,
+            *self.conversations,
+        ]
+        return [str(r.code) for r in records]
+
+    def pages(self) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for name, route in _walk(get_resolver().url_patterns):
+            if name in PUBLIC or name in SKIP_NAMES:
+                continue
+            params = re.findall(r"<[^>]*>", route)
+            if not params:
+                found.append((name, "/" + route))
+            elif len(params) == 1 and params[0].startswith("<uuid:"):
+                found += [(name, "/" + route.replace(params[0], c)) for c in self.codes()]
+        return found
+
+    def test_no_fragment_names_a_record_its_page_does_not(self) -> None:
+        variants = [f"part={p}" for p in sorted(_partials())] + ["", "wait=1"]
+        # The chase list and call queue filter by announcement: ask for each one.
+        extra = f"&a={self.poll.code}&registers=1"
+        self.client.raise_request_exception = False
+        personas = {k: v for k, v in self.personas().items() if k != "outsider"}
+        fragments = 0
+        for persona, user in personas.items():
+            self.client.force_login(user)
+            for name, url in self.pages():
+                first = self.client.get(url)
+                if first.status_code != 200:
+                    continue
+                if not first.get("Content-Type", "").startswith("text/html"):
+                    continue
+                for variant in variants:
+                    query = f"?{variant}{extra}"
+                    with self.subTest(persona=persona, page=name, url=url, query=variant):
+                        page = self.client.get(url + query)
+                        fragment = self.client.get(url + query, headers={"HX-Request": "true"})
+                        if fragment.status_code in (204, 286):  # htmx: stop / redirect
+                            continue
+                        self.assertEqual(fragment.status_code, page.status_code)
+                        if page.status_code != 200:
+                            continue
+                        fragments += 1
+                        shown = self.markers(page.content.decode(errors="replace"))
+                        found = self.markers(fragment.content.decode(errors="replace"))
+                        self.assertEqual(found - shown, set())
+            self.client.logout()
+        self.assertGreater(fragments, 100)
 
 
 class UnitPagesTestCase(BaseTestCase):
