@@ -84,3 +84,94 @@ class SecurityHeadersTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("attachment", response["Content-Disposition"])
         self.assertIn("no-store", response["Cache-Control"])
+
+
+class DownloadsNotStoredTestCase(BaseTestCase):
+    """#10 item 6: every download that carries member data, the newer ones included
+    (announcement deliveries, responses report, a member's data export, the representatives
+    list, a unit's forms built in the background, an import's refused rows), and the pages
+    members open without a site session (personal link, LIFF) answer Cache-Control: no-store
+    (and private), so no browser, proxy or shared computer keeps a copy."""
+
+    def setUp(self) -> None:
+        from django.contrib.auth.models import Permission
+
+        from tocnet.members.importing.services import import_job_validate
+        from tocnet.members.tests.import_builders import MEMBER_HEADER, member_row, xlsx_bytes
+        from tocnet.messaging.tests.response_builders import sent_announcement
+        from tocnet.reports.models import ReportJob
+
+        self.announcement = sent_announcement([self.in_register, self.a_not_in_register])
+        self.staff.user_permissions.add(Permission.objects.get(codename="dpo"))
+        self.job = ReportJob.objects.create(
+            kind=ReportJob.Kind.UNIT_XLSX,
+            status=ReportJob.Status.DONE,
+            requested_by=self.staff,
+            file_name="forms.xlsx",
+            content=b"PK\x03\x04 not really",
+            size=16,
+            units=1,
+            unit_codes=[str(self.unit_a.code)],
+        )
+        self.import_job = import_job_validate(
+            kind="members",
+            data=xlsx_bytes({"สมาชิก": [MEMBER_HEADER, member_row("399990", unit="ไม่มีหน่วยนี้")]}),
+            file_name="m.xlsx",
+            actor=self.staff,
+        )
+
+    def downloads(self) -> dict[str, str]:
+        a, unit, member = self.announcement.code, self.unit_a.code, self.in_register.code
+        return {
+            "dashboard": "/dashboard/?export=xlsx",
+            "announcement deliveries": f"/announcements/{a}/export.xlsx",
+            "responses report": f"/r/report/{a}/?export=xlsx",
+            "member data (json)": f"/privacy/members/{member}/export/",
+            "member data (xlsx)": f"/privacy/members/{member}/export/?format=xlsx",
+            "representatives list": "/registers/representatives.xlsx",
+            "attachment 3": f"/reports/units/{unit}/attachment3.xlsx",
+            "attachment 2": f"/reports/units/{unit}/attachment2.xlsx",
+            "unit form job": f"/reports/jobs/{self.job.code}/",
+            "import's refused rows": f"/members/import/{self.import_job.code}/errors.xlsx",
+        }
+
+    def test_every_download_with_member_data_is_not_stored(self) -> None:
+        self.login_as(self.staff)
+        for label, url in self.downloads().items():
+            with self.subTest(label, url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("attachment", response.get("Content-Disposition", ""))
+                cache = response.get("Cache-Control", "")
+                self.assertIn("no-store", cache)
+                self.assertIn("private", cache)
+
+    def test_members_pages_without_a_site_session_are_not_stored(self) -> None:
+        from tocnet.messaging.responses.services import response_link_create
+
+        token = response_link_create(
+            announcement=self.announcement, member=self.a_not_in_register, channel="sms"
+        )
+        page = self.client.get(f"/r/{token}")
+        self.assertContains(page, self.announcement.title)
+        self.assertIn("no-store", page["Cache-Control"])
+        for url in ("/r/liff/", f"/r/liff/a/{self.announcement.code}/", "/r/privacy/"):
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertLess(response.status_code, 500)
+                self.assertIn("no-store", response.get("Cache-Control", ""), url)
+
+    def test_a_download_is_not_stored_whoever_asks(self) -> None:
+        # The middleware's rule, not each view's: any attachment, even to nobody signed in.
+        from django.http import HttpResponse
+        from django.test import RequestFactory
+
+        from tocnet.core.security import PrivateResponseMiddleware
+
+        def view(request: object) -> HttpResponse:
+            response = HttpResponse(b"x")
+            response["Content-Disposition"] = 'attachment; filename="x.xlsx"'
+            return response
+
+        response = PrivateResponseMiddleware(view)(RequestFactory().get("/"))  # type: ignore[arg-type]
+        self.assertIn("no-store", response["Cache-Control"])
