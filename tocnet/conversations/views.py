@@ -59,6 +59,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
         # reverse() once, not per row (50 reverses were a tenth of the page's time)
         "detail_prefix": reverse("conversations:inbox"),
     }
+    rows = list(page.object_list)
+    if rows:
+        # The rows name members (PDPA: a read of personal data), as the member list's do.
+        audit_access(
+            actor=user,
+            action="conversations.listed",
+            detail={"page": page.number, "conversations": [str(c.code) for c in rows]},
+            ip_address=client_ip(request),
+        )
     template = "conversations/inbox.html#rows" if is_htmx(request) else "conversations/inbox.html"
     return render(request, template, context)
 

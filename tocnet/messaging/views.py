@@ -22,6 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from tocnet.accounts import roles
 from tocnet.accounts.http import AuthenticatedHttpRequest
 from tocnet.accounts.models import User
+from tocnet.core.audit import audit_access
+from tocnet.core.http import client_ip
 from tocnet.messaging import content, services
 from tocnet.messaging.forms import AnnouncementForm
 from tocnet.messaging.models import Announcement, Channel, DeliveryStatus, Reason, Relay
@@ -365,8 +367,6 @@ def announcement_export(request: AuthenticatedHttpRequest, code: uuid.UUID) -> H
     announcement = get_announcement_for_user(user, code)  # 404 outside the user's scope
     if not (roles.is_cooperative_staff(user) or roles.is_agent(user)):
         return _refuse(request, _("Only cooperative staff and coop agents export deliveries."))
-    from tocnet.core.audit import audit_access
-    from tocnet.core.http import client_ip
     from tocnet.core.xlsx import append_row, workbook_bytes, workbook_in_font
 
     wb = workbook_in_font("Sarabun", write_only=True)
@@ -510,11 +510,16 @@ def register_deliveries(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not roles.is_representative(user):
         raise PermissionDenied
-    return render(
-        request,
-        "messaging/includes/register_deliveries.html",
-        {"sections": register_deliveries_for_user(user)},
-    )
+    sections = register_deliveries_for_user(user)
+    if sections:
+        # Names the register's members and how each was reached: a read of personal data.
+        audit_access(
+            actor=user,
+            action="messaging.register_deliveries_viewed",
+            detail={"registers": sorted({str(register.code) for register, _a, _r in sections})},
+            ip_address=client_ip(request),
+        )
+    return render(request, "messaging/includes/register_deliveries.html", {"sections": sections})
 
 
 def register_deliveries_for_user(user: User) -> list[tuple[Any, Any, Any]]:

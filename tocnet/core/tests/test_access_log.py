@@ -24,6 +24,27 @@ EXEMPT: dict[str, str] = {
 
 
 class AccessLogWalkTestCase(BaseTestCase):
+    def setUp(self) -> None:
+        # Records of the newer pages: an announcement (report, deliveries, feedback, ask) and
+        # a conversation (inbox, detail), so their pages show names in the walk too.
+        from django.utils import timezone
+
+        from tocnet.conversations.models import Conversation
+        from tocnet.messaging.responses.models import Ask
+        from tocnet.messaging.tests.response_builders import sent_announcement
+
+        self.announcement = sent_announcement(
+            [self.rep_member, self.in_register, self.a_not_in_register], kind=Ask.Kind.FEEDBACK
+        )
+        now = timezone.now()
+        self.conversation = Conversation.objects.create(
+            member=self.in_register,
+            line_user_id=self.in_register.line_user_id,
+            opened_at=now,
+            last_message_at=now,
+            rep_may_answer=True,
+        )
+
     def names(self) -> list[str]:
         return [f"{m.first_name} {m.last_name}" for m in Member.objects.all()] + [
             m.last_name for m in Member.objects.all()
@@ -38,6 +59,8 @@ class AccessLogWalkTestCase(BaseTestCase):
                 self.unit_a.code,
                 self.register.code,
                 self.representative.code,
+                self.announcement.code,
+                self.conversation.code,
             )
         ]
 

@@ -727,6 +727,15 @@ def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     template = "messaging/responses/report.html"
     if request.GET.get("part") == "live" and is_htmx(request):
         template += "#live"
+    else:
+        # The page names each register's representative (PDPA: a read of personal data);
+        # its own 15-s refreshes of the figures are not logged again.
+        audit_access(
+            actor=user,
+            action="responses.report_viewed",
+            target=announcement,
+            ip_address=client_ip(request),
+        )
     context = _report_context(request, user, data, closing=None)
     context["loaded"] = request.GET.get("part") == "poll_registers"  # no htmx: the whole page
     return render(request, template, context)
@@ -753,6 +762,12 @@ def closing_report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             report_xlsx(data, closed_at=closing.closed_at),
             f"closing-report-{announcement.pk}.xlsx",
         )
+    audit_access(
+        actor=user,
+        action="responses.closing_report_viewed",
+        target=announcement,
+        ip_address=client_ip(request),
+    )
     return render(
         request,
         "messaging/responses/report.html",
