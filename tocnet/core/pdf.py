@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -100,7 +101,7 @@ class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no
         return super().fetch(url, headers)
 
 
-def render_pdf(template_name: str, context: dict[str, Any] | None = None) -> bytes:
+def render_pdf(template_name: str, context: Mapping[str, object] | None = None) -> bytes:
     """Render a Django template to PDF bytes with Sarabun; fetches local resources only."""
     html = decompose_sara_am(render_to_string(template_name, context or {}))
     font_config = FontConfiguration()

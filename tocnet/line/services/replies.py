@@ -3,6 +3,7 @@ lock is held for the writes only, not for template rendering)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ class QuickReply:
 @dataclass(frozen=True)
 class Reply:
     template: str
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, object] = field(default_factory=dict)  # the template's
     quick_replies: tuple[QuickReply, ...] = ()
 
     def render(self) -> str:

@@ -232,11 +232,12 @@ def liff_link(request: HttpRequest) -> HttpResponse:
                 number=form.cleaned_data["number"],
                 last4=form.cleaned_data["last4"],
             )
-        if outcome.template in ("linked", "already_linked"):
+        linked = outcome.context.get("member")
+        if outcome.template in ("linked", "already_linked") and isinstance(linked, Member):
             messages.success(
                 request,
                 _("Your LINE account is now linked to member %(number)s.")
-                % {"number": outcome.context["member"].number},
+                % {"number": linked.number},
             )
             return redirect(next_url)
         problem = LINK_ERRORS.get(outcome.template, "wrong")
