@@ -164,7 +164,7 @@ class AnnouncementForm(forms.ModelForm[Announcement]):
             "channels": list(data.get("channels") or []),
         }
 
-    def announcement_fields(self) -> dict[str, Any]:
+    def announcement_fields(self) -> dict[str, object]:
         fields = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
         if fields.get("image") is None and self.instance.pk:
             fields["image"] = self.instance.image
