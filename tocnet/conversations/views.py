@@ -152,6 +152,8 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
         actor=user,
         action="conversation.viewed",
         target=conversation,
+        # The member's code: the DPO finds the reading by member, the export lists it.
+        detail={"member": str(conversation.member.code)} if conversation.member else None,
         ip_address=client_ip(request),
     )
     now = timezone.now()

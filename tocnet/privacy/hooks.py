@@ -19,6 +19,7 @@ from tocnet.members.models import ImportJob, Member, Phone, Representative
 from tocnet.privacy.erasure import ERASED, ERASED_NAME, Identifiers, scrub_rows
 from tocnet.privacy.models import Consent, ConsentChange, DataRequest, Restriction
 from tocnet.privacy.registry import ExportRow, register_member_data, register_retention
+from tocnet.privacy.selectors import audit_events_about_member
 
 AUDIT_KEPT = dt.timedelta(days=5 * 365)
 LOGIN_FAILURES_KEPT = dt.timedelta(days=90)
@@ -171,7 +172,7 @@ def _erase_import_jobs(member: Member, ids: Identifiers) -> dict[str, int]:
 
 
 def _member_events(member: Member) -> "QuerySet[AuditEvent]":
-    return AuditEvent.objects.filter(target_type="members.member", target_id=str(member.code))
+    return audit_events_about_member(member)
 
 
 def _export_access_log(member: Member) -> list[ExportRow]:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from tocnet.core.models import AuditEvent
 from tocnet.members.models import Member
 from tocnet.privacy.models import (
     MESSAGE_PURPOSES,
@@ -169,3 +170,15 @@ def representative_access_allowed(member: Member) -> bool:
         channel=REPRESENTATIVE_CHANNEL,
         allowed=True,
     ).exists()
+
+
+def audit_events_about_member(member: Member) -> QuerySet[AuditEvent]:
+    """Audit events about one member: those targeting their record, and events about
+    something of theirs that name them in their detail (``{"member": <code or number>}``: a
+    conversation opened, a response recorded)."""
+    code = str(member.code)
+    return AuditEvent.objects.filter(
+        Q(target_type="members.member", target_id=code)
+        | Q(changes__member=code)
+        | Q(changes__member=member.number)
+    )

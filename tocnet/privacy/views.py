@@ -28,7 +28,7 @@ from tocnet.members.selectors import as_uuid, member_list_for_user
 from tocnet.privacy.forms import BreachForm, ConsentForm, DataRequestForm, DataRequestUpdateForm
 from tocnet.privacy.models import Breach, DataRequest, Method, Restriction
 from tocnet.privacy.notice import NOTICE_VERSIONS, current_notice, notice_by_version
-from tocnet.privacy.selectors import consent_matrix_for_member
+from tocnet.privacy.selectors import audit_events_about_member, consent_matrix_for_member
 from tocnet.privacy.services import (
     consent_set,
     data_request_create,
@@ -269,9 +269,7 @@ def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     if number:
         member = Member.objects.filter(number=number).first()
         if member is not None:
-            events = AuditEvent.objects.filter(
-                target_type="members.member", target_id=str(member.code)
-            )
+            events = audit_events_about_member(member)
     elif username:
         events = AuditEvent.objects.filter(
             Q(actor__username__iexact=username) | Q(actor_repr__iexact=username)

@@ -151,6 +151,8 @@ class MemberDataMixin(BaseTestCase):
         self.attachment_path = Path(attachment.file.path)
         self.addCleanup(self.attachment_path.unlink, missing_ok=True)
         self._fill_messaging(m, now)
+        opened = self.client.get(reverse("conversations:detail", args=[conversation.code]))
+        self.assertEqual(opened.status_code, 200)
         MemberFormReport.objects.create(
             member=m, in_group=True, note="สมศักดิ์ย้ายไปอยู่บ้านลูก", reported_at=now
         )
@@ -384,6 +386,7 @@ class ExportTestCase(MemberDataMixin):
         actions = [row["action"] for row in sections["core.access_log"]]
         self.assertIn("member.viewed", actions)
         self.assertIn("member.contact_updated", actions)
+        self.assertIn("conversation.viewed", actions)  # found through the event's detail
         # Nothing of another member.
         text = json.dumps(data, ensure_ascii=False)
         for other in ("วิชัย", "ประเสริฐ", OTHER_NATIONAL_ID, "+66812000001"):

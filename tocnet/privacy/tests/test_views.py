@@ -122,6 +122,21 @@ class PrivacyPagesTestCase(BaseTestCase):
         nobody = self.client.get(reverse("privacy:access_log"), {"user": "board"})
         self.assertNotContains(nobody, 'data-event="member.viewed"')
 
+    def test_the_access_log_by_member_finds_their_conversations_opened(self) -> None:
+        from tocnet.conversations.models import Conversation
+
+        now = timezone.now()
+        conversation = Conversation.objects.create(
+            member=self.in_register, line_user_id="U" + "1" * 32, opened_at=now, last_message_at=now
+        )
+        self.login_as(self.staff)
+        self.client.get(reverse("conversations:detail", args=[conversation.code]))
+        self.login_as(self.dpo)
+        page = self.client.get(reverse("privacy:access_log"), {"member": "100002"})
+        self.assertContains(page, 'data-event="conversation.viewed"')
+        other = self.client.get(reverse("privacy:access_log"), {"member": "200001"})
+        self.assertNotContains(other, 'data-event="conversation.viewed"')
+
     def test_the_breach_register_shows_the_72_hour_clock(self) -> None:
         self.login_as(self.dpo)
         discovered = timezone.now() - dt.timedelta(hours=80)
