@@ -172,24 +172,14 @@ def run_openpyxl(workbook_path: Path) -> dict[str, float]:
 
 def run_import(database: Path, workbook_path: Path) -> dict[str, float]:
     setup_django(database)
+    from tocnet.members.importing.planning import summary_counts
     from tocnet.members.importing.services import member_import_file
 
     data = workbook_path.read_bytes()
     started, cpu = time.perf_counter(), time.process_time()
     outcome = member_import_file(data=data, file_name=workbook_path.name, actor="bench")
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    summary = outcome.summary
-    return {
-        "seconds": seconds,
-        "cpu": cpu,
-        "rows_read": summary["rows_read"],
-        "created": summary["created"],
-        "updated": summary["updated"],
-        "unchanged": summary["unchanged"],
-        "duplicates": len(summary["duplicates"]),
-        "rejected": len(summary["rejected"]),
-        "peak_mb": peak_mb(),
-    }
+    return {"seconds": seconds, "cpu": cpu, **summary_counts(outcome.summary), "peak_mb": peak_mb()}
 
 
 def run_web_path(database: Path, workbook_path: Path) -> dict[str, float]:

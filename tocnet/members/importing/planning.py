@@ -110,6 +110,34 @@ class ImportSummary(TypedDict):
     unknown_units: list[UnknownUnitSummary]
 
 
+class ImportCounts(TypedDict):
+    """The summary's lists counted (ImportJob.summary, the history page's figures)."""
+
+    rows_read: int
+    created: int
+    updated: int
+    unchanged: int
+    duplicates: int
+    rejected: int
+    warnings: int
+    not_in_file: int
+    unknown_units: int
+
+
+def summary_counts(summary: ImportSummary) -> ImportCounts:
+    return {
+        "rows_read": summary["rows_read"],
+        "created": summary["created"],
+        "updated": summary["updated"],
+        "unchanged": summary["unchanged"],
+        "duplicates": len(summary["duplicates"]),
+        "rejected": len(summary["rejected"]),
+        "warnings": len(summary["warnings"]),
+        "not_in_file": summary["not_in_file"],
+        "unknown_units": len(summary["unknown_units"]),
+    }
+
+
 class UpdateDetail(TypedDict):
     number: str
     changes: dict[str, object]  # {field: {"before", "after"}} as people read them

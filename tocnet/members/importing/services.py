@@ -44,7 +44,15 @@ from tocnet.members.models import ImportJob, Unit
 from .normalize import KnownUnit
 from .parse import parse_list
 from .planning import CREATE as CREATE
-from .planning import ImportDetails, ImportSummary, Plan, plan_members, plan_representatives
+from .planning import (
+    ImportCounts,
+    ImportDetails,
+    ImportSummary,
+    Plan,
+    plan_members,
+    plan_representatives,
+    summary_counts,
+)
 from .reasons import ImportFileError
 from .retention import PREVIEW_KEPT as PREVIEW_KEPT
 from .retention import import_previews_expire as import_previews_expire
@@ -310,20 +318,9 @@ def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
     return failed
 
 
-def _counts(plan: Plan) -> dict[str, int]:
+def _counts(plan: Plan) -> ImportCounts:
     """The summary's lists counted: what ImportJob.summary keeps."""
-    summary = plan.summary()
-    return {
-        "rows_read": summary["rows_read"],
-        "created": summary["created"],
-        "updated": summary["updated"],
-        "unchanged": summary["unchanged"],
-        "duplicates": len(summary["duplicates"]),
-        "rejected": len(summary["rejected"]),
-        "warnings": len(summary["warnings"]),
-        "not_in_file": summary["not_in_file"],
-        "unknown_units": len(summary["unknown_units"]),
-    }
+    return summary_counts(plan.summary())
 
 
 @transaction.atomic
