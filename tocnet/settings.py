@@ -380,3 +380,8 @@ CONVERSATIONS_REPLY_TOKEN_SECONDS = env_int("CONVERSATIONS_REPLY_TOKEN_SECONDS",
 CONVERSATIONS_ARTICLE_MIN_SCORE = float(env_str("CONVERSATIONS_ARTICLE_MIN_SCORE", "0.5"))
 CONVERSATIONS_NEW_QUESTION_AFTER_MINUTES = env_int("CONVERSATIONS_NEW_QUESTION_AFTER_MINUTES", 120)
 CONVERSATIONS_AUTO_ARTICLES_PER_DAY = env_int("CONVERSATIONS_AUTO_ARTICLES_PER_DAY", 3)
+# Department codes whose questions a member's representative may answer in their own words
+# (elsewhere: a knowledge-base article or a note for staff; loans and money stay with staff).
+CONVERSATIONS_REP_ANSWER_DEPARTMENTS = env_list(
+    "CONVERSATIONS_REP_ANSWER_DEPARTMENTS", "welfare,membership"
+)

@@ -111,12 +111,6 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return f"{self.member or self.line_user_id} ({self.get_status_display()})"
 
-    @property
-    def is_simple_question(self) -> bool:
-        """One the member's representative may answer: the bot matched a knowledge-base
-        article (the answer is in the handbook), or staff marked it so."""
-        return self.rep_may_answer or self.article_id is not None
-
 
 class Message(models.Model):
     """One message of a conversation: the member's, an answer, the bot's, or an internal note."""

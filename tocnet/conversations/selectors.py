@@ -176,12 +176,45 @@ def representative_may_see(member: Member) -> bool:
     return representative_access_allowed(member)
 
 
+def representative_answer_departments() -> frozenset[str]:
+    """The teams whose questions a representative may answer in their own words
+    (CONVERSATIONS_REP_ANSWER_DEPARTMENTS, default welfare and membership): general questions
+    on claims, rules and procedures. Loans, savings and payments (credit, deposits,
+    accounting), complaints and decisions (management) and questions not sorted yet (triage)
+    stay with staff."""
+    from django.conf import settings
+
+    codes = getattr(settings, "CONVERSATIONS_REP_ANSWER_DEPARTMENTS", ("welfare", "membership"))
+    return frozenset(str(c).strip() for c in codes if str(c).strip())
+
+
+def representative_answer_department_names() -> list[str]:
+    """The names of those teams, in the departments' order (for the pages that explain it)."""
+    from tocnet.accounts.models import Department
+
+    codes = representative_answer_departments()
+    return [d.name for d in Department.objects.all() if d.code in codes]
+
+
 def representative_may_answer(conversation: Conversation) -> bool:
-    """A simple question, which the member's representative may answer themselves: one the
-    knowledge base answers (the bot matched an article: the answer is in the handbook), or
-    one staff marked "the representative may answer". Anything else (a question still in
-    triage, one a team took) may need member records or a decision: staff answer it."""
-    return conversation.is_simple_question
+    """The member's representative may answer in their own words: staff marked the question
+    "the representative may answer", or it is in a team of representative_answer_departments().
+    On every other question the representative may still send a knowledge-base article (the
+    cooperative's own words) or a note for staff, never free text: it may be about the
+    member's loans or money, or need a decision."""
+    if conversation.rep_may_answer:
+        return True
+    department = conversation.department
+    return department is not None and department.code in representative_answer_departments()
+
+
+def articles_to_share(conversation: Conversation) -> list[Article]:
+    """Published articles a representative (or staff) may send as an answer, the
+    conversation's team first, then by team and title."""
+    articles = list(Article.objects.filter(published=True).select_related("department"))
+    own = conversation.department_id
+    # stable: within each half the articles keep their order (team, then title)
+    return sorted(articles, key=lambda a: own is None or a.department_id != own)
 
 
 def representative_user_by_line(line_user_id: str) -> User | None:

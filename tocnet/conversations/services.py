@@ -320,18 +320,37 @@ def member_restricted(conversation: Conversation) -> bool:
     )
 
 
-def conversation_answer(*, conversation: Conversation, author: User, text: str) -> Message:
+def article_answer_text(article: Article) -> str:
+    """What the member receives when an article is sent as an answer."""
+    return f"{article.title}\n\n{article.answer}"
+
+
+def conversation_answer(
+    *, conversation: Conversation, author: User, text: str = "", article: Article | None = None
+) -> Message:
     """Queue a staff (or representative) answer; it goes out after commit, through the reply
     token while valid (free), otherwise by push (billed). Two answers written at once are both
-    kept and sent in order."""
+    kept and sent in order. ``article``: send a published knowledge-base article as the
+    answer (a representative may always do that; their own words only where
+    selectors.representative_may_answer allows)."""
     from tocnet.accounts import roles
     from tocnet.conversations.selectors import representative_may_answer
 
+    if article is not None:
+        if not article.published:
+            raise ValueError(_("This article is not published."))
+        text = article_answer_text(article)
     text = text.strip()
     if not text:
         raise ValueError(_("Write an answer first."))
-    if roles.is_representative(author) and not representative_may_answer(conversation):
-        raise PermissionDenied(_("Representatives answer only simple questions."))
+    if (
+        article is None
+        and roles.is_representative(author)
+        and not representative_may_answer(conversation)
+    ):
+        raise PermissionDenied(
+            _("Representatives answer this question only with a knowledge-base article.")
+        )
     if member_restricted(conversation):
         raise PermissionDenied(RESTRICTED_TEXT)
     now = timezone.now()
@@ -352,8 +371,8 @@ def conversation_answer(*, conversation: Conversation, author: User, text: str) 
         }
         if conversation.first_reply_at is None:
             updates["first_reply_at"] = now
-        if conversation.assigned_to_id is None:
-            updates["assigned_to"] = author
+        if conversation.assigned_to_id is None and roles.is_cooperative_staff(author):
+            updates["assigned_to"] = author  # a representative's answer leaves it with staff
         Conversation.objects.filter(pk=conversation.pk).update(**updates)
         transaction.on_commit(lambda: _enqueue_send(conversation.pk))
     return message

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from tocnet.accounts import roles
 from tocnet.accounts.models import Department, User
 from tocnet.conversations import selectors, services
-from tocnet.conversations.forms import AnswerForm, ManageForm, NoteForm
+from tocnet.conversations.forms import AnswerForm, ArticleShareForm, ManageForm, NoteForm
 from tocnet.conversations.models import Article, Conversation
 from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip, is_htmx
@@ -81,13 +81,18 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
     conversation = selectors.get_conversation_for_user(user, code)
     manages = roles.is_cooperative_staff(user)
     notes = manages or roles.is_representative(user)
+    # free text: staff, and representatives on the questions they may answer; a
+    # knowledge-base article: both, on every question they see
     answers = manages or (notes and selectors.representative_may_answer(conversation))
     restricted = services.member_restricted(conversation)
+    shares = notes
+    articles = selectors.articles_to_share(conversation) if shares else []
     status = 200
     answer_form, note_form = AnswerForm(), NoteForm()
+    article_form = ArticleShareForm(articles=articles)
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "answer" and answers and restricted:
+        if action in ("answer", "article") and (answers or shares) and restricted:
             note_form = NoteForm(initial={"note": request.POST.get("text", "")[:2000]})
             messages.error(
                 request,
@@ -113,6 +118,17 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
                 )
                 messages.success(request, _("Answer queued for sending."))
                 return redirect("conversations:detail", code=conversation.code)
+        elif action == "article" and shares:
+            article_form = ArticleShareForm(request.POST, articles=articles)
+            if article_form.is_valid():
+                services.conversation_answer(
+                    conversation=conversation,
+                    author=user,
+                    article=article_form.cleaned_data["article"],
+                )
+                messages.success(request, _("Article queued for sending."))
+                return redirect("conversations:detail", code=conversation.code)
+            status = 400
         elif action == "note" and notes:
             note = NoteForm(request.POST)
             if note.is_valid():
@@ -179,6 +195,9 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
         else None,
         "answers": answers and not restricted,
         "restricted": restricted,
+        "shares": shares and bool(articles) and not restricted,
+        "article_form": article_form,
+        "rep_departments": selectors.representative_answer_department_names(),
         "notes": notes,
         "representative": roles.is_representative(user),
         "token_fresh": token_fresh,
@@ -198,10 +217,15 @@ def my_members(request: HttpRequest) -> HttpResponse:
     if not roles.is_representative(request.user):
         raise Http404
     conversations = selectors.conversation_list_for_user(request.user)[:50]
+    rows = [(c, selectors.representative_may_answer(c)) for c in conversations]
     return render(
         request,
         "conversations/my_members.html",
-        {"conversations": conversations, "now": timezone.now()},
+        {
+            "rows": rows,
+            "now": timezone.now(),
+            "rep_departments": selectors.representative_answer_department_names(),
+        },
     )
 
 

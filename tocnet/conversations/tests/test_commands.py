@@ -62,9 +62,17 @@ class DemoConversationsTestCase(ConversationTestCase):
         self.assertEqual(created, Conversation.objects.count())
         self.assertGreaterEqual(Article.objects.count(), 8)
         self.assertEqual(demo_conversations_create(), 0)
-        # the representative's phone page has something to show, one question they may answer
+        # the representative's phone page has something to show: the first question (a loan
+        # question, staff answer it) with the knowledge base's loan articles to send
         from tocnet.conversations import selectors
 
         seen = list(selectors.conversation_list_for_user(self.rep_user))
         self.assertTrue(seen)
-        self.assertTrue(any(selectors.representative_may_answer(c) for c in seen))
+        first = seen[-1]
+        self.assertEqual(first.department.code if first.department else "", "credit")
+        self.assertFalse(selectors.representative_may_answer(first))
+        self.assertEqual(selectors.articles_to_share(first)[0].department, first.department)
+        # and questions to the teams representatives answer in their own words
+        from tocnet.conversations.demo import QUESTIONS
+
+        self.assertLessEqual({"welfare", "membership"}, {code for _, code, _, _ in QUESTIONS})

@@ -30,6 +30,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "browser-conversation-2569"
 MEMBER_LINE = "U" + "a" * 32
 OTHER_LINE = "U" + "b" * 32
+LINE_IN_APP = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 Safari Line/14.9.0"
+)
 
 
 def _sign_in(page: Any, base: str, username: str) -> None:
@@ -143,18 +147,32 @@ def test_member_question_answered_free_then_by_push_seen_by_the_representative(
         page.screenshot(path=str(screenshots / "conversations-inbox.png"), full_page=True)
         context.close()
 
-        # 4. The member's representative sees it on their phone (390 px).
-        phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="th-TH")
+        # 4. The member's representative sees it on their phone (390 px, LINE's in-app
+        # browser), with the rule of what they may answer, and sends a handbook article.
+        phone = chromium.new_context(
+            viewport={"width": 390, "height": 844}, locale="th-TH", user_agent=LINE_IN_APP
+        )
         page = phone.new_page()
         _sign_in(page, live_server.url, "rep-conv")
         page.goto(f"{live_server.url}/conversations/my/")
-        page.click(f"[data-conversation='{conversation.code}'] a")
+        assert "คำถามที่ท่านตอบได้" in page.inner_text("[data-rep-rule]")
+        row = f"[data-conversation='{conversation.code}']"
+        assert page.get_attribute(f"{row} [data-answer]", "data-answer") == "article"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.click(f"{row} a")
         assert page.locator("[data-direction=out]").count() == 2
-        # not a simple question (no article, not marked): staff answer it, the page says why
+        # a loan question: staff answer it in words, the page says why in Thai
         assert page.get_attribute("[data-rep-may-answer]", "data-rep-may-answer") == "0"
+        assert "เงินกู้" in page.inner_text("[data-rep-may-answer]")
         assert page.locator("form.answer-form").count() == 0
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(screenshots / "conversations-rep-phone.png"), full_page=True)
+        page.select_option("select[name=article]", label="เงินกู้ฉุกเฉิน ใช้เอกสารอะไรบ้าง")
+        page.click("form.article-form button[type=submit]")
+        page.wait_for_selector("[data-direction=out] >> nth=2")
+        assert "สลิปเงินเดือน" in fake.pushes()[-1]["messages"][0]["text"]
+        assert Message.objects.filter(billed=True).count() == 2
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.goto(f"{live_server.url}/conversations/kb/")
         assert page.locator("[data-article]").count() == 1
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -1,11 +1,13 @@
 """Inbox and conversation pages: scoping per persona, query counts, access log, answering."""
 
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tocnet.accounts.models import User
-from tocnet.conversations import services
+from tocnet.accounts.models import Department, User
+from tocnet.conversations import selectors, services
 from tocnet.conversations.models import Article, Conversation, Message
 from tocnet.conversations.tests.base import ConversationTestCase
 from tocnet.core.models import AuditEvent
@@ -172,11 +174,9 @@ class InboxViewTestCase(ConversationTestCase):
         self.login_as(self.member_user)
         self.assertEqual(self.client.get("/conversations/kb/").status_code, 404)
 
-    def test_the_representative_answers_only_simple_questions(self) -> None:
-        from django.core.exceptions import PermissionDenied
-
+    def _consent(self, member=None) -> None:  # type: ignore[no-untyped-def]
         Consent.objects.create(
-            member=self.in_register,
+            member=member or self.in_register,
             purpose=Purpose.REPRESENTATIVE,
             channel=Channel.LINE,
             allowed=True,
@@ -184,12 +184,23 @@ class InboxViewTestCase(ConversationTestCase):
             notice_version="1",
             recorded_at=timezone.now(),
         )
+
+    def test_the_representative_answers_a_loan_question_only_with_an_article(self) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        self._consent()
+        article = Article.objects.create(
+            title="เอกสารกู้สามัญ", answer="ใช้บัตรประชาชนและสลิปเงินเดือน", department=self.credit
+        )
         url = f"/conversations/{self.credit_conv.code}/"
         self.login_as(self.rep_user)
         page = self.client.get(url)
         self.assertContains(page, 'data-rep-may-answer="0"')
-        self.assertContains(page, "เจ้าหน้าที่")  # why, in Thai
+        self.assertContains(page, "เงินกู้ เงินฝาก หรือการชำระเงินของสมาชิก")  # why, in Thai
+        self.assertContains(page, "หลักเกณฑ์: คำถามถึงฝ่ายสวัสดิการ, สมาชิกและหุ้น")
         self.assertNotContains(page, 'value="answer"')
+        self.assertContains(page, 'value="article"')
+        self.assertContains(page, f'value="{article.code}"')
         refused = self.client.post(url, {"action": "answer", "text": "ผ่อนได้ครับ"})
         self.assertEqual(refused.status_code, 403)
         self.assertContains(refused, "ผ่อนได้ครับ", status_code=403)  # kept, in the note box
@@ -198,7 +209,31 @@ class InboxViewTestCase(ConversationTestCase):
             services.conversation_answer(
                 conversation=self.credit_conv, author=self.rep_user, text="x"
             )
-        # Staff mark it simple (audited): the representative may answer.
+        # A bot-matched article does not open free text on a loan question either.
+        Conversation.objects.filter(pk=self.credit_conv.pk).update(article=article)
+        self.credit_conv.refresh_from_db()
+        with self.assertRaises(PermissionDenied):
+            services.conversation_answer(
+                conversation=self.credit_conv, author=self.rep_user, text="x"
+            )
+        # The article goes, as the cooperative's words; staff keep the conversation.
+        with self.captureOnCommitCallbacks(execute=True):
+            sent = self.client.post(url, {"action": "article", "article": str(article.code)})
+        self.assertEqual(sent.status_code, 302)
+        answer = Message.objects.get(direction="out")
+        self.assertEqual(
+            (answer.author, answer.text),
+            (self.rep_user, "เอกสารกู้สามัญ\n\nใช้บัตรประชาชนและสลิปเงินเดือน"),
+        )
+        self.credit_conv.refresh_from_db()
+        self.assertIsNone(self.credit_conv.assigned_to)
+        self.assertIsNotNone(self.credit_conv.first_reply_at)
+        # An unpublished article is refused on the page, nothing sent.
+        Article.objects.filter(pk=article.pk).update(published=False)
+        bad = self.client.post(url, {"action": "article", "article": str(article.code)})
+        self.assertEqual(bad.status_code, 400)
+        self.assertEqual(Message.objects.filter(direction="out").count(), 1)
+        # Staff mark it "the representative may answer" (audited): free text opens.
         self.login_as(self.staff)
         self.client.post(
             url,
@@ -212,19 +247,50 @@ class InboxViewTestCase(ConversationTestCase):
         self.assertTrue(AuditEvent.objects.filter(action="conversation.rep_may_answer").exists())
         self.login_as(self.rep_user)
         self.assertContains(self.client.get(url), 'data-rep-may-answer="1"')
-        self.assertContains(self.client.get("/conversations/my/"), "คำถามง่าย: ท่านตอบเองได้")
         with self.captureOnCommitCallbacks(execute=True):
             sent = self.client.post(url, {"action": "answer", "text": "ผ่อนได้ครับ"})
         self.assertEqual(sent.status_code, 302)
-        self.assertEqual(Message.objects.get(direction="out").author, self.rep_user)
+        self.assertTrue(Message.objects.filter(direction="out", text="ผ่อนได้ครับ").exists())
 
-    def test_a_question_the_knowledge_base_answered_is_simple(self) -> None:
-        article = Article.objects.create(title="เอกสารกู้", answer="ใช้บัตรประชาชน")
-        conversation = make_conversation(self.in_register, self.credit, article=article)
-        message = services.conversation_answer(
-            conversation=conversation, author=self.rep_user, text="ตามบทความครับ"
+    def test_the_representative_answers_welfare_questions_in_their_own_words(self) -> None:
+        self._consent()
+        welfare = make_conversation(self.in_register, Department.objects.get(code="welfare"))
+        self.assertTrue(selectors.representative_may_answer(welfare))
+        self.assertFalse(selectors.representative_may_answer(self.credit_conv))
+        triage = make_conversation(self.in_register)
+        self.assertFalse(selectors.representative_may_answer(triage))  # not sorted yet
+        self.login_as(self.rep_user)
+        phone = self.client.get("/conversations/my/")
+        self.assertContains(phone, "คำถามที่ท่านตอบได้")  # the rule, in Thai
+        self.assertContains(phone, "ตอบด้วยคำพูดของท่านเอง: คำถามถึงฝ่ายสวัสดิการ, สมาชิกและหุ้น")
+        rows = {
+            code: answer
+            for code, answer in re.findall(
+                r'data-conversation="([^"]+)".*?data-answer="(\w+)"', phone.content.decode(), re.S
+            )
+        }
+        self.assertEqual(
+            rows,
+            {
+                str(welfare.code): "words",
+                str(self.credit_conv.code): "article",
+                str(triage.code): "article",
+            },
         )
-        self.assertEqual(message.direction, "out")
+        with self.captureOnCommitCallbacks(execute=True):
+            sent = self.client.post(
+                f"/conversations/{welfare.code}/",
+                {"action": "answer", "text": "ส่งใบรับรองแพทย์มาในแชตนี้ได้เลยครับ"},
+            )
+        self.assertEqual(sent.status_code, 302)
+        self.assertEqual(Message.objects.get(direction="out").author, self.rep_user)
+        # The cooperative changes its rule: the setting names the teams.
+        with self.settings(CONVERSATIONS_REP_ANSWER_DEPARTMENTS=["membership"]):
+            self.assertFalse(selectors.representative_may_answer(welfare))
+            refused = self.client.post(
+                f"/conversations/{welfare.code}/", {"action": "answer", "text": "x"}
+            )
+            self.assertEqual(refused.status_code, 403)
 
     def test_department_staff_see_triage_and_the_page_count_matches_the_scope(self) -> None:
         triage = make_conversation(self.a_not_in_register)
