@@ -66,7 +66,10 @@ class ReadmeArchitectureTestCase(SimpleTestCase):
         rows = app_rows(architecture_section(README.read_text(encoding="utf-8")))
         for app, row in rows.items():
             with self.subTest(app=app):
-                self.assertEqual(unnamed_modules(PACKAGE / app, row), [])
+                missing = unnamed_modules(PACKAGE / app, row)
+                self.assertEqual(
+                    missing, [], f"README.md, Architecture, row `{app}`: name {missing}"
+                )
 
     def test_the_test_support_package_is_described(self) -> None:
         section = architecture_section(README.read_text(encoding="utf-8"))
