@@ -53,11 +53,20 @@ class Digest:
         return not self.heavy and not self.after_hours
 
 
+# Keys under which an access event's detail counts the member rows it showed or wrote.
+_COUNT_KEYS = ("members", "rows", "answers", "people")
+
+
 def _reads(event: AuditEvent) -> int:
-    """How many member records one access event touched (a list page logs its numbers)."""
-    members = event.changes.get("members") if isinstance(event.changes, dict) else None
-    if isinstance(members, list):
-        return max(1, len(members))
+    """How many member records one access event touched: a list page logs their numbers, an
+    export or a list their count (``members``, ``rows``, ``answers``, ``people``); else one."""
+    changes = event.changes if isinstance(event.changes, dict) else {}
+    for key in _COUNT_KEYS:
+        value = changes.get(key)
+        if isinstance(value, list):
+            return max(1, len(value))
+        if isinstance(value, int) and not isinstance(value, bool):
+            return max(1, value)
     return 1
 
 

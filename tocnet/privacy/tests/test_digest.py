@@ -44,6 +44,19 @@ class DigestTestCase(BaseTestCase):
         self.assertEqual([r["who"] for r in digest.after_hours], ["staff"])
         self.assertEqual(digest.after_hours[0]["when"].hour, 22)
 
+    def test_one_export_of_thousands_counts_as_thousands_of_reads(self) -> None:
+        for week in range(1, 5):
+            self._read(self.agent, MONDAY - dt.timedelta(weeks=week, days=2))
+        with time_machine.travel(MONDAY - dt.timedelta(days=2), tick=False):
+            audit_access(
+                actor=self.agent,
+                action="reports.attachment3_exported",
+                target=self.unit_a,
+                detail={"format": "xlsx", "members": 4200},
+            )
+        digest = unusual_access_digest(now=MONDAY)
+        self.assertEqual([(r["who"], r["count"]) for r in digest.heavy], [("agent", 4200)])
+
     def test_it_mails_the_dpo(self) -> None:
         dpo = User.objects.create_user(username="dpo", email="dpo@coop.example", role="staff")
         dpo.user_permissions.add(Permission.objects.get(codename="dpo"))
