@@ -265,6 +265,9 @@ REPORT_XLSX_INLINE_MAX_MEMBERS = env_int("REPORT_XLSX_INLINE_MAX_MEMBERS", 200)
 # A returned attachment 3 with more rows than this is applied in the background (progress
 # counted in rows); the largest demo unit's 565 rows took 0.65-7.2 s depending on the load.
 FORM_APPLY_INLINE_MAX_ROWS = env_int("FORM_APPLY_INLINE_MAX_ROWS", 100)
+# A returned attachment 3 (one unit's members, the largest unit 565) with more rows than this
+# is refused unread past them: it is read while the person waits.
+FORM_MAX_ROWS = env_int("FORM_MAX_ROWS", 5000)
 
 # Backups (tocnet backup / restore): a nightly archive in BACKUP_DIR (off when empty), keeping
 # the newest BACKUP_KEEP.

@@ -319,11 +319,20 @@ def _is_signature_row(values: Iterable[object]) -> bool:
     return False
 
 
+# Cells a returned form's row may have (its table has about a dozen columns).
+FORM_CELLS_PER_ROW = 40
+
+
 def _form_limits() -> Limits:
     """What reading one returned form may cost: the import's caps (size, unpacked size,
-    sheets, shared strings, rows, cells) and its time limit (IMPORT_MAX_SECONDS)."""
+    sheets, shared strings) and time limit (IMPORT_MAX_SECONDS), and rows and cells for one
+    unit's form (FORM_MAX_ROWS: it is read while the person waits, so a form padded with
+    rows is refused within a second or two, not after the time limit)."""
+    rows = int(getattr(settings, "FORM_MAX_ROWS", 5000))
     return Limits(
         max_bytes=settings.IMPORT_MAX_BYTES,
+        max_rows=rows,
+        max_cells=rows * FORM_CELLS_PER_ROW,
         max_seconds=float(getattr(settings, "IMPORT_MAX_SECONDS", 30)),
     )
 

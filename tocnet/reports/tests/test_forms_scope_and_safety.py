@@ -231,13 +231,44 @@ class FormReadCostTestCase(BaseTestCase):
         self.assertEqual((titles, error and error.code), ([], "no_stamp"))
 
     def test_rows_and_time_are_capped_while_reading_in_thai(self) -> None:
-        from tocnet.members.importing.safety import Limits
-
         data = self._export()
-        with mock_limits(Limits(max_rows=5)), self.assertRaises(FormUploadError) as caught:
+        with self.settings(FORM_MAX_ROWS=5), self.assertRaises(FormUploadError) as caught:
             form_upload_preview(unit=self.unit_a, actor=self.agent, data=data, file_name="f")
         self.assertEqual(caught.exception.code, "file")
         self.assertIn("5", in_thai_and_english(caught.exception.message))
+
+    def test_a_form_padded_with_rows_is_refused_within_the_row_cap(self) -> None:
+        # A real export (signed stamp) with 6,000 rows added: refused at FORM_MAX_ROWS (5,000)
+        # after reading no more than that, not at the 60,000 rows of a member list.
+        from unittest import mock
+
+        from tocnet.members.importing import readers
+
+        def pad(wb) -> None:  # type: ignore[no-untyped-def]
+            ws = next(w for w in wb.worksheets if w.title != L.META_SHEET)
+            start = ws.max_row + 1
+            for row in range(start, start + 6000):
+                ws.cell(row, 2).value = "x"
+
+        data = _edit(self._export(), pad)
+        spent = []
+        real = readers._Budget.spend
+
+        def counting(budget, cells):  # type: ignore[no-untyped-def]
+            spent.append(cells)
+            return real(budget, cells)
+
+        with (
+            mock.patch.object(readers._Budget, "spend", counting),
+            self.assertRaises(FormUploadError) as caught,
+        ):
+            form_upload_preview(unit=self.unit_a, actor=self.agent, data=data, file_name="f")
+        self.assertEqual(caught.exception.code, "file")
+        self.assertIn(
+            "5,000", in_thai_and_english(caught.exception.message).replace("5000", "5,000")
+        )
+        self.assertLessEqual(len(spent), 5001)
+        self.assertFalse(ImportJob.objects.exists())
         with (
             self.settings(IMPORT_MAX_SECONDS=0),
             mock_grow_rows(600),
@@ -247,14 +278,6 @@ class FormReadCostTestCase(BaseTestCase):
         self.assertEqual(caught.exception.code, "file")
         self.assertIn(" / ", in_thai_and_english(caught.exception.message))
         self.assertFalse(ImportJob.objects.exists())
-
-
-def mock_limits(limits):  # type: ignore[no-untyped-def]
-    from unittest import mock
-
-    from tocnet.reports.forms_io import importing
-
-    return mock.patch.object(importing, "_form_limits", return_value=limits)
 
 
 def mock_grow_rows(count: int):  # type: ignore[no-untyped-def]
