@@ -4,7 +4,7 @@ names its place and reason, and carries the few details its reason's message use
 
 from __future__ import annotations
 
-from typing import Any, Required, TypedDict
+from typing import Required, TypedDict
 
 # A cell's value once read: text, a yes/no (email_valid), or nothing (a blank date).
 FieldValue = str | bool | None
@@ -117,8 +117,8 @@ class ParsedFile(TypedDict):
 
 
 class FieldChange(TypedDict):
-    before: Any
-    after: Any
+    before: object
+    after: object
 
 
 class MissingMember(TypedDict):
