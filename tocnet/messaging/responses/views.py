@@ -80,6 +80,7 @@ from tocnet.messaging.responses.services import (
     response_record,
     staff_call_record,
 )
+from tocnet.privacy.notice import current_notice
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -239,6 +240,17 @@ def liff_link(request: HttpRequest) -> HttpResponse:
                 _("Your LINE account is now linked to member %(number)s.")
                 % {"number": linked.number},
             )
+            if outcome.template == "linked":
+                # Linked here, not through the bot (whose reply carries it): the notice is
+                # named on the page that follows, its link at the bottom.
+                messages.info(
+                    request,
+                    _(
+                        "How the cooperative looks after your personal data: read the privacy "
+                        "notice (version %(version)s), linked at the bottom of this page."
+                    )
+                    % {"version": current_notice().version},
+                )
             return redirect(next_url)
         problem = LINK_ERRORS.get(outcome.template, "wrong")
         left, until = outcome.context.get("left"), outcome.context.get("until")

@@ -189,6 +189,20 @@ class NoticeLinkTestCase(BaseTestCase):
                     rendered += 1
         self.assertGreaterEqual(rendered, 20)
 
+    def test_linking_in_liff_names_the_notice_on_the_next_page(self) -> None:
+        member = self.a_not_in_register
+        self.as_line_user(UNLINKED)
+        response = self.client.post(
+            reverse("responses:liff_link"),
+            {"number": member.number, "last4": member.phones.get().last4, "next": "/r/liff/"},
+        )
+        self.assertEqual(response.status_code, 302)
+        page = self.client.get(response["Location"])
+        self.assertContains(page, f"อ่านประกาศความเป็นส่วนตัว (ฉบับที่ {VERSION})")
+        self.assertContains(page, LINK)
+        again = self.client.get(response["Location"])
+        self.assertNotContains(again, "อ่านประกาศความเป็นส่วนตัว")  # said once
+
     def test_the_link_opens_the_notice_of_that_version(self) -> None:
         page = self.client.get(reverse("privacy:notice_version", args=[VERSION]))
         self.assertEqual(page.status_code, 200)
