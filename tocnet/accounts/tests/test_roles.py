@@ -1,4 +1,8 @@
+import re
+from pathlib import Path
+
 from django.contrib.auth.models import AnonymousUser
+from django.test import SimpleTestCase
 from django.urls import reverse
 
 from tocnet.accounts import roles
@@ -136,3 +140,41 @@ class MenuTestCase(BaseTestCase):
     def test_it_shows_no_menu_when_signed_out(self) -> None:
         response = self.client.get(reverse("accounts:login"))
         self.assertNotContains(response, "data-nav=")
+
+
+ROOT = Path(__file__).resolve().parents[3]
+# Where a role may be named as such: its definition, the one module that answers role
+# questions, the demo's accounts, migrations, tests and test support.
+ROLE_HOMES = ("accounts/models.py", "accounts/roles.py", "members/demo.py")
+ROLE_IN_CODE = re.compile(r"User\.Role\.|\buser\.role\s*(==|!=|in\b)")
+ROLE_IN_TEMPLATE = re.compile(r"user\.role\s*(==|!=|in\b)|user\.is_staff|user\.is_superuser")
+
+
+class RolesInOnePlaceTestCase(SimpleTestCase):
+    def test_no_module_outside_roles_compares_a_users_role(self) -> None:
+        found = []
+        for path in sorted((ROOT / "tocnet").rglob("*.py")):
+            relative = path.relative_to(ROOT / "tocnet").as_posix()
+            parts = relative.split("/")
+            if relative in ROLE_HOMES or {"tests", "migrations", "browser_tests"} & set(parts):
+                continue
+            if parts[0] == "testing":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if ROLE_IN_CODE.search(line):  # UnitAgent.Role, a leader row's role: others
+                    found.append(f"{relative}:{number}: {line.strip()}")
+        self.assertEqual(found, [], "ask tocnet.accounts.roles instead")
+
+    def test_no_template_compares_a_users_role(self) -> None:
+        found = []
+        templates = [*(ROOT / "templates").rglob("*.html"), *(ROOT / "tocnet").rglob("*.html")]
+        for path in sorted(templates):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if ROLE_IN_TEMPLATE.search(line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}")
+        self.assertEqual(found, [], "use {% if roles.<predicate> %} (accounts.context_processors)")
+
+    def test_it_would_notice_a_role_compared_in_a_template(self) -> None:
+        self.assertTrue(ROLE_IN_TEMPLATE.search('{% if user.role == "staff" %}'))
+        self.assertTrue(ROLE_IN_TEMPLATE.search("{% if request.user.role != 'member' %}"))
+        self.assertFalse(ROLE_IN_TEMPLATE.search('<span data-role="{{ user.role }}">'))
