@@ -397,25 +397,24 @@ def staff_call_record(
 # --- closing: the response window ends, the summary is frozen ----------------------------------
 
 
-class ClosingRegisterRow(TypedDict):
+class ClosingRow(TypedDict):
+    """A register's or a unit's figures in the closing report."""
+
     key: str
     name: str
+    recipients: int
+    responded: int
+    informed: int
+    informed_staff: int
+
+
+class ClosingRegisterRow(ClosingRow):
     unit: str
     unit_key: str
     representative: str
-    recipients: int
-    responded: int
-    informed: int
-    informed_staff: int
 
 
-class ClosingUnitRow(TypedDict):
-    key: str
-    name: str
-    recipients: int
-    responded: int
-    informed: int
-    informed_staff: int
+class ClosingUnitRow(ClosingRow):
     by_way: dict[str, int]
     reasons: dict[str, int]
 
