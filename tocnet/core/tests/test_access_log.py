@@ -1,7 +1,8 @@
 """Issue #10 item 5: every page that shows member data leaves an access event.
 
-Walks every URL of the product and every admin list and change page, as staff and as a
-representative, with the codes of the personas' records filled in. A page whose answer
+Walks every URL of the product (as staff, agent, board and representative) and every admin
+list and change page (as staff), with the codes of the personas' records, an announcement and
+a conversation filled in. A page whose answer
 shows a member's name must have written an AuditEvent of kind ACCESS during the request,
 unless it is listed in EXEMPT with the reason.
 """
@@ -103,7 +104,7 @@ class AccessLogWalkTestCase(BaseTestCase):
         ]
         self.client.raise_request_exception = False
         showing = 0
-        for persona in ("staff", "rep"):
+        for persona in ("staff", "agent", "board", "rep"):
             self.client.force_login(self.personas()[persona])
             pages = routes + (self.admin_urls() if persona == "staff" else [])
             for name, url in pages:

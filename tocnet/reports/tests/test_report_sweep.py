@@ -65,3 +65,31 @@ class ReportSweepTestCase(BaseTestCase):
         self.assertNotEqual(SLOW_HUEY.name, HUEY.name)
         self.assertIs(webhook_events_process_task.huey, HUEY)
         self.assertIs(report_jobs_sweep_task.huey, HUEY)
+
+    def test_every_long_job_is_on_the_slow_queue_and_started_everywhere(self) -> None:
+        # #10 item 7: reports, large imports (read and write), large returned forms and the
+        # backup all wait on the slow queue; webhooks and sends stay on the main one; the
+        # slow worker is started by scripts/run and by the README's production commands.
+        from pathlib import Path
+
+        from huey.contrib.djhuey import HUEY
+
+        from tocnet.core.slow_queue import SLOW_HUEY
+        from tocnet.core.tasks import backup_nightly_task
+        from tocnet.members.tasks import import_job_commit_task, import_job_read_task
+        from tocnet.messaging.tasks import announcement_process_task
+        from tocnet.reports.tasks import form_upload_apply_task
+
+        for task in (
+            import_job_read_task,
+            import_job_commit_task,
+            form_upload_apply_task,
+            backup_nightly_task,
+        ):
+            with self.subTest(task=task.name):
+                self.assertIs(task.huey, SLOW_HUEY)
+        self.assertIs(announcement_process_task.huey, HUEY)
+        root = Path(__file__).resolve().parents[3]
+        self.assertIn("tocnet run_huey_slow", (root / "scripts" / "run").read_text())
+        production = (root / "README.md").read_text().split("## Production", 1)[1]
+        self.assertIn("tocnet run_huey_slow", production.split("\n## ", 1)[0])
