@@ -672,40 +672,9 @@ def plan_representatives(
     covered: set[int] = set()
     accepted: list[tuple[ParsedRow, Member, Unit]] = []
     for row, unit_key, member in _rows_in_scope(start, parsed, members, scope, on_rows):
-        if member is None:
-            _reject(plan, row, "not_a_member", value=row["number"])
-            continue
-        unit = start.units_by_key[unit_key] if unit_key else member.unit
-        if scope is not None and unit.pk not in scope:
-            _reject(plan, row, "out_of_scope", value=row["unit_text"] or unit.name)
-            continue
-        if member.unit_id != unit.pk:
-            _reject(
-                plan,
-                row,
-                "wrong_unit",
-                value=row["number"],
-                actual=member.unit.name,
-                unit=unit.name,
-            )
-            continue
-        first, last = (
-            text_value(row["values"], "first_name"),
-            text_value(row["values"], "last_name"),
-        )
-        written = _name_key(first + last)
-        if written and written != _name_key(member.first_name + member.last_name):
-            name = " ".join(v for v in (first, last) if v)
-            _reject(
-                plan,
-                row,
-                "name_mismatch",
-                value=name,
-                actual=member.full_name,
-                number=row["number"],
-            )
-            continue
-        accepted.append((row, member, unit))
+        unit = _representative_unit(start, row, unit_key, member, scope)
+        if member is not None and unit is not None:
+            accepted.append((row, member, unit))
     # Registers, successors and deputies named in the list (checked by the registers app).
     in_file = {row["number"] for row in rows if row["values"].get("role") != ROLE_DEPUTY}
     check = leader_rows_check([_leader_row(r, m, u) for r, m, u in accepted], in_file)
@@ -748,6 +717,39 @@ def plan_representatives(
         for rep in plan.ends
     ]
     return plan
+
+
+def _representative_unit(
+    start: _Start,
+    row: ParsedRow,
+    unit_key: str | None,
+    member: Member | None,
+    scope: set[int] | None,
+) -> Unit | None:
+    """The unit a representatives row names, once the row is known to name a member of it
+    (by number and, when the file gives one, by name); None after rejecting the row."""
+    plan = start.plan
+    if member is None:
+        _reject(plan, row, "not_a_member", value=row["number"])
+        return None
+    unit = start.units_by_key[unit_key] if unit_key else member.unit
+    if scope is not None and unit.pk not in scope:
+        _reject(plan, row, "out_of_scope", value=row["unit_text"] or unit.name)
+        return None
+    if member.unit_id != unit.pk:
+        _reject(
+            plan, row, "wrong_unit", value=row["number"], actual=member.unit.name, unit=unit.name
+        )
+        return None
+    first, last = text_value(row["values"], "first_name"), text_value(row["values"], "last_name")
+    written = _name_key(first + last)
+    if written and written != _name_key(member.first_name + member.last_name):
+        name = " ".join(v for v in (first, last) if v)
+        _reject(
+            plan, row, "name_mismatch", value=name, actual=member.full_name, number=row["number"]
+        )
+        return None
+    return unit
 
 
 def _leader_row(row: ParsedRow, member: Member, unit: Unit) -> LeaderRow:
