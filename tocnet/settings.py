@@ -235,6 +235,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Background jobs: Redis when REDIS_URL is set, else an SQLite file beside the database.
 REDIS_URL = env_str("REDIS_URL")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", TESTING)
+HUEY_MAX_DELAY = float(env_str("HUEY_MAX_DELAY", "0.5"))
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -251,6 +252,10 @@ else:
         # nudge; the work's state lives in database rows and periodic sweeps revive lost ones.
         "fsync": False,
         "immediate": HUEY_IMMEDIATE,
+        # An idle SQLite worker polls the queue ever more slowly (huey's default: up to every
+        # 10 s), so a member's message waited up to 10 s for the inbox; capped here, an idle
+        # poll is one cheap SELECT (bench/bench_conversation_latency.py). Redis blocks instead.
+        "consumer": {"max_delay": HUEY_MAX_DELAY},
     }
 
 # Report jobs (the slow queue): a job running or waiting longer than this many seconds is
