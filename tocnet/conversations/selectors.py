@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import In
@@ -103,6 +107,36 @@ def conversation_list_for_user(
     if assigned == "me" and isinstance(user, User):
         qs = qs.filter(assigned_to=user)
     return qs.order_by("-last_message_at", "-id")
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A row of the inbox: the conversation and how it stands against the answer target
+    (CONVERSATIONS_TARGET_WORKING_DAYS working days from its opening)."""
+
+    conversation: Conversation
+    target: dt.datetime
+    first_reply_in_time: bool | None  # None: no reply yet
+    solved_in_time: bool | None  # None: not solved
+
+
+def inbox_rows(conversations: Iterable[Conversation]) -> list[InboxRow]:
+    """The page's conversations with their targets: one query for the public holidays."""
+    from tocnet.conversations.services import targets_from
+
+    page = list(conversations)
+    targets = targets_from([c.opened_at for c in page])
+    return [
+        InboxRow(
+            conversation=c,
+            target=target,
+            first_reply_in_time=(c.first_reply_at <= target) if c.first_reply_at else None,
+            solved_in_time=(c.solved_at <= target)
+            if c.status == Conversation.Status.SOLVED and c.solved_at
+            else None,
+        )
+        for c, target in zip(page, targets, strict=True)
+    ]
 
 
 def get_conversation_for_user(user: object, code: object) -> Conversation:

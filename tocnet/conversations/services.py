@@ -56,13 +56,13 @@ def is_working_day(day: dt.date, holidays: frozenset[dt.date]) -> bool:
 OPENS_AT = dt.time(8, 30)
 
 
-def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
-    """``start`` plus ``days`` working days (Bangkok time): weekends and the public holidays
-    of the Holiday table are skipped; a start on a day off counts from the next working day
-    at 08:30. One query, whatever the span."""
-    local = timezone.localtime(start)  # Bangkok: settings.TIME_ZONE
+def _holiday_window(first: dt.date, last: dt.date, days: int) -> frozenset[dt.date]:
     # Thai holidays never run longer than a week, so this window always holds the answer.
-    holidays = holidays_between(local.date(), local.date() + dt.timedelta(days=days * 3 + 21))
+    return holidays_between(first, last + dt.timedelta(days=days * 3 + 21))
+
+
+def _add_working_days(start: dt.datetime, days: int, holidays: frozenset[dt.date]) -> dt.datetime:
+    local = timezone.localtime(start)  # Bangkok: settings.TIME_ZONE
     if not is_working_day(local.date(), holidays):
         while not is_working_day(local.date(), holidays):
             local += dt.timedelta(days=1)
@@ -75,8 +75,26 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
+def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
+    """``start`` plus ``days`` working days (Bangkok time): weekends and the public holidays
+    of the Holiday table are skipped; a start on a day off counts from the next working day
+    at 08:30. One query, whatever the span."""
+    day = timezone.localtime(start).date()
+    return _add_working_days(start, days, _holiday_window(day, day, days))
+
+
 def due_from(start: dt.datetime) -> dt.datetime:
     return add_working_days(start, setting("CONVERSATIONS_TARGET_WORKING_DAYS", 1))
+
+
+def targets_from(starts: list[dt.datetime]) -> list[dt.datetime]:
+    """due_from() of each start (a page of conversations' openings) with one query."""
+    if not starts:
+        return []
+    days = setting("CONVERSATIONS_TARGET_WORKING_DAYS", 1)
+    local = [timezone.localtime(s).date() for s in starts]
+    holidays = _holiday_window(min(local), max(local), days)
+    return [_add_working_days(s, days, holidays) for s in starts]
 
 
 def clip(text: str) -> str:

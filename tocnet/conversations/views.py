@@ -48,6 +48,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "rows": selectors.inbox_rows(page),
         "counts": counts,
         "departments": Department.objects.all(),
         "department": department,

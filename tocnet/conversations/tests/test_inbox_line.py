@@ -1,6 +1,7 @@
 """Members write 1:1; the bot routes; staff answer free while the reply token lives, else push."""
 
 import datetime as dt
+from pathlib import Path
 from unittest import mock
 
 import time_machine
@@ -209,6 +210,48 @@ class InboxLineTestCase(ConversationTestCase):
             )
         self.assertEqual(Message.objects.count(), 1)
         self.assertEqual(self.fake.requests_to("/v2/bot/message/902/content"), [])
+
+    def test_it_keeps_stickers_and_files_within_the_limit_in_var(self) -> None:
+        from django.conf import settings
+
+        self.say("สวัสดีครับ")
+        self.post_events(
+            [
+                simulate.user_event(
+                    MEMBER_LINE,
+                    {
+                        "id": "911",
+                        "type": "sticker",
+                        "packageId": "446",
+                        "stickerId": "1988",
+                        "stickerResourceType": "STATIC",
+                        "quoteToken": "q911",
+                    },
+                )
+            ]
+        )
+        self.fake.add_content("912", b"%PDF-1.4 slip")
+        self.post_events(
+            [
+                simulate.user_event(
+                    MEMBER_LINE,
+                    {"id": "912", "type": "file", "fileName": "สลิป.pdf", "fileSize": 13},
+                )
+            ]
+        )
+        sticker = Message.objects.get(line_message_id="911")
+        self.assertEqual((sticker.kind, sticker.text), ("sticker", "[sticker 446/1988]"))
+        kept = Message.objects.get(line_message_id="912")
+        self.addCleanup(kept.file.storage.delete, kept.file.name)
+        self.assertEqual((kept.kind, kept.file_name, kept.file_size), ("file", "สลิป.pdf", 13))
+        path = Path(kept.file.path)
+        self.assertTrue(path.is_relative_to(settings.VAR_DIR / "conversations"))
+        self.assertEqual(path.read_bytes(), b"%PDF-1.4 slip")
+        self.assertEqual(self.conversation().message_count, 3)
+        self.login_as(self.staff)
+        page = self.client.get(f"/conversations/{self.conversation().code}/")
+        self.assertContains(page, 'data-kind="sticker"')
+        self.assertContains(page, "สลิป.pdf")
 
     def test_it_limits_floods_per_user_without_crashing(self) -> None:
         with self.settings(CONVERSATIONS_RATE_LIMIT_PER_MINUTE=3):

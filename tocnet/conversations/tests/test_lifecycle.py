@@ -54,6 +54,33 @@ class GroupForwardTestCase(ConversationTestCase):
             (conversation.member, conversation.line_user_id), (self.rep_member, REP_LINE)
         )
 
+    def test_a_mention_of_the_bot_for_an_unlinked_member_is_the_representatives(self) -> None:
+        text = "@TOC-Net @สมปอง ขอเปลี่ยนผู้รับผลประโยชน์"
+        message = simulate.text_message(text)
+        message["mention"] = {
+            "mentionees": [
+                {"index": 0, "length": len("@TOC-Net"), "type": "user", "isSelf": True},
+                {
+                    "index": len("@TOC-Net "),
+                    "length": len("@สมปอง"),
+                    "userId": "U" + "9" * 32,  # in the group, not linked to a member
+                    "type": "user",
+                },
+            ]
+        }
+        self.post_events(
+            [simulate._event("message", simulate.group_source(GROUP, REP_LINE), message=message)]
+        )
+        conversation = Conversation.objects.get()
+        self.assertEqual(
+            (conversation.member, conversation.forwarded_by, conversation.origin),
+            (self.rep_member, self.rep_user, "group"),
+        )
+        self.assertEqual(conversation.messages.get().text, "ขอเปลี่ยนผู้รับผลประโยชน์")
+        self.assertEqual(
+            conversation.department.code if conversation.department else "", "membership"
+        )
+
     def test_it_ignores_ordinary_group_chat_and_non_representatives(self) -> None:
         self.post_events([simulate.group_message_event(GROUP, REP_LINE, "สวัสดีทุกคน")])
         self.post_events([simulate.group_message_event(GROUP, MEMBER_LINE, "ถาม ดอกเบี้ยเท่าไร")])
@@ -141,6 +168,13 @@ class LifecycleTestCase(ConversationTestCase):
         self.say("เรื่องใหม่", user_id="U" + "7" * 32)
         self.assertEqual(services.conversations_purge(), 1)
         self.assertEqual(list(Message.objects.values_list("text", flat=True)), ["เรื่องใหม่"])
+        # the retention period is a setting
+        with time_machine.travel(timezone.now() - dt.timedelta(days=40), tick=False):
+            self.say("เดือนก่อน", user_id="U" + "6" * 32)
+        self.assertEqual(services.conversations_purge(), 0)
+        with self.settings(CONVERSATIONS_RETENTION_DAYS=30):
+            self.assertEqual(services.conversations_purge(), 1)
+        self.assertEqual(list(Message.objects.values_list("text", flat=True)), ["เรื่องใหม่"])
 
     def test_an_erasure_removes_the_members_conversations(self) -> None:
         self.say("ข้อมูลส่วนตัว")
@@ -151,3 +185,17 @@ class LifecycleTestCase(ConversationTestCase):
         hook.erase(self.in_register, None)  # type: ignore[arg-type]
         self.assertFalse(Conversation.objects.exists())
         self.assertFalse(Message.objects.exists())
+
+
+class WorkerPollingTestCase(ConversationTestCase):
+    def test_an_idle_worker_looks_at_its_sqlite_queue_at_least_every_half_second(self) -> None:
+        """A message waits for the worker's next look at the queue: huey's own back-off (up to
+        10 s) kept it from the inbox for seconds (bench/bench_conversation_latency.py)."""
+        from django.conf import settings
+        from huey.consumer_options import ConsumerConfig
+
+        if settings.REDIS_URL:
+            self.skipTest("a Redis worker blocks on its queue")
+        config = ConsumerConfig(**settings.HUEY["consumer"])
+        self.assertLessEqual(config.max_delay, 0.5)
+        self.assertLessEqual(config.initial_delay, config.max_delay)

@@ -102,6 +102,50 @@ class InboxViewTestCase(ConversationTestCase):
         self.assertEqual(len(response.context["page"]), 21)
         self.assertEqual(len(few), len(many))
 
+    def test_the_inbox_shows_first_reply_and_resolution_against_the_target(self) -> None:
+        import datetime as dt
+        from zoneinfo import ZoneInfo
+
+        from tocnet.conversations.models import Holiday
+
+        monday = dt.datetime(2026, 11, 16, 9, 0, tzinfo=ZoneInfo("Asia/Bangkok"))
+        hour = dt.timedelta(hours=1)
+
+        def opened(first_reply: dt.timedelta | None, solved: dt.timedelta | None) -> str:
+            c = Conversation.objects.create(
+                member=self.in_register,
+                department=self.credit,
+                opened_at=monday,
+                last_message_at=monday,
+                first_reply_at=monday + first_reply if first_reply else None,
+                solved_at=monday + solved if solved else None,
+                status="solved" if solved else "open",
+            )
+            return str(c.code)
+
+        quick = opened(2 * hour, 5 * hour)  # target: Tuesday 09:00
+        slow = opened(30 * hour, 72 * hour)
+        waiting = opened(None, None)
+        self.login_as(self.staff)
+        html = self.client.get("/conversations/").content.decode()
+
+        def cell(code: str) -> str:
+            return html.split(f'data-conversation="{code}"')[1].split("</tr>")[0]
+
+        self.assertIn('data-first-reply="in-time"', cell(quick))
+        self.assertIn('data-solved="in-time"', cell(quick))
+        self.assertIn("ตอบครั้งแรกหลัง 2", cell(quick))
+        self.assertIn("ทันเป้าหมาย", cell(quick))
+        self.assertIn('data-first-reply="late"', cell(slow))
+        self.assertIn('data-solved="late"', cell(slow))
+        self.assertIn("แก้ไขเสร็จหลังจาก 3", cell(slow))
+        self.assertNotIn("data-first-reply", cell(waiting))
+        # The target counts working days: a holiday on the Tuesday moves it to Wednesday.
+        Holiday.objects.create(date=dt.date(2026, 11, 17), name="วันหยุดพิเศษ")
+        html = self.client.get("/conversations/").content.decode()
+        self.assertIn('data-first-reply="in-time"', cell(slow))
+        self.assertIn('data-solved="late"', cell(slow))
+
     def test_it_logs_every_opening_of_a_conversation(self) -> None:
         self.login_as(self.staff)
         self.client.get(f"/conversations/{self.credit_conv.code}/")
