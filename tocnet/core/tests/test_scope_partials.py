@@ -68,14 +68,9 @@ class PartialScopeTestCase(BaseTestCase):
             self.client.logout()
 
 
-class PartialScopeWithRecordsTestCase(BaseTestCase):
-    """The same rule on the pages that take a record's code (an announcement's report and its
-    poll table, a conversation, a member, a unit, a register) and on the lists once they have
-    rows (inbox, chase list, member list): records of two units and two registers exist, so a
-    fragment that skipped its page's scope would name one (code, member's name, register's
-    LINE group) the page does not. Every htmx
-    variant a view answers is asked: ``part=`` each partial the templates define, none at
-    all (lists answer their rows to any htmx request), ``wait=1`` (job pages)."""
+class TwoUnitsRecords(BaseTestCase):
+    """Records of two units (members, registers, representatives, a poll with answers from
+    both, an acknowledgement, conversations) for the partial walks below."""
 
     def setUp(self) -> None:
         # A second unit's register, representative and members: what a fragment would leak.
@@ -164,6 +159,16 @@ class PartialScopeWithRecordsTestCase(BaseTestCase):
                 found += [(name, "/" + route.replace(params[0], c)) for c in self.codes()]
         return found
 
+
+class PartialScopeWithRecordsTestCase(TwoUnitsRecords):
+    """The same rule on the pages that take a record's code (an announcement's report and its
+    poll table, a conversation, a member, a unit, a register) and on the lists once they have
+    rows (inbox, chase list, member list): records of two units and two registers exist, so a
+    fragment that skipped its page's scope would name one (code, member's name, register's
+    LINE group) the page does not. Every htmx
+    variant a view answers is asked: ``part=`` each partial the templates define, none at
+    all (lists answer their rows to any htmx request), ``wait=1`` (job pages)."""
+
     def test_no_fragment_names_a_record_its_page_does_not(self) -> None:
         variants = [f"part={p}" for p in sorted(_partials())] + ["", "wait=1"]
         # The chase list and call queue filter by announcement: ask for each one.
@@ -195,6 +200,30 @@ class PartialScopeWithRecordsTestCase(BaseTestCase):
                         self.assertEqual(found - shown, set())
             self.client.logout()
         self.assertGreater(fragments, 100)
+
+
+class SendProgressScopeTestCase(TwoUnitsRecords):
+    """An announcement's progress (polled by htmx while it sends, at its own address) shows
+    an agent no more than the announcement's page does: the per-register table of their
+    units only."""
+
+    def test_the_polled_progress_names_nothing_its_page_does_not(self) -> None:
+        from tocnet.messaging.models import Announcement
+
+        Announcement.objects.filter(pk=self.ack.pk).update(state=Announcement.State.SENDING)
+        for persona in ("staff", "agent"):
+            self.client.force_login(self.personas()[persona])
+            page = self.client.get(f"/announcements/{self.ack.code}/")
+            polled = self.client.get(
+                f"/announcements/{self.ack.code}/progress/", headers={"HX-Request": "true"}
+            )
+            with self.subTest(persona=persona):
+                self.assertEqual((page.status_code, polled.status_code), (200, 200))
+                shown = self.markers(page.content.decode())
+                found = self.markers(polled.content.decode())
+                self.assertEqual(found - shown, set())
+                # The other unit's register shows to staff only.
+                self.assertEqual("สอ.พช.นว.1" in found, persona == "staff")
 
 
 class UnitPagesTestCase(BaseTestCase):
