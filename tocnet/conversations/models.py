@@ -232,7 +232,7 @@ class SavedAnswer(models.Model):
 
 class Holiday(models.Model):
     """A public holiday (or a substitute day) of the cooperative: not a working day for the
-    answer target. Staff keep the list in the admin; 2026-2027 is seeded (docs/conversations.md)."""
+    answer target. Staff keep the list in the admin; 2026-2027 is seeded (docs/decisions/0006)."""
 
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=120)

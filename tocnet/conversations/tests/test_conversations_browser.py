@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import uuid
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,15 @@ def test_member_question_answered_free_then_by_push_seen_by_the_representative(
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.goto(f"{live_server.url}/conversations/kb/")
         assert page.locator("[data-article]").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.click("[data-article] a")
+        assert page.locator("a[href^='https://line.me/R/share']").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # a question outside their members' (a made-up code): a Thai page in the site's frame
+        page.goto(f"{live_server.url}/conversations/{uuid.uuid4()}/")
+        assert page.get_attribute("[data-error]", "data-error") == "404"
+        assert "ไม่พบ" in page.inner_text("h1")
+        assert page.locator("footer").count() == 1
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         phone.close()
 
