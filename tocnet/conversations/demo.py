@@ -103,7 +103,7 @@ def demo_conversations_create() -> int:
     staff = User.objects.filter(username="staff").first()
     if staff is not None:
         staff.departments.add(departments["credit"], departments["management"])
-    members = list(Member.objects.filter(unit__abbreviation="กพ").order_by("number")[1:6])
+    members = _demo_askers()
     now = timezone.now()
     created = 0
     for i, (member, (question, code, status, answer)) in enumerate(
@@ -150,6 +150,32 @@ def demo_conversations_create() -> int:
         created += 1
     _demo_representative_access(members)
     return created
+
+
+def _demo_askers() -> list[Member]:
+    """Five members who ask: members of the register the demo's representative ("rep") leads,
+    so that their phone page shows the questions; other กพ members when there is none."""
+    from tocnet.registers.selectors import register_leader_q
+
+    rep = User.objects.filter(username="rep").first()
+    members: list[Member] = []
+    if rep is not None:
+        members = list(
+            Member.objects.filter(
+                register_memberships__until__isnull=True, status=Member.Status.ACTIVE
+            )
+            .filter(register_leader_q(rep, "register_memberships__register__"))
+            .exclude(user=rep)
+            .order_by("number")[:5]
+        )
+    if len(members) < len(QUESTIONS):
+        others = Member.objects.filter(unit__abbreviation="กพ").exclude(
+            pk__in=[m.pk for m in members]
+        )
+        if rep is not None:
+            others = others.exclude(user=rep)
+        members += list(others.order_by("number")[: len(QUESTIONS) - len(members)])
+    return members
 
 
 def _demo_representative_access(members: list[Member]) -> None:

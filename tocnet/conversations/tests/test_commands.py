@@ -55,24 +55,26 @@ class InboxCommandTestCase(ConversationTestCase):
 
 class DemoConversationsTestCase(ConversationTestCase):
     def test_it_builds_a_small_knowledge_base_and_conversations_once(self) -> None:
-        from tocnet.conversations.demo import demo_conversations_create
+        from tocnet.conversations import selectors
+        from tocnet.conversations.demo import QUESTIONS, demo_conversations_create
         from tocnet.conversations.models import Article
+        from tocnet.members.tests.factories import make_member
 
+        # members of กพ outside the representative's register, numbered before theirs
+        for number in ("000001", "000002", "000003", "000004", "000005", "000006"):
+            make_member(unit=self.unit_a, number=number)
         created = demo_conversations_create()
         self.assertEqual(created, Conversation.objects.count())
         self.assertGreaterEqual(Article.objects.count(), 8)
         self.assertEqual(demo_conversations_create(), 0)
-        # the representative's phone page has something to show: the first question (a loan
-        # question, staff answer it) with the knowledge base's loan articles to send
-        from tocnet.conversations import selectors
-
+        # the demo's representative ("rep") sees on their phone the questions of their
+        # register's members (who said yes in LINE), the first one a loan question they answer
+        # with the knowledge base's loan articles
         seen = list(selectors.conversation_list_for_user(self.rep_user))
-        self.assertTrue(seen)
+        self.assertEqual([c.member for c in seen], [self.in_register])
         first = seen[-1]
         self.assertEqual(first.department.code if first.department else "", "credit")
         self.assertFalse(selectors.representative_may_answer(first))
         self.assertEqual(selectors.articles_to_share(first)[0].department, first.department)
         # and questions to the teams representatives answer in their own words
-        from tocnet.conversations.demo import QUESTIONS
-
         self.assertLessEqual({"welfare", "membership"}, {code for _, code, _, _ in QUESTIONS})
