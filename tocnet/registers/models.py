@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from tocnet.members.models import Member, Representative, Unit
 
+# How a register without a representative is named wherever its leader would be shown.
+VACANT_LABEL = _("Vacant — needs a new representative")
+
 
 class Register(models.Model):
     """A register (ทะเบียนสมาชิก) of a unit, led by one representative, with one LINE group."""

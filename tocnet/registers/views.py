@@ -21,6 +21,7 @@ from tocnet.core.audit import audit_access
 from tocnet.core.http import client_ip
 from tocnet.members.models import Member, Unit
 from tocnet.registers.forms import PlanApproveForm
+from tocnet.registers.models import VACANT_LABEL
 from tocnet.registers.planning import UnitPlan
 from tocnet.registers.planning.types import (
     FLAG_FEW_MEMBERS,
@@ -53,7 +54,7 @@ FLAG_LABELS = {
     FLAG_NEEDS_REPRESENTATIVE: gettext_lazy("Needs a representative"),
     FLAG_REPRESENTATIVE_NOT_MEMBER: gettext_lazy("A representative is not an active member here"),
     FLAG_MOVES_PROPOSED: gettext_lazy("Moves proposed"),
-    FLAG_VACANT: gettext_lazy("Vacant — needs a new representative"),
+    FLAG_VACANT: VACANT_LABEL,
     FLAG_RENAMES_VERIFIED_GROUP: gettext_lazy("Renames a verified LINE group"),
 }
 FLAG_LEVELS = {

@@ -139,6 +139,19 @@ class SuccessorGroupTestCase(LineTestCase):
         with self.assertRaises(ValidationError):
             register_vacate(register=self.register, reason="again", actor=self.staff)
 
+    def test_a_code_posted_for_a_vacant_register_says_it_is_vacant(self) -> None:
+        code = register_code_ensure(register=self.register)  # given before the term ended
+        register_vacate(register=self.register, reason="resigned", actor=self.staff)
+        group_id = simulate.group_id_for("สอ.พช.กพ.1")
+        self.fake.add_group(group_id, "สอ.พช.กพ.1", count=3)
+        self.post_events([simulate.join_event(group_id)])
+        self.post_events([simulate.group_message_event(group_id, REP_LINE, code.code)])
+        self.assertIn("ว่าง — ต้องการผู้แทนคนใหม่", self.reply_texts()[-1])
+        self.assertIsNone(RegisterCode.objects.get(pk=code.pk).used_at)
+        self.assertNotEqual(
+            LineGroup.objects.get(group_id=group_id).status, LineGroup.Status.VERIFIED
+        )
+
     def test_the_leaders_page_names_a_successor_and_marks_a_vacancy(self) -> None:
         url = f"/registers/{self.register.code}/leaders/"
         self.login_as(self.agent)

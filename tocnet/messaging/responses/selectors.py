@@ -30,7 +30,7 @@ from tocnet.messaging.responses.models import (
     TimelineEntry,
     Way,
 )
-from tocnet.registers.models import Register
+from tocnet.registers.models import VACANT_LABEL, Register
 from tocnet.registers.selectors import register_leader_q
 
 OPEN_STATES = (Announcement.State.SENDING, Announcement.State.PAUSED, Announcement.State.SENT)
@@ -376,8 +376,15 @@ def _names(
     recipient row: {register: (code, name, representative)}, {unit: (code, name)}. Two
     queries."""
     register_names = {
-        pk: (code, group or abbr or "–", " ".join(x for x in (first, last) if x))
-        for pk, code, group, abbr, first, last in Register.objects.filter(
+        pk: (
+            code,
+            group or abbr or "–",
+            # A representative who left is not the register's: the report says it is vacant.
+            " ".join(x for x in (first, last) if x)
+            if first and ended is None
+            else str(VACANT_LABEL),
+        )
+        for pk, code, group, abbr, first, last, ended in Register.objects.filter(
             pk__in={r["register_id"] for r in rows if r["register_id"]}
         ).values_list(
             "pk",
@@ -386,6 +393,7 @@ def _names(
             "unit__abbreviation",
             "representative__member__first_name",
             "representative__member__last_name",
+            "representative__ended_on",
         )
     }
     unit_names = {

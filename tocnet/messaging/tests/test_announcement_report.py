@@ -83,6 +83,22 @@ class AnnouncementReportTestCase(ReportCase):
         for row in report.by_register:
             self.assertEqual(row.recipients, row.responded + row.informed + row.unreached)
 
+    def test_a_vacant_register_names_no_representative(self) -> None:
+        from django.utils.translation import override
+
+        from tocnet.registers.leaders import register_vacate
+
+        named = {row.name: row.representative for row in announcement_report(self.poll).by_register}
+        self.assertNotIn(named["สอ.พช.กพ.1"], ("", "ว่าง — ต้องการผู้แทนคนใหม่"))
+        register_vacate(register=self.register, reason="ลาออก", actor=self.staff)
+        with override("th"):
+            named = {
+                row.name: row.representative for row in announcement_report(self.poll).by_register
+            }
+        # The one who left no longer leads it; a register that never had one is vacant too.
+        self.assertEqual(named["สอ.พช.กพ.1"], "ว่าง — ต้องการผู้แทนคนใหม่")
+        self.assertEqual(named["สอ.พช.นว"], "ว่าง — ต้องการผู้แทนคนใหม่")
+
     def test_the_command_prints_the_issue_shape(self) -> None:
         self.answer(self.in_register, Way.LIFF, 1, option=self.sat)
         out = io.StringIO()

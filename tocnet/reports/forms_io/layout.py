@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from tocnet.members.models import Member, Phone
+from tocnet.registers.models import VACANT_LABEL
 
 if TYPE_CHECKING:
     from tocnet.reports.models import MemberFormReport
@@ -27,7 +28,7 @@ CELL_FONT = "Sarabun"  # the .xlsx forms' font, by name (as the PDF's)
 TITLE = _("Member register form")
 ATTACHMENT_LABEL = _("Attachment 3")
 NOT_ON_REGISTER = _("Not on a register yet")
-VACANT = _("Vacant — needs a new representative")
+VACANT = VACANT_LABEL
 
 # (key, label) of the header fields, in reading order.
 FIELD_UNIT = "unit"
