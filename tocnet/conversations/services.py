@@ -514,10 +514,18 @@ def _send_batch(conversation_id: int, batch: list[Message]) -> int:
 
 
 def pushes_this_month(*, now: dt.datetime | None = None) -> int:
-    """Billed answers sent this month (Bangkok calendar month): each counts in LINE's quota."""
+    """Messages of LINE's monthly quota the answers used this month (Bangkok calendar month):
+    LINE counts a push once per recipient, however many message objects (up to 5) it carries,
+    so answers pushed together in one request (one batch: same conversation, same sent_at)
+    count once. Replies are free."""
     local = timezone.localtime(now or timezone.now())
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return Message.objects.filter(billed=True, sent_at__gte=start).count()
+    return (
+        Message.objects.filter(billed=True, sent_at__gte=start)
+        .values("conversation_id", "sent_at")
+        .distinct()
+        .count()
+    )
 
 
 def bot_answer_record(

@@ -119,6 +119,9 @@ class InboxLineTestCase(ConversationTestCase):
         self.assertEqual(len(pushes), 1)
         self.assertEqual([m["text"] for m in pushes[0]["messages"]], ["หนึ่ง", "สอง"])
         self.assertEqual(Message.objects.filter(send_status="sent", direction="out").count(), 2)
+        # one push request to one member: one message of LINE's quota, both answers billed
+        self.assertEqual(Message.objects.filter(billed=True).count(), 2)
+        self.assertEqual(services.pushes_this_month(), 1)
 
     def test_it_marks_answers_to_a_member_who_blocked_the_account_and_does_not_retry(self) -> None:
         self.say("สวัสดีครับ")
