@@ -22,6 +22,13 @@ from tocnet.core.http import client_ip, is_htmx
 PAGE_SIZE = 50
 
 
+def as_int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """The inbox: conversations in the user's scope (the board: counts only)."""
@@ -93,7 +100,16 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
     article_form = ArticleShareForm(articles=articles)
     if request.method == "POST":
         action = request.POST.get("action")
-        if action in ("answer", "article") and (answers or shares) and restricted:
+        if action == "answer" and manages and request.POST.get("insert"):
+            # A saved answer of the department goes into the answer box, to edit and send.
+            saved = selectors.saved_answers_for(conversation).filter(
+                pk=as_int(request.POST.get("insert"))
+            )
+            text = request.POST.get("text", "").rstrip()
+            for answer in saved:
+                text = f"{text}\n\n{answer.text}" if text else answer.text
+            answer_form = AnswerForm(initial={"text": text[:5000]})
+        elif action in ("answer", "article") and (answers or shares) and restricted:
             note_form = NoteForm(initial={"note": request.POST.get("text", "")[:2000]})
             messages.error(
                 request,
@@ -112,13 +128,14 @@ def conversation_detail(request: HttpRequest, code: str) -> HttpResponse:
             )
             status = 403
         elif action == "answer" and answers:
-            form = AnswerForm(request.POST)
-            if form.is_valid():
+            answer_form = AnswerForm(request.POST)
+            if answer_form.is_valid():
                 services.conversation_answer(
-                    conversation=conversation, author=user, text=form.cleaned_data["text"]
+                    conversation=conversation, author=user, text=answer_form.cleaned_data["text"]
                 )
                 messages.success(request, _("Answer queued for sending."))
                 return redirect("conversations:detail", code=conversation.code)
+            status = 400
         elif action == "article" and shares:
             article_form = ArticleShareForm(request.POST, articles=articles)
             if article_form.is_valid():

@@ -140,11 +140,42 @@ class InboxViewTestCase(ConversationTestCase):
         self.assertIn('data-solved="late"', cell(slow))
         self.assertIn("แก้ไขเสร็จหลังจาก 3", cell(slow))
         self.assertNotIn("data-first-reply", cell(waiting))
+        fragment = self.client.get("/conversations/", HTTP_HX_REQUEST="true").content.decode()
+        self.assertNotIn("<html", fragment)  # the rows alone (htmx), marked the same way
+        self.assertIn('data-first-reply="late"', fragment)
         # The target counts working days: a holiday on the Tuesday moves it to Wednesday.
         Holiday.objects.create(date=dt.date(2026, 11, 17), name="วันหยุดพิเศษ")
         html = self.client.get("/conversations/").content.decode()
         self.assertIn('data-first-reply="in-time"', cell(slow))
         self.assertIn('data-solved="late"', cell(slow))
+
+    def test_staff_put_a_saved_answer_of_the_department_in_the_answer(self) -> None:
+        from tocnet.conversations.models import SavedAnswer
+
+        ours = SavedAnswer.objects.create(
+            department=self.credit, title="ขอเอกสาร", text="ส่งสลิปเงินเดือนมาในแชตนี้ครับ"
+        )
+        theirs = SavedAnswer.objects.create(
+            department=Department.objects.get(code="welfare"), title="รับเรื่อง", text="รับเรื่องแล้ว"
+        )
+        url = f"/conversations/{self.credit_conv.code}/"
+        self.login_as(self.staff)
+        page = self.client.get(url)
+        self.assertContains(page, f'data-saved-answer="{ours.pk}"')
+        self.assertNotContains(page, f'data-saved-answer="{theirs.pk}"')
+        put = self.client.post(url, {"action": "answer", "text": "สวัสดีครับ", "insert": ours.pk})
+        self.assertEqual(put.status_code, 200)
+        self.assertEqual(
+            put.context["answer_form"].initial["text"],
+            "สวัสดีครับ\n\nส่งสลิปเงินเดือนมาในแชตนี้ครับ",
+        )
+        self.assertContains(put, "ส่งสลิปเงินเดือนมาในแชตนี้ครับ</textarea>")
+        other = self.client.post(url, {"action": "answer", "text": "", "insert": theirs.pk})
+        self.assertEqual(other.context["answer_form"].initial["text"], "")  # not their team's
+        self.assertFalse(Message.objects.filter(direction="out").exists())  # nothing sent
+        empty = self.client.post(url, {"action": "answer", "text": "  "})
+        self.assertEqual(empty.status_code, 400)
+        self.assertFalse(Message.objects.filter(direction="out").exists())
 
     def test_it_logs_every_opening_of_a_conversation(self) -> None:
         self.login_as(self.staff)
