@@ -338,6 +338,20 @@ def member_restricted(conversation: Conversation) -> bool:
     )
 
 
+def representative_signature(author: User) -> str:
+    """The line under a representative's answer: the member reads it from the cooperative's
+    official account and should know their representative, not staff, wrote it (in Thai,
+    as everything the bot sends)."""
+    from django.utils import translation
+
+    from tocnet.conversations.selectors import user_member
+
+    member = user_member(author)
+    name = member.sort_name if member else (author.get_full_name() or author.get_username())
+    with translation.override("th"):
+        return _("— %(name)s, your member representative") % {"name": name}
+
+
 def article_answer_text(article: Article) -> str:
     """What the member receives when an article is sent as an answer."""
     return f"{article.title}\n\n{article.answer}"
@@ -371,6 +385,11 @@ def conversation_answer(
         )
     if member_restricted(conversation):
         raise PermissionDenied(RESTRICTED_TEXT)
+    if roles.is_representative(author):
+        signature = representative_signature(author)
+        room = max_text() - len(signature) - 2
+        body = text if len(text) <= room else text[: room - 1] + "…"
+        text = f"{body}\n\n{signature}"  # the signature survives a long answer
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(

@@ -298,7 +298,11 @@ class InboxViewTestCase(ConversationTestCase):
         answer = Message.objects.get(direction="out")
         self.assertEqual(
             (answer.author, answer.text),
-            (self.rep_user, "เอกสารกู้สามัญ\n\nใช้บัตรประชาชนและสลิปเงินเดือน"),
+            (
+                self.rep_user,
+                "เอกสารกู้สามัญ\n\nใช้บัตรประชาชนและสลิปเงินเดือน"
+                "\n\n— สมชาย ใจดี ผู้แทนสมาชิกของท่าน",  # the member knows who sent it
+            ),
         )
         self.credit_conv.refresh_from_db()
         self.assertIsNone(self.credit_conv.assigned_to)
@@ -325,7 +329,9 @@ class InboxViewTestCase(ConversationTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             sent = self.client.post(url, {"action": "answer", "text": "ผ่อนได้ครับ"})
         self.assertEqual(sent.status_code, 302)
-        self.assertTrue(Message.objects.filter(direction="out", text="ผ่อนได้ครับ").exists())
+        self.assertTrue(
+            Message.objects.filter(direction="out", text__startswith="ผ่อนได้ครับ\n\n— ").exists()
+        )
 
     def test_the_representative_answers_welfare_questions_in_their_own_words(self) -> None:
         self._consent()
@@ -358,7 +364,12 @@ class InboxViewTestCase(ConversationTestCase):
                 {"action": "answer", "text": "ส่งใบรับรองแพทย์มาในแชตนี้ได้เลยครับ"},
             )
         self.assertEqual(sent.status_code, 302)
-        self.assertEqual(Message.objects.get(direction="out").author, self.rep_user)
+        answer = Message.objects.get(direction="out")
+        self.assertEqual(answer.author, self.rep_user)
+        self.assertEqual(
+            answer.text,
+            "ส่งใบรับรองแพทย์มาในแชตนี้ได้เลยครับ\n\n— สมชาย ใจดี ผู้แทนสมาชิกของท่าน",
+        )
         # The cooperative changes its rule: the setting names the teams.
         with self.settings(CONVERSATIONS_REP_ANSWER_DEPARTMENTS=["membership"]):
             self.assertFalse(selectors.representative_may_answer(welfare))
