@@ -16,6 +16,30 @@ from tocnet.messaging.models import Announcement, Channel
 from tocnet.messaging.planning import MEMBER_CHANNELS, AudienceJSON
 from tocnet.registers.models import Register
 
+# The compose page's purpose choices, each with who will receive it (docs/privacy.md).
+PURPOSE_CHOICES = [
+    (
+        Announcement.Purpose.NEWS.value,
+        _(
+            "News of the cooperative: every member of the audience, except on a channel they objected to"
+        ),
+    ),
+    (
+        Announcement.Purpose.OFFERS.value,
+        _(
+            "Product or service offer: only members who consented to offers, on the channels they "
+            "consented to, one by one (never into a LINE group)"
+        ),
+    ),
+    (
+        Announcement.Purpose.COACHING.value,
+        _(
+            "Financial-coach follow-up: only members who consented to coaching follow-ups, on the "
+            "channels they consented to, one by one (never into a LINE group)"
+        ),
+    ),
+]
+
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_MAX_SIDE = 1024  # LINE's Flex image limit
 
@@ -60,6 +84,7 @@ class AnnouncementForm(forms.ModelForm[Announcement]):
             "image",
             "link",
             "category",
+            "purpose",
             "department",
             "is_public",
             "sms_text",
@@ -70,6 +95,7 @@ class AnnouncementForm(forms.ModelForm[Announcement]):
         ]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 10, "data-preview": "body"}),
+            "purpose": forms.RadioSelect,
             "title": forms.TextInput(attrs={"data-preview": "title"}),
             "sms_text": forms.TextInput(attrs={"data-sms-count": "1", "maxlength": 320}),
             "scheduled_at": forms.DateTimeInput(
@@ -92,6 +118,8 @@ class AnnouncementForm(forms.ModelForm[Announcement]):
         self.fields["units"].queryset = units  # type: ignore[attr-defined]
         self.fields["registers"].queryset = registers.order_by("unit__name", "number")  # type: ignore[attr-defined]
         self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
+        self.fields["purpose"].choices = PURPOSE_CHOICES  # type: ignore[attr-defined]
+        self.fields["purpose"].required = False  # left out (an older page): news
         audience = self.instance.audience or {}
         if audience and not self.is_bound:
             self.initial.update(
@@ -136,6 +164,9 @@ class AnnouncementForm(forms.ModelForm[Announcement]):
             out.tell(),
             None,
         )
+
+    def clean_purpose(self) -> str:
+        return str(self.cleaned_data.get("purpose") or Announcement.Purpose.NEWS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,15 @@ from django.utils.translation import gettext_lazy as _
 
 class Announcement(models.Model):
     """A piece of news from the cooperative to (part of) its members."""
+
+    class Purpose(models.TextChoices):
+        """Why it is sent; the lawful basis follows (privacy.Purpose, docs/privacy.md): news
+        reaches everyone who has not objected on a channel; an offer or a coaching follow-up
+        only members who consented to that purpose on that channel, always 1:1."""
+
+        NEWS = "news", _("News of the cooperative")
+        OFFERS = "offers", _("Product or service offer")
+        COACHING = "coaching", _("Financial-coach follow-up")
 
     class Category(models.TextChoices):
         PRODUCT = "product", _("Products")
@@ -62,6 +72,9 @@ class Announcement(models.Model):
     # {"scope": "all" | "units" | "registers", "units": [unit codes], "registers": [register
     #  codes], "member_types": [...], "statuses": [...]}; empty lists mean "any".
     audience = models.JSONField(_("audience"), default=dict, blank=True)
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.NEWS
+    )
     is_public = models.BooleanField(_("public"), default=False)
     sms_text = models.CharField(_("SMS text"), max_length=320, blank=True)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.RELAY)
@@ -128,6 +141,23 @@ class Announcement(models.Model):
         return self.title
 
     @property
+    def needs_consent(self) -> bool:
+        """An offer or a coaching follow-up: consented members only, 1:1, never a group."""
+        return self.purpose != self.Purpose.NEWS
+
+    def clean(self) -> None:
+        super().clean()
+        if self.needs_consent and self.oa_broadcast:
+            raise ValidationError(
+                {
+                    "oa_broadcast": _(
+                        "An offer or a coaching follow-up goes only to members who consented: "
+                        "it is never broadcast to every friend of the account."
+                    )
+                }
+            )
+
+    @property
     def is_editable(self) -> bool:
         return self.state in (self.State.DRAFT, self.State.SUBMITTED)
 
@@ -172,6 +202,7 @@ class Reason(models.TextChoices):
     NO_CONTACT = "no_contact", _("No LINE, no mobile, no e-mail on record")
     INVALID_CONTACT = "invalid", _("No LINE; the mobile or e-mail on record is not valid")
     OBJECTED = "objected", _("Objected to announcements")
+    NO_CONSENT = "no_consent", _("No consent for this purpose on a channel that reaches them")
     BLOCKED = "blocked", _("Blocked the official account")
     RELAYED = "relayed", _("Relayed by the representative")
     FALLBACK = "fallback", _("Pushed into the group: not relayed in time")

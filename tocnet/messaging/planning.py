@@ -6,6 +6,12 @@ friend of the official account who has not blocked it), SMS to a valid Thai mobi
 unreachable with the reason.  Members whose processing is restricted are left out; members who
 objected on a channel are not sent to on it.
 
+The announcement's purpose sets the rule (privacy app, docs/privacy.md): news goes to everyone
+who has not objected on the channel ("unreachable: objected"); an offer or a coaching follow-up
+only to members with a consent for that purpose on that channel ("unreachable: no consent"), and
+always 1:1: a LINE group reaches everyone in it, so such an announcement is never put into a
+group, relayed or broadcast; each LINE push is billed per member.
+
 Constant queries whatever the audience size: every read is one ``values_list`` over the
 audience, then plain Python (bench/bench_announce.py: 10,669 members).
 """
@@ -29,8 +35,9 @@ from tocnet.messaging.models import Announcement, Channel, Reason
 from tocnet.privacy.selectors import Unreachable, members_not_messageable
 from tocnet.registers.models import Register, RegisterMembership
 
-# Announcements are the cooperative's news: allowed until a member objects (privacy app).
-PRIVACY_PURPOSE = "news"
+# The announcement's purpose is the privacy app's purpose of the same name (news: allowed until
+# a member objects; offers, coaching: consent needed).
+NEWS = Announcement.Purpose.NEWS
 PRIVACY_CHANNEL = {
     Channel.LINE_GROUP: "line",
     Channel.LINE_DIRECT: "line",
@@ -63,6 +70,7 @@ class PlanSummary(TypedDict):
     """The numbers shown before sending (Announcement.plan, ``tocnet announce --json``)."""
 
     mode: str
+    purpose: NotRequired[str]  # news | offers | coaching (plans stored before it: news)
     recipients: int
     channels: dict[str, int]
     groups: int
@@ -196,6 +204,7 @@ class ChannelPlan:
     """The plan for one announcement: routes per member and group, counts and costs."""
 
     mode: str
+    purpose: str = NEWS
     members: list[MemberRoute] = field(default_factory=list)
     groups: dict[int, GroupRoute] = field(default_factory=dict)
     sms_per_message: int = 1
@@ -279,6 +288,7 @@ class ChannelPlan:
         """The numbers shown before sending (and printed by ``tocnet announce --json``)."""
         return {
             "mode": self.mode,
+            "purpose": self.purpose,
             "recipients": len(self.members),
             "channels": self.channels,
             "groups": len(self.groups),
@@ -303,13 +313,17 @@ def sms_body(announcement: Announcement) -> str:
     return (announcement.sms_text or f"สหกรณ์ฯ: {announcement.title}").strip()
 
 
-def _not_messageable(members: QuerySet[Member]) -> tuple[set[int], dict[str, set[int]]]:
-    """(restricted member ids, {privacy channel: objecting member ids}) in three queries."""
+def _not_messageable(
+    members: QuerySet[Member], purpose: str
+) -> tuple[set[int], dict[str, set[int]]]:
+    """(restricted member ids, {privacy channel: ids not to be messaged there}) in three
+    queries: for news those who objected there, for an offer or coaching those without a
+    consent there."""
     restricted: set[int] = set()
-    objected: dict[str, set[int]] = {}
+    refused: dict[str, set[int]] = {}
     for channel in ("line", "sms", "email"):
         rows = members_not_messageable(
-            purpose=PRIVACY_PURPOSE, channel=channel, members=members
+            purpose=purpose, channel=channel, members=members
         ).values_list("pk", "privacy_reason")  # type: ignore[misc]  # an annotation
         ids = set()
         for pk, reason in rows:
@@ -317,16 +331,25 @@ def _not_messageable(members: QuerySet[Member]) -> tuple[set[int], dict[str, set
                 restricted.add(pk)
             else:
                 ids.add(pk)
-        objected[channel] = ids
-    return restricted, objected
+        refused[channel] = ids
+    return restricted, refused
 
 
 def announcement_plan(
-    *, audience: Audience, mode: str, sms_text: str = "", broadcast: bool = False
+    *,
+    audience: Audience,
+    mode: str,
+    sms_text: str = "",
+    broadcast: bool = False,
+    purpose: str = NEWS,
 ) -> ChannelPlan:
-    """Plan every member of ``audience``. Constant queries (about ten) for any audience size."""
+    """Plan every member of ``audience`` for ``purpose`` (news, offers, coaching). Constant
+    queries (about ten) for any audience size."""
+    if purpose not in Announcement.Purpose.values:
+        raise ValueError(f"unknown announcement purpose {purpose!r}")
+    consent_needed = purpose != NEWS
     members_qs = audience.members()
-    restricted, objected = _not_messageable(members_qs)
+    restricted, objected = _not_messageable(members_qs, purpose)
     rows = list(
         # The e-mail only when valid, as text: no per-row boolean converter on 10,000 rows.
         members_qs.annotate(
@@ -398,15 +421,18 @@ def announcement_plan(
     )
 
     allowed = {str(c) for c in audience.channels}
-    use_group, use_direct = "line_group" in allowed, "line_direct" in allowed
+    # A LINE group reaches everyone in it: never for an offer or coaching (1:1 only).
+    use_group = "line_group" in allowed and not consent_needed
+    use_direct = "line_direct" in allowed
     use_sms, use_email = "sms" in allowed, "email" in allowed
+    # News: who objected on the channel; an offer or coaching: who has no consent there.
     objected_line, objected_sms, objected_email = (
         objected["line"],
         objected["sms"],
         objected["email"],
     )
     verified_groups = set(group_counts)
-    plan = ChannelPlan(mode=mode, sms_per_message=max(1, sms_segments(sms_text)))
+    plan = ChannelPlan(mode=mode, purpose=purpose, sms_per_message=max(1, sms_segments(sms_text)))
     routes = plan.members
     in_group: Counter[int] = Counter()
     reachable_by_sms = linked_friends = 0
@@ -432,7 +458,16 @@ def announcement_plan(
         elif use_email and valid_email and pk not in objected_email:
             routes.append(MemberRoute(pk, unit_id, register_id, "email", "", valid_email))
         else:
-            if no_line or pk in objected_sms or pk in objected_email:
+            refused_on = (no_line, pk in objected_sms, pk in objected_email)
+            if consent_needed and (
+                all(refused_on)  # consented on no channel at all
+                # or a channel that would reach them lacks their consent
+                or (use_direct and friend is False and no_line)
+                or (use_sms and pk in mobiles and pk in objected_sms)
+                or (use_email and bool(valid_email) and pk in objected_email)
+            ):
+                reason = Reason.NO_CONSENT
+            elif not consent_needed and any(refused_on):
                 reason = Reason.OBJECTED
             elif friend is True:
                 reason = Reason.BLOCKED
@@ -462,7 +497,7 @@ def announcement_plan(
             relay_line_user_id=rep_line_user_id if can_relay else "",
         )
     plan.reachable_by_sms, plan.linked_friends = reachable_by_sms, linked_friends
-    if broadcast:
+    if broadcast and not consent_needed:
         plan.broadcast_reach = LineFriend.objects.filter(blocked=False).count()
     return plan
 

@@ -102,6 +102,7 @@ class AnnouncementStatus(TypedDict):
 
     announcement: int
     state: str
+    purpose: str  # news | offers | coaching
     recipients: int
     deliveries: dict[str, int]  # queued, sent, failed, unknown, unreachable, cancelled
     by_channel: dict[str, dict[str, int]]
@@ -138,6 +139,7 @@ def announcement_status(
     return {
         "announcement": announcement.pk,
         "state": announcement.state,
+        "purpose": announcement.purpose,
         "recipients": total,
         "deliveries": deliveries,
         "by_channel": by_channel,

@@ -53,6 +53,7 @@ EDITABLE_FIELDS = (
     "link",
     "category",
     "audience",
+    "purpose",
     "is_public",
     "sms_text",
     "mode",
@@ -303,6 +304,7 @@ def announcement_send(
         mode=announcement.mode,
         sms_text=sms_body(announcement),
         broadcast=announcement.oa_broadcast,
+        purpose=announcement.purpose,
     )
     if not plan.members:
         raise AnnouncementError(_("Nobody is in this audience: nothing was sent."))

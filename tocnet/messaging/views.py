@@ -216,6 +216,7 @@ def _detail_context(
             mode=announcement.mode,
             sms_text=sms_body(announcement),
             broadcast=announcement.oa_broadcast,
+            purpose=announcement.purpose,
         )
         # The page may show a quota read in the last minute; the send asks LINE again.
         quota, refusal = services.quota_check(plan, max_age=60)

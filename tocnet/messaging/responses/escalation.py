@@ -38,7 +38,7 @@ from django.utils import timezone
 from tocnet.line import client
 from tocnet.members.models import Member, UnitAgent
 from tocnet.messaging.channels.sms import send_sms
-from tocnet.messaging.models import Announcement, Channel, Recipient
+from tocnet.messaging.models import Announcement, Channel, Reason, Recipient
 from tocnet.messaging.responses.liff import liff_url
 from tocnet.messaging.responses.models import Ask, Chase, ClosingReport, Notice, TimelineEntry
 from tocnet.messaging.responses.services import ask_close, response_link_create
@@ -65,8 +65,12 @@ def _site() -> str:
 
 
 def _unanswered(announcement: Announcement) -> QuerySet[Recipient]:
-    return Recipient.objects.filter(announcement=announcement).exclude(
-        response__first_at__isnull=False
+    """Who is followed up: not answered yet. A member an offer or coaching follow-up did not
+    reach for want of consent is never chased about it (no reminder, chase list or call)."""
+    return (
+        Recipient.objects.filter(announcement=announcement)
+        .exclude(response__first_at__isnull=False)
+        .exclude(reason=Reason.NO_CONSENT)
     )
 
 
@@ -175,7 +179,8 @@ def _chaser(register: Register) -> Member | None:
 
 def _next_channel(row: Recipient, refused: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """The member's next way after the one the announcement took: (channel, address); never
-    a channel in ``refused`` (the member objected to the cooperative's news on it)."""
+    a channel in ``refused`` (news: the member objected on it; an offer or coaching: the
+    member has not consented on it)."""
     member = row.member
     tried = row.channel
     phones = [p for p in member.phones.all() if p.valid and p.kind == "mobile" and p.e164]
@@ -190,16 +195,17 @@ def _next_channel(row: Recipient, refused: frozenset[str] = frozenset()) -> tupl
     return options[0] if options else None
 
 
-def _refused_channels(member_ids: list[int]) -> dict[int, frozenset[str]]:
-    """Per member: the channels a reminder may not take (objected to news there, or every
-    channel when processing is restricted). Three queries whatever the number of members."""
+def _refused_channels(member_ids: list[int], purpose: str) -> dict[int, frozenset[str]]:
+    """Per member: the channels a reminder may not take for the announcement's ``purpose``
+    (news: objected there; an offer or coaching: no consent there; every channel when
+    processing is restricted). Three queries whatever the number of members."""
     from tocnet.privacy.selectors import members_not_messageable
 
     refused: dict[int, set[str]] = defaultdict(set)
     members = Member.objects.filter(pk__in=member_ids)
     for channel in (Notice.Channel.LINE, Notice.Channel.SMS, Notice.Channel.EMAIL):
         for pk in members_not_messageable(
-            purpose="news", channel=str(channel), members=members
+            purpose=purpose, channel=str(channel), members=members
         ).values_list("pk", flat=True):
             refused[pk].add(str(channel))
     return {pk: frozenset(channels) for pk, channels in refused.items()}
@@ -208,7 +214,7 @@ def _refused_channels(member_ids: list[int]) -> dict[int, frozenset[str]]:
 def _reminders(announcement: Announcement, rows: list[Recipient], now: dt.datetime) -> int:
     members = Member.objects.filter(pk__in=[r.member_id for r in rows]).prefetch_related("phones")
     by_pk = {m.pk: m for m in members}
-    refused = _refused_channels(list(by_pk))
+    refused = _refused_channels(list(by_pk), announcement.purpose)
     count = 0
     for row in rows:
         row.member = by_pk[row.member_id]

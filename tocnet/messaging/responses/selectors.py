@@ -329,6 +329,7 @@ class AnnouncementReport:
     def as_json(self) -> dict[str, object]:
         return {
             "announcement": self.announcement.pk,
+            "purpose": self.announcement.purpose,
             "recipients": self.recipients,
             "responded": self.responded,
             "informed_by_representative": self.informed,

@@ -31,6 +31,7 @@ class AnnounceCommandTestCase(MessagingTestCase):
             {
                 "announcement",
                 "mode",
+                "purpose",
                 "recipients",
                 "channels",
                 "line_messages",
@@ -41,6 +42,7 @@ class AnnounceCommandTestCase(MessagingTestCase):
         )
         self.assertIsNone(out["announcement"])
         self.assertEqual(out["mode"], "relay")
+        self.assertEqual(out["purpose"], "news")  # the default
         self.assertEqual(
             out["channels"],
             {"line_group": 4, "line_direct": 1, "sms": 1, "email": 1, "unreachable": 1},

@@ -18,6 +18,7 @@ class AnnounceJSON(TypedDict):
 
     announcement: int | None  # None for a dry run
     mode: str
+    purpose: str  # news | offers | coaching
     recipients: int
     channels: dict[str, int]
     line_messages: int
@@ -41,6 +42,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--mode", choices=["relay", "direct"], default="relay")
         parser.add_argument("--category", choices=Announcement.Category.values, default="other")
+        parser.add_argument(
+            "--purpose",
+            choices=[*Announcement.Purpose.values, "offer"],
+            default=Announcement.Purpose.NEWS.value,
+            help="news (everyone who has not objected) | offers, coaching (only members who "
+            "consented on the channel, 1:1, never into a LINE group); 'offer' = offers",
+        )
         parser.add_argument("--public", action="store_true")
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--json", action="store_true")
@@ -57,6 +65,7 @@ class Command(BaseCommand):
             "audience": audience,
             "mode": str(options["mode"]),
             "category": str(options["category"]),
+            "purpose": "offers" if options["purpose"] == "offer" else str(options["purpose"]),
             "is_public": bool(options["public"]),
         }
         if not fields["title"]:
@@ -69,6 +78,7 @@ class Command(BaseCommand):
                 audience=Audience.from_json(audience),
                 mode=draft.mode,
                 sms_text=sms_body(draft),
+                purpose=draft.purpose,
             ).summary()
         else:
             try:
@@ -81,6 +91,7 @@ class Command(BaseCommand):
         out: AnnounceJSON = {
             "announcement": announcement_id,
             "mode": plan["mode"],
+            "purpose": plan.get("purpose", Announcement.Purpose.NEWS.value),
             "recipients": plan["recipients"],
             "channels": plan["channels"],
             "line_messages": plan["line_messages"],
@@ -96,7 +107,7 @@ class Command(BaseCommand):
             "Planned (dry run)" if options["dry_run"] else f"Announcement {announcement_id} sending"
         )
         self.stdout.write(
-            f"{what}: {out['recipients']} recipients ({channels}); "
+            f"{what}, purpose {out['purpose']}: {out['recipients']} recipients ({channels}); "
             f"{out['line_messages']} LINE messages, {out['sms_segments']} SMS credits, "
             f"{out['cost_baht']:.2f} baht."
         )

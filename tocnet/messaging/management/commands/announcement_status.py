@@ -23,4 +23,6 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(status, ensure_ascii=False))
             return
         counts = ", ".join(f"{k} {v}" for k, v in status["deliveries"].items())
-        self.stdout.write(f"Announcement {announcement.pk} ({status['state']}): {counts}")
+        self.stdout.write(
+            f"Announcement {announcement.pk} ({status['state']}, {status['purpose']}): {counts}"
+        )
