@@ -5,8 +5,17 @@ from tocnet.messaging.models import Announcement, Delivery, LineBatch, Recipient
 
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
-    list_display = ["title", "state", "mode", "category", "author", "approver", "created_at"]
-    list_filter = ["state", "mode", "category"]
+    list_display = [
+        "title",
+        "state",
+        "purpose",
+        "mode",
+        "category",
+        "author",
+        "approver",
+        "created_at",
+    ]
+    list_filter = ["state", "purpose", "mode", "category"]
     search_fields = ["title"]
     # State changes go through the services (two-person rule, audit): read-only here.
     readonly_fields = [f.name for f in Announcement._meta.fields]

@@ -108,6 +108,7 @@ class AnnouncementReportTestCase(ReportCase):
             set(data),
             {
                 "announcement",
+                "purpose",  # news, offers or coaching (README)
                 "recipients",
                 "responded",
                 "informed_by_representative",

@@ -129,7 +129,9 @@ class CommandShapesAddUpTestCase(MessagingTestCase):
     def test_a_full_send_adds_up_in_both_commands(self) -> None:
         with self.captureOnCommitCallbacks(execute=True):
             out = run("announce", "--title", "ปันผล", "--body", "ข้อความ", "--json")
-        self.assertEqual(set(out), ISSUE_ANNOUNCE_KEYS)
+        # The issue's keys and the announcement's purpose (documented in README).
+        self.assertEqual(set(out), ISSUE_ANNOUNCE_KEYS | {"purpose"})
+        self.assertEqual(out["purpose"], "news")
         self.assertEqual(set(out["channels"]), ISSUE_CHANNELS)
         self.assertEqual(out["mode"], "relay")
         self.assertEqual(out["recipients"], sum(out["channels"].values()))

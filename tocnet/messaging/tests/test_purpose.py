@@ -266,6 +266,8 @@ class PurposeTestCase(MessagingTestCase):
         status = run("announcement_status", str(announcement.pk), "--json")
         self.assertEqual(status["purpose"], "coaching")
         self.assertEqual(status["by_channel"], {"unreachable": {"unreachable": 8}})
+        report = run("announcement_report", str(announcement.pk), "--json")
+        self.assertEqual(report["purpose"], "coaching")
 
     def test_the_cost_screen_shows_one_push_per_consenting_member(self) -> None:
         for member in (self.rep_member, self.in_register, self.direct_member):
