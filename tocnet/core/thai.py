@@ -26,6 +26,17 @@ def to_arabic_digits(text: str) -> str:
 _NEEDS_CLEANING = re.compile(r"^\s|\s$|\s\s|[^\S ]|[" + "".join(chr(c) for c in ZERO_WIDTH) + "]")
 
 
+def national_id_masked(text: str) -> str:
+    """What any page or message may show of a national ID (PDPA): its last three digits,
+    x-xxxx-xxxxx-12-3 for a 13-digit ID, bullets and the last three for anything else typed."""
+    digits = re.sub(r"\D", "", to_arabic_digits(text or ""))
+    if len(digits) == 13:
+        return f"x-xxxx-xxxxx-{digits[-3:-1]}-{digits[-1]}"
+    if len(digits) <= 3:
+        return "•" * len(digits)
+    return "•" * (len(digits) - 3) + digits[-3:]
+
+
 def clean_text(text: object) -> str:
     """Trimmed text without zero-width characters, runs of white space folded to one space.
 

@@ -5,7 +5,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from tocnet.core.thai import format_thai_date, phone_display
+from tocnet.core.thai import format_thai_date, national_id_masked, phone_display
 
 register = template.Library()
 
@@ -30,9 +30,7 @@ def thai_datetime(value: dt.datetime | None) -> str:
 @register.filter
 def masked_pin(value: str | None) -> str:
     """A national ID shown as x-xxxx-xxxxx-12-3: only the last three digits."""
-    if not value:
-        return ""
-    return "x-xxxx-xxxxx-" + value[-3:-1] + "-" + value[-1:]
+    return national_id_masked(value) if value else ""
 
 
 @register.filter

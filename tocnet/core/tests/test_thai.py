@@ -10,6 +10,7 @@ from tocnet.core.templatetags.thai import masked_pin, thai_date
 from tocnet.core.thai import (
     clean_text,
     format_thai_date,
+    national_id_masked,
     parse_thai_date,
     thai_sort_key,
     to_arabic_digits,
@@ -74,6 +75,15 @@ def test_it_sorts_leading_vowels_by_their_consonant() -> None:
 
 def test_it_masks_national_ids_and_redacts_them_from_audit() -> None:
     assert masked_pin("1101700203451") == "x-xxxx-xxxxx-45-1"
+    assert masked_pin("") == ""
+
+
+def test_an_id_is_masked_the_same_way_wherever_it_is_shown() -> None:
+    # Pages (the filter) and import messages (a mistyped ID) show the same last three digits.
+    assert national_id_masked("1-1017-00203-45-1") == masked_pin("1101700203451")
+    assert national_id_masked("๑๑๐๑๗๐๐๒๐๓๔๕๑") == "x-xxxx-xxxxx-45-1"
+    assert national_id_masked("110170020") == "••••••020"
+    assert national_id_masked("12") == "••"
     assert redact({"national_id": "1101700203451", "first_name": "ก"}) == {
         "national_id": "[redacted]",
         "first_name": "ก",

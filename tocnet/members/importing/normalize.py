@@ -378,14 +378,6 @@ def normalize_national_id(value: object) -> str:
     return digits
 
 
-def mask_national_id(text: str) -> str:
-    """What a message may show of a national ID: its last 4 digits (PDPA)."""
-    digits = re.sub(r"\D", "", to_arabic_digits(text))
-    if len(digits) <= 4:
-        return "•" * len(text)
-    return "•" * (len(digits) - 4) + digits[-4:]
-
-
 def normalize_date(value: object) -> dt.date | None:
     """Gregorian date from a date cell or BE text (15/06/2564, 15 มิ.ย. 2564); None if empty.
 

@@ -10,14 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Unpack
 
-from tocnet.core.thai import clean_text, to_arabic_digits
+from tocnet.core.thai import clean_text, national_id_masked, to_arabic_digits
 
 from .headers import HEADER_SCAN_ROWS, Header, find_header, is_header, match_header
 from .leaders import LEADER_COLUMNS, normalize_role
 from .normalize import (
     KnownUnit,
     UnitResolver,
-    mask_national_id,
     normalize_date,
     normalize_email,
     normalize_member_number,
@@ -403,7 +402,7 @@ class _Parser:
                     "national_id",
                     "bad_national_id",
                     # A mistyped ID is still one digit off a real person's: never kept whole.
-                    value=mask_national_id(clean_text(cell("national_id"))),
+                    value=national_id_masked(clean_text(cell("national_id"))),
                     member_number=number,
                 )
         phones: list[PhoneValues] = []
