@@ -252,13 +252,20 @@ def _to_deputies(ask: Ask, now: dt.datetime) -> None:
             by_register[row.register_id].append(row)
         by_unit[row.unit_id].append(row)
     told = 0
+    # A vacant register's deputy stood in at the members' deadline and already has the chase
+    # list in front of them: no second push about the same members.
+    stood_in = set(
+        Notice.objects.filter(
+            announcement=announcement, stage=Chase.Stage.REPRESENTATIVE, member__isnull=False
+        ).values_list("member_id", flat=True)
+    )
     for members in by_register.values():
         register: Register | None = members[0].register
         deputy = register_deputy(register) if register else None
         if deputy is None:
             continue
         _chases(announcement, [r.member_id for r in members], Chase.Stage.DEPUTY, now)
-        if deputy.line_user_id:
+        if deputy.line_user_id and deputy.pk not in stood_in:
             _notice(
                 announcement,
                 stage=Chase.Stage.DEPUTY,

@@ -148,6 +148,13 @@ class EscalationTestCase(LineTestCase):
         self.assertNotIn("/chase/", departed[0])
         self.assertEqual(Notice.objects.get(address=REP_LINE).stage, Chase.Stage.REMINDER)
         self.assertEqual(TimelineEntry.objects.get(step="representatives_told").count, 1)
+        # At the representatives' deadline the deputy, who already stood in, is not pushed
+        # again about the same members; the agent is told as usual.
+        self.advance(96)
+        self.assertEqual(Ask.objects.get().stage, Ask.Stage.DEPUTIES)
+        self.assertEqual(len(self.pushes_to(DEPUTY_LINE)), 1)
+        self.assertFalse(Notice.objects.filter(stage=Chase.Stage.DEPUTY).exists())
+        self.assertEqual([m.to for m in mail.outbox], [["agent@example.coop"]])
 
     def test_a_vacant_register_without_deputy_waits_for_the_agent(self) -> None:
         register_vacate(register=self.register, reason="deceased", actor=self.staff)
