@@ -52,7 +52,6 @@ from tocnet.reports.forms_io.export import (
     forms_zip,
 )
 from tocnet.reports.forms_io.importing import (
-    FormUploadError,
     form_apply_in_background,
     form_upload_apply,
     form_upload_apply_start,
@@ -60,6 +59,7 @@ from tocnet.reports.forms_io.importing import (
     in_thai_and_english,
     job_plan,
 )
+from tocnet.reports.forms_io.reading import FormUploadError
 from tocnet.reports.models import ReportJob
 from tocnet.reports.responsiveness import representative_responsiveness
 from tocnet.reports.selectors import (

@@ -150,11 +150,11 @@ def test_a_read_that_runs_past_its_time_limit_stops_with_a_message() -> None:
 
 
 def test_the_returned_forms_reader_checks_the_caps_before_loading() -> None:
-    from tocnet.reports.forms_io import importing
+    from tocnet.reports.forms_io import reading
 
     with (
         mock.patch("openpyxl.load_workbook", side_effect=AssertionError("read")) as load,
-        pytest.raises(importing.FormUploadError),
+        pytest.raises(reading.FormUploadError),
     ):
-        importing.read_form(twenty_sheets_of_9_9_mb(), "form.xlsx")
+        reading.read_form(twenty_sheets_of_9_9_mb(), "form.xlsx")
     load.assert_not_called()

@@ -31,11 +31,11 @@ from tocnet.reports.forms_io.export import (
     forms_zip,
 )
 from tocnet.reports.forms_io.importing import (
-    FormUploadError,
     form_upload_apply,
     form_upload_preview,
     job_plan,
 )
+from tocnet.reports.forms_io.reading import FormUploadError
 from tocnet.reports.models import MemberFormReport, UnitSubmission
 from tocnet.reports.tests.builders import add_member, add_register, verify_group
 from tocnet.testing import BaseTestCase

@@ -17,12 +17,12 @@ from tocnet.members.services import ContactChange, member_contact_update
 from tocnet.reports.forms_io import layout as L
 from tocnet.reports.forms_io.export import attachment3_build, attachment3_xlsx
 from tocnet.reports.forms_io.importing import (
-    FormUploadError,
     form_upload_apply,
     form_upload_preview,
     in_thai_and_english,
     job_plan,
 )
+from tocnet.reports.forms_io.reading import FormUploadError
 from tocnet.reports.models import ReportJob
 from tocnet.reports.services import report_job_expire
 from tocnet.reports.tasks import report_jobs_expire_task
