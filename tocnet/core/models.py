@@ -39,6 +39,28 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_repr or '-'} {self.action} {self.target_repr}"
 
 
+class AccessedMember(models.Model):
+    """One member an access event showed: a list page's rows on the page, every member of an
+    export or a job's file. The DPO's search by member and a member's own export find the event
+    through these rows. The member is named by its primary key only (core comes before members
+    in the app order); the rows go with their event (retention) and stay after an erasure,
+    pointing at the anonymised member (docs/privacy.md)."""
+
+    # Looked up by event through the unique constraint's index (event first): no index of its own.
+    event = models.ForeignKey(
+        AuditEvent, on_delete=models.CASCADE, related_name="members_shown", db_index=False
+    )
+    member_pk = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "member_pk"], name="accessed_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → member #{self.member_pk}"
+
+
 class DataVersion(models.Model):
     """A counter bumped when a kind of data changes, so caches of figures built from it (the
     dashboard's) know they are stale in every process (tocnet.core.versions)."""

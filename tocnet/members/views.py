@@ -83,14 +83,21 @@ def unit_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
             active=Count("pk", filter=Q(status=Member.Status.ACTIVE)), total=Count("pk")
         )
     representatives = (
-        unit.representatives.filter(ended_on__isnull=True).select_related("member")
+        list(unit.representatives.filter(ended_on__isnull=True).select_related("member"))
         if can_see_members
         else []
     )
     agents = unit.agent_links.select_related("user") if can_see_members else []
     if can_see_members:
         # Names of the unit's representatives and agents: a read of personal data.
-        audit_access(actor=user, action="unit.viewed", target=unit, ip_address=client_ip(request))
+        # The representatives shown are members: the access log names them.
+        audit_access(
+            actor=user,
+            action="unit.viewed",
+            target=unit,
+            ip_address=client_ip(request),
+            members=[r.member_id for r in representatives],
+        )
     return render(
         request,
         "members/unit_detail.html",
@@ -154,6 +161,7 @@ def member_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "members": [m.number for m in page.rows],
             },
             ip_address=client_ip(request),
+            members=[m.pk for m in page.rows],
         )
     template = "members/member_list.html#rows" if is_htmx(request) else "members/member_list.html"
     return render(request, template, context)

@@ -387,6 +387,7 @@ def announcement_export(request: AuthenticatedHttpRequest, code: uuid.UUID) -> H
         header=True,
     )
     count = 0
+    shown: list[int] = []
     for r in recipient_list_for_export(announcement, scope=delivery_unit_scope(user)).iterator(
         chunk_size=2000
     ):
@@ -406,11 +407,13 @@ def announcement_export(request: AuthenticatedHttpRequest, code: uuid.UUID) -> H
             ],
         )
         count += 1
+        shown.append(r.member_id)
     audit_access(
         actor=user,
         action="messaging.deliveries_exported",
         detail={"announcement": str(announcement.code), "rows": count},
         ip_address=client_ip(request),
+        members=shown,
     )
     response = HttpResponse(
         workbook_bytes(wb),
@@ -519,6 +522,7 @@ def register_deliveries(request: AuthenticatedHttpRequest) -> HttpResponse:
             action="messaging.register_deliveries_viewed",
             detail={"registers": sorted({str(register.code) for register, _a, _r in sections})},
             ip_address=client_ip(request),
+            members=[r.member_id for _register, _a, recipients in sections for r in recipients],
         )
     return render(request, "messaging/includes/register_deliveries.html", {"sections": sections})
 

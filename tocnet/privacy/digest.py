@@ -10,12 +10,12 @@ from typing import TypedDict
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.mail import send_mail
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tocnet.accounts.models import User
-from tocnet.core.models import AuditEvent
+from tocnet.core.models import AccessedMember, AuditEvent
 
 WEEK = dt.timedelta(days=7)
 BASELINE_WEEKS = 4
@@ -57,17 +57,30 @@ class Digest:
 _COUNT_KEYS = ("members", "rows", "answers", "people")
 
 
-def _reads(event: AuditEvent) -> int:
+def _reads(event: AuditEvent, shown: int = 0) -> int:
     """How many member records one access event touched: a list page logs their numbers, an
-    export or a list their count (``members``, ``rows``, ``answers``, ``people``); else one."""
+    export or a list their count (``members``, ``rows``, ``answers``, ``people``); else one.
+    ``shown``: how many members the event names (`AccessedMember` rows), the same members
+    counted again, so the larger of the two counts, never their sum."""
     changes = event.changes if isinstance(event.changes, dict) else {}
     for key in _COUNT_KEYS:
         value = changes.get(key)
         if isinstance(value, list):
-            return max(1, len(value))
+            return max(1, len(value), shown)
         if isinstance(value, int) and not isinstance(value, bool):
-            return max(1, value)
-    return 1
+            return max(1, value, shown)
+    return max(1, shown)
+
+
+def _shown_counts(events: QuerySet[AuditEvent]) -> dict[int, int]:
+    """{event pk: how many members it names} for the events that name any (one query)."""
+    rows = (
+        AccessedMember.objects.filter(event__in=events.values("pk"))
+        .values("event_id")
+        .annotate(n=Count("pk"))
+        .values_list("event_id", "n")
+    )
+    return dict(rows)
 
 
 def unusual_access_digest(*, now: dt.datetime | None = None) -> Digest:
@@ -78,6 +91,7 @@ def unusual_access_digest(*, now: dt.datetime | None = None) -> Digest:
     events = AuditEvent.objects.filter(
         kind=AuditEvent.Kind.ACCESS, created_at__gte=base_since, created_at__lt=until
     ).only("actor_repr", "action", "changes", "created_at")
+    shown = _shown_counts(events)
     this_week: Counter[str] = Counter()
     before: Counter[str] = Counter()
     digest = Digest(since=since, until=until)
@@ -85,7 +99,7 @@ def unusual_access_digest(*, now: dt.datetime | None = None) -> Digest:
     for event in events.iterator():
         who = event.actor_repr or "-"
         if event.created_at >= since:
-            this_week[who] += _reads(event)
+            this_week[who] += _reads(event, shown.get(event.pk, 0))
             if "export" in event.action or "download" in event.action:
                 local = timezone.localtime(event.created_at)
                 outside = local.weekday() >= 5 or not (
@@ -97,7 +111,7 @@ def unusual_access_digest(*, now: dt.datetime | None = None) -> Digest:
                         {"who": who, "action": event.action, "when": local, "about": ""}
                     )
         else:
-            before[who] += _reads(event)
+            before[who] += _reads(event, shown.get(event.pk, 0))
     for who, count in this_week.most_common():
         usual = before[who] / BASELINE_WEEKS
         if count > max(UNUSUAL_FLOOR, UNUSUAL_FACTOR * usual):

@@ -65,8 +65,11 @@ class RetentionKind:
         if self.purge is not None:
             return self.purge(now)
         assert self.select is not None
-        deleted, _by_model = self.select(now).delete()
-        return deleted
+        selected = self.select(now)
+        _total, by_model = selected.delete()
+        # The rows of this kind: what went with them by cascade (an audit event's member
+        # rows) is not counted again, so a run answers the dry run's count.
+        return by_model.get(selected.model._meta.label, 0)
 
     def past(self, now: dt.datetime) -> int:
         """How many rows (or files) a run would delete or empty now (the dry run)."""

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from tocnet.core.models import AuditEvent
+from tocnet.core.models import AccessedMember, AuditEvent
 from tocnet.members.models import Member
 from tocnet.privacy.models import (
     MESSAGE_PURPOSES,
@@ -173,12 +173,14 @@ def representative_access_allowed(member: Member) -> bool:
 
 
 def audit_events_about_member(member: Member) -> QuerySet[AuditEvent]:
-    """Audit events about one member: those targeting their record, and events about
+    """Audit events about one member: those targeting their record, events about
     something of theirs that name them in their detail (``{"member": <code or number>}``: a
-    conversation opened, a response recorded)."""
+    conversation opened, a response recorded), and access events that showed them among
+    others (a list page, a unit page, an export or a job's file: `AccessedMember` rows)."""
     code = str(member.code)
     return AuditEvent.objects.filter(
         Q(target_type="members.member", target_id=code)
         | Q(changes__member=code)
         | Q(changes__member=member.number)
+        | Q(pk__in=AccessedMember.objects.filter(member_pk=member.pk).values("event_id"))
     )

@@ -230,7 +230,8 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
         def advance(done: int) -> None:
             ReportJob.objects.filter(pk=job_id).update(progress=done)
 
-        content = forms_zip(units=units, user=user, fmt=fmt, on_unit=advance)
+        shown: set[int] = set()
+        content = forms_zip(units=units, user=user, fmt=fmt, on_unit=advance, shown=shown)
     except Exception as exc:  # the row records the failure; the worker keeps running
         ReportJob.objects.filter(pk=job_id).update(
             status=ReportJob.Status.FAILED,
@@ -254,6 +255,7 @@ def report_job_run(*, job_id: int) -> ReportJob | None:
             actor=user,
             action=f"reports.forms_{fmt}_zip_built",
             detail={"units": len(units), "bytes": len(content), "job": str(job.code)},
+            members=shown,
         )
     job.refresh_from_db()
     return job
@@ -298,6 +300,7 @@ def _unit_file_run(job: ReportJob) -> ReportJob:
                 "sections": len(form.sections),
                 "job": str(job.code),
             },
+            members=form.member_pks,
         )
     job.refresh_from_db()
     return job

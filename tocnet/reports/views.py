@@ -43,7 +43,7 @@ from tocnet.reports.forms_io.export import (
     PDF,
     ZIP,
     ExportNotAllowed,
-    attachment2_xlsx,
+    attachment2_file,
     attachment3_build,
     attachment3_pdf,
     attachment3_xlsx,
@@ -291,6 +291,7 @@ def attachment3_download(
         target=unit,
         detail={"format": fmt, "members": form.member_count, "sections": len(form.sections)},
         ip_address=client_ip(request),
+        members=form.member_pks,
     )
     return attachment(
         content,
@@ -320,7 +321,7 @@ def attachment2_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> 
     user = _user(request)
     unit = _unit_for_export(user, code)
     try:
-        content = attachment2_xlsx(unit=unit, user=user)
+        content, form = attachment2_file(unit=unit, user=user)
     except ExportNotAllowed as exc:
         raise PermissionDenied from exc
     audit_access(
@@ -329,6 +330,7 @@ def attachment2_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> 
         target=unit,
         detail={"format": "xlsx"},
         ip_address=client_ip(request),
+        members=form.member_pks,
     )
     return attachment(
         content, filename=form_file_name(unit, "attachment2", "xlsx"), content_type=XLSX
@@ -342,12 +344,14 @@ def forms_zip_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not can_manage_forms(user):
         raise PermissionDenied
     units = list(exportable_units(user).order_by("name"))
-    content = forms_zip(units=units, user=user, fmt="xlsx")
+    shown: set[int] = set()
+    content = forms_zip(units=units, user=user, fmt="xlsx", shown=shown)
     audit_access(
         actor=user,
         action="reports.forms_zip_exported",
         detail={"format": "xlsx", "units": len(units)},
         ip_address=client_ip(request),
+        members=shown,
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return attachment(content, filename=f"tocnet-forms-{stamp}.zip", content_type=ZIP)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -482,6 +482,7 @@ def chase_list(request: HttpRequest) -> HttpResponse:
         action="responses.chase_list_viewed",
         detail={"members": sum(len(s.rows) for s in page.sections), "page": page.number},
         ip_address=client_ip(request),
+        members=[row.member_id for section in page.sections for row in section.rows],
     )
     # Page links keep the announcement chosen; absolute, as the list is also loaded into the
     # representative's page.
@@ -595,6 +596,7 @@ def call_queue(request: HttpRequest) -> HttpResponse:
         action="responses.call_queue_viewed",
         detail={"members": len(rows), "unit": str(unit.code) if unit else None},
         ip_address=client_ip(request),
+        members=[row.member_id for row in rows],
     )
     by_unit: dict[int, Unit] = {}
     counts: dict[int, int] = {}
@@ -820,13 +822,21 @@ def feedback(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     announcement = get_object_or_404(feedback_announcement_list_for_user(user), code=code)
     answers = feedback_answers(announcement)
     if request.GET.get("export") == "xlsx":
-        content, count = feedback_xlsx(announcement, answers.iterator(chunk_size=2000))
+        shown: list[int] = []
+
+        def noted(rows: Iterable[Response]) -> Iterator[Response]:
+            for row in rows:
+                shown.append(row.member_id)
+                yield row
+
+        content, count = feedback_xlsx(announcement, noted(answers.iterator(chunk_size=2000)))
         audit_access(
             actor=user,
             action="responses.feedback_exported",
             target=announcement,
             detail={"answers": count},
             ip_address=client_ip(request),
+            members=shown,
         )
         return _xlsx(content, f"feedback-{announcement.pk}.xlsx")
     page = Paginator(answers, FEEDBACK_PER_PAGE).get_page(request.GET.get("page"))
@@ -836,6 +846,7 @@ def feedback(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         target=announcement,
         detail={"answers": len(page.object_list), "page": page.number},
         ip_address=client_ip(request),
+        members=[answer.member_id for answer in page.object_list],
     )
     return render(
         request,

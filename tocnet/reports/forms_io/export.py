@@ -64,6 +64,7 @@ class FormRow:
     uses_line: str
     in_group: str
     note: str
+    member_pk: int = 0  # whom the row shows (the access log names them), not written out
 
 
 @dataclass
@@ -75,6 +76,7 @@ class FormSection:
     representative_name: str = ""
     representative_number: str = ""
     representative_phone: str = ""
+    representative_pk: int | None = None
     rows: list[FormRow] = field(default_factory=list)
     # The register's representative left and no successor leads it yet: the form says so
     # where the representative's name goes (the way back never reads that cell).
@@ -96,6 +98,13 @@ class Attachment3:
     @property
     def member_count(self) -> int:
         return sum(len(s.rows) for s in self.sections)
+
+    @property
+    def member_pks(self) -> list[int]:
+        """Every member the form shows: the rows and the registers' representatives."""
+        pks = [row.member_pk for s in self.sections for row in s.rows]
+        pks += [s.representative_pk for s in self.sections if s.representative_pk]
+        return list(dict.fromkeys(pks))
 
 
 def _phone_text(phone: Phone) -> str:
@@ -175,6 +184,7 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
                     uses_line=_yes_no(L.exported_uses_line(member, report)),
                     in_group=_yes_no(in_group),
                     note=L.exported_note(member, report),
+                    member_pk=member.pk,
                 )
             )
         return rows
@@ -193,6 +203,7 @@ def attachment3_build(*, unit: Unit, user: User | None) -> Attachment3:
                 representative_name=rep_member.full_name if rep_member else "",
                 representative_number=rep_member.number if rep_member else "",
                 representative_phone=_phone_text(phone) if phone else "",
+                representative_pk=rep_member.pk if rep_member else None,
                 rows=rows_for(by_register.get(register.pk, [])),
                 vacant=rep_member is None,
             )
@@ -409,6 +420,11 @@ def attachment3_pdf(form: Attachment3) -> bytes:
 
 def attachment2_xlsx(*, unit: Unit, user: User | None) -> bytes:
     """The unit's active members for sending out (staff and the unit's agents only)."""
+    return attachment2_file(unit=unit, user=user)[0]
+
+
+def attachment2_file(*, unit: Unit, user: User | None) -> tuple[bytes, Attachment3]:
+    """Attachment 2's bytes with the form it was built from (whom it shows)."""
     if user is not None and not roles.can_manage_forms(user):
         raise ExportNotAllowed
     if user is not None and not exportable_units(user).filter(pk=unit.pk).exists():
@@ -455,7 +471,7 @@ def attachment2_xlsx(*, unit: Unit, user: User | None) -> bytes:
                     section.register_name,
                 ],
             )
-        return workbook_bytes(wb)
+        return workbook_bytes(wb), form
 
 
 # --- the whole set ------------------------------------------------------------------------
@@ -480,15 +496,19 @@ def forms_zip(
     user: User | None,
     fmt: str,
     on_unit: Callable[[int], None] | None = None,
+    shown: set[int] | None = None,
 ) -> bytes:
     """Attachment 3 of every unit given (and attachment 2 with xlsx) in one zip.
 
-    ``on_unit(n)`` is called after the n-th unit is written (progress of a background job).
+    ``on_unit(n)`` is called after the n-th unit is written (progress of a background job);
+    ``shown`` collects the primary keys of every member in the zip (for the access log).
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for done, unit in enumerate(units, start=1):
-            content, _form = attachment3_file(unit=unit, user=user, fmt=fmt)
+            content, form = attachment3_file(unit=unit, user=user, fmt=fmt)
+            if shown is not None:
+                shown.update(form.member_pks)
             zf.writestr(form_file_name(unit, "attachment3", fmt), content)
             if fmt == "xlsx" and (user is None or roles.can_manage_forms(user)):
                 zf.writestr(
@@ -505,9 +525,11 @@ def export_forms_to_dir(*, units: list[Unit], fmt: str, out: Path) -> list[Path]
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     members = 0
+    shown: list[int] = []
     for unit in units:
         content, form = attachment3_file(unit=unit, user=None, fmt=fmt)
         members += form.member_count
+        shown += form.member_pks
         path = out / form_file_name(unit, "attachment3", fmt)
         path.write_bytes(content)
         written.append(path)
@@ -520,5 +542,6 @@ def export_forms_to_dir(*, units: list[Unit], fmt: str, out: Path) -> list[Path]
         action="reports.forms_exported",
         target=units[0] if len(units) == 1 else None,
         detail={"format": fmt, "units": len(units), "members": members, "files": len(written)},
+        members=shown,
     )
     return written
