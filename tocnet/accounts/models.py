@@ -12,6 +12,19 @@ class Department(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
     ordering = models.PositiveSmallIntegerField(_("ordering"), default=0)
+    # Words members use when asking about the department, one per line (core.thai.keyword_lines):
+    # a member's question using them goes to its team (conversations.routing). Empty: never
+    # chosen by keywords.
+    keywords = models.TextField(
+        _("keywords"),
+        blank=True,
+        help_text=_(
+            "Words or short phrases members use when asking about this department, one per "
+            "line (for example a new loan product's name). A member's question using them "
+            "goes to this department's team; with none, questions reach it only through the "
+            "menu or triage."
+        ),
+    )
 
     class Meta:
         ordering = ["ordering", "code"]

@@ -57,6 +57,18 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
+def keyword_lines(text: str) -> list[str]:
+    """Keywords typed one per line (commas also separate): each cleaned like any text
+    (`clean_text`), Thai digits as 0-9, lower-cased; blank lines and repeats dropped, the
+    first occurrence kept in its place."""
+    found: dict[str, None] = {}
+    for part in re.split(r"[\n\r,]+", text or ""):
+        keyword = to_arabic_digits(clean_text(part)).lower()
+        if keyword:
+            found.setdefault(keyword)
+    return list(found)
+
+
 _RE_TONE = re.compile(r"[\u0e47-\u0e4c]")
 _RE_LEADING_VOWEL = re.compile(r"([\u0e40-\u0e44])([\u0e01-\u0e2e])")
 

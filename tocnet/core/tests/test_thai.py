@@ -10,6 +10,7 @@ from tocnet.core.templatetags.thai import masked_pin, thai_date
 from tocnet.core.thai import (
     clean_text,
     format_thai_date,
+    keyword_lines,
     national_id_masked,
     parse_thai_date,
     thai_sort_key,
@@ -88,3 +89,10 @@ def test_an_id_is_masked_the_same_way_wherever_it_is_shown() -> None:
         "national_id": "[redacted]",
         "first_name": "ก",
     }
+
+
+def test_keyword_lines_are_trimmed_folded_and_deduplicated() -> None:
+    typed = "  กู้สามัญ \r\n\nกู้\u200bสามัญ\nATM, atm\nกู้   ๑๒  งวด\nกู้ 12 งวด\n"
+    assert keyword_lines(typed) == ["กู้สามัญ", "atm", "กู้ 12 งวด"]
+    assert keyword_lines("") == []
+    assert keyword_lines(" \n , ") == []
