@@ -218,17 +218,15 @@ def first_reply(*, conversation: Conversation, text: str) -> list[Reply]:
                 conversation=conversation, status=Conversation.Status.SOLVED, actor=services.BOT
             )
             return [_article_reply(conversation, article)]
-        code = routing.department_for(text)
-        if code:
-            department = Department.objects.filter(code=code).first()
-            if department is not None:
-                services.conversation_route(
-                    conversation=conversation,
-                    department=department,
-                    routing=Conversation.Routing.KEYWORDS,
-                    actor=services.BOT,
-                )
-                return [_routed_reply(conversation)]
+        department = routing.department_for(text)
+        if department is not None:
+            services.conversation_route(
+                conversation=conversation,
+                department=department,
+                routing=Conversation.Routing.KEYWORDS,
+                actor=services.BOT,
+            )
+            return [_routed_reply(conversation)]
     return [_reply("menu", department_menu(conversation))]
 
 
@@ -363,8 +361,7 @@ def on_group_question(event: JSONObject) -> Any:
         if stored is None:
             return []
         if opened:
-            code = routing.department_for(question)
-            department = Department.objects.filter(code=code).first() if code else None
+            department = routing.department_for(question)
             if department is not None:
                 services.conversation_route(
                     conversation=conversation,

@@ -1,5 +1,6 @@
 """Which department a question is about, and which knowledge-base article answers it, from
-the words of the question (pythainlp word tokenisation: Thai has no spaces between words)."""
+the words of the question (pythainlp word tokenisation: Thai has no spaces between words).
+The departments' keywords are data (``Department.keywords``, edited by staff in the admin)."""
 
 from __future__ import annotations
 
@@ -10,80 +11,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from tocnet.core.thai import to_arabic_digits
-
-# Department code -> words a member uses. Several words per concept: members write colloquially.
-KEYWORDS: dict[str, tuple[str, ...]] = {
-    "credit": (
-        "กู้",
-        "เงินกู้",
-        "กู้เงิน",
-        "สินเชื่อ",
-        "ผ่อน",
-        "ค้ำ",
-        "ค้ำประกัน",
-        "ผู้ค้ำ",
-        "สามัญ",
-        "ฉุกเฉิน",
-        "งวด",
-        "หนี้",
-        "รีไฟแนนซ์",
-        "วงเงิน",
-        "สัญญา",
-    ),
-    "deposits": (
-        "ฝาก",
-        "เงินฝาก",
-        "ฝากเงิน",
-        "ถอน",
-        "ถอนเงิน",
-        "ออมทรัพย์",
-        "ประจำ",
-        "สมุด",
-        "บัญชีเงินฝาก",
-        "ออม",
-    ),
-    "welfare": (
-        "สวัสดิการ",
-        "ทุน",
-        "ทุนการศึกษา",
-        "เสียชีวิต",
-        "ศพ",
-        "ฌาปนกิจ",
-        "เจ็บป่วย",
-        "นอนโรงพยาบาล",
-        "คลอด",
-        "บุตร",
-        "เกษียณ",
-        "ช่วยเหลือ",
-        "เบิก",
-    ),
-    "membership": (
-        "หุ้น",
-        "ค่าหุ้น",
-        "สมาชิก",
-        "สมัคร",
-        "ลาออก",
-        "ปันผล",
-        "เงินปันผล",
-        "เฉลี่ยคืน",
-        "ผู้รับผลประโยชน์",
-        "ย้าย",
-        "เปลี่ยนชื่อ",
-    ),
-    "accounting": (
-        "ใบเสร็จ",
-        "หักเงินเดือน",
-        "ยอด",
-        "ยืนยันยอด",
-        "โอน",
-        "ภาษี",
-        "หนังสือรับรอง",
-        "ชำระ",
-        "รายการ",
-    ),
-    "management": ("ร้องเรียน", "ประชุม", "เลือกตั้ง", "กรรมการ", "ระเบียบ", "ข้อบังคับ"),
-}
+from tocnet.accounts.models import Department
+from tocnet.core.thai import keyword_lines, to_arabic_digits
 
 STOPWORDS = frozenset(
     {
@@ -167,21 +96,49 @@ def words(text: str) -> list[str]:
     ]
 
 
-def department_for(text: str) -> str | None:
-    """The department code whose keywords the question uses most; None when none or a tie."""
+@lru_cache(maxsize=4096)
+def _keyword_form(keyword: str) -> str:
+    """How a stored keyword is compared with a question's words: as written, or for a phrase
+    (words separated by spaces) its words run together, as the question's are in ``joined``."""
+    return "".join(words(keyword)) if " " in keyword else keyword
+
+
+@dataclass(frozen=True)
+class DepartmentKeywords:
+    department: Department
+    keywords: frozenset[str]
+
+
+def department_keywords() -> list[DepartmentKeywords]:
+    """Every department that has keywords (staff edit them with the department: Django admin,
+    Accounts › Departments), read in one query; a department without any is left out, so it is
+    never chosen by keywords. Read per message routed (a job), so an edit counts at once."""
+    table = []
+    for department in Department.objects.exclude(keywords=""):
+        forms = frozenset(f for f in map(_keyword_form, keyword_lines(department.keywords)) if f)
+        if forms:
+            table.append(DepartmentKeywords(department, forms))
+    return table
+
+
+def department_for(
+    text: str, table: Iterable[DepartmentKeywords] | None = None
+) -> Department | None:
+    """The department whose keywords the question uses most; None when none or a tie."""
     tokens = words(text)
     joined = "".join(tokens)
-    scores: dict[str, int] = {}
-    for code, keywords in KEYWORDS.items():
+    scores: dict[Department, int] = {}
+    for entry in department_keywords() if table is None else table:
+        keywords = entry.keywords
         score = sum(1 for t in tokens if t in keywords)
         # compound words the tokeniser keeps whole ("กู้เงินฉุกเฉิน") still count once
         score += sum(1 for k in keywords if len(k) >= 3 and k in joined and k not in tokens)
         if score:
-            scores[code] = score
+            scores[entry.department] = score
     if not scores:
         return None
     best = max(scores.values())
-    winners = [code for code, score in scores.items() if score == best]
+    winners = [department for department, score in scores.items() if score == best]
     return winners[0] if len(winners) == 1 else None
 
 
