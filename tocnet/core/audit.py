@@ -186,3 +186,29 @@ def diff_fields(before: Mapping[str, object], after: Mapping[str, object]) -> di
         for key, value in after.items()
         if before.get(key) != value
     }
+
+
+def accessed_members_copy(*, event: AuditEvent, job_code: str) -> int:
+    """Give ``event`` (a job's file downloaded) the members named by the access event that
+    built that file (its detail ``{"job": code}``): one INSERT … SELECT. Returns how many."""
+    built = (
+        AuditEvent.objects.filter(kind=AuditEvent.Kind.ACCESS, changes__job=job_code)
+        .exclude(pk=event.pk)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if built is None:
+        return 0
+    quote = connection.ops.quote_name
+    meta = AccessedMember._meta
+    table = quote(meta.db_table)
+    event_col = quote(meta.get_field("event").column)
+    member_col = quote(meta.get_field("member_pk").column)
+    sql = (
+        f"INSERT INTO {table} ({event_col}, {member_col}) "  # noqa: S608 (names from the model)
+        f"SELECT %s, {member_col} FROM {table} WHERE {event_col} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event.pk, built])
+        return int(cursor.rowcount)

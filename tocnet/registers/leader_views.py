@@ -79,6 +79,7 @@ class MergeRow:
     name: str
     district: str
     to_name: str
+    member_pk: int | None = None
 
 
 def _merge_rows(register: Register, moves: list[Move]) -> list[MergeRow]:
@@ -103,6 +104,7 @@ def _merge_rows(register: Register, moves: list[Move]) -> list[MergeRow]:
                 name=member.full_name if member else "",
                 district=member.district if member else "",
                 to_name=move.to_name,
+                member_pk=member.pk if member else None,
             )
         )
     by_sort = {n: thai_sort_key(m.sort_name) for n, m in members.items()}
@@ -127,14 +129,21 @@ def register_leaders(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
     user = request.user
     register = get_register_for_user(user, code)  # 404 outside the user's scope
     _manager(request)
+    members = _members(register)
     if request.method == "GET":
+        # The leaders and, in the choices, every member of the register are shown.
+        rep = register.representative
         audit_access(
             actor=user,
             action="register.leaders_viewed",
             target=register,
             ip_address=client_ip(request),
+            members=[
+                *(m.pk for m in members),
+                rep.member_id if rep is not None else None,
+                register.deputy_id,
+            ],
         )
-    members = _members(register)
     action = request.POST.get("action", "deputy") if request.method == "POST" else ""
     successor_form = SuccessorForm(request.POST if action == "successor" else None)
     vacate_form = VacateForm(request.POST if action == "vacate" else None)
@@ -214,6 +223,7 @@ def register_leaders(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
             target=register,
             detail={"members": len(merge_rows)},
             ip_address=client_ip(request),
+            members=[row.member_pk for row in merge_rows],
         )
     form = DeputyForm(
         request.POST if action == "deputy" else None,
@@ -349,12 +359,14 @@ def representatives_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     template of the import of representatives. Staff and agents; the download is logged."""
     user = _manager(request)
     units = list(planning_unit_list_for_user(user))
-    content, people = representatives_xlsx(units)
+    shown: list[int] = []
+    content, people = representatives_xlsx(units, shown=shown)
     audit_access(
         actor=user,
         action="registers.representatives_exported",
         detail={"units": len(units), "people": people},
         ip_address=client_ip(request),
+        members=shown,
     )
     stamp = timezone.localtime().strftime("%Y%m%d")
     response = HttpResponse(content, content_type=XLSX)

@@ -55,8 +55,11 @@ def _instructions() -> list[str]:
     ]
 
 
-def representatives_xlsx(units: Iterable[Unit]) -> tuple[bytes, int]:
-    """The workbook for these units, and the number of people named in it."""
+def representatives_xlsx(
+    units: Iterable[Unit], *, shown: list[int] | None = None
+) -> tuple[bytes, int]:
+    """The workbook for these units, and the number of people named in it; ``shown``
+    collects the primary keys of the members it names (for the access log)."""
     units = list(units)
     registers = list(
         Register.objects.filter(unit__in=units, retired_at__isnull=True)
@@ -80,6 +83,8 @@ def representatives_xlsx(units: Iterable[Unit]) -> tuple[bytes, int]:
         current = rep if rep is not None and rep.ended_on is None else None
         deputy = register.deputy
         people += bool(current) + bool(deputy)
+        if shown is not None:
+            shown += [m.pk for m in (current.member if current else None, deputy) if m]
         rows.append(
             (
                 current.member.number if current else None,
@@ -92,6 +97,8 @@ def representatives_xlsx(units: Iterable[Unit]) -> tuple[bytes, int]:
         )
     for rep in sorted(unattached, key=lambda r: (thai_sort_key(r.unit.name), r.member.number)):
         people += 1
+        if shown is not None:
+            shown.append(rep.member_id)
         rows.append((rep.member.number, rep.member.full_name, rep.unit.name, None, None, None))
 
     book = Workbook()

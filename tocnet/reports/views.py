@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -31,12 +32,12 @@ from tocnet.accounts.roles import (
     is_cooperative_staff,
     is_representative,
 )
-from tocnet.core.audit import audit_access
+from tocnet.core.audit import accessed_members_copy, audit_access
 from tocnet.core.http import client_ip, is_htmx
 from tocnet.core.progress import progress_label, progress_read
 from tocnet.core.thai import thai_sort_key
 from tocnet.members.importing.services import progress_key
-from tocnet.members.models import ImportJob, Member, Unit
+from tocnet.members.models import ImportJob, Member, Representative, Unit
 from tocnet.reports.charts import coverage_map, submission_status_chart, unit_group_share_chart
 from tocnet.reports.exports import coverage_xlsx
 from tocnet.reports.forms_io.export import (
@@ -113,19 +114,21 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         coverage = coverage_for_user(user, key=key)
         units, sort = sort_rows(coverage.units, sort)
+        follow_up = representative_responsiveness(user) if level != "totals" else None
+        # The follow-up sheet names representatives: the members the file shows.
+        keys = [row.key for row in follow_up.rows] if follow_up is not None else []
         audit_access(
             actor=user,
             action="reports.dashboard_exported",
             detail={"level": level, "units": len(units)},
             ip_address=client_ip(request),
+            members=Representative.objects.filter(code__in=keys).values_list("member_id", flat=True)
+            if keys
+            else None,
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return attachment(
-            coverage_xlsx(
-                coverage,
-                units=units,
-                follow_up=representative_responsiveness(user) if level != "totals" else None,
-            ),
+            coverage_xlsx(coverage, units=units, follow_up=follow_up),
             filename=f"tocnet-coverage-{stamp}.xlsx",
             content_type=XLSX,
         )
@@ -414,12 +417,15 @@ def report_job_download(request: AuthenticatedHttpRequest, code: uuid.UUID) -> H
     in_scope = {str(c) for c in exportable_units(user).values_list("code", flat=True)}
     if not set(job.unit_codes) <= in_scope:
         raise Http404
-    audit_access(
-        actor=user,
-        action="reports.report_job_downloaded",
-        detail={"job": str(job.code), "kind": job.kind, "units": job.units},
-        ip_address=client_ip(request),
-    )
+    with transaction.atomic():
+        event = audit_access(
+            actor=user,
+            action="reports.report_job_downloaded",
+            detail={"job": str(job.code), "kind": job.kind, "units": job.units},
+            ip_address=client_ip(request),
+        )
+        # The file holds the members its build named (that event's rows): so does this.
+        accessed_members_copy(event=event, job_code=str(job.code))
     content_type = {ReportJob.Kind.UNIT_PDF: PDF, ReportJob.Kind.UNIT_XLSX: XLSX}.get(
         ReportJob.Kind(job.kind), ZIP
     )
@@ -521,6 +527,7 @@ def upload_detail(request: AuthenticatedHttpRequest, code: uuid.UUID) -> HttpRes
         target=job.unit,
         detail={"job": str(job.code), "rows": len(plan.rows)},
         ip_address=client_ip(request),
+        members=[r.member_id for r in plan.rows if r.changes or r.reported],
     )
     return render(
         request,
@@ -577,6 +584,7 @@ def my_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             "members": sum(len(s.rows) for s in sections),
         },
         ip_address=client_ip(request),
+        members=[r.member.pk for s in sections for r in s.rows],
     )
     return render(
         request,

@@ -62,6 +62,47 @@ class AccessedMembersTestCase(BaseTestCase):
         page = self.client.get(reverse("privacy:access_log"), {"member": self.b_member.number})
         self.assertNotContains(page, 'data-event="reports.attachment3_exported"')
 
+    def test_a_units_xlsx_job_and_its_download_name_every_member(self) -> None:
+        from django.test import override_settings
+
+        from tocnet.reports.models import ReportJob
+
+        self.login_as(self.staff)
+        with (
+            override_settings(REPORT_XLSX_INLINE_MAX_MEMBERS=0),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.get(
+                reverse("reports:attachment3", args=[self.unit_a.code, "xlsx"])
+            )
+        self.assertEqual(response.status_code, 302)  # to the job's progress
+        job = ReportJob.objects.get()
+        self.assertEqual(job.status, ReportJob.Status.DONE)
+        built = self.shown_by("reports.attachment3_exported")
+        self.assertTrue({self.a_not_in_register.pk, self.in_register.pk} <= built)
+        self.assertNotIn(self.b_member.pk, built)
+        download = self.client.get(reverse("reports:report_job", args=[job.code]))
+        self.assertEqual(download.status_code, 200)
+        self.assertEqual(self.shown_by("reports.report_job_downloaded"), built)
+        self.assert_found_by_dpo_and_in_export(
+            self.a_not_in_register, "reports.report_job_downloaded"
+        )
+
+    def test_the_representatives_xlsx_and_a_registers_leaders_page_name_their_members(
+        self,
+    ) -> None:
+        from tocnet.members.models import Representative
+
+        Representative.objects.filter(pk=self.representative.pk).update(ended_on=None)
+        self.login_as(self.staff)
+        self.client.get(reverse("registers:representatives_xlsx"))
+        self.assertEqual(self.shown_by("registers.representatives_exported"), {self.rep_member.pk})
+        self.client.get(reverse("registers:leaders", args=[self.register.code]))
+        shown = self.shown_by("register.leaders_viewed")
+        self.assertTrue({self.rep_member.pk, self.in_register.pk} <= shown)
+        self.assertNotIn(self.b_member.pk, shown)
+        self.assert_found_by_dpo_and_in_export(self.in_register, "register.leaders_viewed")
+
     def test_attachment2_names_every_member_in_the_file(self) -> None:
         self.login_as(self.staff)
         self.client.get(reverse("reports:attachment2", args=[self.unit_a.code]))
