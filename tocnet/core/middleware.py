@@ -54,8 +54,27 @@ class AdminAccessLogMiddleware:
                 action="admin.viewed",
                 detail={"path": request.path[:200], "query": sorted(request.GET.keys())[:20]},
                 ip_address=client_ip(request),
+                members=_listed_members(response),
             )
         return response
+
+
+def _listed_members(response: HttpResponse) -> list[int | None] | None:
+    """The members an admin list page shows (its page of rows): the rows themselves on the
+    members' list, the row's member on a list of things of a member (representatives,
+    memberships, phones). None on other pages. Read from the rendered list, no query."""
+    context = getattr(response, "context_data", None) or {}
+    changelist = context.get("cl") if isinstance(context, dict) else None
+    rows = getattr(changelist, "result_list", None)
+    model = getattr(changelist, "model", None)
+    if rows is None or model is None:
+        return None
+    if model._meta.label == "members.Member":
+        return [row.pk for row in rows]
+    names = {f.name for f in model._meta.concrete_fields}
+    if "member" in names:
+        return [getattr(row, "member_id", None) for row in rows]
+    return None
 
 
 def _admin_prefix() -> str:

@@ -53,7 +53,7 @@ from tocnet.members.importing.services import (
     representative_import_commit,
 )
 from tocnet.members.models import ImportJob
-from tocnet.members.selectors import unit_list_for_user
+from tocnet.members.selectors import member_list_for_user, unit_list_for_user
 
 SHOWN_ROWS = 300
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -268,11 +268,32 @@ def import_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
         )
     details = _details(job)
     form = _commit_form(request, job) if job.status == ImportJob.Status.PREVIEW else None
-    # The page shows members' names and values from the file: personal data (PDPA).
+    # The page shows members' names and values from the file: personal data (PDPA). The
+    # register's members it names (in the user's scope) are named in the access log.
     audit_access(
-        actor=request.user, action="import.view", target=job, ip_address=client_ip(request)
+        actor=request.user,
+        action="import.view",
+        target=job,
+        ip_address=client_ip(request),
+        members=_shown_members(request.user, details),
     )
     return _render_detail(request, job, details, form)
+
+
+def _shown_members(user: User, details: ImportDetails) -> list[int]:
+    """The primary keys of the register's members the preview shows (each list as far as the
+    page shows it), in the user's scope: one query."""
+    numbers: set[str] = set()
+    for key in ("updates", "not_in_file", "ended", "leaders", "rejected", "warnings"):
+        for entry in cast(list[dict[str, object]], details.get(key, []))[:SHOWN_ROWS]:
+            number = entry.get("number")
+            if isinstance(number, str) and number:
+                numbers.add(number)
+    if not numbers:
+        return []
+    return list(
+        member_list_for_user(user).filter(number__in=sorted(numbers)).values_list("pk", flat=True)
+    )
 
 
 def _render_detail(

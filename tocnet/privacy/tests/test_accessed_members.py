@@ -103,6 +103,51 @@ class AccessedMembersTestCase(BaseTestCase):
         self.assertNotIn(self.b_member.pk, shown)
         self.assert_found_by_dpo_and_in_export(self.in_register, "register.leaders_viewed")
 
+    def test_the_import_preview_names_the_members_it_shows(self) -> None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from tocnet.members.models import ImportJob
+        from tocnet.members.tests.import_builders import MEMBER_HEADER, member_row, xlsx_bytes
+
+        data = xlsx_bytes(
+            {
+                "สมาชิก": [
+                    ["บัญชีรายชื่อสมาชิก"],
+                    MEMBER_HEADER,
+                    member_row(
+                        "100003",
+                        first="ประเสริฐ",
+                        last="ทองคำ",
+                        unit="จ.กำแพงเพชร",
+                        phone="0899999999",
+                    ),
+                ]
+            }
+        )
+        self.login_as(self.staff)
+        self.client.post(
+            reverse("members:import_upload"),
+            {"kind": "members", "file": SimpleUploadedFile("m.xlsx", data)},
+        )
+        job = ImportJob.objects.get()
+        self.client.get(reverse("members:import_detail", args=[job.code]))
+        shown = self.shown_by("import.view")
+        self.assertIn(self.a_not_in_register.pk, shown)  # the update to their phone
+        self.assertNotIn(self.b_member.pk, shown)
+        self.assert_found_by_dpo_and_in_export(self.a_not_in_register, "import.view")
+
+    def test_the_admin_members_list_names_the_members_on_its_page(self) -> None:
+        self.staff.is_superuser = True
+        self.staff.save(update_fields=["is_superuser"])
+        self.login_as(self.staff)
+        page = self.client.get(reverse("admin:members_member_changelist"))
+        self.assertEqual(page.status_code, 200)
+        shown = self.shown_by("admin.viewed")
+        self.assertEqual(shown, set(Member.objects.values_list("pk", flat=True)))
+        self.client.get(reverse("admin:members_representative_changelist"))
+        self.assertEqual(self.shown_by("admin.viewed"), {self.rep_member.pk})
+        self.assert_found_by_dpo_and_in_export(self.rep_member, "admin.viewed")
+
     def test_attachment2_names_every_member_in_the_file(self) -> None:
         self.login_as(self.staff)
         self.client.get(reverse("reports:attachment2", args=[self.unit_a.code]))
