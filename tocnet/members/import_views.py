@@ -280,13 +280,21 @@ def import_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     return _render_detail(request, job, details, form)
 
 
-def _shown_members(user: User, details: ImportDetails) -> list[int]:
+PREVIEW_LISTS = ("updates", "not_in_file", "ended", "leaders", "rejected", "warnings")
+
+
+def _shown_members(
+    user: User,
+    details: ImportDetails,
+    limit: int | None = SHOWN_ROWS,
+    lists: tuple[str, ...] = PREVIEW_LISTS,
+) -> list[int]:
     """The primary keys of the register's members the preview shows (each list as far as the
-    page shows it), in the user's scope: one query."""
+    page shows it; the error report: its lists, every row), in the user's scope: one query."""
     numbers: set[str] = set()
-    for key in ("updates", "not_in_file", "ended", "leaders", "rejected", "warnings"):
-        for entry in cast(list[dict[str, object]], details.get(key, []))[:SHOWN_ROWS]:
-            number = entry.get("number")
+    for key in lists:
+        for entry in cast(list[dict[str, object]], details.get(key, []))[:limit]:
+            number = entry.get("number") or entry.get("member_number")
             if isinstance(number, str) and number:
                 numbers.add(number)
     if not numbers:
@@ -389,12 +397,16 @@ def import_discard(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
 @login_required
 def import_errors(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     job = get_import_job_for_user(request.user, code)
-    body = error_report_xlsx(_details(job), file_name=job.file_name)
+    details = _details(job)
+    body = error_report_xlsx(details, file_name=job.file_name)
     audit_access(
         actor=request.user,
         action="import.error_report",
         target=job,
         ip_address=client_ip(request),
+        members=_shown_members(
+            request.user, details, limit=None, lists=("rejected", "warnings", "duplicates")
+        ),
     )
     stem = job.file_name.rsplit(".", 1)[0] or "import"
     response = HttpResponse(body, content_type=XLSX_TYPE)

@@ -1,7 +1,7 @@
 """Register plan review and approval, for staff (every unit) and coop agents (their units)."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -166,6 +166,7 @@ def plan_unit_detail(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
         target=unit,
         detail={"members": plan.member_count},
         ip_address=client_ip(request),
+        members=cast(list[int], context["shown_members"]),
     )
     return render(request, "registers/plan_unit.html", context)
 
@@ -199,6 +200,7 @@ def _unit_context(unit: Unit, plan: UnitPlan, fingerprint: str) -> dict[str, obj
         for m in plan.moves
     ]
     return {
+        "shown_members": [m.pk for m in people.values()],  # for the access log
         "unit": unit,
         "plan": plan,
         "flags": _flags(plan),

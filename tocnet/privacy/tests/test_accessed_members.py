@@ -148,6 +148,15 @@ class AccessedMembersTestCase(BaseTestCase):
         self.assertEqual(self.shown_by("admin.viewed"), {self.rep_member.pk})
         self.assert_found_by_dpo_and_in_export(self.rep_member, "admin.viewed")
 
+    def test_a_units_register_plan_names_the_members_it_lists(self) -> None:
+        self.login_as(self.staff)
+        page = self.client.get(reverse("registers:plan_unit", args=[self.unit_a.code]))
+        self.assertEqual(page.status_code, 200)
+        shown = self.shown_by("register_plan.viewed")
+        self.assertIn(self.in_register.pk, shown)
+        self.assertNotIn(self.b_member.pk, shown)
+        self.assert_found_by_dpo_and_in_export(self.in_register, "register_plan.viewed")
+
     def test_attachment2_names_every_member_in_the_file(self) -> None:
         self.login_as(self.staff)
         self.client.get(reverse("reports:attachment2", args=[self.unit_a.code]))
