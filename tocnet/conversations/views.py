@@ -75,6 +75,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             action="conversations.listed",
             detail={"page": page.number, "conversations": [str(c.code) for c in rows]},
             ip_address=client_ip(request),
+            members=[c.member_id for c in rows],
         )
     template = "conversations/inbox.html#rows" if is_htmx(request) else "conversations/inbox.html"
     return render(request, template, context)

@@ -81,6 +81,7 @@ from tocnet.messaging.responses.services import (
     staff_call_record,
 )
 from tocnet.privacy.notice import current_notice
+from tocnet.registers.models import Register
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -737,6 +738,7 @@ def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             action="responses.report_exported",
             target=announcement,
             ip_address=client_ip(request),
+            members=_representatives_named(data),
         )
         return _xlsx(report_xlsx(data), f"responses-{announcement.pk}.xlsx")
     template = "messaging/responses/report.html"
@@ -750,10 +752,24 @@ def report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             action="responses.report_viewed",
             target=announcement,
             ip_address=client_ip(request),
+            members=_representatives_named(data),
         )
     context = _report_context(request, user, data, closing=None)
     context["loaded"] = request.GET.get("part") == "poll_registers"  # no htmx: the whole page
     return render(request, template, context)
+
+
+def _representatives_named(data: AnnouncementReport) -> list[int]:
+    """The members a live report names: each register's current representative (as the
+    report's rows name them). One query, none without registers."""
+    codes = [row.key for row in data.by_register if row.key and row.representative]
+    if not codes:
+        return []
+    return list(
+        Register.objects.filter(code__in=codes, representative__ended_on__isnull=True)
+        .exclude(representative__isnull=True)
+        .values_list("representative__member_id", flat=True)
+    )
 
 
 @login_required

@@ -157,6 +157,32 @@ class AccessedMembersTestCase(BaseTestCase):
         self.assertNotIn(self.b_member.pk, shown)
         self.assert_found_by_dpo_and_in_export(self.in_register, "register_plan.viewed")
 
+    def test_a_responses_report_and_the_inbox_name_their_members(self) -> None:
+        from django.utils import timezone
+
+        from tocnet.conversations.models import Conversation
+        from tocnet.messaging.responses.models import Ask
+        from tocnet.messaging.tests.response_builders import sent_announcement
+
+        announcement = sent_announcement(
+            [self.rep_member, self.in_register, self.a_not_in_register], kind=Ask.Kind.FEEDBACK
+        )
+        self.login_as(self.staff)
+        page = self.client.get(reverse("responses:report", args=[announcement.code]))
+        self.assertContains(page, self.rep_member.last_name)
+        self.assertEqual(self.shown_by("responses.report_viewed"), {self.rep_member.pk})
+        now = timezone.now()
+        Conversation.objects.create(
+            member=self.in_register,
+            line_user_id=self.in_register.line_user_id,
+            opened_at=now,
+            last_message_at=now,
+        )
+        inbox = self.client.get(reverse("conversations:inbox"))
+        self.assertEqual(inbox.status_code, 200)
+        self.assertEqual(self.shown_by("conversations.listed"), {self.in_register.pk})
+        self.assert_found_by_dpo_and_in_export(self.in_register, "conversations.listed")
+
     def test_attachment2_names_every_member_in_the_file(self) -> None:
         self.login_as(self.staff)
         self.client.get(reverse("reports:attachment2", args=[self.unit_a.code]))
