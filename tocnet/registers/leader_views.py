@@ -340,6 +340,7 @@ def terms_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
                     action="representative.terms_previewed",
                     detail={"representatives": len(preview.names)},
                     ip_address=client_ip(request),
+                    members=preview.member_ids,
                 )
     return render(
         request,

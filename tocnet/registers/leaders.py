@@ -242,6 +242,7 @@ class TermRenewal:
     not_current: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # member number -> name, current reps
+    member_ids: list[int] = field(default_factory=list)  # the members named (access log)
 
     @property
     def renewed_named(self) -> list[tuple[str, str]]:
@@ -265,6 +266,7 @@ def term_renewal_preview(
     result = TermRenewal()
     current = {rep.member.number: rep for rep in _current_reps(numbers, unit_ids)}
     result.names = {number: rep.member.full_name for number, rep in current.items()}
+    result.member_ids = [rep.member_id for rep in current.values()]
     for number in dict.fromkeys(numbers):
         rep = current.get(number)
         if rep is None:

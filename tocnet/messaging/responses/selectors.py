@@ -8,14 +8,14 @@ import math
 import uuid
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, Window
+from django.db.models.functions import Concat, RowNumber, Trim
 from django.utils.translation import gettext as _
 
 from tocnet.accounts import roles
 from tocnet.accounts.models import User
 from tocnet.core.thai import thai_sort_key
-from tocnet.members.models import Phone, Unit
+from tocnet.members.models import Phone, Representative, Unit
 from tocnet.messaging.models import Announcement, Channel, DeliveryStatus, Reason, Recipient
 from tocnet.messaging.responses.models import (
     MEMBER_WAYS,
@@ -776,4 +776,23 @@ def closing_report_as_report(
         ],
         by_unit=[report_row(r, unit=str(r["name"]), representative="") for r in unit_rows],
         curve=[(float(h), int(n)) for h, n in data.get("curve", [])],
+    )
+
+
+def representatives_named_when_closed(data: AnnouncementReport) -> list[int]:
+    """The members a frozen closing report names: the representatives, then or since, of its
+    registers' units whose name is the one stored for a register (it may have changed hands
+    since). One query, none without registers."""
+    names = {row.representative for row in data.by_register if row.key and row.representative}
+    codes = [row.key for row in data.by_register if row.key and row.representative]
+    if not codes:
+        return []
+    return list(
+        Representative.objects.filter(
+            unit_id__in=Register.objects.filter(code__in=codes).values("unit_id")
+        )
+        .annotate(name=Trim(Concat("member__first_name", Value(" "), "member__last_name")))
+        .filter(name__in=names)
+        .values_list("member_id", flat=True)
+        .distinct()
     )

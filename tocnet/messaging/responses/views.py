@@ -63,6 +63,7 @@ from tocnet.messaging.responses.selectors import (
     poll_by_register_rows,
     report_announcement_list_for_user,
     report_units_for_user,
+    representatives_named_when_closed,
     staff_call_queue_for_user,
     staff_call_recipient,
     timeline_for,
@@ -788,6 +789,7 @@ def closing_report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
             action="responses.closing_report_exported",
             target=announcement,
             ip_address=client_ip(request),
+            members=representatives_named_when_closed(data),
         )
         return _xlsx(
             report_xlsx(data, closed_at=closing.closed_at),
@@ -798,6 +800,7 @@ def closing_report(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         action="responses.closing_report_viewed",
         target=announcement,
         ip_address=client_ip(request),
+        members=representatives_named_when_closed(data),
     )
     return render(
         request,

@@ -183,6 +183,37 @@ class AccessedMembersTestCase(BaseTestCase):
         self.assertEqual(self.shown_by("conversations.listed"), {self.in_register.pk})
         self.assert_found_by_dpo_and_in_export(self.in_register, "conversations.listed")
 
+    def test_a_closing_report_names_the_representatives_it_froze(self) -> None:
+        from tocnet.messaging.responses.models import Ask
+        from tocnet.messaging.responses.services import ask_close
+        from tocnet.messaging.tests.response_builders import sent_announcement
+        from tocnet.registers.leaders import register_vacate
+
+        announcement = sent_announcement(
+            [self.rep_member, self.in_register, self.a_not_in_register], kind=Ask.Kind.FEEDBACK
+        )
+        ask_close(ask=Ask.objects.get(announcement=announcement), reason="staff", actor=self.staff)
+        # The representative leaves after the close: the frozen report still names them.
+        register_vacate(register=self.register, reason="ลาออก", actor=self.staff)
+        self.login_as(self.staff)
+        url = reverse("responses:closing_report", args=[announcement.code])
+        page = self.client.get(url)
+        self.assertContains(page, self.rep_member.last_name)
+        self.assertEqual(self.shown_by("responses.closing_report_viewed"), {self.rep_member.pk})
+        self.client.get(url, {"export": "xlsx"})
+        self.assertEqual(self.shown_by("responses.closing_report_exported"), {self.rep_member.pk})
+        self.assert_found_by_dpo_and_in_export(self.rep_member, "responses.closing_report_viewed")
+
+    def test_the_new_term_preview_names_the_representatives_it_shows(self) -> None:
+        self.login_as(self.staff)
+        page = self.client.post(
+            reverse("registers:terms_renew"),
+            {"numbers": f"{self.rep_member.number}\n999999", "term_start": "2026-01-01",
+             "term_end": "2029-12-31"},
+        )  # fmt: skip
+        self.assertContains(page, self.rep_member.last_name)
+        self.assertEqual(self.shown_by("representative.terms_previewed"), {self.rep_member.pk})
+
     def test_attachment2_names_every_member_in_the_file(self) -> None:
         self.login_as(self.staff)
         self.client.get(reverse("reports:attachment2", args=[self.unit_a.code]))
