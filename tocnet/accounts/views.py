@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from tocnet.accounts.forms import SigninForm, ThrottledPasswordChangeForm
+from tocnet.accounts.models import User
 from tocnet.core.audit import audit_record
 from tocnet.core.http import client_ip
 from tocnet.core.models import AuditEvent
@@ -65,6 +66,10 @@ def logout(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+def _has_password(request: HttpRequest) -> bool:
+    return isinstance(request.user, User) and request.user.has_usable_password()
+
+
 @method_decorator(login_required, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change with the validators on and the old password throttled."""
@@ -77,6 +82,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         kwargs = super().get_form_kwargs()
         kwargs["request"] = self.request
         return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # An account that signs in with LINE only has no password to give as the old one:
+        # the page says how to get one instead of a form it cannot fill.
+        context = super().get_context_data(**kwargs)
+        context["no_password"] = not _has_password(self.request)
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _has_password(request):
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         with transaction.atomic():

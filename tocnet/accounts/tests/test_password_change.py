@@ -59,6 +59,19 @@ class PasswordChangeTestCase(BaseTestCase):
         self.assertContains(response, "เปลี่ยนรหัสผ่าน")
         self.assertContains(response, "รหัสผ่านนี้สั้นเกินไป")
 
+    def test_a_line_only_account_is_told_how_to_get_a_password(self) -> None:
+        self.rep_user.set_unusable_password()
+        self.rep_user.save(update_fields=["password"])
+        self.client.force_login(self.rep_user)
+        page = self.client.get(self.url)
+        self.assertContains(page, 'data-no-password="true"')
+        self.assertContains(page, "เข้าระบบด้วยไลน์")
+        self.assertNotContains(page, 'data-form="password-change"')
+        # A post sets nothing: without a password there is no old one to check.
+        self.assertContains(self.change("", NEW_PASSWORD), 'data-no-password="true"')
+        self.rep_user.refresh_from_db()
+        self.assertFalse(self.rep_user.has_usable_password())
+
     def test_it_throttles_guesses_of_the_old_password(self) -> None:
         self.client.force_login(self.agent)
         with self.settings(LOGIN_SLOW_AFTER=100, LOGIN_LOCK_AFTER=3):
