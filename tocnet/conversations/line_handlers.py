@@ -61,6 +61,21 @@ def _consent_buttons(conversation: Conversation) -> tuple[QuickReply, ...]:
     )
 
 
+def _route_by_keywords(conversation: Conversation, text: str) -> bool:
+    """Send the conversation to the department whose keywords the text matches best; False
+    (left where it is) when none does."""
+    department = routing.department_for(text)
+    if department is None:
+        return False
+    services.conversation_route(
+        conversation=conversation,
+        department=department,
+        routing=Conversation.Routing.KEYWORDS,
+        actor=services.BOT,
+    )
+    return True
+
+
 def _routed_reply(conversation: Conversation) -> Reply:
     """ "Sent to <department>", asking once for the representative's access when it applies."""
     representative = (
@@ -218,14 +233,7 @@ def first_reply(*, conversation: Conversation, text: str) -> list[Reply]:
                 conversation=conversation, status=Conversation.Status.SOLVED, actor=services.BOT
             )
             return [_article_reply(conversation, article)]
-        department = routing.department_for(text)
-        if department is not None:
-            services.conversation_route(
-                conversation=conversation,
-                department=department,
-                routing=Conversation.Routing.KEYWORDS,
-                actor=services.BOT,
-            )
+        if _route_by_keywords(conversation, text):
             return [_routed_reply(conversation)]
     return [_reply("menu", department_menu(conversation))]
 
@@ -361,14 +369,7 @@ def on_group_question(event: JSONObject) -> Any:
         if stored is None:
             return []
         if opened:
-            department = routing.department_for(question)
-            if department is not None:
-                services.conversation_route(
-                    conversation=conversation,
-                    department=department,
-                    routing=Conversation.Routing.KEYWORDS,
-                    actor=services.BOT,
-                )
+            _route_by_keywords(conversation, question)
         return [_reply("group_forwarded", member=target, department=conversation.department)]
 
     return apply
