@@ -30,9 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from signin import setup_django  # noqa: E402  (bench/, beside this file)
+from signin import message_to_inbox_ms, setup_django  # noqa: E402  (bench/, beside this file)
 
-from tocnet.line import simulate  # noqa: E402
 from tocnet.testing.fakes.line_server import FakeLineServer  # noqa: E402
 
 SECRET = "bench-channel-secret"
@@ -63,7 +62,6 @@ def main() -> None:
         from django.core.management import call_command
         from django.test import Client
 
-        from tocnet.conversations.models import Message
         from tocnet.members.demo import demo_cooperative_create
         from tocnet.members.models import Member
 
@@ -80,20 +78,9 @@ def main() -> None:
         client = Client()
 
         def deliver(text: str, limit: float) -> float:
-            event = simulate.user_message_event(MEMBER_LINE, text)
-            body, signature = simulate.signed([event], SECRET)
-            start = time.perf_counter()
-            response = client.post(
-                "/line/webhook", data=body, content_type="application/json",
-                HTTP_X_LINE_SIGNATURE=signature, secure=True,
-            )  # fmt: skip
-            assert response.status_code == 200, response.status_code
-            stored = Message.objects.filter(line_message_id=event["message"]["id"])
-            while not stored.exists():
-                if time.perf_counter() - start > limit:
-                    raise SystemExit(f"message not in the inbox after {limit:.0f} s")
-                time.sleep(0.005)
-            return (time.perf_counter() - start) * 1000
+            return message_to_inbox_ms(
+                client, line_user_id=MEMBER_LINE, text=text, secret=SECRET, limit=limit
+            )
 
         try:
             first = deliver("สวัสดีครับ", 120)  # the worker starting (tokeniser, Django)

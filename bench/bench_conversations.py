@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from signin import setup_django  # noqa: E402  (bench/, beside this file)
+from signin import message_to_inbox_ms, setup_django  # noqa: E402  (bench/, beside this file)
 
 
 def build(members: int, conversations: int) -> None:
@@ -104,9 +104,7 @@ def main() -> None:
         from signin import signed_in_client
 
         from tocnet.accounts.models import Department, User
-        from tocnet.conversations.models import Message
         from tocnet.conversations.routing import warm_up
-        from tocnet.line import simulate
         from tocnet.members.models import Member
         from tocnet.testing.fakes.line_server import FakeLineServer
 
@@ -148,18 +146,12 @@ def main() -> None:
         ):
             client = Client()
             for i in range(args.runs + 1):
-                event = simulate.user_message_event("U" + "f" * 32, f"ขอกู้เงินฉุกเฉิน ครั้งที่ {i}")
-                body, signature = simulate.signed([event], secret)
-                start = time.perf_counter()
-                response = client.post(
-                    "/line/webhook", data=body, content_type="application/json",
-                    HTTP_X_LINE_SIGNATURE=signature, secure=True,
+                took = message_to_inbox_ms(
+                    client, line_user_id="U" + "f" * 32, text=f"ขอกู้เงินฉุกเฉิน ครั้งที่ {i}",
+                    secret=secret,
                 )  # fmt: skip
-                assert response.status_code == 200
-                while not Message.objects.filter(line_message_id=event["message"]["id"]).exists():
-                    time.sleep(0.005)
                 if i:
-                    latencies.append((time.perf_counter() - start) * 1000)
+                    latencies.append(took)
         print(
             f"{'webhook -> message in inbox':<36} median {statistics.median(latencies):7.1f} ms"
             f"   worst {max(latencies):7.1f} ms   ({len(latencies)} runs)"
